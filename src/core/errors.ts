@@ -1,0 +1,23 @@
+/**
+ * An error meant for the user: a stable id (for docs, tests and Discord/Slack
+ * error mapping) and a message that says what was wrong and what would be right.
+ * Anything else a handler throws is an internal error and is shown only as an error id.
+ */
+export class UserError extends Error {
+  /** A stable identifier such as `invalid-argument` or `unknown-service`. */
+  readonly id: string;
+  /** An optional second line: usage, or what to try instead. */
+  readonly hint: string | undefined;
+
+  constructor(id: string, message: string, hint?: string) {
+    super(message);
+    this.name = 'UserError';
+    this.id = id;
+    this.hint = hint;
+  }
+}
+
+/** True when the value is a UserError (also across module copies). */
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'UserError');
+}

@@ -1,0 +1,110 @@
+/**
+ * The platform-neutral reply model. Commands return these; each adapter has one
+ * renderer that turns them into its native format (Block Kit, embeds, terminal text).
+ * Nothing here may name a platform type.
+ */
+
+/** A button whose action string comes back to the core when pressed. */
+export interface Button {
+  /** Text on the button (renderers cut it to the platform's limit). */
+  label: string;
+  /**
+   * What pressing does: `run:<command text>` runs that command as the presser,
+   * `confirm:<id>` / `cancel:<id>` answer a pending confirmation.
+   */
+  action: string;
+  /** Visual weight; renderers map it to their own styles. */
+  style?: 'primary' | 'danger' | 'default';
+}
+
+/** A key/value pair shown side by side where the platform allows. */
+export interface Field {
+  /** The key, such as `Desired`. */
+  label: string;
+  /** The value, such as `5`. */
+  value: string;
+}
+
+/** One visual part of a reply, in order. */
+export type Block =
+  | { kind: 'heading'; text: string }
+  | { kind: 'text'; text: string }
+  | { kind: 'fields'; fields: Field[] }
+  | { kind: 'table'; columns: string[]; rows: string[][]; align?: Array<'left' | 'right'> }
+  | { kind: 'code'; text: string }
+  | { kind: 'context'; text: string }
+  | { kind: 'actions'; buttons: Button[] };
+
+/** Where a reply should appear relative to the conversation. */
+export interface ThreadHint {
+  /** A stable key (such as `logs:abc123` or an incident id) that adapters map to a native thread. */
+  key: string;
+  /** True when this message starts the thread (the parent), false for replies in it. */
+  parent?: boolean;
+}
+
+/** A platform-neutral message. */
+export interface Reply {
+  /** The parts of the message, in order. */
+  blocks: Block[];
+  /** `ephemeral` replies are shown only to the caller where the platform can do that. */
+  visibility: 'channel' | 'ephemeral';
+  /** Set when the reply belongs in a thread. */
+  thread?: ThreadHint;
+  /** Set when the reply replaces the message the pressed button sat on. */
+  replaceOriginal?: boolean;
+  /** One line that platforms use for notifications and previews. */
+  summary?: string;
+}
+
+/** Posts one more message for a command that is still running in the background. */
+export type PostFollowUp = (reply: Reply) => Promise<void>;
+
+/**
+ * Work a command goes on doing after its first reply (following a deployment,
+ * tailing logs). It posts through `post` and ends when the work is done or `signal` aborts.
+ */
+export type FollowUpTask = (post: PostFollowUp, signal: AbortSignal) => Promise<void>;
+
+/** What a handler may return: a reply, or a reply and the follow-up work behind it. */
+export type HandlerResult = Reply | { reply: Reply; followUp: FollowUpTask };
+
+/** Builds a reply from blocks, visible to the channel unless said otherwise. */
+export function reply(blocks: Block[], options: Partial<Omit<Reply, 'blocks'>> = {}): Reply {
+  return { visibility: 'channel', ...options, blocks };
+}
+
+/** A short reply of one text block. */
+export function textReply(text: string, options: Partial<Omit<Reply, 'blocks'>> = {}): Reply {
+  return reply([{ kind: 'text', text }], options);
+}
+
+/** Reads the plain text of a reply, for logs, previews and tests. */
+export function replyToPlainText(r: Reply): string {
+  const out: string[] = [];
+  for (const b of r.blocks) {
+    switch (b.kind) {
+      case 'heading':
+      case 'text':
+      case 'context':
+      case 'code':
+        out.push(b.text);
+        break;
+      case 'fields':
+        out.push(b.fields.map((f) => `${f.label}: ${f.value}`).join('\n'));
+        break;
+      case 'table':
+        out.push([b.columns.join(' | '), ...b.rows.map((row) => row.join(' | '))].join('\n'));
+        break;
+      case 'actions':
+        out.push(b.buttons.map((x) => `[${x.label}]`).join(' '));
+        break;
+    }
+  }
+  return out.join('\n');
+}
+
+/** True when a handler result carries follow-up work. */
+export function hasFollowUp(r: HandlerResult): r is { reply: Reply; followUp: FollowUpTask } {
+  return 'followUp' in r;
+}

@@ -1,0 +1,40 @@
+import type { Platform } from '../core/command.ts';
+
+/** How a command attempt ended. */
+export type AuditOutcome = 'pending' | 'ok' | 'denied' | 'invalid' | 'error' | 'cancelled' | 'expired' | 'confirming';
+
+/** One command attempt as the audit log keeps it. */
+export interface AuditEntry {
+  /** Row id. */
+  id: number;
+  /** When it started, ms since the epoch. */
+  at: number;
+  /** Where it came from. */
+  platform: Platform;
+  /** Slack team, Discord guild or `local`. */
+  workspaceId: string;
+  /** Channel id. */
+  channelId: string;
+  /** User id. */
+  userId: string;
+  /** The user's display name. */
+  userName: string;
+  /** The command as typed. */
+  command: string;
+  /** How it ended (pending until it does). */
+  outcome: AuditOutcome;
+  /** A short note: the error id, the reason for denial. */
+  detail: string | null;
+  /** How long it took, ms (null while pending). */
+  durationMs: number | null;
+}
+
+/** Where every command attempt is written before it runs and completed after. */
+export interface AuditLog {
+  /** Records an attempt before it runs; returns its id. */
+  begin(entry: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number;
+  /** Records how the attempt ended. */
+  finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): void;
+  /** The latest `n` attempts, newest first. */
+  latest(n: number): AuditEntry[];
+}
