@@ -1,8 +1,15 @@
 import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
+import type { ContainerService } from './container-service.ts';
+import type { ImageRegistry } from './image-registry.ts';
+import type { LogSource } from './log-source.ts';
 
 export type { AuditLog, AuditEntry, AuditOutcome } from './audit-log.ts';
 export type { Clock } from './clock.ts';
+export type * from './container-service.ts';
+export { CloudError, isCloudError, shortName } from './container-service.ts';
+export type * from './image-registry.ts';
+export type * from './log-source.ts';
 
 /**
  * Everything commands may touch outside themselves. Optional ports are absent when
@@ -13,4 +20,10 @@ export interface Ports {
   clock: Clock;
   /** The audit trail of command attempts. */
   audit: AuditLog;
+  /** ECS: clusters, services, tasks (absent when AWS is not wired). */
+  containers?: ContainerService;
+  /** ECR: repositories and images. */
+  images?: ImageRegistry;
+  /** CloudWatch Logs: container log lines. */
+  logs?: LogSource;
 }
