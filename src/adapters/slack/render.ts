@@ -1,0 +1,314 @@
+/**
+ * The Block Kit renderer: turns the platform-neutral Reply into Slack blocks plus fallback text.
+ * Everything it emits stays inside Slack's limits, so Slack never rejects a reply: long text is
+ * split over several sections, and whatever still does not fit is cut with a visible note.
+ */
+import type { types as SlackTypes } from '@slack/bolt';
+import type { Block, Button, Field, Reply } from '../../core/reply.ts';
+import { replyToPlainText } from '../../core/reply.ts';
+
+/** A Block Kit block as this renderer emits it. */
+export type SlackBlock = SlackTypes.KnownBlock;
+
+/** A rendered message: blocks plus the `text` Slack shows in notifications and as a fallback. */
+export interface SlackMessage {
+  /** Fallback and notification text. */
+  text: string;
+  /** The Block Kit blocks. */
+  blocks: SlackBlock[];
+}
+
+/** Slack's documented limits that the renderer keeps to. */
+export const SLACK_LIMITS = {
+  /** Blocks per message. */
+  blocks: 50,
+  /** Characters in a section's text. */
+  sectionText: 3000,
+  /** Characters in one section field. */
+  fieldText: 2000,
+  /** Fields in one section. */
+  fields: 10,
+  /** Characters in a header block. */
+  headerText: 150,
+  /** Characters in a context text element. */
+  contextText: 3000,
+  /** Elements in one actions block. */
+  actionsElements: 25,
+  /** Characters of button text. */
+  buttonText: 75,
+  /** Characters of a button value. */
+  buttonValue: 2000,
+  /** Characters of an action_id. */
+  actionId: 255,
+  /** Confirm dialog: title, text, and button labels. */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  /** Characters of the top-level `text`. */
+  messageText: 40000,
+} as const;
+
+/**
+ * Characters of visible text we allow across all blocks. Slack documents about 40,000 for a
+ * message; we keep a margin for the markup around the text.
+ */
+export const TOTAL_TEXT_BUDGET = 38000;
+
+/** Prefix of every action_id this renderer emits, so the app can match only its own buttons. */
+export const ACTION_ID_PREFIX = 'dockhand';
+
+/** Characters of fallback text; notifications only show the start, so a long fallback helps no one. */
+const FALLBACK_TEXT_MAX = 3000;
+
+/** Escapes the three characters Slack mrkdwn treats as control, so user text cannot ping @channel. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts a string to `max` characters, ending in an ellipsis when it was cut. */
+export function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  return `${s.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** Splits text into chunks of at most `max` characters, preferring line breaks. */
+export function splitText(s: string, max: number): string[] {
+  if (s.length <= max) return [s];
+  const out: string[] = [];
+  let rest = s;
+  while (rest.length > max) {
+    let at = rest.lastIndexOf('\n', max);
+    // A break too early would make many tiny chunks; cut mid-line instead.
+    if (at < max / 2) at = max;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at).replace(/^\n/, '');
+  }
+  if (rest.length > 0) out.push(rest);
+  return out;
+}
+
+/** Keeps a code fence from closing early when the content itself has triple backticks. */
+function defuseFences(s: string): string {
+  return s.replace(/```/g, '`\u200b``');
+}
+
+const FENCE_OVERHEAD = 8; // "```\n" + "\n```"
+
+/** Wraps lines in code fences, split into sections that each fit the section limit. */
+function codeChunks(text: string, header?: string): string[] {
+  const body = escapeMrkdwn(defuseFences(text));
+  const budget = SLACK_LIMITS.sectionText - FENCE_OVERHEAD - (header ? header.length + 1 : 0);
+  const lines = body.split('\n');
+  const chunks: string[] = [];
+  let cur: string[] = [];
+  let len = 0;
+  const flush = (): void => {
+    if (cur.length === 0) return;
+    chunks.push(`\`\`\`\n${header ? `${header}\n` : ''}${cur.join('\n')}\n\`\`\``);
+    cur = [];
+    len = 0;
+  };
+  for (const raw of lines) {
+    const line = cut(raw, budget);
+    if (len + line.length + 1 > budget) flush();
+    cur.push(line);
+    len += line.length + 1;
+  }
+  flush();
+  return chunks.length > 0 ? chunks : ['```\n \n```'];
+}
+
+/** Lays a table out as aligned monospace lines; the header line is returned separately. */
+export function tableLines(b: Extract<Block, { kind: 'table' }>): { header: string; rule: string; rows: string[] } {
+  const widths = b.columns.map((c, i) => Math.max(c.length, ...b.rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (cells: string[]): string =>
+    widths
+      .map((w, i) => {
+        const cell = cells[i] ?? '';
+        return b.align?.[i] === 'right' ? cell.padStart(w) : cell.padEnd(w);
+      })
+      .join('  ')
+      .trimEnd();
+  return {
+    header: fmt(b.columns),
+    rule: widths.map((w) => '-'.repeat(w)).join('  '),
+    rows: b.rows.map(fmt),
+  };
+}
+
+function section(text: string): SlackTypes.SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+function fieldText(f: Field): string {
+  return cut(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, SLACK_LIMITS.fieldText);
+}
+
+/** True for buttons that change something, which get Slack's own "are you sure" dialog. */
+export function needsConfirmDialog(b: Button): boolean {
+  return b.style === 'danger' || b.action.startsWith('confirm:');
+}
+
+function plain(text: string, max: number): SlackTypes.PlainTextElement {
+  return { type: 'plain_text', text: cut(text, max), emoji: true };
+}
+
+function confirmDialog(button: Button, question: string): SlackTypes.ConfirmationDialog {
+  // The dialog text is plain text, so mrkdwn emphasis would show as stray asterisks.
+  const text = question.replace(/[*`]/g, '').trim() || `Run “${button.label}”?`;
+  return {
+    title: plain('Are you sure?', SLACK_LIMITS.confirmTitle),
+    text: plain(text, SLACK_LIMITS.confirmText),
+    confirm: plain(button.label, SLACK_LIMITS.confirmButton),
+    deny: plain('Not now', SLACK_LIMITS.confirmButton),
+    style: button.style === 'primary' ? 'primary' : 'danger',
+  };
+}
+
+/** Renders one neutral block into Slack blocks (several when it has to be split). */
+function renderBlock(b: Block, ctx: { question: string; nextButton: () => number; dropped: string[] }): SlackBlock[] {
+  switch (b.kind) {
+    case 'heading':
+      return [{ type: 'header', text: plain(b.text, SLACK_LIMITS.headerText) }];
+    case 'text':
+      return splitText(escapeMrkdwn(b.text), SLACK_LIMITS.sectionText).map(section);
+    case 'code':
+      return codeChunks(b.text).map(section);
+    case 'context':
+      return splitText(escapeMrkdwn(b.text), SLACK_LIMITS.contextText).map((t) => ({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: t }],
+      }));
+    case 'fields': {
+      const out: SlackBlock[] = [];
+      for (let i = 0; i < b.fields.length; i += SLACK_LIMITS.fields) {
+        out.push({ type: 'section', fields: b.fields.slice(i, i + SLACK_LIMITS.fields).map((f) => ({ type: 'mrkdwn', text: fieldText(f) })) });
+      }
+      return out;
+    }
+    case 'table': {
+      const t = tableLines(b);
+      const head = escapeMrkdwn(defuseFences(`${t.header}\n${t.rule}`));
+      // Every chunk repeats the header so each part of a long table still reads on its own.
+      const chunks = t.rows.length === 0 ? codeChunks('(no rows)', head) : codeChunks(t.rows.join('\n'), head);
+      return chunks.map(section);
+    }
+    case 'actions': {
+      const out: SlackBlock[] = [];
+      const buttons: SlackTypes.Button[] = [];
+      for (const btn of b.buttons) {
+        if (btn.action.length > SLACK_LIMITS.buttonValue) {
+          // A cut action string would run something else, so the button goes and the reply says so.
+          ctx.dropped.push(btn.label);
+          continue;
+        }
+        const el: SlackTypes.Button = {
+          type: 'button',
+          text: plain(btn.label, SLACK_LIMITS.buttonText),
+          action_id: `${ACTION_ID_PREFIX}:${ctx.nextButton()}`,
+          value: btn.action,
+        };
+        if (btn.style === 'primary' || btn.style === 'danger') el.style = btn.style;
+        if (needsConfirmDialog(btn)) el.confirm = confirmDialog(btn, ctx.question);
+        buttons.push(el);
+      }
+      for (let i = 0; i < buttons.length; i += SLACK_LIMITS.actionsElements) {
+        out.push({ type: 'actions', elements: buttons.slice(i, i + SLACK_LIMITS.actionsElements) });
+      }
+      return out;
+    }
+  }
+}
+
+/** Counts the visible characters of a rendered block, for the whole-message budget. */
+export function blockTextLength(b: SlackBlock): number {
+  switch (b.type) {
+    case 'section':
+      return (b.text?.text.length ?? 0) + (b.fields ?? []).reduce((n, f) => n + f.text.length, 0);
+    case 'header':
+      return b.text.text.length;
+    case 'context':
+      return b.elements.reduce((n, e) => n + ('text' in e && typeof e.text === 'string' ? e.text.length : 0), 0);
+    case 'actions':
+      return b.elements.reduce((n, e) => n + (e.type === 'button' ? e.text.text.length + (e.value?.length ?? 0) : 0), 0);
+    default:
+      return 0;
+  }
+}
+
+function noteBlock(text: string): SlackBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${text}` }] };
+}
+
+/** Text the fallback shows: the summary if there is one, else the start of the plain text. */
+function fallbackText(r: Reply): string {
+  const t = (r.summary ?? replyToPlainText(r)).trim();
+  // Slack reads the fallback as mrkdwn too, so it gets the same escaping as the blocks.
+  return cut(escapeMrkdwn(t.length > 0 ? t : 'dockhand'), FALLBACK_TEXT_MAX);
+}
+
+/**
+ * Renders a Reply as one Slack message. Blocks over Slack's limits are split where a split keeps
+ * meaning (long text, many fields, long tables) and otherwise cut, with a note saying what was left out.
+ * Buttons are always kept, because a cut-off confirmation would leave the command hanging.
+ */
+export function renderReply(r: Reply): SlackMessage {
+  let n = 0;
+  const dropped: string[] = [];
+  // The confirm dialog repeats the question, which is the last text shown before the buttons.
+  let question = '';
+  const rendered: Array<{ blocks: SlackBlock[]; keep: boolean }> = [];
+  for (const b of r.blocks) {
+    rendered.push({ blocks: renderBlock(b, { question, nextButton: () => n++, dropped }), keep: b.kind === 'actions' });
+    if (b.kind === 'text' || b.kind === 'heading') question = b.text;
+  }
+
+  const keepBlocks = rendered.filter((x) => x.keep).flatMap((x) => x.blocks);
+  const keepChars = keepBlocks.reduce((s, b) => s + blockTextLength(b), 0);
+  // Room for the content: reserve one block for a possible note.
+  const maxBlocks = SLACK_LIMITS.blocks - 1 - keepBlocks.length;
+  let usedBlocks = 0;
+  let usedChars = keepChars;
+  let cutBlocks = 0;
+  let cutChars = 0;
+  const out: SlackBlock[] = [];
+  for (const part of rendered) {
+    if (part.keep) {
+      out.push(...part.blocks);
+      continue;
+    }
+    for (const b of part.blocks) {
+      const len = blockTextLength(b);
+      if (usedBlocks + 1 > maxBlocks || usedChars + len > TOTAL_TEXT_BUDGET) {
+        cutBlocks++;
+        cutChars += len;
+        continue;
+      }
+      out.push(b);
+      usedBlocks++;
+      usedChars += len;
+    }
+  }
+
+  const notes: string[] = [];
+  if (cutBlocks > 0) {
+    notes.push(`Output cut to fit Slack: ${cutBlocks} more part${cutBlocks === 1 ? '' : 's'} (${cutChars} characters) not shown.`);
+  }
+  if (dropped.length > 0) {
+    notes.push(`Buttons left out because their action is too long for Slack: ${dropped.map(escapeMrkdwn).join(', ')}.`);
+  }
+  if (notes.length > 0) {
+    // The note goes before trailing buttons so it reads as part of the content it explains.
+    let at = out.length;
+    while (at > 0 && out[at - 1]?.type === 'actions') at--;
+    out.splice(at, 0, noteBlock(notes.join(' ')));
+  }
+  if (out.length === 0) out.push(section(escapeMrkdwn(fallbackText(r))));
+  return { text: fallbackText(r), blocks: out };
+}
+
+/** Reads the dockhand action string back from a pressed Slack button's value. */
+export function actionFromValue(actionId: string, value: string | undefined): string | null {
+  if (!actionId.startsWith(`${ACTION_ID_PREFIX}:`) || value === undefined || value.length === 0) return null;
+  return value;
+}
