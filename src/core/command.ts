@@ -146,7 +146,7 @@ export function usageOf(cmd: CommandDef, sub: SubcommandDef): string {
   }
   for (const o of sub.options) {
     if (o.positional) continue;
-    const v = o.type === 'boolean' ? '' : o.type === 'duration' ? ' 15m' : o.choices ? ` ${o.choices.join('|')}` : ` ${o.name}`;
+    const v = o.type === 'boolean' ? '' : o.type === 'duration' ? ' <duration>' : o.choices ? ` ${o.choices.join('|')}` : o.type === 'integer' ? ' <n>' : ` <${o.name}>`;
     parts.push(o.required ? `--${o.name}${v}` : `[--${o.name}${v}]`);
   }
   return parts.join(' ');

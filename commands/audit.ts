@@ -1,0 +1,44 @@
+import { defineSubcommand, type CommandDef } from '../src/core/command.ts';
+import { reply } from '../src/core/reply.ts';
+
+function when(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** `/audit [n]`: the latest command attempts, for admins. */
+export const audit = {
+  name: 'audit',
+  description: 'Show the latest command attempts from the audit log',
+  subcommands: [
+    defineSubcommand({
+      name: 'audit',
+      description: 'Show the latest n command attempts, newest first',
+      options: [{ name: 'n', type: 'integer', description: 'How many attempts to show', positional: true, min: 1, max: 100 }] as const,
+      role: 'admin',
+      changes: false,
+      example: '/audit 20',
+      handler: (args, ctx) => {
+        const rows = ctx.ports.audit.latest(args.n ?? 20);
+        return reply(
+          [
+            { kind: 'heading', text: `Audit log — latest ${rows.length}` },
+            {
+              kind: 'table',
+              columns: ['Time (UTC)', 'Where', 'User', 'Command', 'Outcome', 'ms'],
+              align: ['left', 'left', 'left', 'left', 'left', 'right'],
+              rows: rows.map((r) => [
+                when(r.at),
+                `${r.platform}/${r.channelId}`,
+                r.userName,
+                r.command.length > 60 ? `${r.command.slice(0, 57)}...` : r.command,
+                r.detail && r.outcome !== 'ok' ? `${r.outcome} (${r.detail.slice(0, 40)})` : r.outcome,
+                r.durationMs === null ? '' : String(r.durationMs),
+              ]),
+            },
+          ],
+          { visibility: 'ephemeral', summary: `Audit log: ${rows.length} entries` },
+        );
+      },
+    }),
+  ],
+} satisfies CommandDef;

@@ -1,0 +1,5 @@
+import type { CommandDef } from '../src/core/command.ts';
+import { audit } from './audit.ts';
+
+/** Every command dockhand serves, in the order help lists them. Adding one means adding it here. */
+export const commands: readonly CommandDef[] = [audit];

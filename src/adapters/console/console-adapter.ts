@@ -1,0 +1,142 @@
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Caller } from '../../core/command.ts';
+import type { DispatchResult, Dispatcher } from '../../core/dispatcher.ts';
+import type { Button, Reply } from '../../core/reply.ts';
+import { renderForTerminal } from './render.ts';
+
+/** Options for the terminal adapter. */
+export interface ConsoleAdapterOptions {
+  /** The core that runs commands. */
+  dispatcher: Dispatcher;
+  /** Where commands come from. */
+  input: Readable;
+  /** Where replies go. */
+  output: Writable;
+  /** True for an interactive prompt with line editing and history; false to read a script line by line. */
+  interactive: boolean;
+  /** The terminal user's name (DOCKHAND_USER or the OS user). */
+  user: string;
+  /** Colour output. */
+  color: boolean;
+  /** Longest a script waits at end of input for follow-ups still running, ms. */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * The terminal adapter: a real adapter like Slack's and Discord's. On a TTY it is a REPL with
+ * history; on a pipe it runs one command per line, prints each reply, waits for follow-ups in
+ * flight, and resolves at end of input.
+ */
+export class ConsoleAdapter {
+  private readonly opts: ConsoleAdapterOptions;
+  private lastButtons: Button[] = [];
+  private rl: Interface | undefined;
+  private closed = false;
+
+  constructor(opts: ConsoleAdapterOptions) {
+    this.opts = opts;
+  }
+
+  /** The terminal user's identity as the core sees it. */
+  get caller(): Caller {
+    return { platform: 'console', workspaceId: 'local', channelId: 'terminal', userId: this.opts.user, displayName: this.opts.user };
+  }
+
+  /** Prints a reply (used for command replies, follow-ups and alerts). */
+  print(reply: Reply, prefix = ''): void {
+    if (this.closed && !this.opts.output.writable) return;
+    const out = renderForTerminal(reply, { color: this.opts.color });
+    if (out.buttons.length > 0) this.lastButtons = out.buttons;
+    const text = prefix ? out.text.split('\n').map((l, i) => (i === 0 ? prefix + l : ' '.repeat(prefix.length) + l)).join('\n') : out.text;
+    if (this.rl && this.opts.interactive) {
+      // Keep the prompt intact when a follow-up arrives while the user is typing.
+      this.opts.output.write(`\r\u001b[K${text}\n\n`);
+      this.rl.prompt(true);
+    } else {
+      this.opts.output.write(`${text}\n\n`);
+    }
+  }
+
+  /** Handles one line of input: a command, or the number of a button to press. */
+  async handleLine(line: string): Promise<void> {
+    const text = line.trim();
+    if (!text || text.startsWith('#')) return;
+    if (text === 'exit' || text === 'quit') {
+      this.rl?.close();
+      return;
+    }
+    let result: DispatchResult;
+    const n = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+    const button = Number.isInteger(n) ? this.lastButtons[n - 1] : undefined;
+    if (!this.opts.interactive) this.opts.output.write(`${this.opts.color ? '\u001b[2m' : ''}> ${text}${this.opts.color ? '\u001b[0m' : ''}\n`);
+    if (button) {
+      result = await this.opts.dispatcher.press(button.action, this.caller);
+    } else if (Number.isInteger(n) && !text.startsWith('/')) {
+      this.print({ visibility: 'ephemeral', blocks: [{ kind: 'text', text: `⚠️ There is no button ${n} to press. Type a command such as /help.` }] });
+      return;
+    } else {
+      result = await this.opts.dispatcher.run(text.startsWith('/') ? text : `/${text}`, this.caller);
+    }
+    this.print(result.reply);
+    if (result.followUp) {
+      void result.followUp(async (r) => this.print(r, '↳ '));
+    }
+  }
+
+  /** Runs until end of input (pipe) or `exit` (TTY); resolves when done. */
+  async start(): Promise<void> {
+    const rl = createInterface({
+      input: this.opts.input,
+      output: this.opts.interactive ? this.opts.output : undefined,
+      terminal: this.opts.interactive,
+      historySize: 500,
+      prompt: 'dockhand> ',
+    });
+    this.rl = rl;
+    if (this.opts.interactive) {
+      rl.prompt();
+      const queue: string[] = [];
+      let busy = false;
+      await new Promise<void>((resolve) => {
+        rl.on('line', (line) => {
+          queue.push(line);
+          if (busy) return;
+          busy = true;
+          void (async () => {
+            while (queue.length) await this.handleLine(queue.shift()!);
+            busy = false;
+            if (!this.closed) rl.prompt();
+          })();
+        });
+        rl.on('close', () => {
+          this.closed = true;
+          resolve();
+        });
+      });
+      this.opts.dispatcher.abortAll();
+      return;
+    }
+    for await (const line of rl) {
+      await this.handleLine(line);
+    }
+    this.closed = true;
+    await this.drain();
+  }
+
+  /** Waits for follow-ups in flight, up to the drain timeout, so a script sees the whole conversation. */
+  private async drain(): Promise<void> {
+    const limit = this.opts.drainTimeoutMs ?? 10 * 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), limit);
+      timer.unref();
+    });
+    const r = await Promise.race([this.opts.dispatcher.idle().then(() => 'done' as const), timedOut]);
+    if (timer) clearTimeout(timer);
+    if (r === 'timeout') {
+      this.opts.dispatcher.abortAll();
+      this.opts.output.write(`(stopped waiting for ${this.opts.dispatcher.busy} follow-up(s) after ${Math.round(limit / 1000)}s)\n`);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { CloudError, type CloudErrorKind } from '../ports/container-service.ts';
+
+/** The fields of an SDK service exception this mapping reads. */
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'LimitExceededException',
+  'SlowDown',
+]);
+
+const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation', 'AuthorizationError']);
+
+const BAD_CREDENTIALS = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+  'IncompleteSignature',
+  'CredentialsProviderError',
+]);
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+/** What a failed call was doing, for the message. */
+export interface CallSite {
+  /** The IAM action, such as `ecs:UpdateService`. */
+  action: string;
+  /** The resource, such as `service web in cluster demo`. */
+  resource?: string;
+  /** The region called. */
+  region: string;
+  /** The cluster acted in, for "no cluster" messages. */
+  cluster?: string;
+  /** The service, repository or log group acted on, for "not found" messages. */
+  name?: string;
+}
+
+function shapeOf(e: unknown): SdkErrorShape {
+  return typeof e === 'object' && e !== null ? (e as SdkErrorShape) : {};
+}
+
+/** The name an SDK error reports, with any `Namespace#` prefix removed. */
+export function awsErrorName(e: unknown): string {
+  const s = shapeOf(e);
+  const n = s.name ?? s.code ?? '';
+  const i = n.lastIndexOf('#');
+  return i >= 0 ? n.slice(i + 1) : n;
+}
+
+/** True when the error is AWS throttling (after the SDK's own retries gave up). */
+export function isThrottling(e: unknown): boolean {
+  const s = shapeOf(e);
+  return THROTTLING.has(awsErrorName(e)) || s.$metadata?.httpStatusCode === 429 || s.$retryable?.throttling === true;
+}
+
+function make(kind: CloudErrorKind, site: CallSite, message: string, hint?: string): CloudError {
+  return new CloudError(kind, site.action, message, {
+    ...(site.resource !== undefined ? { resource: site.resource } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+  });
+}
+
+/**
+ * Turns whatever an SDK call threw into a CloudError that says what the user can do.
+ * Errors that are not AWS's (programming errors) are returned unchanged.
+ */
+export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKind): unknown {
+  if (e instanceof CloudError) return e;
+  const name = awsErrorName(e);
+  const s = shapeOf(e);
+  const status = s.$metadata?.httpStatusCode;
+  const on = site.resource ? ` on ${site.resource}` : '';
+  const detail = s.message ? ` (${s.message})` : '';
+
+  if (DENIED.has(name) || (status === 403 && !BAD_CREDENTIALS.has(name))) {
+    return make(
+      'access-denied',
+      site,
+      `AWS denied ${site.action}${on} in ${site.region}: dockhand's IAM role lacks the ${site.action} permission.`,
+      `Grant ${site.action} to dockhand's role (the full list is in src/aws/iam-policy.json).`,
+    );
+  }
+  if (BAD_CREDENTIALS.has(name)) {
+    return make(
+      'access-denied',
+      site,
+      `AWS rejected dockhand's credentials for ${site.action} in ${site.region} (${name}).`,
+      'Check AWS_PROFILE / AWS_ACCESS_KEY_ID or the role dockhand runs with.',
+    );
+  }
+  if (isThrottling(e)) {
+    return make('throttled', site, `AWS is throttling requests (${site.action} in ${site.region}); try again in a minute.`);
+  }
+  if (name === 'ClusterNotFoundException') {
+    return make('cluster-not-found', site, `No cluster${site.cluster ? ` '${site.cluster}'` : ''} in ${site.region}.`);
+  }
+  if (name === 'ServiceNotFoundException' || name === 'ServiceNotActiveException') {
+    const where = site.cluster ? ` in cluster ${site.cluster} (${site.region})` : ` in ${site.region}`;
+    return make('service-not-found', site, `No active service${site.name ? ` '${site.name}'` : ''}${where}.`);
+  }
+  if (name === 'RepositoryNotFoundException') {
+    return make('repository-not-found', site, `No repository${site.name ? ` '${site.name}'` : ''} in ${site.region}.`);
+  }
+  if (name === 'ImageNotFoundException' || name === 'ScanNotFoundException') {
+    return make('image-not-found', site, `No image${site.resource ? ` ${site.resource}` : ''} in ${site.region}.`);
+  }
+  if (name === 'ResourceNotFoundException') {
+    return make(notFound ?? 'log-group-not-found', site, `AWS found no ${site.resource ?? 'such resource'} in ${site.region}${detail}.`);
+  }
+  if (
+    name === 'ClientException' ||
+    name === 'InvalidParameterException' ||
+    name === 'InvalidParameterValueException' ||
+    name === 'ValidationException' ||
+    name === 'PlatformUnknownException' ||
+    name === 'UnsupportedFeatureException'
+  ) {
+    if (notFound && /not found|unable to describe|does not exist/i.test(s.message ?? '')) {
+      return make(notFound, site, `AWS found no ${site.resource ?? 'such resource'} in ${site.region}${detail}.`);
+    }
+    return make('invalid-request', site, `AWS refused ${site.action}${on} in ${site.region}${detail}.`);
+  }
+  const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : '';
+  if (NETWORK_CODES.has(code) || NETWORK_CODES.has(name) || name === 'TimeoutError' || name === 'RequestTimeout') {
+    return make('unavailable', site, `Could not reach AWS for ${site.action} in ${site.region} (${code || name}); try again shortly.`);
+  }
+  if ((status !== undefined && status >= 500) || name === 'ServerException' || name === 'ServiceUnavailableException' || name === 'InternalFailure') {
+    return make('unavailable', site, `AWS failed ${site.action} in ${site.region}${detail}; try again shortly.`);
+  }
+  if (status !== undefined && status >= 400) {
+    return make('invalid-request', site, `AWS refused ${site.action}${on} in ${site.region}: ${name}${detail}.`);
+  }
+  return e;
+}
+
+/** Runs one SDK call and rethrows its failure as a CloudError. */
+export async function call<T>(site: CallSite, fn: () => Promise<T>, notFound?: CloudErrorKind): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toCloudError(e, site, notFound);
+  }
+}

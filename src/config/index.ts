@@ -1,0 +1,207 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../core/parser.ts';
+import type { Role } from '../core/roles.ts';
+import { ROLES } from '../core/roles.ts';
+
+/** Raised when config is invalid: one line per bad field, secrets never included. */
+export class ConfigError extends Error {
+  /** One line per problem: where, what was given, what is allowed. */
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Env variables whose values are secrets: never echoed, not even in errors. */
+export const SECRET_ENV = new Set([
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'DISCORD_TOKEN',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_ACCESS_KEY_ID',
+]);
+
+const durationString = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'expected a duration such as 30s, 15m or 2h' });
+const roleEnum = z.enum(ROLES);
+const userRef = z.string().regex(/^(slack|discord|console):[^\s,]+$/, { message: 'expected platform:user-id, such as slack:U0123ABC or discord:81234567890' });
+
+/** The optional YAML file's shape; unknown keys are errors so typos do not pass silently. */
+export const fileSchema = z.strictObject({
+  roles: z
+    .strictObject({
+      default: roleEnum.optional(),
+      admins: z.array(userRef).optional(),
+      operators: z.array(userRef).optional(),
+      viewers: z.array(userRef).optional(),
+      slackGroups: z.record(z.string(), roleEnum).optional(),
+      discordRoles: z.record(z.string(), roleEnum).optional(),
+    })
+    .optional(),
+  confirm: z
+    .strictObject({
+      expireAfter: durationString.optional(),
+      operatorsMayConfirm: z.boolean().optional(),
+    })
+    .optional(),
+  clusters: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'expected an ECS cluster name (letters, digits, - and _)' }),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected an AWS region such as us-east-1' }).optional(),
+        alias: z.string().max(64).optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
+  guardrails: z
+    .record(
+      z.string(),
+      z.strictObject({ min: z.int().min(0).max(10_000).optional(), max: z.int().min(0).max(10_000).optional() }).refine((g) => g.min === undefined || g.max === undefined || g.min <= g.max, {
+        message: 'min must not be above max',
+      }),
+    )
+    .optional(),
+  slack: z
+    .strictObject({
+      commands: z.record(z.string(), z.string().regex(/^\/[a-z0-9_-]{1,31}$/, { message: 'expected a slash command such as /ecs' })).optional(),
+      socketMode: z.boolean().optional(),
+    })
+    .optional(),
+  watch: z.record(z.string(), z.unknown()).optional(),
+  routes: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
+/** The YAML file after validation. */
+export type FileConfig = z.infer<typeof fileSchema>;
+
+const speed = z.coerce.number().min(0.1).max(10_000);
+
+/** The environment variables dockhand reads, validated. */
+export const envSchema = z.object({
+  DOCKHAND_CONFIG: z.string().optional(),
+  DOCKHAND_DB: z.string().min(1).default('./data/dockhand.db'),
+  DOCKHAND_USER: z.string().min(1).optional(),
+  DOCKHAND_ADMINS: z.string().optional(),
+  DOCKHAND_OPERATORS: z.string().optional(),
+  DOCKHAND_BACKEND: z.enum(['aws', 'sandbox']).optional(),
+  DOCKHAND_SANDBOX_SPEED: speed.optional(),
+  DOCKHAND_CLUSTERS: z.string().regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, { message: 'expected comma-separated cluster names' }).optional(),
+  DOCKHAND_WATCH_EVERY: durationString.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  AWS_PROFILE: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, { message: 'expected a bot token starting with xoxb-' }).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'expected an app-level token starting with xapp-' }).optional(),
+  SLACK_API_URL: z.url().optional(),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+});
+
+/** The environment after validation. */
+export type EnvConfig = z.infer<typeof envSchema>;
+
+/** Everything dockhand was configured with. */
+export interface Config {
+  /** Validated environment variables. */
+  env: EnvConfig;
+  /** The YAML file's content (empty when there is none). */
+  file: FileConfig;
+  /** The YAML file read, if any. */
+  filePath: string | undefined;
+  /** Explicit role grants by `platform:user-id`. */
+  userRoles: Map<string, Role>;
+  /** Which AWS backend to use. */
+  backend: 'aws' | 'sandbox';
+}
+
+function describeGiven(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (typeof input === 'string') return `'${input.length > 60 ? `${input.slice(0, 57)}...` : input}'`;
+  const s = JSON.stringify(input);
+  return s === undefined ? String(input) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}
+
+function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], secretKeys: Set<string> = new Set()): string[] {
+  return issues.map((i) => {
+    const path = formatPath(i.path);
+    const top = String(i.path[0] ?? '');
+    const secret = secretKeys.has(top);
+    if (i.code === 'unrecognized_keys') {
+      return `${where}${path ? ` ${path}` : ''}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}; check the spelling (see dockhand.example.yaml)`;
+    }
+    const given = secret ? '<hidden>' : describeGiven((i as { input?: unknown }).input);
+    return `${where} ${path || '(root)'}: got ${given}, ${i.message.replace(/^Invalid input: /, '')}`;
+  });
+}
+
+/** Parses `slack:U1,discord:2` lists into role grants, collecting problems. */
+function parseGrants(value: string | undefined, role: Role, into: Map<string, Role>, where: string, problems: string[]): void {
+  if (!value) return;
+  for (const raw of value.split(',')) {
+    const ref = raw.trim();
+    if (!ref) continue;
+    if (!/^(slack|discord|console):[^\s]+$/.test(ref)) {
+      problems.push(`env ${where}: got '${ref}', expected platform:user-id entries such as slack:U0123ABC,discord:81234567890`);
+      continue;
+    }
+    const prev = into.get(ref);
+    if (!prev || ROLES.indexOf(role) > ROLES.indexOf(prev)) into.set(ref, role);
+  }
+}
+
+/**
+ * Reads and validates env and the optional YAML file. Throws ConfigError listing
+ * every bad field at once (so a user fixes them in one go).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const envResult = envSchema.safeParse(env, { reportInput: true });
+  if (!envResult.success) problems.push(...issuesToLines('env', envResult.error.issues, SECRET_ENV));
+  const explicitPath = env.DOCKHAND_CONFIG;
+  const filePath = explicitPath ? resolve(cwd, explicitPath) : existsSync(resolve(cwd, 'dockhand.yaml')) ? resolve(cwd, 'dockhand.yaml') : undefined;
+  let file: FileConfig = {};
+  if (filePath) {
+    const label = explicitPath ?? 'dockhand.yaml';
+    if (!existsSync(filePath)) {
+      problems.push(`env DOCKHAND_CONFIG: got '${explicitPath}', but no file is there; expected the path of a YAML config file`);
+    } else {
+      try {
+        const data: unknown = parseYaml(readFileSync(filePath, 'utf8'), { uniqueKeys: true }) ?? {};
+        const r = fileSchema.safeParse(data, { reportInput: true });
+        if (r.success) file = r.data;
+        else problems.push(...issuesToLines(label, r.error.issues));
+      } catch (e) {
+        problems.push(`${label}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  if (problems.length > 0 || !envResult.success) throw new ConfigError(problems);
+  const e = envResult.data;
+  const userRoles = new Map<string, Role>();
+  for (const r of ['viewer', 'operator', 'admin'] as const) {
+    const list = r === 'admin' ? file.roles?.admins : r === 'operator' ? file.roles?.operators : file.roles?.viewers;
+    for (const ref of list ?? []) userRoles.set(ref, r);
+  }
+  parseGrants(e.DOCKHAND_OPERATORS, 'operator', userRoles, 'DOCKHAND_OPERATORS', problems);
+  parseGrants(e.DOCKHAND_ADMINS, 'admin', userRoles, 'DOCKHAND_ADMINS', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const awsConfigured = Boolean(e.AWS_REGION || e.AWS_DEFAULT_REGION || e.AWS_PROFILE || e.AWS_ACCESS_KEY_ID);
+  const backend = e.DOCKHAND_BACKEND ?? (awsConfigured ? 'aws' : 'sandbox');
+  return { env: e, file, filePath, userRoles, backend };
+}

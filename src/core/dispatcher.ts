@@ -1,0 +1,359 @@
+import { randomBytes } from 'node:crypto';
+import type { Ports } from '../ports/index.ts';
+import type { AuditOutcome } from '../ports/audit-log.ts';
+import type { ArgMap, Caller, CommandContext, CommandDef, SubcommandDef } from './command.ts';
+import { usageOf } from './command.ts';
+import { isUserError } from './errors.ts';
+import { helpReply } from './help.ts';
+import type { Logger } from './logger.ts';
+import type { HelpRequest, ParsedCommand, StructuredInput } from './parser.ts';
+import { formatDuration, parseCommandLine, parseStructured, structuredToText } from './parser.ts';
+import { mayRun, resolveRole, visibleCommands } from './policy.ts';
+import type { FollowUpTask, HandlerResult, PostFollowUp, Reply } from './reply.ts';
+import { hasFollowUp, reply, textReply } from './reply.ts';
+import type { Role } from './roles.ts';
+import type { CoreSettings } from './settings.ts';
+
+/** What an adapter gets back: the reply to show now, and optional work that posts more later. */
+export interface DispatchResult {
+  /** The reply to show at once. */
+  reply: Reply;
+  /**
+   * Starts the command's background work, posting through `post`. Already tracked by the
+   * dispatcher (see `idle`) and guarded: it never rejects.
+   */
+  followUp?: (post: PostFollowUp) => Promise<void>;
+}
+
+/** A changing command waiting for its caller to press Confirm. */
+interface PendingConfirmation {
+  token: string;
+  caller: Caller;
+  text: string;
+  parsed: ParsedCommand;
+  expiresAt: number;
+  auditId: number;
+  startedAt: number;
+}
+
+/** Options for building a dispatcher. */
+export interface DispatcherOptions {
+  /** The commands, in the order help lists them. */
+  commands: readonly CommandDef[];
+  /** The ports handlers use. */
+  ports: Ports;
+  /** Roles, confirmation policy, clusters, guardrails. */
+  settings: CoreSettings;
+  /** Where errors are logged under their error id. */
+  log: Logger;
+}
+
+/** A short, readable id for an error or a confirmation. */
+function shortId(prefix: string): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(6);
+  let s = '';
+  for (const b of bytes) s += alphabet[b % alphabet.length];
+  return `${prefix}${s}`;
+}
+
+/** A reply that says what went wrong, for the caller only. */
+function problem(message: string, hint?: string): Reply {
+  const text = message;
+  return reply(
+    [{ kind: 'text', text: `⚠️ ${text}` }, ...(hint ? [{ kind: 'context' as const, text: hint }] : [])],
+    { visibility: 'ephemeral', summary: text },
+  );
+}
+
+/**
+ * The core: parses, validates, authorizes, asks for confirmation, runs, audits.
+ * Every adapter hands it text (or structured input, or a pressed button) and renders what comes back.
+ */
+export class Dispatcher {
+  private readonly commands: readonly CommandDef[];
+  private readonly ports: Ports;
+  private readonly settings: CoreSettings;
+  private readonly log: Logger;
+  private readonly pending = new Map<string, PendingConfirmation>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly controllers = new Set<AbortController>();
+
+  constructor(opts: DispatcherOptions) {
+    this.commands = opts.commands;
+    this.ports = opts.ports;
+    this.settings = opts.settings;
+    this.log = opts.log;
+  }
+
+  /** The caller's effective role. */
+  roleOf(caller: Caller): Role {
+    return resolveRole(caller, this.settings);
+  }
+
+  /** The commands this caller may run (for help and for platform registration). */
+  commandsFor(caller: Caller): CommandDef[] {
+    return visibleCommands(this.roleOf(caller), this.commands);
+  }
+
+  /** All commands, unfiltered (for registering slash commands with a platform). */
+  allCommands(): readonly CommandDef[] {
+    return this.commands;
+  }
+
+  /** Runs a typed command line such as `/ecs scale web 5`. */
+  async run(text: string, caller: Caller): Promise<DispatchResult> {
+    return this.execute(text, caller, () => parseCommandLine(text, this.commands));
+  }
+
+  /** Runs structured input (Discord options) through the same validation as typed text. */
+  async runStructured(input: StructuredInput, caller: Caller): Promise<DispatchResult> {
+    const text = structuredToText(input, this.commands);
+    return this.execute(text, caller, () => parseStructured(input, this.commands));
+  }
+
+  /** Handles a pressed button: `run:<command>`, `confirm:<id>` or `cancel:<id>`. */
+  async press(action: string, caller: Caller): Promise<DispatchResult> {
+    this.sweepExpired();
+    const colon = action.indexOf(':');
+    const kind = colon >= 0 ? action.slice(0, colon) : action;
+    const arg = colon >= 0 ? action.slice(colon + 1) : '';
+    if (kind === 'run') return this.run(arg, caller);
+    if (kind === 'confirm' || kind === 'cancel') return this.answerConfirmation(kind, arg, caller);
+    return { reply: problem(`this button is not one dockhand knows ('${action.slice(0, 40)}')`, 'It may come from an older version; run the command again.') };
+  }
+
+  /** Resolves when every follow-up in flight has finished. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  /** The number of follow-ups still running. */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /** Stops every follow-up in flight (on shutdown). */
+  abortAll(): void {
+    for (const c of this.controllers) c.abort(new Error('dockhand is shutting down'));
+  }
+
+  /** Marks unanswered confirmations past their time as expired in the audit log. */
+  sweepExpired(): void {
+    const now = this.ports.clock.now();
+    for (const [token, p] of this.pending) {
+      if (p.expiresAt <= now) {
+        this.pending.delete(token);
+        this.expired.set(token, p);
+        this.ports.audit.finish(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
+      }
+    }
+  }
+
+  /** Expired confirmations, kept so a late press can be told what happened. */
+  private readonly expired = new Map<string, PendingConfirmation>();
+
+  private async execute(text: string, caller: Caller, parse: () => ParsedCommand | HelpRequest): Promise<DispatchResult> {
+    this.sweepExpired();
+    const started = this.ports.clock.now();
+    const auditId = this.ports.audit.begin({
+      at: started,
+      platform: caller.platform,
+      workspaceId: caller.workspaceId,
+      channelId: caller.channelId,
+      userId: caller.userId,
+      userName: caller.displayName,
+      command: text.trim().slice(0, 2000),
+    });
+    const finish = (outcome: AuditOutcome, detail?: string | null): void => {
+      this.ports.audit.finish(auditId, outcome, this.ports.clock.now() - started, detail ?? null);
+    };
+    const role = this.roleOf(caller);
+    let parsed: ParsedCommand | HelpRequest;
+    try {
+      parsed = parse();
+    } catch (e) {
+      if (isUserError(e)) {
+        finish('invalid', `${e.id}: ${e.message}`.slice(0, 500));
+        return { reply: problem(e.message, e.hint) };
+      }
+      return { reply: this.internalError(e, text, finish) };
+    }
+    const visible = visibleCommands(role, this.commands);
+    if ('help' in parsed) {
+      finish('ok', 'help');
+      const cmd = parsed.command && visible.find((c) => c.name === parsed.command!.name);
+      if (parsed.command && !cmd) {
+        return { reply: problem(`/${parsed.command.name} needs a role above yours (${role})`, 'Ask an admin of dockhand if you need it.') };
+      }
+      if (parsed.sub && cmd && !mayRun(role, parsed.sub)) {
+        return { reply: this.deniedReply(parsed.command!, parsed.sub, role) };
+      }
+      return { reply: helpReply(role, visible, cmd ?? undefined, parsed.sub) };
+    }
+    const { command, sub, args } = parsed;
+    if (!mayRun(role, sub)) {
+      finish('denied', `needs ${sub.role}, caller is ${role}`);
+      return { reply: this.deniedReply(command, sub, role) };
+    }
+    const ctx = this.context(caller, role, text, visible);
+    if (sub.confirm) {
+      let question: string | null;
+      try {
+        question = await sub.confirm(args as never, ctx);
+      } catch (e) {
+        return this.failure(e, text, finish);
+      }
+      if (question) {
+        const token = shortId('c');
+        this.pending.set(token, { token, caller, text, parsed, expiresAt: started + this.settings.confirmExpiryMs, auditId, startedAt: started });
+        const who = this.settings.operatorsMayConfirm ? `${caller.displayName} or another ${sub.role}` : caller.displayName;
+        return {
+          reply: reply(
+            [
+              { kind: 'text', text: `❓ ${question}` },
+              { kind: 'context', text: `Only ${who} can confirm. Expires in ${formatDuration(this.settings.confirmExpiryMs)}; then nothing happens.` },
+              {
+                kind: 'actions',
+                buttons: [
+                  { label: 'Confirm', action: `confirm:${token}`, style: 'danger' },
+                  { label: 'Cancel', action: `cancel:${token}` },
+                ],
+              },
+            ],
+            { summary: question },
+          ),
+        };
+      }
+    }
+    return this.invoke(sub, args, ctx, text, finish);
+  }
+
+  private deniedReply(cmd: CommandDef, sub: SubcommandDef, role: Role): Reply {
+    return problem(
+      `${usageOf(cmd, sub).split(' <')[0]!.split(' [')[0]} needs the ${sub.role} role; you are ${role === 'admin' || role === 'operator' ? 'an' : 'a'} ${role}`,
+      'Ask a dockhand admin to grant it (DOCKHAND_OPERATORS / DOCKHAND_ADMINS or roles in dockhand.yaml).',
+    );
+  }
+
+  private context(caller: Caller, role: Role, text: string, visible: readonly CommandDef[]): CommandContext {
+    return {
+      caller,
+      role,
+      ports: this.ports,
+      settings: this.settings,
+      text,
+      log: this.log.child({ user: `${caller.platform}:${caller.userId}` }),
+      commands: visible,
+    };
+  }
+
+  private async invoke(
+    sub: SubcommandDef,
+    args: ArgMap,
+    ctx: CommandContext,
+    text: string,
+    finish: (o: AuditOutcome, d?: string | null) => void,
+  ): Promise<DispatchResult> {
+    let result: HandlerResult;
+    try {
+      result = await sub.handler(args as never, ctx);
+    } catch (e) {
+      return this.failure(e, text, finish);
+    }
+    finish('ok');
+    if (hasFollowUp(result)) return { reply: result.reply, followUp: this.track(result.followUp, text) };
+    return { reply: result };
+  }
+
+  private failure(e: unknown, text: string, finish: (o: AuditOutcome, d?: string | null) => void): DispatchResult {
+    if (isUserError(e)) {
+      finish('invalid', `${e.id}: ${e.message}`.slice(0, 500));
+      return { reply: problem(e.message, e.hint) };
+    }
+    return { reply: this.internalError(e, text, finish) };
+  }
+
+  private internalError(e: unknown, text: string, finish: (o: AuditOutcome, d?: string | null) => void): Reply {
+    const errorId = shortId('E-');
+    this.log.error({ errorId, err: e, command: text }, 'command failed');
+    finish('error', errorId);
+    return problem(
+      `something went wrong running \`${text.trim().slice(0, 80)}\` (error id ${errorId})`,
+      'Nothing more was done. The details are in dockhand\'s log under that id.',
+    );
+  }
+
+  private track(task: FollowUpTask, text: string): (post: PostFollowUp) => Promise<void> {
+    return (post) => {
+      const controller = new AbortController();
+      this.controllers.add(controller);
+      const p = (async () => {
+        try {
+          await task(post, controller.signal);
+        } catch (e) {
+          if (controller.signal.aborted) return;
+          const errorId = shortId('E-');
+          this.log.error({ errorId, err: e, command: text }, 'follow-up failed');
+          await post(problem(`the follow-up of \`${text.trim().slice(0, 80)}\` failed (error id ${errorId})`, 'The details are in dockhand\'s log under that id.')).catch(() => undefined);
+        } finally {
+          this.controllers.delete(controller);
+        }
+      })();
+      this.inFlight.add(p);
+      void p.finally(() => this.inFlight.delete(p));
+      return p;
+    };
+  }
+
+  private async answerConfirmation(kind: 'confirm' | 'cancel', token: string, caller: Caller): Promise<DispatchResult> {
+    const now = this.ports.clock.now();
+    const p = this.pending.get(token);
+    if (!p) {
+      const old = this.expired.get(token);
+      if (old) {
+        return {
+          reply: problem(
+            `this confirmation of \`${old.text.trim()}\` expired after ${formatDuration(this.settings.confirmExpiryMs)}; nothing was changed`,
+            'Run the command again if you still want it.',
+          ),
+        };
+      }
+      return { reply: problem('this confirmation was already answered or is unknown (dockhand may have restarted); nothing was changed', 'Run the command again if you still want it.') };
+    }
+    const role = this.roleOf(caller);
+    const same = p.caller.platform === caller.platform && p.caller.userId === caller.userId;
+    const allowedOther = this.settings.operatorsMayConfirm && mayRun(role, p.parsed.sub) && role !== 'viewer';
+    if (!same && !allowedOther) {
+      const id = this.ports.audit.begin({
+        at: now,
+        platform: caller.platform,
+        workspaceId: caller.workspaceId,
+        channelId: caller.channelId,
+        userId: caller.userId,
+        userName: caller.displayName,
+        command: `${kind} ${p.text.trim()}`.slice(0, 2000),
+      });
+      this.ports.audit.finish(id, 'denied', 0, `only ${p.caller.platform}:${p.caller.userId} may ${kind}`);
+      return { reply: problem(`only ${p.caller.displayName}, who ran \`${p.text.trim()}\`, can ${kind} it`, 'Run the command yourself if you need it.') };
+    }
+    if (p.expiresAt <= now) {
+      this.sweepExpired();
+      return this.answerConfirmation(kind, token, caller);
+    }
+    this.pending.delete(token);
+    const finish = (outcome: AuditOutcome, detail?: string | null): void => {
+      const by = same ? '' : ` by ${caller.platform}:${caller.userId}`;
+      this.ports.audit.finish(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? (by ? `confirmed${by}` : null));
+    };
+    if (kind === 'cancel') {
+      finish('cancelled', `cancelled by ${caller.platform}:${caller.userId}`);
+      return { reply: textReply(`Cancelled \`${p.text.trim()}\`; nothing was changed.`, { replaceOriginal: true }) };
+    }
+    const ctx = this.context(p.caller, this.roleOf(p.caller), p.text, visibleCommands(this.roleOf(p.caller), this.commands));
+    const result = await this.invoke(p.parsed.sub, p.parsed.args, ctx, p.text, finish);
+    return { ...result, reply: { ...result.reply, replaceOriginal: true } };
+  }
+}

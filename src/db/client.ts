@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.ts';
+
+/** The drizzle database with dockhand's schema. */
+export type Db = BetterSQLite3Database<typeof schema>;
+
+/** An open database: drizzle for queries, the raw handle for pragmas, batch inserts and closing. */
+export interface OpenDatabase {
+  /** Typed queries. */
+  db: Db;
+  /** The better-sqlite3 handle. */
+  sqlite: Database.Database;
+  /** Where it lives (`:memory:` for tests). */
+  path: string;
+  /** Closes the file. */
+  close(): void;
+}
+
+/** The folder of committed migrations. */
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+/**
+ * Opens (creating when missing) the SQLite file, turns on WAL and foreign keys,
+ * and applies the committed migrations, so every start runs on the current schema.
+ */
+export function openDatabase(path: string): OpenDatabase {
+  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new Database(path);
+  if (path !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return { db, sqlite, path, close: () => sqlite.close() };
+}

@@ -1,0 +1,123 @@
+import { userInfo } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import pino from 'pino';
+import { commands } from '../commands/index.ts';
+import { ConsoleAdapter } from './adapters/console/console-adapter.ts';
+import { ConfigError, loadConfig, type Config } from './config/index.ts';
+import { Dispatcher } from './core/dispatcher.ts';
+import type { Logger } from './core/logger.ts';
+import { parseDuration } from './core/parser.ts';
+import type { Role } from './core/roles.ts';
+import type { CoreSettings, Guardrail } from './core/settings.ts';
+import { SqliteAuditLog } from './db/audit-log.ts';
+import { openDatabase } from './db/client.ts';
+import type { Ports } from './ports/index.ts';
+import { SystemClock } from './ports/clock.ts';
+
+/** What the process was started with. */
+export interface MainIo {
+  /** Environment variables. */
+  env: NodeJS.ProcessEnv;
+  /** Where commands come from. */
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Where replies go. */
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where the banner (when piped) and logs go. */
+  stderr: NodeJS.WritableStream;
+}
+
+/** Builds the core's settings from validated config. */
+export function settingsFrom(config: Config, terminalUser: string): CoreSettings {
+  const userRoles = new Map<string, Role>(config.userRoles);
+  // The terminal is the operator's own shell: admin unless config says otherwise.
+  if (!userRoles.has(`console:${terminalUser}`)) userRoles.set(`console:${terminalUser}`, 'admin');
+  const guardrails = new Map<string, Guardrail>();
+  for (const [name, g] of Object.entries(config.file.guardrails ?? {})) {
+    guardrails.set(name, { min: g.min ?? 0, max: g.max ?? 50 });
+  }
+  const region = config.env.AWS_REGION ?? config.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const sandbox = config.backend === 'sandbox';
+  const clusters = config.file.clusters?.map((c) => ({ name: c.name, region: c.region ?? region, ...(c.alias ? { alias: c.alias } : {}) })) ??
+    config.env.DOCKHAND_CLUSTERS?.split(',').map((name) => ({ name, region })) ?? [{ name: sandbox ? 'demo' : 'default', region }];
+  return {
+    defaultRole: config.file.roles?.default ?? 'viewer',
+    userRoles,
+    confirmExpiryMs: parseDuration(config.file.confirm?.expireAfter ?? '2m') ?? 120_000,
+    operatorsMayConfirm: config.file.confirm?.operatorsMayConfirm ?? false,
+    clusters,
+    sandbox,
+    guardrails,
+  };
+}
+
+/** Starts dockhand: config → ports → dispatcher → adapters. Resolves with the exit code. */
+export async function main(io: MainIo): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(io.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.stderr.write(`dockhand: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const slackConfigured = Boolean(config.env.SLACK_BOT_TOKEN);
+  const terminalOnly = !slackConfigured;
+  const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : terminalOnly ? 'warn' : 'info';
+  const log: Logger = pino(
+    {
+      level,
+      redact: { paths: ['token', '*.token', 'secret', '*.secret', 'headers.authorization', '*.headers.authorization'], censor: '<hidden>' },
+    },
+    pino.destination({ fd: 2, sync: true }),
+  );
+  const terminalUser = config.env.DOCKHAND_USER ?? safeUserName();
+  const settings = settingsFrom(config, terminalUser);
+  const database = openDatabase(config.env.DOCKHAND_DB);
+  const clock = new SystemClock();
+  const ports: Ports = { clock, audit: new SqliteAuditLog(database.db) };
+  const dispatcher = new Dispatcher({ commands, ports, settings, log });
+
+  const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
+  const adapters = ['terminal'];
+  const backend = settings.sandbox ? 'sandbox (local, no AWS account needed)' : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
+  const banner = `dockhand — adapters: ${adapters.join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}\n`;
+  (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
+
+  const consoleAdapter = new ConsoleAdapter({
+    dispatcher,
+    input: io.stdin as unknown as import('node:stream').Readable,
+    output: io.stdout as unknown as import('node:stream').Writable,
+    interactive,
+    user: terminalUser,
+    color: interactive && !io.env.NO_COLOR,
+  });
+  try {
+    await consoleAdapter.start();
+  } finally {
+    dispatcher.abortAll();
+    database.close();
+  }
+  return 0;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username || 'operator';
+  } catch {
+    return 'operator';
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main({ env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`dockhand: could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

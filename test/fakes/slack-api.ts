@@ -1,0 +1,397 @@
+/**
+ * A local stand-in for Slack: the Web API methods dockhand calls, response_url endpoints, and a
+ * Socket Mode WebSocket. It listens on 127.0.0.1 on a random port, records every call, answers as
+ * Slack does (ok:false error codes, 429 with Retry-After, 5xx) and refuses blocks real Slack would refuse.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { parse as parseQuery } from 'node:querystring';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { checkSlackMessage } from './slack-limits.ts';
+
+/** One Web API call as the stand-in received it. */
+export interface RecordedCall {
+  /** The method, such as `chat.postMessage`. */
+  method: string;
+  /** The arguments, with JSON-encoded form values (blocks, view) decoded. */
+  params: Record<string, unknown>;
+  /** The bearer token the call carried. */
+  token: string | undefined;
+  /** What the stand-in answered: `ok` or the error code (`http_429`, `http_500` for HTTP failures). */
+  outcome: string;
+}
+
+/** One post to a response_url. */
+export interface ResponsePost {
+  /** The id in the response_url path. */
+  id: string;
+  /** The JSON body. */
+  body: Record<string, unknown>;
+  /** What the stand-in answered. */
+  outcome: string;
+}
+
+/** A message the stand-in keeps, so chat.update and threads behave like Slack. */
+export interface StoredMessage {
+  /** Channel id. */
+  channel: string;
+  /** Message timestamp (its id). */
+  ts: string;
+  /** Parent timestamp when it is a thread reply. */
+  threadTs?: string;
+  /** Fallback text. */
+  text: string;
+  /** Blocks as posted. */
+  blocks: unknown[];
+  /** How many times chat.update changed it. */
+  edits: number;
+}
+
+/** A failure to inject into the next call(s) of a method. */
+export type InjectedFailure = { status: 429; retryAfterSec: number } | { status: 500 | 502 | 503 } | { error: string };
+
+/** Options of the stand-in. */
+export interface FakeSlackOptions {
+  /** Bot tokens that authenticate (default `xoxb-test`). */
+  botTokens?: string[];
+  /** App-level tokens for apps.connections.open (default `xapp-test`). */
+  appTokens?: string[];
+  /** Channels that do not exist (channel_not_found). */
+  missingChannels?: string[];
+  /** Channels the bot is not a member of (not_in_channel). */
+  notInChannels?: string[];
+  /** User groups and their members, for usergroups.users.list. */
+  userGroups?: Record<string, string[]>;
+  /** The team id auth.test reports. */
+  teamId?: string;
+}
+
+/** What apps.connections.open hands out and what the Socket Mode client sends back. */
+interface Envelope {
+  envelope_id: string;
+  payload?: Record<string, unknown>;
+}
+
+const JSON_PARAMS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurl']);
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** The Socket Mode half: a WebSocket endpoint handed out by apps.connections.open. */
+export class FakeSocketMode {
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Set<WebSocket>();
+  private readonly pendingAcks = new Map<string, (e: Envelope) => void>();
+  private nextEnvelope = 1;
+  /** Every connection that received `hello`, in order. */
+  readonly connections: number[] = [];
+  /** Every ack received: envelope id and the response payload. */
+  readonly acks: Envelope[] = [];
+  private connectionWaiters: Array<() => void> = [];
+
+  /** @internal Upgrades an HTTP request on the socket path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.sockets.add(ws);
+      this.connections.push(Date.now());
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as Envelope;
+        this.acks.push(msg);
+        this.pendingAcks.get(msg.envelope_id)?.(msg);
+        this.pendingAcks.delete(msg.envelope_id);
+      });
+      ws.on('close', () => this.sockets.delete(ws));
+      ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, connection_info: { app_id: 'A0DOCKHAND' } }));
+      for (const w of this.connectionWaiters.splice(0)) w();
+    });
+  }
+
+  /** Number of open client connections. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Resolves once `n` connections have been made in total. */
+  async waitForConnections(n: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.connections.length < n || this.openConnections === 0) {
+      if (Date.now() > deadline) throw new Error(`socket mode: ${this.connections.length} connections, wanted ${n}`);
+      await new Promise<void>((r) => {
+        this.connectionWaiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  /**
+   * Sends an envelope (slash_commands, interactive, events_api) to the connected client and resolves
+   * with its ack; rejects when no ack comes within `timeoutMs` (Slack would retry or show an error).
+   */
+  sendEnvelope(type: string, payload: Record<string, unknown>, timeoutMs = 3000): Promise<Envelope> {
+    const ws = [...this.sockets].at(-1);
+    if (!ws) return Promise.reject(new Error('socket mode: no client connected'));
+    const envelope_id = `env-${this.nextEnvelope++}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingAcks.delete(envelope_id);
+        reject(new Error(`socket mode: no ack for ${envelope_id} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pendingAcks.set(envelope_id, (e) => {
+        clearTimeout(timer);
+        resolve(e);
+      });
+      ws.send(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: type !== 'events_api' }));
+    });
+  }
+
+  /** Asks the client to reconnect, the way Slack does when it recycles a connection. */
+  requestDisconnect(reason = 'refresh_requested'): void {
+    for (const ws of this.sockets) ws.send(JSON.stringify({ type: 'disconnect', reason }));
+  }
+
+  /** Drops every connection without warning, like a network failure. */
+  dropConnections(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
+  /** @internal Closes the socket server. */
+  close(): void {
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
+  }
+}
+
+/** The Web API, response_url and Socket Mode stand-in. */
+export class FakeSlack {
+  /** Every Web API call, in order. */
+  readonly calls: RecordedCall[] = [];
+  /** Every response_url post, in order. */
+  readonly responses: ResponsePost[] = [];
+  /** Messages posted, by channel. */
+  readonly messages: StoredMessage[] = [];
+  /** The Socket Mode endpoint. */
+  readonly socketMode = new FakeSocketMode();
+  private readonly failures = new Map<string, InjectedFailure[]>();
+  private readonly responseUses = new Map<string, number>();
+  private tsCounter = 0;
+  private responseCounter = 0;
+  private readonly opts: Required<FakeSlackOptions>;
+  private server: Server | undefined;
+  private base = '';
+
+  private constructor(opts: FakeSlackOptions) {
+    this.opts = {
+      botTokens: ['xoxb-test'],
+      appTokens: ['xapp-test'],
+      missingChannels: [],
+      notInChannels: [],
+      userGroups: {},
+      teamId: 'T0TEAM',
+      ...opts,
+    };
+  }
+
+  /** Starts the stand-in on 127.0.0.1 and a random port. */
+  static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
+    const fake = new FakeSlack(opts);
+    const server = createServer((req, res) => {
+      fake.handle(req, res).catch((e: unknown) => send(res, 500, { ok: false, error: 'fatal_error', detail: String(e) }));
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (req.url?.startsWith('/link')) fake.socketMode.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    fake.server = server;
+    fake.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  /** The base URL, such as `http://127.0.0.1:4567`. */
+  get url(): string {
+    return this.base;
+  }
+
+  /** The Web API base URL to give as `slackApiUrl`. */
+  get apiUrl(): string {
+    return `${this.base}/api/`;
+  }
+
+  /** A fresh response_url, as Slack puts in each slash command and interaction. */
+  newResponseUrl(): string {
+    return `${this.base}/response/r${++this.responseCounter}`;
+  }
+
+  /** Makes the next `times` calls of `method` fail as given. */
+  fail(method: string, failure: InjectedFailure, times = 1): void {
+    const q = this.failures.get(method) ?? [];
+    for (let i = 0; i < times; i++) q.push(failure);
+    this.failures.set(method, q);
+  }
+
+  /** The recorded calls of one method. */
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Waits until `pred` holds over the recorded state (polling), or throws after `timeoutMs`. */
+  async waitFor<T>(pred: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = pred();
+      if (v !== undefined && v !== false) return v;
+      if (Date.now() > deadline) throw new Error('fake slack: condition not met in time');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Stops the server and closes sockets. */
+  async close(): Promise<void> {
+    this.socketMode.close();
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private nextTs(): string {
+    this.tsCounter++;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', this.base).pathname;
+    const raw = await readBody(req);
+    const json = (req.headers['content-type'] ?? '').includes('application/json');
+    if (req.method === 'POST' && path.startsWith('/response/')) return this.handleResponseUrl(path.slice('/response/'.length), raw, res);
+    if (req.method !== 'POST' || !path.startsWith('/api/')) return send(res, 404, { ok: false, error: 'not_found' });
+
+    const method = path.slice('/api/'.length);
+    const params: Record<string, unknown> = {};
+    if (json) Object.assign(params, JSON.parse(raw || '{}') as Record<string, unknown>);
+    else {
+      for (const [k, v] of Object.entries(parseQuery(raw))) {
+        const s = Array.isArray(v) ? v[0] : v;
+        params[k] = s !== undefined && JSON_PARAMS.has(k) ? JSON.parse(s) : s;
+      }
+    }
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof params.token === 'string' ? params.token : undefined;
+    delete params.token;
+    const call: RecordedCall = { method, params, token, outcome: 'ok' };
+    this.calls.push(call);
+
+    const injected = this.failures.get(method)?.shift();
+    if (injected) {
+      if ('status' in injected) {
+        call.outcome = `http_${injected.status}`;
+        if (injected.status === 429) return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(injected.retryAfterSec) });
+        return send(res, injected.status, { ok: false, error: 'internal_error' });
+      }
+      call.outcome = injected.error;
+      return send(res, 200, { ok: false, error: injected.error });
+    }
+    const answer = this.answer(method, params, token);
+    call.outcome = answer.ok === true ? 'ok' : String(answer.error);
+    send(res, 200, answer);
+  }
+
+  private answer(method: string, p: Record<string, unknown>, token: string | undefined): Record<string, unknown> {
+    const err = (error: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ok: false, error, ...extra });
+    if (method === 'apps.connections.open') {
+      if (!token || !this.opts.appTokens.includes(token)) return err('invalid_auth');
+      return { ok: true, url: `${this.base.replace('http', 'ws')}/link/?ticket=t${this.socketMode.connections.length + 1}` };
+    }
+    if (!token) return err('not_authed');
+    if (!this.opts.botTokens.includes(token)) return err('invalid_auth');
+    const channel = typeof p.channel === 'string' ? p.channel : '';
+    const channelError = (): Record<string, unknown> | null => {
+      if (!channel || this.opts.missingChannels.includes(channel)) return err('channel_not_found');
+      if (this.opts.notInChannels.includes(channel)) return err('not_in_channel');
+      return null;
+    };
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://dockhand-test.slack.com/', team: 'Dockhand Test', user: 'dockhand', team_id: this.opts.teamId, user_id: 'U0BOT', bot_id: 'B0BOT' };
+      case 'chat.postMessage':
+      case 'chat.postEphemeral': {
+        const ce = channelError();
+        if (ce) return ce;
+        const violation = checkSlackMessage(p);
+        if (violation) return err(violation.error, { response_metadata: { messages: [violation.detail] } });
+        const ts = this.nextTs();
+        if (method === 'chat.postEphemeral') {
+          if (typeof p.user !== 'string') return err('user_not_found');
+          return { ok: true, message_ts: ts };
+        }
+        const threadTs = typeof p.thread_ts === 'string' ? p.thread_ts : undefined;
+        if (threadTs && !this.messages.some((m) => m.channel === channel && m.ts === threadTs)) return err('thread_not_found');
+        const msg: StoredMessage = { channel, ts, text: String(p.text ?? ''), blocks: Array.isArray(p.blocks) ? p.blocks : [], edits: 0 };
+        if (threadTs) msg.threadTs = threadTs;
+        this.messages.push(msg);
+        return { ok: true, channel, ts, message: { type: 'message', text: msg.text, ts, bot_id: 'B0BOT' } };
+      }
+      case 'chat.update': {
+        const ce = channelError();
+        if (ce) return ce;
+        const msg = this.messages.find((m) => m.channel === channel && m.ts === p.ts);
+        if (!msg) return err('message_not_found');
+        const violation = checkSlackMessage(p);
+        if (violation) return err(violation.error, { response_metadata: { messages: [violation.detail] } });
+        msg.text = String(p.text ?? '');
+        msg.blocks = Array.isArray(p.blocks) ? p.blocks : [];
+        msg.edits++;
+        return { ok: true, channel, ts: msg.ts, text: msg.text };
+      }
+      case 'views.open':
+        if (typeof p.trigger_id !== 'string') return err('invalid_trigger_id');
+        if (typeof p.view !== 'object' || p.view === null) return err('invalid_arguments');
+        return { ok: true, view: { id: `V${this.calls.length}`, ...(p.view as Record<string, unknown>) } };
+      case 'usergroups.users.list': {
+        const members = this.opts.userGroups[String(p.usergroup)];
+        if (!members) return err('no_such_subteam');
+        return { ok: true, users: members };
+      }
+      default:
+        return err('unknown_method');
+    }
+  }
+
+  private handleResponseUrl(id: string, raw: string, res: ServerResponse): void {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      this.responses.push({ id, body: { raw }, outcome: 'invalid_payload' });
+      return send(res, 400, { ok: false, error: 'invalid_payload' });
+    }
+    const uses = (this.responseUses.get(id) ?? 0) + 1;
+    this.responseUses.set(id, uses);
+    // Slack allows five uses of a response_url.
+    if (uses > 5) {
+      this.responses.push({ id, body, outcome: 'used_url' });
+      return send(res, 404, { ok: false, error: 'used_url' });
+    }
+    const violation = body.delete_original === true ? null : checkSlackMessage(body);
+    if (violation) {
+      this.responses.push({ id, body, outcome: violation.error });
+      return send(res, 400, { ok: false, error: violation.error });
+    }
+    this.responses.push({ id, body, outcome: 'ok' });
+    send(res, 200, { ok: true });
+  }
+}
