@@ -215,7 +215,7 @@ export class SdkContainerService implements ContainerService {
       () =>
         this.clients.get(target.region).send(
           new UpdateServiceCommand({
-            cluster: `cluster ${target.cluster}`,
+            cluster: target.cluster,
             service,
             ...(update.desiredCount !== undefined ? { desiredCount: update.desiredCount } : {}),
             ...(update.forceNewDeployment ? { forceNewDeployment: true } : {}),
@@ -237,7 +237,7 @@ export class SdkContainerService implements ContainerService {
       action: 'ecs:ListTasks',
       region: target.region,
       resource: query.serviceName ? `service ${query.serviceName} in cluster ${target.cluster}` : `cluster ${target.cluster}`,
-      cluster: `cluster ${target.cluster}`,
+      cluster: target.cluster,
       ...(query.serviceName ? { name: query.serviceName } : {}),
     };
     return call(site, async () => {
@@ -245,7 +245,7 @@ export class SdkContainerService implements ContainerService {
       const pages = paginateListTasks(
         { client: this.clients.get(target.region), pageSize: 100 },
         {
-          cluster: `cluster ${target.cluster}`,
+          cluster: target.cluster,
           ...(query.serviceName ? { serviceName: query.serviceName } : {}),
           ...(query.desiredStatus ? { desiredStatus: query.desiredStatus } : {}),
         },

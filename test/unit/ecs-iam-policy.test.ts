@@ -1,0 +1,74 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const AWS_DIR = join(import.meta.dirname, '../../src/aws');
+const PREFIX: Record<string, string> = {
+  '@aws-sdk/client-ecs': 'ecs',
+  '@aws-sdk/client-ecr': 'ecr',
+  '@aws-sdk/client-cloudwatch-logs': 'logs',
+};
+
+/** Every IAM action the src/aws code can call, read from its SDK commands and paginators. */
+function actionsUsedByCode(): Set<string> {
+  const used = new Set<string>();
+  for (const file of readdirSync(AWS_DIR).filter((f) => f.endsWith('.ts'))) {
+    const src = readFileSync(join(AWS_DIR, file), 'utf8');
+    const clientImport = /from '(@aws-sdk\/client-[a-z-]+)'/.exec(src);
+    if (!clientImport) continue;
+    const prefix = PREFIX[clientImport[1] as string];
+    expect(prefix, `unknown client in ${file}`).toBeDefined();
+    for (const m of src.matchAll(/new (\w+)Command\(/g)) used.add(`${prefix}:${m[1]}`);
+    for (const m of src.matchAll(/paginate(\w+)\(/g)) used.add(`${prefix}:${m[1]}`);
+  }
+  return used;
+}
+
+/** The actions named in call sites (`action: 'ecs:...'`), which error messages quote. */
+function actionsNamedInMessages(): Set<string> {
+  const named = new Set<string>();
+  for (const file of readdirSync(AWS_DIR).filter((f) => f.endsWith('.ts'))) {
+    const src = readFileSync(join(AWS_DIR, file), 'utf8');
+    for (const m of src.matchAll(/action: '((?:ecs|ecr|logs):\w+)'/g)) named.add(m[1] as string);
+  }
+  return named;
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+const policy = JSON.parse(readFileSync(join(AWS_DIR, 'iam-policy.json'), 'utf8')) as { Version: string; Statement: Statement[] };
+const granted = new Set(policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+
+describe('least-privilege IAM policy (src/aws/iam-policy.json)', () => {
+  it('grants exactly the actions the AWS layer calls, no more and no fewer', () => {
+    const used = actionsUsedByCode();
+    expect(used.size).toBeGreaterThan(10);
+    expect([...granted].sort()).toEqual([...used].sort());
+  });
+
+  it('names in error messages only actions that the code calls', () => {
+    const used = actionsUsedByCode();
+    for (const a of actionsNamedInMessages()) expect(used, `${a} is quoted but never called`).toContain(a);
+  });
+
+  it('is a valid Allow-only policy without wildcard actions', () => {
+    expect(policy.Version).toBe('2012-10-17');
+    for (const s of policy.Statement) {
+      expect(s.Effect).toBe('Allow');
+      for (const a of Array.isArray(s.Action) ? s.Action : [s.Action]) expect(a).not.toContain('*');
+    }
+  });
+
+  it('scopes the changing actions to services and tasks rather than every resource', () => {
+    const writers = policy.Statement.filter((s) => {
+      const acts = Array.isArray(s.Action) ? s.Action : [s.Action];
+      return acts.includes('ecs:UpdateService') || acts.includes('ecs:StopTask');
+    });
+    expect(writers.length).toBeGreaterThan(0);
+    for (const s of writers) expect(s.Resource).not.toBe('*');
+  });
+});
