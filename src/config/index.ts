@@ -82,7 +82,8 @@ export const fileSchema = z.strictObject({
 /** The YAML file after validation. */
 export type FileConfig = z.infer<typeof fileSchema>;
 
-const speed = z.coerce.number().min(0.1).max(10_000);
+const speedMsg = { error: 'expected a number from 0.1 to 10000 (how many times faster than real time the sandbox runs)' };
+const speed = z.coerce.number(speedMsg).min(0.1, speedMsg).max(10_000, speedMsg);
 
 /** The environment variables dockhand reads, validated. */
 export const envSchema = z.object({
@@ -104,7 +105,7 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'expected an app-level token starting with xapp-' }).optional(),
   SLACK_API_URL: z.url().optional(),
-  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  PORT: z.coerce.number({ error: 'expected a TCP port from 1 to 65535' }).int({ error: 'expected a TCP port from 1 to 65535' }).min(1, { error: 'expected a TCP port from 1 to 65535' }).max(65_535, { error: 'expected a TCP port from 1 to 65535' }).default(3000),
 });
 
 /** The environment after validation. */
@@ -137,7 +138,16 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], secretKeys: Set<string> = new Set()): string[] {
+function valueAt(source: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = source;
+  for (const p of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], source: unknown, secretKeys: Set<string> = new Set()): string[] {
   return issues.map((i) => {
     const path = formatPath(i.path);
     const top = String(i.path[0] ?? '');
@@ -145,8 +155,8 @@ function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], secre
     if (i.code === 'unrecognized_keys') {
       return `${where}${path ? ` ${path}` : ''}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}; check the spelling (see dockhand.example.yaml)`;
     }
-    const given = secret ? '<hidden>' : describeGiven((i as { input?: unknown }).input);
-    return `${where} ${path || '(root)'}: got ${given}, ${i.message.replace(/^Invalid input: /, '')}`;
+    const given = secret ? '<hidden>' : describeGiven(valueAt(source, i.path));
+    return `${where} ${path || '(root)'}: got ${given}, ${i.message.replace(/^Invalid (input|option): /, '')}`;
   });
 }
 
@@ -172,7 +182,7 @@ function parseGrants(value: string | undefined, role: Role, into: Map<string, Ro
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
   const envResult = envSchema.safeParse(env, { reportInput: true });
-  if (!envResult.success) problems.push(...issuesToLines('env', envResult.error.issues, SECRET_ENV));
+  if (!envResult.success) problems.push(...issuesToLines('env', envResult.error.issues, env, SECRET_ENV));
   const explicitPath = env.DOCKHAND_CONFIG;
   const filePath = explicitPath ? resolve(cwd, explicitPath) : existsSync(resolve(cwd, 'dockhand.yaml')) ? resolve(cwd, 'dockhand.yaml') : undefined;
   let file: FileConfig = {};
@@ -185,7 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         const data: unknown = parseYaml(readFileSync(filePath, 'utf8'), { uniqueKeys: true }) ?? {};
         const r = fileSchema.safeParse(data, { reportInput: true });
         if (r.success) file = r.data;
-        else problems.push(...issuesToLines(label, r.error.issues));
+        else problems.push(...issuesToLines(label, r.error.issues, data));
       } catch (e) {
         problems.push(`${label}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
       }

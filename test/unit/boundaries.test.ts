@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const forbidden = [/^@slack\//, /^discord\.js$/, /^@aws-sdk\//, /^drizzle-orm(\/|$)/, /^better-sqlite3$/];
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function imports(source: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    out.push((m[1] ?? m[2] ?? m[3])!);
+  }
+  return out;
+}
+
+describe('boundaries', () => {
+  it('src/core and commands/ import no platform, AWS or storage library', () => {
+    const offenders: string[] = [];
+    for (const f of [...files(join(root, 'src/core')), ...files(join(root, 'commands'))]) {
+      for (const spec of imports(readFileSync(f, 'utf8'))) {
+        if (forbidden.some((re) => re.test(spec))) offenders.push(`${relative(root, f)} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+  it('only src/aws imports @aws-sdk, and only src/db imports drizzle-orm or better-sqlite3', () => {
+    const offenders: string[] = [];
+    for (const f of files(join(root, 'src'))) {
+      const rel = relative(root, f);
+      for (const spec of imports(readFileSync(f, 'utf8'))) {
+        if (/^@aws-sdk\//.test(spec) && !rel.startsWith('src/aws/')) offenders.push(`${rel} imports ${spec}`);
+        if (/^(drizzle-orm|better-sqlite3)(\/|$)/.test(spec) && !rel.startsWith('src/db/')) offenders.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+  it('the scan itself sees imports (it would catch a violation)', () => {
+    expect(imports("import { App } from '@slack/bolt';\nconst x = await import('discord.js');")).toEqual(['@slack/bolt', 'discord.js']);
+  });
+});

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
+
+function dir(yaml?: string): string {
+  const d = mkdtempSync(join(tmpdir(), 'dockhand-config-'));
+  if (yaml !== undefined) writeFileSync(join(d, 'dockhand.yaml'), yaml);
+  return d;
+}
+
+function problems(env: NodeJS.ProcessEnv, yaml?: string): string[] {
+  try {
+    loadConfig(env, dir(yaml));
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('accepts dockhand.example.yaml as it is shipped', () => {
+    const c = loadConfig({ DOCKHAND_CONFIG: 'dockhand.example.yaml' }, join(import.meta.dirname, '..', '..'));
+    expect(c.file.clusters?.[0]).toEqual({ name: 'prod', region: 'eu-west-1', alias: 'prod-account' });
+    expect(c.userRoles.get('slack:U0123ABC')).toBe('admin');
+  });
+  it('needs nothing: sandbox backend, viewer default, default database', () => {
+    const c = loadConfig({}, dir());
+    expect(c.backend).toBe('sandbox');
+    expect(c.env.DOCKHAND_DB).toBe('./data/dockhand.db');
+    expect(c.filePath).toBeUndefined();
+  });
+  it('switches to AWS when a region or credentials are configured, and DOCKHAND_BACKEND forces either', () => {
+    expect(loadConfig({ AWS_REGION: 'eu-west-1' }, dir()).backend).toBe('aws');
+    expect(loadConfig({ AWS_PROFILE: 'prod' }, dir()).backend).toBe('aws');
+    expect(loadConfig({ AWS_REGION: 'eu-west-1', DOCKHAND_BACKEND: 'sandbox' }, dir()).backend).toBe('sandbox');
+    expect(loadConfig({ DOCKHAND_BACKEND: 'aws' }, dir()).backend).toBe('aws');
+  });
+  it('reads role grants from env and from the file', () => {
+    const c = loadConfig({ DOCKHAND_ADMINS: 'slack:U0123ABC', DOCKHAND_OPERATORS: 'discord:81234567890, slack:U0123ABC' }, dir('roles:\n  operators: [slack:UFILE]\n'));
+    expect(c.userRoles.get('slack:U0123ABC')).toBe('admin');
+    expect(c.userRoles.get('discord:81234567890')).toBe('operator');
+    expect(c.userRoles.get('slack:UFILE')).toBe('operator');
+  });
+  it('reports every bad field at once, one line each: where, what was given, what is allowed', () => {
+    const p = problems(
+      { DOCKHAND_BACKEND: 'azure', DOCKHAND_SANDBOX_SPEED: 'fast', LOG_LEVEL: 'loud' },
+      'clusters:\n  - name: prod\n    region: Europe\nguardrails:\n  web: { min: 5, max: 2 }\nconfrim: {}\n',
+    );
+    expect(p).toHaveLength(6);
+    expect(p.join('\n')).toContain("env DOCKHAND_BACKEND: got 'azure', expected one of \"aws\"|\"sandbox\"");
+    expect(p.join('\n')).toContain("env DOCKHAND_SANDBOX_SPEED: got 'fast'");
+    expect(p.join('\n')).toContain("dockhand.yaml clusters[0].region: got 'Europe', expected an AWS region such as us-east-1");
+    expect(p.join('\n')).toContain('dockhand.yaml guardrails.web: got {"min":5,"max":2}, min must not be above max');
+    expect(p.join('\n')).toContain("dockhand.yaml: unknown key 'confrim'");
+  });
+  it('never prints a secret, even when it is the bad field', () => {
+    const p = problems({ SLACK_BOT_TOKEN: 'not-a-token-super-secret', SLACK_APP_TOKEN: 'xoxb-wrong-kind-secret' });
+    expect(p.join('\n')).toContain('env SLACK_BOT_TOKEN: got <hidden>, expected a bot token starting with xoxb-');
+    expect(p.join('\n')).not.toContain('super-secret');
+    expect(p.join('\n')).not.toContain('wrong-kind-secret');
+  });
+  it('rejects malformed role lists with the expected form', () => {
+    expect(problems({ DOCKHAND_ADMINS: 'U0123' })[0]).toBe(
+      "env DOCKHAND_ADMINS: got 'U0123', expected platform:user-id entries such as slack:U0123ABC,discord:81234567890",
+    );
+  });
+  it('says when DOCKHAND_CONFIG points nowhere, and when the YAML is broken', () => {
+    expect(problems({ DOCKHAND_CONFIG: 'missing.yaml' })[0]).toContain("env DOCKHAND_CONFIG: got 'missing.yaml', but no file is there");
+    expect(problems({}, 'roles: [unclosed\n')[0]).toMatch(/^dockhand.yaml: not valid YAML/);
+  });
+});
