@@ -18,3 +18,4 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_at').on(t.at)],
 );
+export * from './quiz-schema.ts';

@@ -1,0 +1,125 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Quiz sessions with their engine state, so a restart resumes them. */
+export const quizSessions = sqliteTable(
+  'quiz_sessions',
+  {
+    id: text('id').primaryKey(),
+    scope: text('scope').notNull(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    pack: text('pack').notNull(),
+    state: text('state').notNull(),
+    version: integer('version').notNull().default(1),
+    active: integer('active').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  // One running session per scope; finished ones stay for history.
+  (t) => [uniqueIndex('quiz_sessions_active_scope').on(t.scope).where(sql`active = 1`)],
+);
+
+/** Every answer ever given: the source of scores, and the guard against double answers. */
+export const quizAnswers = sqliteTable(
+  'quiz_answers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionId: text('session_id').notNull(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    pack: text('pack').notNull(),
+    itemId: text('item_id').notNull(),
+    section: text('section').notNull(),
+    kind: text('kind').notNull(),
+    choice: text('choice'),
+    answerText: text('answer_text'),
+    correct: integer('correct').notNull(),
+    points: integer('points').notNull(),
+    coverage: integer('coverage'),
+    responseMs: integer('response_ms').notNull(),
+    answeredAt: integer('answered_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('quiz_answers_once').on(t.sessionId, t.itemId, t.userId),
+    index('quiz_answers_user').on(t.platform, t.workspaceId, t.userId, t.answeredAt),
+  ],
+);
+
+/**
+ * Points per user, pack and UTC day, kept with each answer so week and month leaderboards
+ * read a few rows per user instead of scanning the answer log.
+ */
+export const quizDaily = sqliteTable(
+  'quiz_daily',
+  {
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    pack: text('pack').notNull(),
+    day: integer('day').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    points: integer('points').notNull(),
+    correct: integer('correct').notNull(),
+    answered: integer('answered').notNull(),
+  },
+  // Day before pack: windowed boards range-scan the days of one workspace, with or without a pack.
+  (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.day, t.pack, t.userId] })],
+);
+
+/** All-time points per user and pack, for the all-time leaderboard. */
+export const quizTotals = sqliteTable(
+  'quiz_totals',
+  {
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    pack: text('pack').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    points: integer('points').notNull(),
+    correct: integer('correct').notNull(),
+    answered: integer('answered').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.pack, t.userId] })],
+);
+
+/** Interview and exercise attempts waiting for an answer or a self-rating. */
+export const quizInterviews = sqliteTable(
+  'quiz_interviews',
+  {
+    id: text('id').primaryKey(),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    pack: text('pack').notNull(),
+    itemId: text('item_id').notNull(),
+    phase: text('phase').notNull(),
+    startedAt: integer('started_at').notNull(),
+    coverage: integer('coverage'),
+  },
+  (t) => [index('quiz_interviews_user').on(t.platform, t.workspaceId, t.userId, t.phase)],
+);
+
+/** Spaced-repetition cards: one per user and item. */
+export const quizReviews = sqliteTable(
+  'quiz_reviews',
+  {
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    pack: text('pack').notNull(),
+    itemId: text('item_id').notNull(),
+    due: integer('due').notNull(),
+    card: text('card').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.platform, t.workspaceId, t.userId, t.pack, t.itemId] }),
+    index('quiz_reviews_due').on(t.platform, t.workspaceId, t.userId, t.due),
+  ],
+);

@@ -1,0 +1,167 @@
+import type { Platform } from '../core/command.ts';
+import type { SessionState } from '../quiz/engine.ts';
+import type { ReviewCard } from '../quiz/review.ts';
+
+/** Where a user's quiz history lives: per platform and workspace/guild. */
+export interface QuizUserKey {
+  /** The platform. */
+  platform: Platform;
+  /** Slack team, Discord guild or `local`. */
+  workspaceId: string;
+  /** The platform's user id. */
+  userId: string;
+}
+
+/** A multiple-choice session as stored. */
+export interface StoredSession {
+  /** Session id. */
+  id: string;
+  /** The slot it occupies: one running session per scope (a channel, or a user's solo slot in it). */
+  scope: string;
+  /** The platform. */
+  platform: Platform;
+  /** Workspace or guild. */
+  workspaceId: string;
+  /** Channel it runs in. */
+  channelId: string;
+  /** The engine state. */
+  state: SessionState;
+  /** Bumped on every save; saves name the version they read (compare-and-set). */
+  version: number;
+}
+
+/** One answer as logged. */
+export interface AnswerRecord {
+  /** The session (or interview attempt) it belongs to. */
+  sessionId: string;
+  /** The platform. */
+  platform: Platform;
+  /** Workspace or guild. */
+  workspaceId: string;
+  /** Channel. */
+  channelId: string;
+  /** User id. */
+  userId: string;
+  /** Display name at the time. */
+  userName: string;
+  /** Pack id. */
+  pack: string;
+  /** Item id. */
+  itemId: string;
+  /** Section key of the item. */
+  section: string;
+  /** Item type. */
+  kind: 'mcq' | 'interview' | 'exercise';
+  /** The letter chosen (multiple choice). */
+  choice: string | null;
+  /** The free text (interview and exercise). */
+  text: string | null;
+  /** Right (mcq) or covered at least half the key points (open items). */
+  correct: boolean;
+  /** Points earned (mcq only; open items score 0 points). */
+  points: number;
+  /** Key-point coverage 0..100 for open items, null for mcq. */
+  coverage: number | null;
+  /** Time from the question to the answer, ms. */
+  responseMs: number;
+  /** When it was given, ms since the epoch. */
+  at: number;
+}
+
+/** The outcome of logging an answer. */
+export type RecordOutcome = 'recorded' | 'duplicate' | 'closed';
+
+/** One row of a leaderboard. */
+export interface LeaderRow {
+  /** User id. */
+  userId: string;
+  /** Latest display name. */
+  userName: string;
+  /** Points. */
+  points: number;
+  /** Right answers. */
+  correct: number;
+  /** Answers given. */
+  answered: number;
+}
+
+/** Which answers a leaderboard counts. */
+export interface LeaderboardQuery {
+  /** The platform. */
+  platform: Platform;
+  /** Workspace or guild. */
+  workspaceId: string;
+  /** One pack, or all when absent. */
+  pack?: string;
+  /** Only answers at or after this time (ms since the epoch); all time when absent. */
+  since?: number;
+  /** At most this many rows. */
+  limit: number;
+}
+
+/** A pending interview or exercise attempt. */
+export interface InterviewAttempt {
+  /** Attempt id (also the session id of its logged answer). */
+  id: string;
+  /** Who practises. */
+  user: QuizUserKey;
+  /** Channel it was asked in. */
+  channelId: string;
+  /** Pack id. */
+  pack: string;
+  /** Item id. */
+  itemId: string;
+  /** `answering` until the answer comes, then `rating` until the user rates, then `done`. */
+  phase: 'answering' | 'rating' | 'done';
+  /** When it was asked. */
+  startedAt: number;
+  /** Coverage of the answer, once given. */
+  coverage: number | null;
+}
+
+/** A review card with the item it belongs to. */
+export interface DueItem {
+  /** Pack id. */
+  pack: string;
+  /** Item id. */
+  itemId: string;
+  /** The card. */
+  card: ReviewCard;
+}
+
+/** Storage for study mode: sessions, the answer log, leaderboards, interviews and review cards. */
+export interface QuizStore {
+  /** Stores a new running session; false when its scope already has one running. */
+  createSession(s: Omit<StoredSession, 'version'>): boolean;
+  /** The running session of a scope, if any. */
+  activeSession(scope: string): StoredSession | null;
+  /** Every running session (for resuming timers after a restart). */
+  activeSessions(): StoredSession[];
+  /** Saves a new state if the stored version is still `expectedVersion`; null when someone else saved first. */
+  saveSession(id: string, expectedVersion: number, state: SessionState): StoredSession | null;
+  /**
+   * Logs an answer exactly once. With `guard`, only while that session is still at that version
+   * (so an answer cannot slip in after its question was revealed).
+   */
+  recordAnswer(a: AnswerRecord, guard?: { sessionId: string; version: number }): RecordOutcome;
+  /** The answers a session got for one item. */
+  sessionAnswers(sessionId: string, itemId: string): AnswerRecord[];
+  /** A user's answers, oldest first, optionally for one pack. */
+  userAnswers(user: QuizUserKey, pack?: string): AnswerRecord[];
+  /** Finds a user who has answered in this workspace, by id or display name. */
+  findUser(platform: Platform, workspaceId: string, query: string): { userId: string; userName: string } | null;
+  /** Points per user, most first. */
+  leaderboard(q: LeaderboardQuery): LeaderRow[];
+  /** Starts an interview attempt, ending any earlier open one of the same user. */
+  startInterview(a: InterviewAttempt): void;
+  /** The user's open interview attempt (answering or rating), if any. */
+  openInterview(user: QuizUserKey): InterviewAttempt | null;
+  /** Moves an attempt to another phase. */
+  updateInterview(id: string, phase: InterviewAttempt['phase'], coverage?: number | null): void;
+  /** A user's review card for an item. */
+  getCard(user: QuizUserKey, pack: string, itemId: string): ReviewCard | null;
+  /** Saves a user's review card for an item. */
+  putCard(user: QuizUserKey, pack: string, itemId: string, card: ReviewCard): void;
+  /** Cards due at `now`, most overdue first. */
+  dueCards(user: QuizUserKey, now: number, limit: number): DueItem[];
+}
