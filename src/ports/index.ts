@@ -3,6 +3,8 @@ import type { Clock } from './clock.ts';
 import type { ContainerService } from './container-service.ts';
 import type { ImageRegistry } from './image-registry.ts';
 import type { LogSource } from './log-source.ts';
+import type { QuizStore } from './quiz-store.ts';
+import type { PackCatalog } from '../quiz/pack.ts';
 
 export type { AuditLog, AuditEntry, AuditOutcome } from './audit-log.ts';
 export type { Clock } from './clock.ts';
@@ -10,6 +12,7 @@ export type * from './container-service.ts';
 export { CloudError, isCloudError, shortName } from './container-service.ts';
 export type * from './image-registry.ts';
 export type * from './log-source.ts';
+export type * from './quiz-store.ts';
 
 /**
  * Everything commands may touch outside themselves. Optional ports are absent when
@@ -26,4 +29,8 @@ export interface Ports {
   images?: ImageRegistry;
   /** CloudWatch Logs: container log lines. */
   logs?: LogSource;
+  /** Study mode: sessions, answers, scores, review cards. */
+  quiz?: QuizStore;
+  /** The question packs that loaded (and the errors of those left out). */
+  packs?: PackCatalog;
 }
