@@ -1,0 +1,509 @@
+/**
+ * The Slack adapter: a Bolt app (HTTP or Socket Mode) that turns slash commands and button presses
+ * into dispatcher calls and renders the Replies that come back. It acknowledges every request first,
+ * so Slack's 3-second limit holds however slow AWS is, and then answers through response_url or the Web API.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Logger as BoltLogger, RespondArguments, RespondFn } from '@slack/bolt';
+import type { Caller } from '../../core/command.ts';
+import type { DispatchResult } from '../../core/dispatcher.ts';
+import type { Logger } from '../../core/logger.ts';
+import { silentLogger } from '../../core/logger.ts';
+import type { Reply } from '../../core/reply.ts';
+import { textReply } from '../../core/reply.ts';
+import type { Role } from '../../core/roles.ts';
+import { classifySlackError } from './errors.ts';
+import { ACTION_ID_PREFIX, actionFromValue, renderReply, SLACK_LIMITS } from './render.ts';
+import type { SlackMessage } from './render.ts';
+
+/** The part of the core's Dispatcher the Slack adapter needs. */
+export interface SlackDispatcher {
+  /** Runs a typed command line such as `/ecs scale web 5`. */
+  run(text: string, caller: Caller): Promise<DispatchResult>;
+  /** Handles a pressed button's action string. */
+  press(action: string, caller: Caller): Promise<DispatchResult>;
+}
+
+/** How the Slack adapter is built; main.ts fills it from config. */
+export interface SlackAdapterOptions {
+  /** The core. */
+  dispatcher: SlackDispatcher;
+  /** Bot token (`xoxb-…`, SLACK_BOT_TOKEN). */
+  botToken: string;
+  /** Signing secret (SLACK_SIGNING_SECRET); required in HTTP mode. */
+  signingSecret?: string;
+  /** App-level token (`xapp-…`, SLACK_APP_TOKEN); when given, Socket Mode is used unless `socketMode` is false. */
+  appToken?: string;
+  /** Forces Socket Mode on or off (config `slack.socketMode`). */
+  socketMode?: boolean;
+  /** HTTP port (PORT, default 3000); 0 picks a free one. */
+  port?: number;
+  /** HTTP listen address (default all interfaces; tests use 127.0.0.1). */
+  host?: string;
+  /** Web API base URL (SLACK_API_URL), for tests and proxies. */
+  apiUrl?: string;
+  /** Core command name → Slack slash command (config `slack.commands`); default ecs → /ecs, quiz → /quiz. */
+  commands?: Readonly<Record<string, string>>;
+  /** A slash command that runs any dockhand command line (`/dockhand help`); null turns it off. */
+  catchAllCommand?: string | null;
+  /** Slack user group id (`S0123…`) → role (config `roles.slackGroups`). */
+  userGroupRoles?: ReadonlyMap<string, Role>;
+  /** How long user group membership is cached, ms (default 60 s). */
+  userGroupCacheMs?: number;
+  /** Where the adapter logs. */
+  log?: Logger;
+  /** Socket Mode ping timeout, ms; also the reconnect back-off step (Slack's client default 5 s). */
+  socketPingTimeoutMs?: number;
+}
+
+/** Default slash commands: core command name → Slack slash command. */
+export const DEFAULT_SLACK_COMMANDS: Readonly<Record<string, string>> = { ecs: '/ecs', quiz: '/quiz' };
+
+/** The default catch-all slash command, which reaches help, audit and every other command. */
+export const DEFAULT_CATCH_ALL = '/dockhand';
+
+/** Where the answers of one slash command or button press go. */
+interface Conversation {
+  channelId: string;
+  userId: string;
+  respond: RespondFn | undefined;
+  fromButton: boolean;
+  /** The message follow-ups thread under, once known. */
+  rootTs: string | undefined;
+  /** The command line, for the "ran by" note on messages posted through the Web API. */
+  text: string | undefined;
+}
+
+/** Delivery options of an alert message. */
+export interface DeliverOptions {
+  /** Post as a reply in this thread. */
+  threadTs?: string;
+  /** Edit this message instead of posting a new one. */
+  updateTs?: string;
+}
+
+const SEEN_TTL_MS = 10 * 60_000;
+const SLACK_STALE_SEC = 5 * 60;
+
+function toBoltLogger(log: Logger): BoltLogger {
+  const fmt = (m: unknown[]): string =>
+    m
+      .map((x) => {
+        if (typeof x === 'string') return x;
+        if (x instanceof Error) return x.message;
+        try {
+          return JSON.stringify(x);
+        } catch {
+          return String(x);
+        }
+      })
+      .join(' ');
+  let level = LogLevel.INFO;
+  return {
+    // Bolt's debug lines include whole payloads; formatting them on every request costs latency for nothing.
+    debug: () => undefined,
+    info: (...m: unknown[]) => log.info({ src: 'bolt' }, fmt(m)),
+    warn: (...m: unknown[]) => log.warn({ src: 'bolt' }, fmt(m)),
+    error: (...m: unknown[]) => log.error({ src: 'bolt' }, fmt(m)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+/** The Slack adapter; see the module comment. */
+export class SlackAdapter {
+  /** The Bolt app (exposed for tests and for registering extra listeners). */
+  readonly app: App;
+  private readonly dispatcher: SlackDispatcher;
+  private readonly log: Logger;
+  private readonly socketMode: boolean;
+  private readonly httpReceiver: HTTPReceiver | undefined;
+  private readonly delivery: webApi.WebClient;
+  private readonly slashToCore = new Map<string, string>();
+  private readonly catchAll: string | null;
+  private readonly groupRoles: ReadonlyMap<string, Role>;
+  private readonly groupCacheMs: number;
+  private readonly groupCache = new Map<string, { at: number; members: Set<string> }>();
+  private readonly seen = new Map<string, number>();
+  private readonly threads = new Map<string, string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly portWanted: number;
+  private readonly host: string | undefined;
+  private server: Server | undefined;
+
+  constructor(opts: SlackAdapterOptions) {
+    this.dispatcher = opts.dispatcher;
+    this.log = (opts.log ?? silentLogger).child({ adapter: 'slack' });
+    this.socketMode = opts.socketMode ?? Boolean(opts.appToken);
+    this.catchAll = opts.catchAllCommand === undefined ? DEFAULT_CATCH_ALL : opts.catchAllCommand;
+    this.groupRoles = opts.userGroupRoles ?? new Map();
+    this.groupCacheMs = opts.userGroupCacheMs ?? 60_000;
+    this.portWanted = opts.port ?? 3000;
+    this.host = opts.host;
+    for (const [core, slash] of Object.entries(opts.commands ?? DEFAULT_SLACK_COMMANDS)) this.slashToCore.set(slash.toLowerCase(), core);
+
+    const logger = toBoltLogger(this.log);
+    const apiUrl = opts.apiUrl;
+    const clientOptions: webApi.WebClientOptions = {
+      ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+      // Interactive answers are worthless after a few seconds of retrying; give up early and log.
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    };
+    let receiver: HTTPReceiver | SocketModeReceiver;
+    if (this.socketMode) {
+      if (!opts.appToken) throw new Error('Slack Socket Mode needs an app-level token (SLACK_APP_TOKEN, xapp-…)');
+      receiver = new SocketModeReceiver({
+        appToken: opts.appToken,
+        logger,
+        ...(opts.socketPingTimeoutMs ? { clientPingTimeout: opts.socketPingTimeoutMs } : {}),
+        installerOptions: { clientOptions: { ...(apiUrl ? { slackApiUrl: apiUrl } : {}) } },
+      });
+    } else {
+      if (!opts.signingSecret) throw new Error('Slack over HTTP needs the signing secret (SLACK_SIGNING_SECRET)');
+      this.httpReceiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: '/slack/events', logger });
+      receiver = this.httpReceiver;
+    }
+    this.app = new App({ token: opts.botToken, receiver, logger, clientOptions });
+    // Alerts go through the outbox, which owns retries and backoff, so this client never waits or retries itself.
+    this.delivery = new webApi.WebClient(opts.botToken, {
+      ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+      logger,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    });
+    this.registerListeners();
+  }
+
+  /** The HTTP port in use (after start; undefined in Socket Mode). */
+  get port(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
+  }
+
+  /** True when running in Socket Mode. */
+  get usesSocketMode(): boolean {
+    return this.socketMode;
+  }
+
+  /** Starts listening: the HTTP server on PORT, or the Socket Mode connection. */
+  async start(): Promise<void> {
+    if (this.socketMode) {
+      await this.app.start();
+      this.log.info({}, 'slack: connected in Socket Mode');
+      return;
+    }
+    const receiver = this.httpReceiver;
+    if (!receiver) throw new Error('slack: no HTTP receiver');
+    const server = createServer((req, res) => this.onHttp(receiver, req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.portWanted, this.host, () => resolve());
+    });
+    this.server = server;
+    this.log.info({ port: this.port }, 'slack: listening for events on POST /slack/events');
+  }
+
+  /** Stops listening and waits for answers still being sent. */
+  async stop(): Promise<void> {
+    if (this.socketMode) await this.app.stop();
+    const s = this.server;
+    this.server = undefined;
+    if (s) {
+      s.closeIdleConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    await this.idle();
+  }
+
+  /** Resolves when every slash command and button press taken so far has been answered. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Posts (or, with `updateTs`, edits) an alert message. Throws a SlackDeliveryError carrying
+   * `permanent` and `retryAfterMs` so the outbox can retry or give up; never retries by itself.
+   */
+  async deliver(channelId: string, reply: Reply, opts: DeliverOptions = {}): Promise<{ ts: string }> {
+    const msg = renderReply(reply);
+    const what = opts.updateTs ? `slack chat.update in ${channelId} (${opts.updateTs})` : `slack chat.postMessage to ${channelId}`;
+    try {
+      if (opts.updateTs) {
+        const r = await this.delivery.chat.update({ channel: channelId, ts: opts.updateTs, text: msg.text, blocks: msg.blocks });
+        return { ts: r.ts ?? opts.updateTs };
+      }
+      const r = await this.delivery.chat.postMessage({
+        channel: channelId,
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+      });
+      if (!r.ts) throw new Error('Slack accepted the message but returned no ts');
+      return { ts: r.ts };
+    } catch (e) {
+      const err = classifySlackError(e, what);
+      this.log.warn({ code: err.code, permanent: err.permanent, retryAfterMs: err.retryAfterMs, channel: channelId }, `slack delivery failed: ${err.message}`);
+      throw err;
+    }
+  }
+
+  // ---- transport ----
+
+  private onHttp(receiver: HTTPReceiver, req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    // Bolt refuses timestamps over 5 minutes old but not ones far in the future; a future
+    // timestamp would let a captured request be replayed later, so it is refused here.
+    const ts = Number(req.headers['x-slack-request-timestamp']);
+    if (path === '/slack/events' && Number.isFinite(ts) && ts > Date.now() / 1000 + SLACK_STALE_SEC) {
+      this.log.warn({ ts }, 'slack: request timestamp is in the future; refused');
+      res.writeHead(401);
+      res.end();
+      return;
+    }
+    try {
+      receiver.requestListener(req, res);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  }
+
+  private registerListeners(): void {
+    this.app.use(async (args) => {
+      const body = args.body as { trigger_id?: unknown; event_id?: unknown; type?: unknown; actions?: Array<{ action_ts?: unknown }> };
+      const key = typeof body.trigger_id === 'string' ? `t:${body.trigger_id}` : typeof body.event_id === 'string' ? `e:${body.event_id}` : undefined;
+      if (key) {
+        const now = Date.now();
+        if ((this.seen.get(key) ?? 0) > now) {
+          this.log.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'slack: repeated delivery of a request already taken; not run again');
+          const ack = (args as { ack?: () => Promise<void> }).ack;
+          if (ack) await ack();
+          return;
+        }
+        if (this.seen.size > 10_000) for (const [k, exp] of this.seen) if (exp <= now) this.seen.delete(k);
+        this.seen.set(key, now + SEEN_TTL_MS);
+      }
+      await args.next();
+    });
+
+    this.app.command(/^\/.+/, async ({ command, ack, respond }) => {
+      await ack();
+      const text = this.commandLine(command.command, command.text);
+      const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, rootTs: undefined, text: text ?? undefined };
+      await this.track(async () => {
+        if (text === null) {
+          await this.send(conv, textReply(`dockhand has no command ${command.command}. Try ${this.catchAll ?? '/ecs'} help.`, { visibility: 'ephemeral' }));
+          return;
+        }
+        const caller = await this.caller(command.team_id, command.channel_id, command.user_id, command.user_name);
+        const result = await this.dispatcher.run(text, caller);
+        await this.answer(result, conv);
+      }, conv);
+    });
+
+    this.app.action({ type: 'block_actions', action_id: new RegExp(`^${ACTION_ID_PREFIX}:`) }, async ({ action, body, ack, respond }) => {
+      await ack();
+      const value = action.type === 'button' ? actionFromValue(action.action_id, action.value) : null;
+      if (value === null) return;
+      const container = body.container as { channel_id?: string; message_ts?: string } | undefined;
+      const channelId = body.channel?.id ?? container?.channel_id ?? '';
+      const message = body.message as { ts?: string; thread_ts?: string } | undefined;
+      const conv: Conversation = {
+        channelId,
+        userId: body.user.id,
+        respond,
+        fromButton: true,
+        rootTs: message?.thread_ts ?? message?.ts,
+        text: undefined,
+      };
+      await this.track(async () => {
+        const teamId = body.team?.id ?? body.user.team_id ?? '';
+        const name = body.user.username ?? body.user.name ?? body.user.id;
+        const caller = await this.caller(teamId, channelId, body.user.id, name);
+        const result = await this.dispatcher.press(value, caller);
+        await this.answer(result, conv);
+      }, conv);
+    });
+
+    this.app.error(async (e) => {
+      this.log.error({ err: e }, 'slack: unhandled error in Bolt');
+    });
+  }
+
+  /** Turns a slash command into the core's command line, or null when it is not one of ours. */
+  private commandLine(slash: string, text: string): string | null {
+    const s = slash.toLowerCase();
+    const core = this.slashToCore.get(s);
+    if (core) return `/${core} ${text}`.trim();
+    if (this.catchAll && s === this.catchAll.toLowerCase()) {
+      const t = text.trim().replace(/^\//, '');
+      return t ? `/${t}` : '/help';
+    }
+    return null;
+  }
+
+  private async track(work: () => Promise<void>, conv: Conversation): Promise<void> {
+    const p = (async () => {
+      try {
+        await work();
+      } catch (e) {
+        this.log.error({ err: e, channel: conv.channelId, user: conv.userId }, 'slack: could not answer');
+        await this.send(conv, textReply('⚠️ dockhand could not answer this one; the details are in its log.', { visibility: 'ephemeral' })).catch(() => undefined);
+      }
+    })();
+    this.inFlight.add(p);
+    try {
+      await p;
+    } finally {
+      this.inFlight.delete(p);
+    }
+  }
+
+  // ---- identity ----
+
+  private async caller(teamId: string, channelId: string, userId: string, displayName: string): Promise<Caller> {
+    const caller: Caller = { platform: 'slack', workspaceId: teamId, channelId, userId, displayName: displayName || userId };
+    const roles = await this.groupRolesOf(userId);
+    if (roles.length > 0) caller.platformRoles = roles;
+    return caller;
+  }
+
+  private async groupRolesOf(userId: string): Promise<Role[]> {
+    const roles: Role[] = [];
+    for (const [group, role] of this.groupRoles) {
+      const members = await this.groupMembers(group);
+      if (members.has(userId)) roles.push(role);
+    }
+    return roles;
+  }
+
+  private async groupMembers(group: string): Promise<Set<string>> {
+    const cached = this.groupCache.get(group);
+    if (cached && Date.now() - cached.at < this.groupCacheMs) return cached.members;
+    try {
+      const r = await this.app.client.usergroups.users.list({ usergroup: group });
+      const members = new Set(r.users ?? []);
+      this.groupCache.set(group, { at: Date.now(), members });
+      return members;
+    } catch (e) {
+      // Without the membership list nobody gets the group's role: failing closed is the safe side.
+      this.log.warn({ group, err: classifySlackError(e, 'usergroups.users.list').message }, 'slack: could not read user group; its role is not granted');
+      return cached?.members ?? new Set();
+    }
+  }
+
+  // ---- answering ----
+
+  private async answer(result: DispatchResult, conv: Conversation): Promise<void> {
+    const { reply } = result;
+    const followUp = result.followUp;
+    if (followUp && reply.visibility === 'channel' && !conv.fromButton && !reply.replaceOriginal) {
+      // Follow-ups thread under the first reply, so it is posted where we learn its ts.
+      const ts = await this.postOrRespond(conv, reply);
+      if (ts) conv.rootTs = ts;
+    } else {
+      await this.send(conv, reply);
+    }
+    if (followUp) await followUp((r) => this.postFollowUp(conv, r));
+  }
+
+  /** The first answer: through response_url, which shows the command to the channel and works in any channel. */
+  private async send(conv: Conversation, reply: Reply): Promise<void> {
+    const msg = renderReply(reply);
+    if (conv.respond) {
+      const args: RespondArguments = {
+        text: msg.text,
+        blocks: msg.blocks,
+        response_type: reply.visibility === 'ephemeral' ? 'ephemeral' : 'in_channel',
+        replace_original: Boolean(conv.fromButton && reply.replaceOriginal),
+      };
+      try {
+        await conv.respond(args);
+        return;
+      } catch (e) {
+        this.log.warn({ err: e instanceof Error ? e.message : String(e), channel: conv.channelId }, 'slack: response_url failed; answering through the Web API');
+      }
+    }
+    await this.postViaApi(conv, reply, msg, this.threadTsFor(conv, reply));
+  }
+
+  /** Posts through the Web API to learn the ts; falls back to response_url where the bot may not post. */
+  private async postOrRespond(conv: Conversation, reply: Reply): Promise<string | undefined> {
+    const msg = this.withRanBy(renderReply(reply), conv);
+    try {
+      return await this.postViaApi(conv, reply, msg, this.threadTsFor(conv, reply));
+    } catch (e) {
+      const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
+      if (!err.permanent) throw err;
+      this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through response_url (no thread for follow-ups)');
+      await this.send(conv, reply);
+      return undefined;
+    }
+  }
+
+  private async postFollowUp(conv: Conversation, reply: Reply): Promise<void> {
+    // Channel follow-ups thread under our own message when there is one; otherwise response_url
+    // is the one way into the conversation (it also covers channels the bot is not in).
+    const viaApi = reply.visibility === 'channel' && (conv.rootTs !== undefined || !conv.respond);
+    if (viaApi) {
+      try {
+        await this.postViaApi(conv, reply, renderReply(reply), this.threadTsFor(conv, reply));
+        return;
+      } catch (e) {
+        const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
+        if (!err.permanent || !conv.respond) throw err;
+        this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; follow-ups go through response_url');
+        conv.rootTs = undefined;
+      }
+    }
+    await this.send({ ...conv, fromButton: false }, reply);
+  }
+
+  private async postViaApi(conv: Conversation, reply: Reply, msg: SlackMessage, threadTs: string | undefined): Promise<string | undefined> {
+    const client = this.app.client;
+    if (reply.visibility === 'ephemeral') {
+      await client.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: msg.text, blocks: msg.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      return undefined;
+    }
+    const r = await client.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    if (r.ts && reply.thread && !threadTs) this.rememberThread(conv.channelId, reply.thread.key, r.ts);
+    return r.ts;
+  }
+
+  /** Where a reply goes: the thread its hint names, else under the conversation's first message. */
+  private threadTsFor(conv: Conversation, reply: Reply): string | undefined {
+    if (reply.thread) {
+      const known = this.threads.get(`${conv.channelId}|${reply.thread.key}`);
+      if (known) return known;
+      if (reply.thread.parent) return undefined;
+    }
+    return conv.rootTs;
+  }
+
+  private rememberThread(channelId: string, key: string, ts: string): void {
+    if (this.threads.size > 5000) {
+      const first = this.threads.keys().next().value;
+      if (first !== undefined) this.threads.delete(first);
+    }
+    this.threads.set(`${channelId}|${key}`, ts);
+  }
+
+  /** Messages posted through the Web API do not show the command that caused them, so we add it. */
+  private withRanBy(msg: SlackMessage, conv: Conversation): SlackMessage {
+    if (!conv.text || msg.blocks.length >= SLACK_LIMITS.blocks) return msg;
+    const cmd = conv.text.replace(/`/g, "'").slice(0, 200);
+    return { ...msg, blocks: [...msg.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `<@${conv.userId}> ran \`${cmd}\`` }] }] };
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Shared setup of the Slack e2e tests: a real Dispatcher with small test commands standing in for
+ * the ECS and quiz commands, an in-memory audit log, and a counter of what reached the core.
+ */
+import type { AuditEntry, AuditLog, Ports } from '../../src/ports/index.ts';
+import { SystemClock } from '../../src/ports/clock.ts';
+import type { CommandDef } from '../../src/core/command.ts';
+import { defineSubcommand } from '../../src/core/command.ts';
+import { Dispatcher } from '../../src/core/dispatcher.ts';
+import type { DispatchResult } from '../../src/core/dispatcher.ts';
+import type { Caller } from '../../src/core/command.ts';
+import { reply, textReply } from '../../src/core/reply.ts';
+import { defaultSettings } from '../../src/core/settings.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import type { SlackDispatcher } from '../../src/adapters/slack/app.ts';
+
+/** An audit log kept in memory. */
+export class MemoryAudit implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  begin(e: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number {
+    const id = this.entries.length + 1;
+    this.entries.push({ ...e, id, outcome: 'pending', detail: null, durationMs: null });
+    return id;
+  }
+  finish(id: number, outcome: AuditEntry['outcome'], durationMs: number, detail?: string | null): void {
+    const e = this.entries[id - 1];
+    if (e) Object.assign(e, { outcome, durationMs, detail: detail ?? null });
+  }
+  latest(n: number): AuditEntry[] {
+    return [...this.entries].reverse().slice(0, n);
+  }
+}
+
+/** What the test commands did, so tests can check nothing ran twice. */
+export interface Effects {
+  scaled: Array<{ service: string; count: number; by: string }>;
+  answers: Array<{ user: string; choice: string }>;
+}
+
+/** Test stand-ins for `/ecs` and `/quiz` with the shapes the real ones have: confirm, follow-ups, roles, buttons. */
+export function testCommands(effects: Effects): CommandDef[] {
+  const ecs: CommandDef = {
+    name: 'ecs',
+    description: 'Test ECS commands',
+    subcommands: [
+      defineSubcommand({
+        name: 'scale',
+        description: 'Scale a service',
+        options: [
+          { name: 'service', type: 'string', description: 'service', positional: true, required: true },
+          { name: 'count', type: 'integer', description: 'count', positional: true, required: true, min: 0, max: 50 },
+        ] as const,
+        role: 'operator',
+        changes: true,
+        example: '/ecs scale web 5',
+        confirm: (a) => `Scale ${a.service} from 2 to ${a.count} tasks?`,
+        handler: (a, ctx) => {
+          effects.scaled.push({ service: a.service, count: a.count, by: ctx.caller.userId });
+          return reply([
+            { kind: 'text', text: `Scaled ${a.service} to ${a.count}.` },
+            { kind: 'fields', fields: [{ label: 'Desired', value: `2 → ${a.count}` }] },
+          ]);
+        },
+      }),
+      defineSubcommand({
+        name: 'slow',
+        description: 'Answers after a while, like a slow AWS call',
+        options: [{ name: 'ms', type: 'integer', description: 'delay', positional: true, required: true }] as const,
+        role: 'viewer',
+        changes: false,
+        example: '/ecs slow 100',
+        handler: async (a) => {
+          await new Promise((r) => setTimeout(r, a.ms));
+          return textReply(`done after ${a.ms} ms`);
+        },
+      }),
+      defineSubcommand({
+        name: 'deploy',
+        description: 'Starts work that reports back later',
+        options: [{ name: 'service', type: 'string', description: 'service', positional: true, required: true }] as const,
+        role: 'viewer',
+        changes: false,
+        example: '/ecs deploy web',
+        handler: (a) => ({
+          reply: textReply(`Following the deployment of ${a.service}…`),
+          followUp: async (post) => {
+            await post(textReply('rollout 50%'));
+            await post(textReply('rollout COMPLETED'));
+          },
+        }),
+      }),
+      defineSubcommand({
+        name: 'whoami',
+        description: 'Shows the caller as the core sees it',
+        options: [] as const,
+        role: 'viewer',
+        changes: false,
+        example: '/ecs whoami',
+        handler: (_a, ctx) => textReply(`${ctx.caller.displayName} (${ctx.caller.userId}@${ctx.caller.workspaceId}) is ${ctx.role}`, { visibility: 'ephemeral' }),
+      }),
+    ],
+  };
+  const quiz: CommandDef = {
+    name: 'quiz',
+    description: 'Test quiz',
+    subcommands: [
+      defineSubcommand({
+        name: 'start',
+        description: 'Asks a question',
+        options: [{ name: 'pack', type: 'string', description: 'pack', positional: true, required: true }] as const,
+        role: 'viewer',
+        changes: false,
+        example: '/quiz ecs',
+        handler: () =>
+          reply([
+            { kind: 'text', text: 'Q1. Which stop code means the container exited on its own?' },
+            {
+              kind: 'actions',
+              buttons: ['A', 'B', 'C'].map((c) => ({ label: c === 'A' ? 'A) EssentialContainerExited' : c === 'B' ? 'B) UserInitiated' : 'C) SpotInterruption', action: `run:/quiz answer q1 ${c}` })),
+            },
+          ]),
+      }),
+      defineSubcommand({
+        name: 'answer',
+        description: 'Answers a question',
+        options: [
+          { name: 'question', type: 'string', description: 'q', positional: true, required: true },
+          { name: 'choice', type: 'string', description: 'c', positional: true, required: true },
+        ] as const,
+        role: 'viewer',
+        changes: false,
+        example: '/quiz answer q1 A',
+        handler: (a, ctx) => {
+          effects.answers.push({ user: ctx.caller.userId, choice: a.choice });
+          return textReply(a.choice === 'A' ? `✅ ${ctx.caller.displayName}: correct` : `❌ ${ctx.caller.displayName}: not quite, it is A`, { visibility: 'ephemeral' });
+        },
+      }),
+    ],
+    fallback: 'start',
+  };
+  return [ecs, quiz];
+}
+
+/** A dispatcher over the test commands that counts what reached it. */
+export function testCore(): { dispatcher: SlackDispatcher & { runs: string[]; presses: string[] }; audit: MemoryAudit; effects: Effects; core: Dispatcher } {
+  const audit = new MemoryAudit();
+  const effects: Effects = { scaled: [], answers: [] };
+  const ports: Ports = { clock: new SystemClock(), audit };
+  const settings = defaultSettings({
+    userRoles: new Map([
+      ['slack:U0ANA', 'operator'],
+      ['slack:U0BOB', 'viewer'],
+    ]),
+  });
+  const core = new Dispatcher({ commands: testCommands(effects), ports, settings, log: silentLogger });
+  const runs: string[] = [];
+  const presses: string[] = [];
+  const dispatcher = {
+    runs,
+    presses,
+    run(text: string, caller: Caller): Promise<DispatchResult> {
+      runs.push(text);
+      return core.run(text, caller);
+    },
+    press(action: string, caller: Caller): Promise<DispatchResult> {
+      presses.push(action);
+      return core.press(action, caller);
+    },
+  };
+  return { dispatcher, audit, effects, core };
+}

@@ -1,0 +1,126 @@
+/**
+ * Builds requests the way Slack sends them to an app over HTTP: form-encoded slash commands and
+ * block_actions payloads, signed with `v0=hex(HMAC-SHA256(secret, "v0:" + ts + ":" + body))`.
+ */
+import { createHmac } from 'node:crypto';
+
+/** Slack's request signature for a body sent at `ts` (seconds). */
+export function slackSignature(secret: string, ts: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+}
+
+/** A slash command's form fields; the ones not given get plausible defaults. */
+export interface SlashFields {
+  command: string;
+  text: string;
+  user_id: string;
+  user_name?: string;
+  channel_id?: string;
+  team_id?: string;
+  response_url: string;
+  trigger_id?: string;
+}
+
+let triggerCounter = 0;
+
+/** A fresh trigger id, as Slack gives each invocation. */
+export function newTriggerId(): string {
+  triggerCounter++;
+  return `${Date.now()}.${triggerCounter}.abcdef${triggerCounter}`;
+}
+
+/** The form body of a slash command. */
+export function slashBody(f: SlashFields): string {
+  const fields: Record<string, string> = {
+    token: 'deprecated-verification-token',
+    team_id: f.team_id ?? 'T0TEAM',
+    team_domain: 'dockhand-test',
+    channel_id: f.channel_id ?? 'C0GENERAL',
+    channel_name: 'general',
+    user_id: f.user_id,
+    user_name: f.user_name ?? f.user_id.toLowerCase(),
+    command: f.command,
+    text: f.text,
+    api_app_id: 'A0DOCKHAND',
+    is_enterprise_install: 'false',
+    response_url: f.response_url,
+    trigger_id: f.trigger_id ?? newTriggerId(),
+  };
+  return new URLSearchParams(fields).toString();
+}
+
+/** What a pressed button sends; `message` is the message the button sat on (absent for ephemeral ones). */
+export interface ButtonPress {
+  user_id: string;
+  user_name?: string;
+  channel_id?: string;
+  team_id?: string;
+  action_id: string;
+  value: string;
+  response_url: string;
+  message?: { ts: string; thread_ts?: string; text?: string; blocks?: unknown[] };
+  trigger_id?: string;
+}
+
+/** The block_actions payload object of a button press. */
+export function blockActionPayload(p: ButtonPress): Record<string, unknown> {
+  const channel = p.channel_id ?? 'C0GENERAL';
+  return {
+    type: 'block_actions',
+    user: { id: p.user_id, username: p.user_name ?? p.user_id.toLowerCase(), name: p.user_name ?? p.user_id.toLowerCase(), team_id: p.team_id ?? 'T0TEAM' },
+    api_app_id: 'A0DOCKHAND',
+    token: 'deprecated-verification-token',
+    container: p.message ? { type: 'message', message_ts: p.message.ts, channel_id: channel, is_ephemeral: false } : { type: 'message', channel_id: channel, is_ephemeral: true },
+    trigger_id: p.trigger_id ?? newTriggerId(),
+    team: { id: p.team_id ?? 'T0TEAM', domain: 'dockhand-test' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channel, name: 'general' },
+    ...(p.message ? { message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', text: p.message.text ?? '', blocks: p.message.blocks ?? [], ts: p.message.ts, ...(p.message.thread_ts ? { thread_ts: p.message.thread_ts } : {}) } } : {}),
+    state: { values: {} },
+    response_url: p.response_url,
+    actions: [{ action_id: p.action_id, block_id: 'b1', text: { type: 'plain_text', text: 'x' }, value: p.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
+  };
+}
+
+/** The form body of a button press (`payload=<json>`). */
+export function blockActionBody(p: ButtonPress): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionPayload(p)) }).toString();
+}
+
+/** How to sign (or mis-sign) a request. */
+export interface SendOptions {
+  /** The signing secret; undefined sends no signature headers at all. */
+  secret: string | undefined;
+  /** Request time in seconds (default now). */
+  ts?: number;
+  /** Replaces the computed signature. */
+  signature?: string;
+  /** Adds X-Slack-Retry-Num (and a reason), as Slack does when it retries. */
+  retryNum?: number;
+}
+
+/** What the app answered, and how long it took. */
+export interface SentResult {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+/** Posts a form body to the app's events URL the way Slack does. */
+export async function postToApp(url: string, body: string, opts: SendOptions): Promise<SentResult> {
+  const ts = opts.ts ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (opts.secret !== undefined || opts.signature !== undefined) {
+    headers['x-slack-request-timestamp'] = String(ts);
+    headers['x-slack-signature'] = opts.signature ?? slackSignature(opts.secret ?? '', ts, body);
+  }
+  if (opts.retryNum !== undefined) {
+    headers['x-slack-retry-num'] = String(opts.retryNum);
+    headers['x-slack-retry-reason'] = 'http_timeout';
+  }
+  const t0 = performance.now();
+  const res = await fetch(url, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, body: text, ms: performance.now() - t0 };
+}
