@@ -13,7 +13,7 @@ describe('terminal adapter over a pipe (npm start)', () => {
     const lines = r.stdout.split('\n');
     const head = lines.findIndex((l) => l.startsWith('Time (UTC)'));
     expect(head).toBeGreaterThan(0);
-    expect(lines[head + 1]).toMatch(/^─{19}  ─+/);
+    expect(lines[head + 1]).toMatch(/^─{19} {2}─+/);
     expect(r.stdout).toMatch(/console\/terminal\s+tester\s+\/help\s+ok/);
   });
 
