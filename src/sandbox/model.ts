@@ -163,6 +163,8 @@ export interface ServiceRecord {
   startFailures: number;
   /** No launches before this time (task launch back-off). */
   launchNotBefore: number;
+  /** When a task of this service last crashed or failed to start; a service is not steady for 5 minutes after. */
+  lastFailureAt: number;
   steady: boolean;
   steadyEventAt: number;
   unableEventAt: number;

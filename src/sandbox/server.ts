@@ -1,0 +1,209 @@
+/**
+ * The sandbox HTTP server: a local endpoint on 127.0.0.1 that speaks the AWS JSON 1.1
+ * protocol for ECS, ECR and CloudWatch Logs, so the AWS SDK clients and the aws CLI work
+ * against it through their endpoint override. Signatures are not checked.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { SandboxClock } from './clock.ts';
+import { SandboxState } from './state.ts';
+import { FaultInjector } from './faults.ts';
+import type { SandboxServiceName } from './faults.ts';
+import { AwsError } from './protocol.ts';
+import type { JsonObject } from './protocol.ts';
+import { tick as schedulerTick } from './scheduler.ts';
+import { ecsOperations } from './ecs.ts';
+import type { Operation } from './ecs.ts';
+import { ecrOperations } from './ecr.ts';
+import { logsOperations } from './logs.ts';
+import { buildDemoScenario } from './scenario-demo.ts';
+
+/** Options for startSandbox. */
+export interface SandboxOptions {
+  /** TCP port; 0 or absent picks a free one. */
+  port?: number;
+  /** Always 127.0.0.1: the sandbox is never reachable from other machines. */
+  host?: '127.0.0.1';
+  /** Real-time multiplier for a clock the sandbox creates (ignored when `clock` is given). */
+  speed?: number;
+  /** `demo` builds the demo cluster, repositories and logs; `empty` (default) starts with nothing. */
+  scenario?: 'demo' | 'empty';
+  /** A clock to run on, e.g. `new SandboxClock({ manual: true })` in tests. */
+  clock?: SandboxClock;
+  /** Region in ARNs and awslogs options (default us-east-1). */
+  region?: string;
+  /** Account id in ARNs (default 123456789012). */
+  accountId?: string;
+  /** Seed for ids, timings and log lines (same seed, same sandbox). */
+  seed?: number;
+  /** Real milliseconds between scheduler passes on a real-time clock (default 250). */
+  tickIntervalMs?: number;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** Base URL for SDK `endpoint` / aws CLI `--endpoint-url`, e.g. http://127.0.0.1:4566. */
+  endpoint: string;
+  /** The port it listens on. */
+  port: number;
+  /** The in-memory model, with builders for clusters, services, repositories and log events. */
+  state: SandboxState;
+  /** The sandbox clock. */
+  clock: SandboxClock;
+  /** Per-operation fault injection (nothing injected unless set). */
+  faults: FaultInjector;
+  /** Runs one scheduler pass at the clock's current time. */
+  tick(): void;
+  /** Moves the clock forward by `ms`, running the scheduler at least every sandbox second. */
+  advance(ms: number): void;
+  /** Stops the server and the scheduler timer. */
+  stop(): Promise<void>;
+}
+
+const PREFIXES: Record<string, { service: SandboxServiceName; operations: Record<string, Operation> }> = {
+  AmazonEC2ContainerServiceV20141113: { service: 'ecs', operations: ecsOperations },
+  AmazonEC2ContainerRegistry_V20150921: { service: 'ecr', operations: ecrOperations },
+  Logs_20140328: { service: 'logs', operations: logsOperations },
+};
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const ADVANCE_STEP_MS = 1_000;
+
+/** Starts a sandbox listening on 127.0.0.1. */
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const clock = opts.clock ?? new SandboxClock({ speed: opts.speed ?? 1 });
+  const state = new SandboxState({ clock, region: opts.region, accountId: opts.accountId, seed: opts.seed });
+  const faults = new FaultInjector();
+  if (opts.scenario === 'demo') buildDemoScenario(state);
+
+  const tick = (): void => schedulerTick(state, clock.now());
+  const advance = (ms: number): void => {
+    let left = ms;
+    while (left > 0) {
+      const step = Math.min(ADVANCE_STEP_MS, left);
+      clock.advance(step);
+      left -= step;
+      tick();
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res, state, faults).catch((err: unknown) => {
+      sendError(res, new AwsError('InternalFailure', err instanceof Error ? err.message : String(err), 500));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let timer: NodeJS.Timeout | undefined;
+  if (!clock.manual) {
+    timer = setInterval(tick, opts.tickIntervalMs ?? 250);
+    timer.unref();
+  }
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    state,
+    clock,
+    faults,
+    tick,
+    advance,
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new AwsError('SerializationException', 'Request body too large');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, faults: FaultInjector): Promise<void> {
+  if (req.method === 'GET' && (req.url === '/health' || req.url === '/')) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', sandbox: 'dockhand' }));
+    return;
+  }
+  let raw: string;
+  try {
+    raw = await readBody(req);
+  } catch (err) {
+    return sendError(res, err instanceof AwsError ? err : new AwsError('SerializationException', 'Could not read the request body'));
+  }
+  if (req.method !== 'POST') {
+    return sendError(res, new AwsError('UnknownOperationException', `The sandbox answers POST / with an X-Amz-Target header, not ${req.method ?? '?'}`, 404));
+  }
+  const target = req.headers['x-amz-target'];
+  if (typeof target !== 'string' || target === '') {
+    return sendError(res, new AwsError('UnknownOperationException', 'Missing X-Amz-Target header'));
+  }
+  const dot = target.indexOf('.');
+  const api = PREFIXES[target.slice(0, dot)];
+  const opName = target.slice(dot + 1);
+  const op = dot > 0 && api && Object.hasOwn(api.operations, opName) ? api.operations[opName] : undefined;
+  if (!api || !op) return sendError(res, new AwsError('UnknownOperationException', `Unknown operation ${target}`));
+
+  let body: JsonObject;
+  try {
+    const parsed: unknown = raw.trim() === '' ? {} : JSON.parse(raw);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    body = parsed as JsonObject;
+  } catch {
+    return sendError(res, new AwsError('SerializationException', 'Start of structure or map found where not expected.'));
+  }
+
+  const fault = faults.decide(api.service, opName);
+  if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+  if (fault.error) return sendError(res, fault.error);
+
+  let out: JsonObject;
+  try {
+    out = op(state, body);
+  } catch (err) {
+    if (err instanceof AwsError) return sendError(res, err);
+    throw err;
+  }
+  const payload = JSON.stringify(out);
+  res.writeHead(200, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(payload),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(payload);
+}
+
+function sendError(res: ServerResponse, err: AwsError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const payload = JSON.stringify({ __type: err.type, message: err.message });
+  res.writeHead(err.status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(payload),
+    'x-amzn-requestid': randomUUID(),
+    'x-amzn-errortype': err.type,
+  });
+  res.end(payload);
+}
