@@ -169,7 +169,9 @@ export class SlackAdapter {
       this.httpReceiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: '/slack/events', logger });
       receiver = this.httpReceiver;
     }
-    this.app = new App({ token: opts.botToken, receiver, logger, clientOptions });
+    // Initialization (auth.test) waits for start(), so a bad token fails start() with a clear error
+    // instead of surfacing as an unhandled rejection from the constructor.
+    this.app = new App({ token: opts.botToken, receiver, logger, clientOptions, deferInitialization: true, convoStore: false });
     // Alerts go through the outbox, which owns retries and backoff, so this client never waits or retries itself.
     this.delivery = new webApi.WebClient(opts.botToken, {
       ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
@@ -193,6 +195,11 @@ export class SlackAdapter {
 
   /** Starts listening: the HTTP server on PORT, or the Socket Mode connection. */
   async start(): Promise<void> {
+    try {
+      await this.app.init();
+    } catch (e) {
+      throw new Error(`Slack would not accept the bot token: ${classifySlackError(e, 'auth.test').message}`, { cause: e });
+    }
     if (this.socketMode) {
       await this.app.start();
       this.log.info({}, 'slack: connected in Socket Mode');
