@@ -180,6 +180,11 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'a map' : `a ${typeof v}`;
 }
 
+function issueField(issue: z.core.$ZodIssue): string | undefined {
+  const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0] as string] : issue.path;
+  return fieldPath(path) || undefined;
+}
+
 function issueMessage(issue: z.core.$ZodIssue, root: unknown): string {
   if (issue.code === 'invalid_type') {
     const v = valueAt(root, issue.path);
@@ -248,7 +253,7 @@ export function parsePack(source: string, file: string): PackResult {
 
   const top = packSchema.safeParse(raw);
   if (!top.success) {
-    return { ok: false, errors: top.error.issues.map((i) => ({ file: name, field: fieldPath(i.path) || undefined, message: issueMessage(i, raw) })) };
+    return { ok: false, errors: top.error.issues.map((i) => ({ file: name, field: issueField(i), message: issueMessage(i, raw) })) };
   }
   const head = top.data;
   const items: PackItem[] = [];
@@ -262,7 +267,7 @@ export function parsePack(source: string, file: string): PackResult {
     });
     const parsed = itemSchema.safeParse(rawItem);
     if (!parsed.success) {
-      for (const i of parsed.error.issues) errors.push({ ...at(fieldPath(i.path) || undefined), message: issueMessage(i, rawItem) });
+      for (const i of parsed.error.issues) errors.push({ ...at(issueField(i)), message: issueMessage(i, rawItem) });
       return;
     }
     const it = parsed.data;

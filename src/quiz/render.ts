@@ -1,0 +1,111 @@
+/** Turns quiz state into platform-neutral reply blocks. */
+import type { Block } from '../core/reply.ts';
+import { formatDuration } from '../core/parser.ts';
+import type { PlayerTally, RevealResult, SessionState } from './engine.ts';
+import type { CoverageResult } from './coverage.ts';
+import { CHOICE_LETTERS, type McqItem, type OpenItem, type Pack } from './pack.ts';
+
+/** The letter of a choice index. */
+export function letter(i: number): string {
+  return CHOICE_LETTERS[i] ?? '?';
+}
+
+/** The title of an item's section. */
+export function sectionTitle(pack: Pack, key: string): string {
+  return pack.sections[key] ?? key;
+}
+
+/** The blocks that ask a question: prompt, lettered choices, answer buttons. */
+export function questionBlocks(pack: Pack, s: SessionState, item: McqItem): Block[] {
+  const timer = s.timerMs ? ` · ⏱ ${formatDuration(s.timerMs)}` : '';
+  const how = s.mode === 'solo' ? 'solo' : 'everyone may answer once';
+  return [
+    { kind: 'heading', text: `${pack.title} — question ${s.index + 1} of ${s.itemIds.length}` },
+    { kind: 'text', text: item.prompt },
+    { kind: 'text', text: item.choices.map((c, i) => `${letter(i)}) ${c.text}`).join('\n') },
+    {
+      kind: 'context',
+      text: `${sectionTitle(pack, item.section)} · ${item.difficulty}${timer} · ${how} · press a letter or type /quiz answer ${letter(0)}`,
+    },
+    {
+      kind: 'actions',
+      buttons: item.choices.map((_, i) => ({ label: letter(i), action: `run:/quiz answer ${letter(i)}` })),
+    },
+  ];
+}
+
+/** The blocks of a reveal: the right answer, why, why not the others, how people answered, who got it. */
+export function revealBlocks(item: McqItem, r: RevealResult): Block[] {
+  const right = item.choices[item.answer];
+  const blocks: Block[] = [
+    { kind: 'heading', text: `✅ Answer: ${letter(item.answer)}) ${right?.text ?? ''}` },
+    { kind: 'text', text: item.explanation },
+    {
+      kind: 'text',
+      text: ['Why not the others:', ...item.choices.flatMap((c, i) => (i === item.answer ? [] : [`• ${letter(i)}) ${c.why ?? ''}`]))].join('\n'),
+    },
+  ];
+  const total = r.counts.reduce((a, b) => a + b, 0);
+  blocks.push({
+    kind: 'context',
+    text: total === 0 ? 'Nobody answered.' : `How it was answered: ${r.counts.map((n, i) => `${letter(i)} ${n}`).join(' · ')}`,
+  });
+  if (r.right.length > 0) {
+    const who = r.right.map((x) => `${x.name} +${x.points}${x.streak >= 2 ? ` 🔥${x.streak} in a row` : ''}`);
+    blocks.push({ kind: 'text', text: `Right: ${who.join(', ')}` });
+  } else if (total > 0) {
+    blocks.push({ kind: 'text', text: 'Nobody got it right this time.' });
+  }
+  if (r.wrong.length > 0) {
+    blocks.push({ kind: 'context', text: `Missed: ${r.wrong.map((w) => `${w.name} (${letter(w.choice)})`).join(', ')}` });
+  }
+  return blocks;
+}
+
+/** The final standings of a session. */
+export function standingsBlocks(pack: Pack, s: SessionState, rows: Array<PlayerTally & { userId: string }>, stopped: boolean): Block[] {
+  const asked = stopped ? s.index : s.itemIds.length;
+  const head: Block = {
+    kind: 'heading',
+    text: `🏁 ${stopped ? 'Quiz stopped' : 'Quiz over'} — ${pack.title} (${asked} of ${s.itemIds.length} question${s.itemIds.length === 1 ? '' : 's'})`,
+  };
+  if (rows.length === 0) return [head, { kind: 'text', text: 'Nobody answered, so there are no standings.' }];
+  return [
+    head,
+    {
+      kind: 'table',
+      columns: ['#', 'Player', 'Points', 'Right', 'Best streak'],
+      align: ['right', 'left', 'right', 'right', 'right'],
+      rows: rows.map((p, i) => [String(i + 1), p.name, String(p.points), `${p.correct}/${p.answered}`, String(p.bestStreak)]),
+    },
+    { kind: 'context', text: 'See everyone\'s totals with /quiz leaderboard, your own with /quiz score.' },
+  ];
+}
+
+/** The blocks that ask an interview question or exercise. */
+export function openQuestionBlocks(pack: Pack, item: OpenItem): Block[] {
+  return [
+    { kind: 'heading', text: `${item.type === 'interview' ? '🎤 Interview question' : '✍️ Exercise'} — ${pack.title}` },
+    { kind: 'text', text: item.prompt },
+    {
+      kind: 'context',
+      text: `${sectionTitle(pack, item.section)} · ${item.difficulty} · answer in your own words with /quiz answer <your answer>`,
+    },
+  ];
+}
+
+/** The feedback on a free-text answer: coverage, covered and missed points, the model answer, rating buttons. */
+export function coverageBlocks(item: OpenItem, c: CoverageResult): Block[] {
+  const blocks: Block[] = [{ kind: 'heading', text: `Coverage: ${c.score}% of the key points` }];
+  if (c.covered.length > 0) blocks.push({ kind: 'text', text: ['Covered:', ...c.covered.map((x) => `✅ ${x.point.point} ("${x.term}")`)].join('\n') });
+  if (c.missed.length > 0) blocks.push({ kind: 'text', text: ['Missed:', ...c.missed.map((p) => `❌ ${p.point}`)].join('\n') });
+  blocks.push(
+    { kind: 'text', text: `Model answer:\n${item.modelAnswer}` },
+    { kind: 'context', text: 'How well did you know it? Rate yourself so review brings it back at the right time: /quiz rate again|hard|good|easy' },
+    {
+      kind: 'actions',
+      buttons: (['again', 'hard', 'good', 'easy'] as const).map((r) => ({ label: r[0]!.toUpperCase() + r.slice(1), action: `run:/quiz rate ${r}` })),
+    },
+  );
+  return blocks;
+}

@@ -1,0 +1,640 @@
+/**
+ * Study mode's use cases: the glue between the pure engine, the packs and the quiz store.
+ * Commands call these; every state change is a compare-and-set on the stored session, so a
+ * timer, a button press and a second bot process can race without double reveals.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../core/command.ts';
+import { UserError } from '../core/errors.ts';
+import { formatDuration } from '../core/parser.ts';
+import type { Block, FollowUpTask, HandlerResult, Reply } from '../core/reply.ts';
+import { reply } from '../core/reply.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { AnswerRecord, QuizStore, QuizUserKey, StoredSession } from '../ports/quiz-store.ts';
+import { coverage } from './coverage.ts';
+import {
+  canStop,
+  createSession,
+  currentItemId,
+  everyoneAnswered,
+  isExpired,
+  judge,
+  pickQuestions,
+  reveal,
+  standings,
+  stop,
+  type LoggedAnswer,
+  type RevealResult,
+  type SessionState,
+} from './engine.ts';
+import { CHOICE_LETTERS, findItem, mcqItems, openItems, type McqItem, type OpenItem, type Pack, type PackCatalog } from './pack.ts';
+import { coverageBlocks, letter, openQuestionBlocks, questionBlocks, revealBlocks, sectionTitle, standingsBlocks } from './render.ts';
+import { ratingForAnswer, scheduleReview, type SelfRating } from './review.ts';
+import { percent, summarize } from './scoring.ts';
+
+/** A session with no timer that nobody touched for this long ends by itself when next looked at. */
+export const IDLE_LIMIT_MS = 60 * 60_000;
+
+/** The default number of questions of a session. */
+export const DEFAULT_QUESTIONS = 10;
+
+/** The default timer of a team session. */
+export const DEFAULT_TEAM_TIMER_MS = 30_000;
+
+/** What the use cases need besides the caller. */
+export interface QuizDeps {
+  /** Storage. */
+  store: QuizStore;
+  /** The packs. */
+  packs: PackCatalog;
+  /** Time. */
+  clock: Clock;
+}
+
+/** Timer loops running in this process, per store (so tests with separate stores stay apart). */
+const runningLoops = new WeakMap<QuizStore, Set<string>>();
+
+function loopsOf(store: QuizStore): Set<string> {
+  let s = runningLoops.get(store);
+  if (!s) runningLoops.set(store, (s = new Set()));
+  return s;
+}
+
+/** The slot of a channel's team session. */
+export function teamScope(c: Caller): string {
+  return `team:${c.platform}:${c.workspaceId}:${c.channelId}`;
+}
+
+/** The slot of a user's solo session in a channel. */
+export function soloScope(c: Caller): string {
+  return `solo:${c.platform}:${c.workspaceId}:${c.channelId}:${c.userId}`;
+}
+
+function userKey(c: Caller): QuizUserKey {
+  return { platform: c.platform, workspaceId: c.workspaceId, userId: c.userId };
+}
+
+function packList(packs: PackCatalog): string {
+  return [...packs.packs.keys()].join(', ') || '(none loaded)';
+}
+
+/** Finds a pack by id; with no id and exactly one pack, that one. Unknown ids list the packs there are. */
+export function resolvePack(packs: PackCatalog, id: string | undefined): Pack {
+  if (!id) {
+    if (packs.packs.size === 1) return [...packs.packs.values()][0] as Pack;
+    throw new UserError('pack-required', `which pack? The packs are: ${packList(packs)}`, 'For example: /quiz ecs');
+  }
+  const p = packs.packs.get(id.toLowerCase());
+  if (!p) throw new UserError('unknown-pack', `there is no quiz pack '${id}'. The packs are: ${packList(packs)}`, 'See them with item counts: /quiz packs');
+  return p;
+}
+
+function noSession(packs: PackCatalog): UserError {
+  const first = [...packs.packs.keys()][0] ?? 'ecs';
+  return new UserError('no-quiz-running', 'no quiz is running here for you to answer', `Start one with /quiz ${first} (team, in this channel) or /quiz ${first} --solo (just you), or practise with /quiz interview ${first}.`);
+}
+
+function visibilityOf(s: SessionState): Reply['visibility'] {
+  return s.mode === 'solo' ? 'ephemeral' : 'channel';
+}
+
+function toLogged(a: AnswerRecord): LoggedAnswer {
+  return {
+    userId: a.userId,
+    userName: a.userName,
+    choice: a.choice ? CHOICE_LETTERS.indexOf(a.choice as (typeof CHOICE_LETTERS)[number]) : -1,
+    correct: a.correct,
+    points: a.points,
+    responseMs: a.responseMs,
+  };
+}
+
+function mcqOf(pack: Pack, id: string | null): McqItem | undefined {
+  const it = id ? findItem(pack, id) : undefined;
+  return it && it.type === 'mcq' ? it : undefined;
+}
+
+/** The outcome of closing a question: the session after it (null when it ended) and what to show. */
+interface Step {
+  session: StoredSession | null;
+  blocks: Block[];
+  result?: RevealResult;
+}
+
+/**
+ * Closes the open question and opens the next (or ends the session). Null when another
+ * command or process changed the session first; the caller then just re-reads it.
+ */
+function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult['reason']): Step | null {
+  const pack = deps.packs.packs.get(st.state.pack);
+  const item = pack ? mcqOf(pack, currentItemId(st.state)) : undefined;
+  const now = deps.clock.now();
+  if (!pack || !item) {
+    // The pack was removed or edited under a running session: end it rather than guess.
+    const saved = deps.store.saveSession(st.id, st.version, stop(st.state, 'dockhand', now));
+    if (!saved) return null;
+    return { session: null, blocks: [{ kind: 'text', text: `This quiz ended: its pack '${st.state.pack}' or the question it was on is no longer loaded.` }] };
+  }
+  const answers = deps.store.sessionAnswers(st.id, item.id).map(toLogged);
+  const { state, result } = reveal(st.state, item, answers, reason, now);
+  const saved = deps.store.saveSession(st.id, st.version, state);
+  if (!saved) return null;
+  const blocks = revealBlocks(item, result);
+  if (result.finished) {
+    blocks.push(...standingsBlocks(pack, state, standings(state), false));
+    return { session: null, blocks, result };
+  }
+  const next = mcqOf(pack, currentItemId(state));
+  if (next) blocks.push(...questionBlocks(pack, state, next));
+  return { session: saved, blocks, result };
+}
+
+/**
+ * Brings a stored session up to date: reveals a question whose timer ran out (for example
+ * while the bot was down) and ends sessions left idle. Returns the running session, if any.
+ */
+function settle(deps: QuizDeps, st: StoredSession): Step {
+  const blocks: Block[] = [];
+  let cur: StoredSession | null = st;
+  for (let guard = 0; cur && guard < 5; guard++) {
+    const now = deps.clock.now();
+    if (cur.state.finishedAt !== null) return { session: null, blocks };
+    if (cur.state.deadline === null && now - cur.state.questionStartedAt > IDLE_LIMIT_MS) {
+      const saved = deps.store.saveSession(cur.id, cur.version, stop(cur.state, 'dockhand', now));
+      if (saved) {
+        const pack = deps.packs.packs.get(cur.state.pack);
+        blocks.push({ kind: 'context', text: `The earlier ${cur.state.pack} quiz had been idle for over ${formatDuration(IDLE_LIMIT_MS)} and was ended.` });
+        if (pack) blocks.push(...standingsBlocks(pack, saved.state, standings(saved.state), true));
+        return { session: null, blocks };
+      }
+    } else if (isExpired(cur.state, now)) {
+      const step = revealNow(deps, cur, 'timer');
+      if (step) {
+        blocks.push({ kind: 'context', text: '⏱ Time is up.' }, ...step.blocks);
+        return { session: step.session, blocks };
+      }
+    } else {
+      return { session: cur, blocks };
+    }
+    cur = deps.store.activeSession(st.scope);
+  }
+  return { session: cur, blocks };
+}
+
+/** The follow-up that posts each timed reveal (and the next question) when the clock says time is up. */
+export function timerTask(deps: QuizDeps, scope: string, sessionId: string): FollowUpTask {
+  return async (post, signal) => {
+    const loops = loopsOf(deps.store);
+    if (loops.has(sessionId)) return;
+    loops.add(sessionId);
+    try {
+      for (;;) {
+        const st = deps.store.activeSession(scope);
+        if (!st || st.id !== sessionId || st.state.deadline === null) return;
+        const wait = st.state.deadline - deps.clock.now();
+        if (wait > 0) {
+          await deps.clock.sleep(wait, signal);
+          continue;
+        }
+        const step = revealNow(deps, st, 'timer');
+        if (step) await post(reply([{ kind: 'context', text: '⏱ Time is up.' }, ...step.blocks], { visibility: visibilityOf(st.state), summary: 'Quiz: time is up' }));
+      }
+    } finally {
+      loops.delete(sessionId);
+    }
+  };
+}
+
+/** Adds the timer follow-up when the session is timed and no loop runs for it in this process. */
+function withTimer(deps: QuizDeps, r: Reply, st: StoredSession | null): HandlerResult {
+  if (!st || st.state.deadline === null || loopsOf(deps.store).has(st.id)) return r;
+  return { reply: r, followUp: timerTask(deps, st.scope, st.id) };
+}
+
+/** The running session a caller's command applies to: their solo session here first, then the channel's. */
+function findSession(deps: QuizDeps, caller: Caller): Step {
+  const pre: Block[] = [];
+  for (const scope of [soloScope(caller), teamScope(caller)]) {
+    const st = deps.store.activeSession(scope);
+    if (!st) continue;
+    const step = settle(deps, st);
+    pre.push(...step.blocks);
+    if (step.session) return { session: step.session, blocks: pre };
+  }
+  return { session: null, blocks: pre };
+}
+
+/** Options of `/quiz start`. */
+export interface StartOptions {
+  /** Pack id (optional when only one pack is loaded). */
+  pack?: string;
+  /** How many questions. */
+  questions?: number;
+  /** Timer per question, ms. */
+  timerMs?: number;
+  /** A private session for the caller. */
+  solo?: boolean;
+  /** Only the caller's multiple-choice questions due for review. */
+  review?: boolean;
+}
+
+/** `/quiz start`: opens a session and asks the first question. */
+export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): HandlerResult {
+  const pack = resolvePack(deps.packs, o.pack);
+  const solo = Boolean(o.solo || o.review);
+  const scope = solo ? soloScope(caller) : teamScope(caller);
+  const pre: Block[] = [];
+  const existing = deps.store.activeSession(scope);
+  if (existing) {
+    const step = settle(deps, existing);
+    pre.push(...step.blocks);
+    if (step.session) {
+      const s = step.session.state;
+      throw new UserError(
+        'quiz-running',
+        `a ${s.mode === 'solo' ? 'solo quiz of yours' : 'quiz'} is already running here (${s.pack}, question ${s.index + 1} of ${s.itemIds.length}, started by ${s.starterName})`,
+        'Answer it with /quiz answer <letter>, or end it with /quiz stop (its starter or an operator).',
+      );
+    }
+  }
+  const now = deps.clock.now();
+  let ids = mcqItems(pack).map((i) => i.id);
+  if (o.review) {
+    const due = new Set(deps.store.dueCards(userKey(caller), now, 500).filter((d) => d.pack === pack.id).map((d) => d.itemId));
+    ids = ids.filter((id) => due.has(id));
+    if (ids.length === 0) {
+      return reply([...pre, { kind: 'text', text: `Nothing from ${pack.id} is due for review right now. 🎉` }, { kind: 'context', text: `Practise anyway with /quiz ${pack.id} --solo.` }], { visibility: 'ephemeral' });
+    }
+  }
+  if (ids.length === 0) throw new UserError('no-questions', `the pack '${pack.id}' has no multiple-choice questions`, `Try /quiz interview ${pack.id}.`);
+  const id = randomUUID();
+  const timerMs = o.timerMs ?? (solo ? null : DEFAULT_TEAM_TIMER_MS);
+  const state = createSession({
+    id,
+    pack: pack.id,
+    mode: solo ? 'solo' : 'team',
+    starterId: caller.userId,
+    starterName: caller.displayName,
+    itemIds: pickQuestions(ids, o.questions ?? DEFAULT_QUESTIONS, id),
+    timerMs,
+    now,
+  });
+  const created = deps.store.createSession({ id, scope, platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, state });
+  if (!created) throw new UserError('quiz-running', 'a quiz was just started here by someone else', 'Join it with /quiz answer <letter>.');
+  const first = mcqOf(pack, currentItemId(state)) as McqItem;
+  const intro: Block = {
+    kind: 'context',
+    text: solo
+      ? `${o.review ? 'Review' : 'Solo'} quiz for ${caller.displayName}: ${state.itemIds.length} question${state.itemIds.length === 1 ? '' : 's'}${timerMs ? `, ${formatDuration(timerMs)} each` : ', no timer'}.`
+      : `${caller.displayName} started a quiz: ${state.itemIds.length} questions, ${formatDuration(timerMs ?? 0)} each. 100 points for a right answer, up to 50 more for speed.`,
+  };
+  const r = reply([...pre, intro, ...questionBlocks(pack, state, first)], { visibility: solo ? 'ephemeral' : 'channel', summary: `Quiz: ${first.prompt.slice(0, 80)}` });
+  const stored = deps.store.activeSession(scope);
+  return withTimer(deps, r, stored);
+}
+
+/** `/quiz answer <letter|text>`: answers the open question, or the user's interview question. */
+export function answer(deps: QuizDeps, caller: Caller, raw: string): HandlerResult {
+  const text = raw.trim();
+  const m = /^([a-e])[).:]?$/i.exec(text);
+  const interview = deps.store.openInterview(userKey(caller));
+  if (m) {
+    const found = findSession(deps, caller);
+    if (found.session) return answerMcq(deps, caller, found.session, CHOICE_LETTERS.indexOf((m[1] as string).toUpperCase() as (typeof CHOICE_LETTERS)[number]), found.blocks);
+    if (interview?.phase !== 'answering') {
+      if (found.blocks.length > 0) return reply(found.blocks);
+      throw noSession(deps.packs);
+    }
+  }
+  if (interview?.phase === 'answering') return answerOpen(deps, caller, interview.id, interview.pack, interview.itemId, interview.startedAt, text);
+  if (interview?.phase === 'rating') {
+    throw new UserError('already-answered', 'you have already answered your interview question', 'Rate yourself with /quiz rate again|hard|good|easy, or get another with /quiz interview.');
+  }
+  const found = findSession(deps, caller);
+  if (found.session) {
+    const pack = deps.packs.packs.get(found.session.state.pack);
+    const item = pack ? mcqOf(pack, currentItemId(found.session.state)) : undefined;
+    const n = item?.choices.length ?? 4;
+    throw new UserError('invalid-choice', `answer with one letter, A to ${letter(n - 1)}`, `For example: /quiz answer ${letter(0)}`);
+  }
+  throw noSession(deps.packs);
+}
+
+function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: number, pre: Block[]): HandlerResult {
+  const pack = deps.packs.packs.get(st.state.pack);
+  const item = pack ? mcqOf(pack, currentItemId(st.state)) : undefined;
+  if (pre.length > 0) {
+    // Time ran out before this answer arrived: show what happened instead of applying it to the next question.
+    return withTimer(deps, reply([{ kind: 'context', text: `${caller.displayName}, your answer came after the question closed.` }, ...pre], { visibility: visibilityOf(st.state) }), st);
+  }
+  if (!pack || !item) throw noSession(deps.packs);
+  if (choice < 0 || choice >= item.choices.length) {
+    throw new UserError('invalid-choice', `this question has choices A to ${letter(item.choices.length - 1)}; '${letter(choice)}' is not one of them`, `For example: /quiz answer ${letter(0)}`);
+  }
+  const now = deps.clock.now();
+  const j = judge(st.state, item, choice, now);
+  const outcome = deps.store.recordAnswer(
+    {
+      sessionId: st.id,
+      platform: caller.platform,
+      workspaceId: caller.workspaceId,
+      channelId: caller.channelId,
+      userId: caller.userId,
+      userName: caller.displayName,
+      pack: pack.id,
+      itemId: item.id,
+      section: item.section,
+      kind: 'mcq',
+      choice: letter(choice),
+      text: null,
+      correct: j.correct,
+      points: j.points,
+      coverage: null,
+      responseMs: j.responseMs,
+      at: now,
+    },
+    { sessionId: st.id, version: st.version },
+  );
+  if (outcome === 'duplicate') {
+    const mine = deps.store.sessionAnswers(st.id, item.id).find((a) => a.userId === caller.userId);
+    return reply([{ kind: 'text', text: `You already answered this question${mine?.choice ? ` (${mine.choice})` : ''}; one answer per question.` }], { visibility: 'ephemeral', summary: 'Already answered' });
+  }
+  if (outcome === 'closed') {
+    return reply([{ kind: 'text', text: 'That question closed just before your answer arrived.' }], { visibility: 'ephemeral' });
+  }
+  const user = userKey(caller);
+  deps.store.putCard(user, pack.id, item.id, scheduleReview(deps.store.getCard(user, pack.id, item.id), ratingForAnswer(j.correct), now));
+  const answered = deps.store.sessionAnswers(st.id, item.id).map((a) => a.userId);
+  if (everyoneAnswered(st.state, answered)) {
+    const step = revealNow(deps, st, 'all-answered');
+    if (step) {
+      const lead: Block =
+        st.state.mode === 'solo'
+          ? { kind: 'text', text: j.correct ? `✅ Right! +${j.points} points` : `❌ Not quite: you chose ${letter(choice)}.` }
+          : { kind: 'context', text: 'Everyone who joined has answered.' };
+      return withTimer(deps, reply([lead, ...step.blocks], { visibility: visibilityOf(st.state), summary: 'Quiz: answer revealed' }), step.session);
+    }
+  }
+  return withTimer(
+    deps,
+    reply(
+      [
+        { kind: 'text', text: `Got it, ${caller.displayName}: ${letter(choice)}.` },
+        { kind: 'context', text: 'The answer comes when the timer ends, when everyone who joined has answered, or on /quiz next.' },
+      ],
+      { visibility: 'ephemeral', summary: 'Answer received' },
+    ),
+    st,
+  );
+}
+
+function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: string, itemId: string, startedAt: number, text: string): Reply {
+  const pack = deps.packs.packs.get(packId);
+  const it = pack ? findItem(pack, itemId) : undefined;
+  if (!pack || !it || it.type === 'mcq') {
+    deps.store.updateInterview(attemptId, 'done');
+    throw new UserError('item-gone', `the question you were practising (${packId}/${itemId}) is no longer in the packs`, `Get another with /quiz interview.`);
+  }
+  if (text.length < 3) throw new UserError('answer-too-short', 'write your answer in a sentence or more', 'For example: /quiz answer A container shares the host kernel...');
+  const now = deps.clock.now();
+  const c = coverage(text, it.keyPoints);
+  const outcome = deps.store.recordAnswer({
+    sessionId: attemptId,
+    platform: caller.platform,
+    workspaceId: caller.workspaceId,
+    channelId: caller.channelId,
+    userId: caller.userId,
+    userName: caller.displayName,
+    pack: pack.id,
+    itemId: it.id,
+    section: it.section,
+    kind: it.type,
+    choice: null,
+    text: text.slice(0, 4000),
+    correct: c.score >= 50,
+    points: 0,
+    coverage: c.score,
+    responseMs: now - startedAt,
+    at: now,
+  });
+  if (outcome !== 'recorded') throw new UserError('already-answered', 'you have already answered this question', 'Rate yourself with /quiz rate good (or again, hard, easy).');
+  deps.store.updateInterview(attemptId, 'rating', c.score);
+  return reply(coverageBlocks(it, c), { visibility: 'ephemeral', summary: `Coverage ${c.score}%` });
+}
+
+/** `/quiz next`: reveals the open question now (its starter or an operator). */
+export function nextQuestion(deps: QuizDeps, caller: Caller, isOperator: boolean): HandlerResult {
+  const found = findSession(deps, caller);
+  if (!found.session) {
+    if (found.blocks.length > 0) return reply(found.blocks);
+    throw noSession(deps.packs);
+  }
+  const st = found.session;
+  if (found.blocks.length > 0) return withTimer(deps, reply(found.blocks, { visibility: visibilityOf(st.state) }), st);
+  if (!canStop(st.state, caller.userId, isOperator)) {
+    throw new UserError('not-quiz-starter', `only ${st.state.starterName}, who started this quiz, or an operator can move it on`, 'Answer with /quiz answer <letter>; the timer will move it on.');
+  }
+  const step = revealNow(deps, st, 'next');
+  if (!step) return reply([{ kind: 'text', text: 'That question was just revealed.' }], { visibility: 'ephemeral' });
+  return withTimer(deps, reply(step.blocks, { visibility: visibilityOf(st.state), summary: 'Quiz: answer revealed' }), step.session);
+}
+
+/** `/quiz stop`: ends the session early and shows the standings (its starter or an operator). */
+export function stopQuiz(deps: QuizDeps, caller: Caller, isOperator: boolean): Reply {
+  const found = findSession(deps, caller);
+  if (!found.session) {
+    if (found.blocks.length > 0) return reply(found.blocks);
+    throw new UserError('no-quiz-running', 'no quiz is running here', 'Start one with /quiz <pack>.');
+  }
+  const st = found.session;
+  if (!canStop(st.state, caller.userId, isOperator)) {
+    throw new UserError('not-quiz-starter', `only ${st.state.starterName}, who started this quiz, or an operator can stop it`);
+  }
+  const stopped = stop(st.state, caller.userId, deps.clock.now());
+  if (!deps.store.saveSession(st.id, st.version, stopped)) return reply([{ kind: 'text', text: 'The quiz changed at the same moment; try /quiz stop again.' }], { visibility: 'ephemeral' });
+  const pack = deps.packs.packs.get(st.state.pack);
+  const blocks: Block[] = [...found.blocks];
+  if (pack) blocks.push(...standingsBlocks(pack, stopped, standings(stopped), true));
+  blocks.push({ kind: 'context', text: `Stopped by ${caller.displayName}.` });
+  return reply(blocks, { visibility: visibilityOf(st.state), summary: 'Quiz stopped' });
+}
+
+/** `/quiz interview [pack]`: asks an interview question or exercise, due ones first, then unseen ones. */
+export function startInterview(deps: QuizDeps, caller: Caller, packId: string | undefined, itemId: string | undefined): Reply {
+  const pack = resolvePack(deps.packs, packId);
+  const items = openItems(pack);
+  if (items.length === 0) throw new UserError('no-questions', `the pack '${pack.id}' has no interview questions or exercises`);
+  const user = userKey(caller);
+  const now = deps.clock.now();
+  let item: OpenItem | undefined;
+  if (itemId) {
+    item = items.find((i) => i.id === itemId);
+    if (!item) throw new UserError('unknown-item', `'${itemId}' is not an interview question or exercise of ${pack.id}`, `Get one at random with /quiz interview ${pack.id}.`);
+  } else {
+    const due = new Set(deps.store.dueCards(user, now, 500).filter((d) => d.pack === pack.id).map((d) => d.itemId));
+    item = items.find((i) => due.has(i.id)) ?? items.find((i) => !deps.store.getCard(user, pack.id, i.id));
+    if (!item) {
+      const id = pickQuestions(items.map((i) => i.id), 1, `${caller.userId}:${now}`)[0];
+      item = items.find((i) => i.id === id);
+    }
+  }
+  const chosen = item as OpenItem;
+  deps.store.startInterview({ id: randomUUID(), user, channelId: caller.channelId, pack: pack.id, itemId: chosen.id, phase: 'answering', startedAt: now, coverage: null });
+  return reply(openQuestionBlocks(pack, chosen), { visibility: 'ephemeral', summary: chosen.prompt.slice(0, 80) });
+}
+
+/** `/quiz rate <again|hard|good|easy>`: schedules the next review of the interview item just answered. */
+export function rate(deps: QuizDeps, caller: Caller, rating: SelfRating): Reply {
+  const user = userKey(caller);
+  const open = deps.store.openInterview(user);
+  if (!open || open.phase !== 'rating') {
+    throw new UserError('nothing-to-rate', 'there is no answer of yours waiting for a rating', 'Practise with /quiz interview, answer with /quiz answer <text>, then rate yourself.');
+  }
+  const now = deps.clock.now();
+  const card = scheduleReview(deps.store.getCard(user, open.pack, open.itemId), rating, now);
+  deps.store.putCard(user, open.pack, open.itemId, card);
+  deps.store.updateInterview(open.id, 'done');
+  return reply(
+    [
+      { kind: 'text', text: `Rated ${rating}. This question comes back for review in ${formatDuration(Math.max(60_000, card.due - now))}.` },
+      { kind: 'actions', buttons: [{ label: 'Another question', action: `run:/quiz interview ${open.pack}` }] },
+    ],
+    { visibility: 'ephemeral', summary: `Rated ${rating}` },
+  );
+}
+
+function sectionLabel(deps: QuizDeps, key: string, multiPack: boolean): string {
+  const [packId, section] = key.split('\u0000') as [string, string];
+  const pack = deps.packs.packs.get(packId);
+  const title = pack ? sectionTitle(pack, section) : section;
+  return multiPack ? `${packId}: ${title}` : title;
+}
+
+/** `/quiz score [user]`: accuracy overall and per section, weakest sections, current streak. */
+export function score(deps: QuizDeps, caller: Caller, who: string | undefined): Reply {
+  let target = { userId: caller.userId, userName: caller.displayName };
+  if (who) {
+    const q = who.replace(/^<@!?/, '').replace(/>$/, '').replace(/^@/, '');
+    const found = deps.store.findUser(caller.platform, caller.workspaceId, q);
+    if (!found) throw new UserError('unknown-user', `nobody called '${who}' has answered a quiz here yet`, 'Use their user id or the name shown on the leaderboard.');
+    target = found;
+  }
+  const all = deps.store.userAnswers({ platform: caller.platform, workspaceId: caller.workspaceId, userId: target.userId });
+  const mcq = all.filter((a) => a.kind === 'mcq');
+  const open = all.filter((a) => a.kind !== 'mcq');
+  const name = target.userId === caller.userId ? caller.displayName : target.userName;
+  if (all.length === 0) {
+    return reply([{ kind: 'text', text: `${name} has not answered any quiz questions here yet.` }, { kind: 'context', text: 'Start with /quiz ecs --solo.' }], { visibility: 'ephemeral' });
+  }
+  const order: string[] = [];
+  for (const p of deps.packs.packs.values()) for (const k of Object.keys(p.sections)) order.push(`${p.id}\u0000${k}`);
+  const s = summarize(
+    mcq.map((a) => ({ section: `${a.pack}\u0000${a.section}`, correct: a.correct, at: a.at })),
+    order,
+  );
+  const multiPack = new Set(mcq.map((a) => a.pack)).size > 1;
+  const blocks: Block[] = [
+    { kind: 'heading', text: `Quiz score — ${name}` },
+    {
+      kind: 'fields',
+      fields: [
+        { label: 'Answered', value: String(s.total) },
+        { label: 'Right', value: String(s.correct) },
+        { label: 'Accuracy', value: s.total ? percent(s.accuracy) : '—' },
+        { label: 'Current streak', value: String(s.streak) },
+      ],
+    },
+  ];
+  if (s.bySection.length > 0) {
+    blocks.push({
+      kind: 'table',
+      columns: ['Section', 'Answered', 'Right', 'Accuracy'],
+      align: ['left', 'right', 'right', 'right'],
+      rows: s.bySection.map((x) => [sectionLabel(deps, x.section, multiPack), String(x.total), String(x.correct), percent(x.accuracy)]),
+    });
+  }
+  if (s.weakest.length > 0) {
+    blocks.push({ kind: 'text', text: `Weakest: ${s.weakest.map((x) => `${sectionLabel(deps, x.section, multiPack)} (${percent(x.accuracy)})`).join('; ')}` });
+  }
+  if (open.length > 0) {
+    const avg = open.reduce((a, b) => a + (b.coverage ?? 0), 0) / open.length;
+    blocks.push({ kind: 'context', text: `Interview practice: ${open.length} answer${open.length === 1 ? '' : 's'}, average coverage ${Math.round(avg)}%.` });
+  }
+  return reply(blocks, { visibility: 'channel', summary: `${name}: ${s.correct}/${s.total} right` });
+}
+
+/** The time windows of the leaderboard. */
+export type BoardWindow = 'week' | 'month' | 'all';
+
+/** `/quiz leaderboard [pack] [--week|--month|--all]`: points per user in this workspace or guild. */
+export function leaderboard(deps: QuizDeps, caller: Caller, packId: string | undefined, window: BoardWindow): Reply {
+  const pack = packId ? resolvePack(deps.packs, packId) : undefined;
+  const now = deps.clock.now();
+  const since = window === 'week' ? now - 7 * 86_400_000 : window === 'month' ? now - 30 * 86_400_000 : undefined;
+  const rows = deps.store.leaderboard({ platform: caller.platform, workspaceId: caller.workspaceId, pack: pack?.id, since, limit: 10 });
+  const label = window === 'all' ? 'all time' : window === 'week' ? 'last 7 days' : 'last 30 days';
+  const head: Block = { kind: 'heading', text: `🏆 Leaderboard — ${pack ? pack.title : 'all packs'}, ${label}` };
+  if (rows.length === 0) return reply([head, { kind: 'text', text: 'No answers yet in this window. Start a quiz with /quiz ecs.' }]);
+  return reply(
+    [
+      head,
+      {
+        kind: 'table',
+        columns: ['#', 'Player', 'Points', 'Right', 'Accuracy'],
+        align: ['right', 'left', 'right', 'right', 'right'],
+        rows: rows.map((r, i) => [String(i + 1), r.userName, String(r.points), `${r.correct}/${r.answered}`, percent(r.answered ? r.correct / r.answered : 0)]),
+      },
+    ],
+    { summary: `Leaderboard: ${rows[0]?.userName} leads with ${rows[0]?.points}` },
+  );
+}
+
+/** `/quiz review`: the items due for this user, with buttons to practise them. */
+export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
+  const now = deps.clock.now();
+  const due = deps.store.dueCards(userKey(caller), now, 50).filter((d) => deps.packs.packs.get(d.pack) && findItem(deps.packs.packs.get(d.pack) as Pack, d.itemId));
+  if (due.length === 0) {
+    return reply([{ kind: 'text', text: 'Nothing is due for review. 🎉' }, { kind: 'context', text: 'Questions you answer come back here: wrong ones soon, right ones later.' }], { visibility: 'ephemeral' });
+  }
+  const rows = due.map((d) => {
+    const pack = deps.packs.packs.get(d.pack) as Pack;
+    const it = findItem(pack, d.itemId) as McqItem | OpenItem;
+    const late = now - d.card.due;
+    return [d.pack, it.type, sectionTitle(pack, it.section), it.prompt.length > 60 ? `${it.prompt.slice(0, 57)}...` : it.prompt, late < 60_000 ? 'now' : `${formatDuration(late)} ago`];
+  });
+  const buttons = [];
+  for (const packId of new Set(due.map((d) => d.pack))) {
+    const pack = deps.packs.packs.get(packId) as Pack;
+    if (due.some((d) => d.pack === packId && findItem(pack, d.itemId)?.type === 'mcq')) buttons.push({ label: `Review ${packId} questions`, action: `run:/quiz start ${packId} --review` });
+    const open = due.find((d) => d.pack === packId && findItem(pack, d.itemId)?.type !== 'mcq');
+    if (open) buttons.push({ label: `Practise ${packId} interview`, action: `run:/quiz interview ${packId} --item ${open.itemId}` });
+  }
+  return reply(
+    [
+      { kind: 'heading', text: `Due for review — ${due.length} item${due.length === 1 ? '' : 's'}` },
+      { kind: 'table', columns: ['Pack', 'Type', 'Section', 'Question', 'Due'], rows },
+      { kind: 'actions', buttons: buttons.slice(0, 5) },
+    ],
+    { visibility: 'ephemeral', summary: `${due.length} due for review` },
+  );
+}
+
+/** `/quiz packs`: the packs with their item counts, and packs left out for errors. */
+export function listPacks(deps: QuizDeps): Reply {
+  const rows = [...deps.packs.packs.values()].map((p) => {
+    const n = (t: string): string => String(p.items.filter((i) => i.type === t).length);
+    return [p.id, p.title, n('mcq'), n('interview'), n('exercise')];
+  });
+  const blocks: Block[] = [
+    { kind: 'heading', text: 'Quiz packs' },
+    rows.length > 0
+      ? { kind: 'table', columns: ['Pack', 'Title', 'MCQs', 'Interview', 'Exercises'], align: ['left', 'left', 'right', 'right', 'right'], rows }
+      : { kind: 'text', text: 'No packs are loaded.' },
+  ];
+  if (deps.packs.errors.length > 0) {
+    const files = [...new Set(deps.packs.errors.map((e) => e.file))];
+    blocks.push({ kind: 'context', text: `Left out for errors: ${files.join(', ')} (run npm run quiz:lint for details).` });
+  }
+  blocks.push({ kind: 'context', text: 'Start with /quiz <pack>, /quiz <pack> --solo or /quiz interview <pack>.' });
+  return reply(blocks, { visibility: 'ephemeral', summary: `${rows.length} quiz packs` });
+}
