@@ -1,0 +1,292 @@
+/** `/ecs logs`: a service's log lines through its task definition's awslogs configuration, and following them. */
+import { randomBytes } from 'node:crypto';
+import { defineSubcommand, type Caller, type CommandContext } from '../src/core/command.ts';
+import { UserError } from '../src/core/errors.ts';
+import { formatDuration } from '../src/core/parser.ts';
+import type { Block, PostFollowUp, Reply } from '../src/core/reply.ts';
+import { reply } from '../src/core/reply.ts';
+import type { ContainerDefinitionInfo } from '../src/ports/container-service.ts';
+import { isCloudError } from '../src/ports/container-service.ts';
+import type { LogFilter, LogLine } from '../src/ports/log-source.ts';
+import {
+  chooseCluster,
+  clockTime,
+  clusterOption,
+  containersOf,
+  count,
+  findService,
+  fitLines,
+  footer,
+  logsOf,
+  revisionOf,
+  textBudget,
+  unknownThing,
+  where,
+  type ClusterChoice,
+} from './ecs-common.ts';
+
+/** Default look-back of `/ecs logs`. */
+export const DEFAULT_SINCE_MS = 15 * 60_000;
+/** Default number of lines. */
+export const DEFAULT_LINES = 50;
+/** How often `--follow` looks for new lines. */
+export const FOLLOW_POLL_MS = 5_000;
+/** The longest pause between looks while AWS throttles. */
+const FOLLOW_MAX_POLL_MS = 60_000;
+/** The most new lines one follow-up message reads per look. */
+const FOLLOW_BATCH = 1_000;
+
+/** One log source of a service: a container and where its logs go. */
+interface LogTarget {
+  container: string;
+  filter: LogFilter;
+}
+
+/** A `--follow` in progress, so `/ecs logs stop` can end it. */
+interface ActiveFollow {
+  service: string;
+  cluster: string;
+  startedBy: string;
+  controller: AbortController;
+}
+
+/** Follows by channel (`platform:workspace:channel`). */
+const follows = new Map<string, Set<ActiveFollow>>();
+
+function channelKey(c: Caller): string {
+  return `${c.platform}:${c.workspaceId}:${c.channelId}`;
+}
+
+/** How many `--follow`s run in a channel, for tests and help. */
+export function activeFollows(c: Caller): number {
+  return follows.get(channelKey(c))?.size ?? 0;
+}
+
+/** CloudWatch Logs reads several plain words as "all of them"; a phrase is quoted so it matches as typed. */
+export function filterPatternFor(text: string): string {
+  const t = text.trim();
+  if (/["{}[\]?]/.test(t) || !/\s/.test(t)) return t;
+  return `"${t}"`;
+}
+
+/** The short task id of an awslogs stream (`prefix/container/taskid` → first 8 characters of taskid). */
+function taskOfStream(stream: string): string {
+  const last = stream.slice(stream.lastIndexOf('/') + 1);
+  return last.slice(0, 8);
+}
+
+function formatLine(l: LogLine & { container: string }, showContainer: boolean): string {
+  return `${clockTime(l.timestamp)} ${taskOfStream(l.stream)}${showContainer ? ` ${l.container}` : ''}  ${l.message}`;
+}
+
+/** Works out which containers and streams to read for a service. */
+async function logTargets(
+  ctx: CommandContext,
+  choice: ClusterChoice,
+  service: { name: string; taskDefinition: string },
+  opts: { container?: string | undefined; task?: string | undefined },
+): Promise<{ targets: LogTarget[]; taskId?: string }> {
+  const ecs = containersOf(ctx);
+  const td = await ecs.describeTaskDefinition(choice.target.region, service.taskDefinition);
+  let containers: ContainerDefinitionInfo[];
+  if (opts.container !== undefined) {
+    const c = td.containers.find((x) => x.name === opts.container) ?? td.containers.find((x) => x.name.toLowerCase() === opts.container!.toLowerCase());
+    if (!c) throw unknownThing('container', opts.container, td.containers.map((x) => x.name), `task definition ${revisionOf(td.arn)} of ${service.name}`);
+    if (!c.logs) {
+      throw new UserError('no-logs', `container ${c.name} of ${service.name} does not send its logs to CloudWatch Logs (no awslogs log driver)`, 'dockhand reads logs only through the awslogs driver.');
+    }
+    containers = [c];
+  } else {
+    containers = td.containers.filter((c) => c.logs);
+    if (containers.length === 0) {
+      throw new UserError('no-logs', `no container of ${service.name} (${revisionOf(td.arn)}) sends its logs to CloudWatch Logs`, 'dockhand reads logs only through the awslogs log driver.');
+    }
+  }
+  let taskId: string | undefined;
+  if (opts.task !== undefined) {
+    const [running, stopped] = await Promise.all([
+      ecs.listTasks(choice.target, { serviceName: service.name, desiredStatus: 'RUNNING' }),
+      ecs.listTasks(choice.target, { serviceName: service.name, desiredStatus: 'STOPPED' }),
+    ]);
+    const ids = [...running, ...stopped].map((a) => a.slice(a.lastIndexOf('/') + 1));
+    const want = opts.task.toLowerCase();
+    const hits = ids.filter((id) => id.toLowerCase().startsWith(want));
+    if (hits.length === 0) throw unknownThing('task', opts.task, ids.map((id) => id.slice(0, 8)), `service ${service.name} of ${where(choice.ref)}`, `/ecs status ${service.name}`);
+    if (hits.length > 1) throw new UserError('ambiguous-task', `'${opts.task}' matches ${hits.length} tasks of ${service.name}`, `Give more of the id: ${hits.slice(0, 5).map((h) => h.slice(0, 12)).join(', ')}.`);
+    taskId = hits[0];
+  }
+  const targets = containers.map((c) => {
+    const logs = c.logs!;
+    const base: LogFilter = { region: logs.region ?? choice.target.region, group: logs.group };
+    if (logs.streamPrefix) {
+      const prefix = `${logs.streamPrefix}/${c.name}/`;
+      return { container: c.name, filter: taskId ? { ...base, streamNames: [`${prefix}${taskId}`] } : { ...base, streamNamePrefix: prefix } };
+    }
+    return { container: c.name, filter: base };
+  });
+  return { targets, ...(taskId ? { taskId } : {}) };
+}
+
+/** Reads the newest `limit` lines across targets, oldest first. */
+async function readLines(
+  ctx: CommandContext,
+  targets: readonly LogTarget[],
+  extra: Partial<LogFilter>,
+  limit: number,
+  keep: 'first' | 'last',
+  signal?: AbortSignal,
+): Promise<{ lines: Array<LogLine & { container: string }>; matched: number; incomplete: boolean }> {
+  const logs = logsOf(ctx);
+  const parts = await Promise.all(
+    targets.map(async (t) => {
+      const r = await logs.filterEvents({ ...t.filter, ...extra }, { limit, keep, ...(signal ? { signal } : {}) });
+      return { ...r, events: r.events.map((e) => ({ ...e, container: t.container })) };
+    }),
+  );
+  const all = parts.flatMap((p) => p.events).sort((a, b) => a.timestamp - b.timestamp);
+  const lines = keep === 'last' ? all.slice(Math.max(0, all.length - limit)) : all.slice(0, limit);
+  return { lines, matched: parts.reduce((n, p) => n + p.matched, 0), incomplete: parts.some((p) => p.incomplete) };
+}
+
+const logsOptions = [
+  { name: 'service', type: 'string', description: 'The service name (or `stop` to end a --follow in this channel)', positional: true, required: true },
+  { name: 'since', type: 'duration', description: 'How far back to look (default 15m)', min: 1_000, max: 14 * 86_400_000 },
+  { name: 'filter', type: 'string', description: 'Only lines with this text (a CloudWatch Logs filter pattern)' },
+  { name: 'lines', type: 'integer', description: 'How many of the newest lines to show (default 50)', min: 1, max: 1_000 },
+  { name: 'task', type: 'string', description: 'Only this task (its id or the start of it)' },
+  { name: 'container', type: 'string', description: 'Only this container of the task definition' },
+  { name: 'follow', type: 'duration', description: 'Keep posting new lines into a thread for this long', min: 10_000, max: 30 * 60_000 },
+  clusterOption,
+] as const;
+
+function stopFollows(ctx: CommandContext, service: string | undefined): Reply {
+  const set = follows.get(channelKey(ctx.caller));
+  const hit = [...(set ?? [])].filter((f) => service === undefined || f.service === service);
+  for (const f of hit) f.controller.abort(new Error(`stopped by ${ctx.caller.displayName}`));
+  if (hit.length === 0) return reply([{ kind: 'text', text: 'No log follow is running in this channel.' }], { visibility: 'ephemeral' });
+  const names = [...new Set(hit.map((f) => `${f.service} (cluster ${f.cluster})`))].join(', ');
+  return reply([{ kind: 'text', text: `Stopped following the logs of ${names}.` }], { summary: 'Stopped following logs' });
+}
+
+/** `/ecs logs <service> ...` and `/ecs logs stop`. */
+export const logsSub = defineSubcommand({
+  name: 'logs',
+  description: 'Show the newest log lines of a service, oldest first; --follow keeps posting new ones into a thread',
+  options: logsOptions,
+  role: 'viewer',
+  changes: false,
+  example: '/ecs logs web --since 30m --filter error --lines 100',
+  handler: async (args, ctx) => {
+    if (args.service.toLowerCase() === 'stop' && args.follow === undefined) {
+      return stopFollows(ctx, undefined);
+    }
+    const choice = chooseCluster(ctx, args.cluster);
+    const s = await findService(ctx, choice, args.service);
+    const { targets, taskId } = await logTargets(ctx, choice, s, { container: args.container, task: args.task });
+    const now = ctx.ports.clock.now();
+    const since = args.since ?? DEFAULT_SINCE_MS;
+    const limit = args.lines ?? DEFAULT_LINES;
+    const extra: Partial<LogFilter> = { startTime: now - since, ...(args.filter ? { filterPattern: filterPatternFor(args.filter) } : {}) };
+    const read = await readLines(ctx, targets, extra, limit, 'last');
+    const showContainer = targets.length > 1;
+    const budget = textBudget(ctx.caller.platform);
+    const fit = fitLines(read.lines.map((l) => formatLine(l, showContainer)), budget, 'end');
+    const scope = [taskId ? `task ${taskId.slice(0, 8)}` : '', args.container ? `container ${args.container}` : '', args.filter ? `matching “${args.filter}”` : '']
+      .filter(Boolean)
+      .join(', ');
+    const heading = `Logs of ${s.name}${scope ? ` (${scope})` : ''} in ${where(choice.ref)} — since ${formatDuration(since)} ago`;
+    const blocks: Block[] = [{ kind: 'heading', text: heading }];
+    if (read.lines.length === 0) {
+      blocks.push({ kind: 'text', text: `No log lines${args.filter ? ` matching “${args.filter}”` : ''} in the last ${formatDuration(since)}.` });
+      blocks.push({ kind: 'context', text: `Look further back with --since 1h${args.filter ? ', or drop --filter' : ''}. Groups: ${[...new Set(targets.map((t) => t.filter.group))].join(', ')}` });
+    } else {
+      if (fit.omitted > 0) {
+        blocks.push({
+          kind: 'text',
+          text: `… ${count(fit.omitted)} earlier line${fit.omitted === 1 ? '' : 's'} left out to fit the message limit; narrow with --since, --filter, --task or fewer --lines.`,
+        });
+      }
+      blocks.push({ kind: 'code', text: fit.lines.join('\n') });
+      const shown = read.lines.length - fit.omitted;
+      const of = read.matched > shown ? `showing the newest ${count(shown)} of ${count(read.matched)} lines${read.incomplete ? '+' : ''}` : `${count(shown)} line${shown === 1 ? '' : 's'}`;
+      blocks.push({ kind: 'context', text: `${of} · times UTC · task ids shortened` });
+    }
+
+    if (args.follow === undefined) {
+      blocks.push(footer(ctx, choice.ref));
+      return reply(blocks, { summary: `${read.lines.length} log lines of ${s.name}` });
+    }
+
+    const key = `logs:${randomBytes(5).toString('hex')}`;
+    const followMs = args.follow;
+    blocks.push({ kind: 'context', text: `Following for ${formatDuration(followMs)} in a thread; /ecs logs stop ends it.` });
+    blocks.push(footer(ctx, choice.ref));
+    const own = new AbortController();
+    const entry: ActiveFollow = { service: s.name, cluster: choice.ref.name, startedBy: ctx.caller.displayName, controller: own };
+    const chan = channelKey(ctx.caller);
+    if (!follows.has(chan)) follows.set(chan, new Set());
+    follows.get(chan)!.add(entry);
+    const last = read.lines.at(-1);
+    const startCursor = last ? last.timestamp : now;
+    const seenAtCursor = new Set(read.lines.filter((l) => l.timestamp === startCursor).map(lineId));
+
+    const followUp = async (post: PostFollowUp, signal: AbortSignal): Promise<void> => {
+      const both = AbortSignal.any([signal, own.signal]);
+      const threadPost = (r: Reply): Promise<void> => post({ ...r, thread: { key, parent: false } });
+      const clock = ctx.ports.clock;
+      const endAt = now + followMs;
+      let cursor = startCursor;
+      let seen = seenAtCursor;
+      let pause = FOLLOW_POLL_MS;
+      let throttledNoted = false;
+      let posted = 0;
+      try {
+        while (clock.now() < endAt) {
+          await clock.sleep(Math.min(pause, Math.max(1, endAt - clock.now())), both);
+          let got;
+          try {
+            got = await readLines(ctx, targets, { ...extra, startTime: cursor }, FOLLOW_BATCH, 'first', both);
+          } catch (e) {
+            if (!isCloudError(e, 'throttled')) throw e;
+            pause = Math.min(FOLLOW_MAX_POLL_MS, pause * 2);
+            if (!throttledNoted) {
+              throttledNoted = true;
+              await threadPost(reply([{ kind: 'context', text: `AWS is throttling log reads; checking every ${formatDuration(pause)} for now.` }]));
+            }
+            continue;
+          }
+          if (pause !== FOLLOW_POLL_MS) {
+            pause = FOLLOW_POLL_MS;
+            throttledNoted = false;
+          }
+          const fresh = got.lines.filter((l) => !seen.has(lineId(l)));
+          if (fresh.length === 0) continue;
+          const top = fresh.at(-1)!.timestamp;
+          seen = top === cursor ? new Set([...seen, ...fresh.map(lineId)]) : new Set(fresh.filter((l) => l.timestamp === top).map(lineId));
+          cursor = top;
+          posted += fresh.length;
+          const f = fitLines(fresh.map((l) => formatLine(l, showContainer)), budget, 'end');
+          const parts: Block[] = [];
+          if (f.omitted > 0) parts.push({ kind: 'context', text: `… ${count(f.omitted)} line${f.omitted === 1 ? '' : 's'} left out to fit the message limit; narrow with --filter or --task.` });
+          parts.push({ kind: 'code', text: f.lines.join('\n') });
+          await threadPost(reply(parts, { summary: `${fresh.length} new log lines of ${s.name}` }));
+        }
+        await threadPost(reply([{ kind: 'context', text: `Stopped following ${s.name} after ${formatDuration(followMs)} (${count(posted)} new lines). ${where(choice.ref)}` }]));
+      } catch (e) {
+        if (own.signal.aborted && !signal.aborted) {
+          const why = own.signal.reason instanceof Error ? own.signal.reason.message : 'stopped';
+          await threadPost(reply([{ kind: 'context', text: `Stopped following ${s.name} (${why}; ${count(posted)} new lines).` }]));
+          return;
+        }
+        throw e;
+      } finally {
+        follows.get(chan)?.delete(entry);
+      }
+    };
+    return { reply: reply(blocks, { thread: { key, parent: true }, summary: `Following logs of ${s.name}` }), followUp };
+  },
+});
+
+function lineId(l: LogLine): string {
+  return l.eventId ?? `${l.stream}|${l.timestamp}|${l.message}`;
+}
