@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { buildManifest } from '../../src/adapters/slack/manifest.ts';
+import { runManifestCli } from '../../src/adapters/slack/manifest-cli.ts';
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = runManifestCli(args, { DOCKHAND_DB: ':memory:', ...env }, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+describe('Slack app manifest', () => {
+  it('in HTTP mode points slash commands and interactivity at /slack/events', () => {
+    const m = buildManifest({ socketMode: false, publicUrl: 'https://dockhand.example.com/' });
+    expect(m.features.slash_commands.map((c) => c.command)).toEqual(['/ecs', '/quiz', '/dockhand']);
+    for (const c of m.features.slash_commands) expect(c.url).toBe('https://dockhand.example.com/slack/events');
+    expect(m.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://dockhand.example.com/slack/events' });
+    expect(m.settings.socket_mode_enabled).toBe(false);
+    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+  });
+
+  it('in Socket Mode has no URLs, and asks for usergroups:read only with group roles', () => {
+    const m = buildManifest({ socketMode: true, userGroups: true, commands: { ecs: '/ops' }, catchAllCommand: null });
+    expect(m.settings.socket_mode_enabled).toBe(true);
+    expect(JSON.stringify(m)).not.toContain('url');
+    expect(m.features.slash_commands.map((c) => c.command)).toEqual(['/ops']);
+    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'usergroups:read']);
+    expect(() => buildManifest({ socketMode: false })).toThrow(/public URL/);
+  });
+
+  it('prints YAML from config: slash command names, socket mode and group roles from dockhand.yaml', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockhand-manifest-'));
+    const file = join(dir, 'dockhand.yaml');
+    writeFileSync(file, 'slack:\n  socketMode: true\n  commands:\n    ecs: /containers\n    quiz: /study\nroles:\n  slackGroups:\n    S0OPS: operator\n');
+    const r = cli([], { DOCKHAND_CONFIG: file });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const m = parse(r.out) as ReturnType<typeof buildManifest>;
+    expect(m.features.slash_commands.map((c) => c.command)).toEqual(['/containers', '/study', '/dockhand']);
+    expect(m.settings.socket_mode_enabled).toBe(true);
+    expect(m.oauth_config.scopes.bot).toContain('usergroups:read');
+  });
+
+  it('prints JSON with --json and explains bad options', () => {
+    const r = cli(['--url', 'https://x.example.org', '--json', '--name', 'ops-bot']);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out) as ReturnType<typeof buildManifest>;
+    expect(m.display_information.name).toBe('ops-bot');
+    expect(m.settings.interactivity.request_url).toBe('https://x.example.org/slack/events');
+    const bad = cli(['--url', 'not a url']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("expected a public base URL");
+    expect(cli(['--frobnicate']).err).toContain('unknown option --frobnicate');
+  });
+});
