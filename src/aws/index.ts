@@ -1,0 +1,46 @@
+/**
+ * The AWS layer: the only place that imports @aws-sdk/*. main.ts builds the three ports with
+ * createAwsPorts — with no options for real AWS (credential chain, region and AWS_ENDPOINT_URL*
+ * from the environment), or `{ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS }` for the sandbox.
+ */
+import { SdkContainerService } from './container-service.ts';
+import { SdkImageRegistry } from './image-registry.ts';
+import { SdkLogSource } from './log-source.ts';
+import type { AwsClientOptions, StaticCredentials } from './clients.ts';
+
+export type { AwsClientOptions, StaticCredentials } from './clients.ts';
+export { SdkContainerService } from './container-service.ts';
+export { SdkImageRegistry } from './image-registry.ts';
+export { SdkLogSource } from './log-source.ts';
+
+/** Credentials for the sandbox, which does not check signatures but the SDK insists on signing. */
+export const SANDBOX_CREDENTIALS: StaticCredentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+/** The three AWS-backed ports, sharing one set of options, and a way to close their sockets. */
+export interface AwsPorts {
+  /** ECS. */
+  containers: SdkContainerService;
+  /** ECR. */
+  images: SdkImageRegistry;
+  /** CloudWatch Logs. */
+  logs: SdkLogSource;
+  /** Closes every client. */
+  destroy(): void;
+}
+
+/** Builds ContainerService, ImageRegistry and LogSource on the AWS SDK with the same options. */
+export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
+  const containers = new SdkContainerService(options);
+  const images = new SdkImageRegistry(options);
+  const logs = new SdkLogSource(options);
+  return {
+    containers,
+    images,
+    logs,
+    destroy() {
+      containers.destroy();
+      images.destroy();
+      logs.destroy();
+    },
+  };
+}
