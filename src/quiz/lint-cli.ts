@@ -6,18 +6,20 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatPackError, loadPackFile, loadPacks, type PackError } from './pack.ts';
 
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Lints the given paths (folders or files) and returns the problems and the packs that passed. */
 export function lintPaths(paths: readonly string[]): { errors: PackError[]; ok: string[] } {
   const errors: PackError[] = [];
   const ok: string[] = [];
   for (const p of paths) {
-    let isDir = false;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch {
-      isDir = false;
-    }
-    if (isDir) {
+    if (isDirectory(p)) {
       const c = loadPacks(p);
       errors.push(...c.errors);
       for (const pack of c.packs.values()) ok.push(`${pack.file}: pack "${pack.id}", ${pack.items.length} items`);

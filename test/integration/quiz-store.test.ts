@@ -1,0 +1,145 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenDatabase } from '../../src/db/client.ts';
+import { SqliteQuizStore } from '../../src/db/quiz-store.ts';
+import { createSession } from '../../src/quiz/engine.ts';
+import { scheduleReview } from '../../src/quiz/review.ts';
+import type { AnswerRecord, QuizUserKey } from '../../src/ports/quiz-store.ts';
+
+const T0 = Date.UTC(2026, 10, 27, 9, 0, 0);
+const DAY = 86_400_000;
+const opened: OpenDatabase[] = [];
+
+function open(path = ':memory:'): { store: SqliteQuizStore; db: OpenDatabase } {
+  const db = openDatabase(path);
+  opened.push(db);
+  return { store: new SqliteQuizStore(db.db), db };
+}
+
+afterEach(() => {
+  while (opened.length) opened.pop()!.close();
+});
+
+function answer(over: Partial<AnswerRecord> = {}): AnswerRecord {
+  return {
+    sessionId: 's1',
+    platform: 'slack',
+    workspaceId: 'T1',
+    channelId: 'C1',
+    userId: 'U1',
+    userName: 'ann',
+    pack: 'ecs',
+    itemId: 'q1',
+    section: 'basics',
+    kind: 'mcq',
+    choice: 'B',
+    text: null,
+    correct: true,
+    points: 140,
+    coverage: null,
+    responseMs: 4_000,
+    at: T0,
+    ...over,
+  };
+}
+
+function session(id: string, scope = 'team:slack:T1:C1') {
+  const state = createSession({ id, pack: 'ecs', mode: 'team', starterId: 'U1', starterName: 'ann', itemIds: ['q1', 'q2'], timerMs: 30_000, now: T0 });
+  return { id, scope, platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', state };
+}
+
+describe('SqliteQuizStore (real migrations)', () => {
+  it('keeps one running session per scope and compare-and-sets its state', () => {
+    const { store } = open();
+    expect(store.createSession(session('a'))).toBe(true);
+    expect(store.createSession(session('b'))).toBe(false);
+    expect(store.createSession(session('c', 'solo:slack:T1:C1:U1'))).toBe(true);
+    const st = store.activeSession('team:slack:T1:C1')!;
+    expect(st).toMatchObject({ id: 'a', version: 1 });
+    const saved = store.saveSession('a', 1, { ...st.state, index: 1 });
+    expect(saved).toMatchObject({ version: 2, state: { index: 1 } });
+    expect(store.saveSession('a', 1, { ...st.state, index: 0 })).toBeNull();
+    expect(store.saveSession('a', 2, { ...saved!.state, finishedAt: T0 + 1 })).not.toBeNull();
+    expect(store.activeSession('team:slack:T1:C1')).toBeNull();
+    expect(store.createSession(session('d'))).toBe(true);
+    expect(store.activeSessions().map((s) => s.id).sort()).toEqual(['c', 'd']);
+  });
+
+  it('logs an answer exactly once, and not after its question closed', () => {
+    const { store } = open();
+    store.createSession(session('s1'));
+    expect(store.recordAnswer(answer(), { sessionId: 's1', version: 1 })).toBe('recorded');
+    expect(store.recordAnswer(answer({ choice: 'C' }), { sessionId: 's1', version: 1 })).toBe('duplicate');
+    store.saveSession('s1', 1, store.activeSession('team:slack:T1:C1')!.state);
+    expect(store.recordAnswer(answer({ userId: 'U2' }), { sessionId: 's1', version: 1 })).toBe('closed');
+    expect(store.sessionAnswers('s1', 'q1').map((a) => [a.userId, a.choice])).toEqual([['U1', 'B']]);
+    expect(store.leaderboard({ platform: 'slack', workspaceId: 'T1', limit: 10 })).toEqual([{ userId: 'U1', userName: 'ann', points: 140, correct: 1, answered: 1 }]);
+  });
+
+  it('builds leaderboards per workspace, pack and window from the aggregates', () => {
+    const { store } = open();
+    const rows: AnswerRecord[] = [
+      answer({ sessionId: 'old', at: T0 - 40 * DAY, points: 150 }),
+      answer({ sessionId: 'wk', at: T0 - 2 * DAY, points: 120 }),
+      answer({ sessionId: 'wk', userId: 'U2', userName: 'bob', at: T0 - 1 * DAY, points: 145 }),
+      answer({ sessionId: 'wk', itemId: 'q2', userId: 'U2', userName: 'bob', at: T0 - 1 * DAY, correct: false, points: 0 }),
+      answer({ sessionId: 'm', pack: 'eks', userId: 'U3', userName: 'cy', at: T0 - 10 * DAY, points: 500 }),
+      answer({ sessionId: 'x', workspaceId: 'T2', userId: 'U9', userName: 'zed', at: T0, points: 999 }),
+    ];
+    expect(store.recordAnswers(rows)).toBe(6);
+    const q = { platform: 'slack' as const, workspaceId: 'T1', limit: 10 };
+    expect(store.leaderboard(q).map((r) => [r.userName, r.points, r.correct, r.answered])).toEqual([
+      ['cy', 500, 1, 1],
+      ['ann', 270, 2, 2],
+      ['bob', 145, 1, 2],
+    ]);
+    expect(store.leaderboard({ ...q, pack: 'ecs' }).map((r) => r.userName)).toEqual(['ann', 'bob']);
+    expect(store.leaderboard({ ...q, since: T0 - 7 * DAY }).map((r) => [r.userName, r.points])).toEqual([
+      ['bob', 145],
+      ['ann', 120],
+    ]);
+    expect(store.leaderboard({ ...q, since: T0 - 30 * DAY }).map((r) => r.userName)).toEqual(['cy', 'bob', 'ann']);
+    expect(store.findUser('slack', 'T1', 'BOB')).toEqual({ userId: 'U2', userName: 'bob' });
+    expect(store.findUser('slack', 'T1', 'U3')).toEqual({ userId: 'U3', userName: 'cy' });
+    expect(store.findUser('slack', 'T1', 'zed')).toBeNull();
+  });
+
+  it('shares one file between two processes-worth of connections without double counting', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'quiz-store-')), 'dockhand.db');
+    const a = open(file).store;
+    const b = open(file).store;
+    a.createSession(session('s1'));
+    expect(b.activeSession('team:slack:T1:C1')?.id).toBe('s1');
+    expect(a.recordAnswer(answer(), { sessionId: 's1', version: 1 })).toBe('recorded');
+    expect(b.recordAnswer(answer(), { sessionId: 's1', version: 1 })).toBe('duplicate');
+    expect(b.userAnswers({ platform: 'slack', workspaceId: 'T1', userId: 'U1' })).toHaveLength(1);
+    expect(b.leaderboard({ platform: 'slack', workspaceId: 'T1', limit: 5 })[0]?.answered).toBe(1);
+  });
+
+  it('keeps review cards and lists the due ones, most overdue first', () => {
+    const { store } = open();
+    const u: QuizUserKey = { platform: 'slack', workspaceId: 'T1', userId: 'U1' };
+    store.putCard(u, 'ecs', 'q1', scheduleReview(null, 'again', T0));
+    store.putCard(u, 'ecs', 'q2', scheduleReview(null, 'easy', T0));
+    store.putCard(u, 'ecs', 'q3', scheduleReview(null, 'again', T0 - DAY));
+    expect(store.dueCards(u, T0 + 10 * 60_000, 10).map((d) => d.itemId)).toEqual(['q3', 'q1']);
+    const again = store.getCard(u, 'ecs', 'q1')!;
+    store.putCard(u, 'ecs', 'q1', scheduleReview(again, 'good', T0 + 10 * 60_000));
+    expect(store.getCard(u, 'ecs', 'q1')!.reps).toBe(2);
+    expect(store.dueCards({ ...u, userId: 'U2' }, T0 + DAY, 10)).toEqual([]);
+  });
+
+  it('tracks interview attempts through answering, rating and done', () => {
+    const { store } = open();
+    const user: QuizUserKey = { platform: 'console', workspaceId: 'local', userId: 'me' };
+    store.startInterview({ id: 'i1', user, channelId: 'terminal', pack: 'ecs', itemId: 'iq1', phase: 'answering', startedAt: T0, coverage: null });
+    store.startInterview({ id: 'i2', user, channelId: 'terminal', pack: 'ecs', itemId: 'iq2', phase: 'answering', startedAt: T0 + 1, coverage: null });
+    expect(store.openInterview(user)?.id).toBe('i2');
+    store.updateInterview('i2', 'rating', 75);
+    expect(store.openInterview(user)).toMatchObject({ id: 'i2', phase: 'rating', coverage: 75 });
+    store.updateInterview('i2', 'done');
+    expect(store.openInterview(user)).toBeNull();
+  });
+});
