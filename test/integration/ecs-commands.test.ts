@@ -106,7 +106,7 @@ function desiredOf(service: string, cluster = 'demo'): number {
 describe('/ecs against the sandbox: reading', () => {
   it('lists the configured clusters with counts', async () => {
     const t = text((await d.run('/ecs clusters', alice)).reply);
-    expect(t).toMatch(/demo \(default\) \| us-east-1 \|  \| ACTIVE \| 5 \|/);
+    expect(t).toMatch(/demo \(default\) \| us-east-1 \| {2}\| ACTIVE \| 5 \|/);
     expect(t).toContain('big | us-east-1 | load-test | ACTIVE | 130');
     expect(t).toContain('sandbox data');
   });
