@@ -19,3 +19,4 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_log_at').on(t.at)],
 );
 export * from './quiz-schema.ts';
+export * from './watcher-schema.ts';

@@ -1,0 +1,162 @@
+import { and, asc, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
+import type { Platform } from '../core/command.ts';
+import type { Reply } from '../core/reply.ts';
+import type { Lane, Outbox, OutboxMessage, OutboxRow, OutboxStats, OutboxStatus } from '../ports/outbox.ts';
+import type { Db } from './client.ts';
+import { outbox } from './watcher-schema.ts';
+
+type Row = typeof outbox.$inferSelect;
+
+function toRow(r: Row): OutboxRow {
+  const out: OutboxRow = {
+    id: r.id,
+    alertKey: r.alertKey,
+    platform: r.platform as Platform,
+    channelId: r.channelId,
+    reply: JSON.parse(r.reply) as Reply,
+    createdAt: r.createdAt,
+    status: r.status as OutboxStatus,
+    attempts: r.attempts,
+    nextAt: r.nextAt,
+  };
+  if (r.updateOf !== null) out.updateOf = r.updateOf;
+  if (r.service !== null) out.service = r.service;
+  if (r.mention !== null) out.mention = r.mention;
+  if (r.messageRef !== null) out.messageRef = r.messageRef;
+  if (r.lastError !== null) out.lastError = r.lastError;
+  if (r.sentAt !== null) out.sentAt = r.sentAt;
+  return out;
+}
+
+const laneIs = (lane: Lane) => and(eq(outbox.platform, lane.platform), eq(outbox.channelId, lane.channelId));
+
+/** The alert outbox in SQLite (table `outbox`). */
+export class SqliteOutbox implements Outbox {
+  private readonly db: Db;
+  private readonly sqlite: Database.Database;
+
+  constructor(database: { db: Db; sqlite: Database.Database }) {
+    this.db = database.db;
+    this.sqlite = database.sqlite;
+  }
+
+  /** Writes a message unless the same alert already went to that channel; true when written. */
+  enqueue(m: OutboxMessage, now: number): boolean {
+    const r = this.db
+      .insert(outbox)
+      .values({
+        alertKey: m.alertKey,
+        platform: m.platform,
+        channelId: m.channelId,
+        reply: JSON.stringify(m.reply),
+        threadKey: m.reply.thread?.key ?? null,
+        threadParent: m.reply.thread?.parent ? 1 : 0,
+        updateOf: m.updateOf ?? null,
+        service: m.service ?? null,
+        mention: m.mention ?? null,
+        // Due at once whatever clock wrote it: the watcher may run on sandbox time, delivery on real time.
+        nextAt: 0,
+        createdAt: now,
+      })
+      .onConflictDoNothing()
+      .run();
+    return r.changes > 0;
+  }
+
+  /** Channels with pending messages. */
+  lanes(): Lane[] {
+    return this.db
+      .selectDistinct({ platform: outbox.platform, channelId: outbox.channelId })
+      .from(outbox)
+      .where(eq(outbox.status, 'pending'))
+      .all()
+      .map((r) => ({ platform: r.platform as Platform, channelId: r.channelId }));
+  }
+
+  /** Pending messages of a channel, oldest first. */
+  pending(lane: Lane): OutboxRow[] {
+    return this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.status, 'pending'))).orderBy(asc(outbox.id)).all().map(toRow);
+  }
+
+  /** Records a delivery. */
+  markSent(id: number, messageRef: string, now: number): void {
+    this.db.update(outbox).set({ status: 'sent', messageRef, sentAt: now, attempts: sql`${outbox.attempts} + 1`, lastError: null }).where(eq(outbox.id, id)).run();
+  }
+
+  /** Records a failed attempt to retry at `nextAt`. */
+  markRetry(id: number, nextAt: number, error: string): void {
+    this.db.update(outbox).set({ nextAt, lastError: error, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
+  }
+
+  /** Records a failure retrying cannot fix. */
+  markFailed(id: number, error: string): void {
+    this.db.update(outbox).set({ status: 'failed', lastError: error, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
+  }
+
+  /** Replaces pending messages by one summary message, in one transaction. */
+  fold(ids: readonly number[], summary: OutboxMessage, now: number): number {
+    return this.sqlite.transaction(() => {
+      this.enqueue(summary, now);
+      const row = this.db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.alertKey, summary.alertKey), eq(outbox.platform, summary.platform), eq(outbox.channelId, summary.channelId)))
+        .get();
+      const sid = row?.id ?? 0;
+      for (const id of ids) {
+        this.db.update(outbox).set({ status: 'folded', foldedInto: sid }).where(and(eq(outbox.id, id), eq(outbox.status, 'pending'))).run();
+      }
+      return sid;
+    })();
+  }
+
+  /** The platform reference of a delivered alert in a channel. */
+  messageRef(lane: Lane, alertKey: string): string | undefined {
+    const r = this.db
+      .select({ ref: outbox.messageRef })
+      .from(outbox)
+      .where(and(laneIs(lane), eq(outbox.alertKey, alertKey), eq(outbox.status, 'sent')))
+      .get();
+    return r?.ref ?? undefined;
+  }
+
+  /**
+   * The platform reference of a thread's parent in a channel: its delivered parent message, or
+   * (when the parent was folded or muted) the first reply that went out on its own.
+   */
+  threadRef(lane: Lane, threadKey: string): string | undefined {
+    const r = this.db
+      .select({ ref: outbox.messageRef })
+      .from(outbox)
+      .where(and(laneIs(lane), eq(outbox.threadKey, threadKey), eq(outbox.status, 'sent'), isNull(outbox.updateOf), sql`${outbox.messageRef} <> ''`))
+      .orderBy(desc(outbox.threadParent), asc(outbox.id))
+      .get();
+    return r?.ref ?? undefined;
+  }
+
+  /** Delivery times of top-level messages in a channel since `since`. */
+  sentSince(lane: Lane, since: number): number[] {
+    return this.db
+      .select({ at: outbox.sentAt })
+      .from(outbox)
+      .where(and(laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL)`, isNull(outbox.updateOf), gte(outbox.sentAt, since)))
+      .orderBy(asc(outbox.sentAt))
+      .all()
+      .map((r) => r.at ?? 0);
+  }
+
+  /** Counts by status. */
+  stats(): OutboxStats {
+    const out: OutboxStats = { pending: 0, sent: 0, failed: 0, folded: 0 };
+    for (const r of this.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status).all()) {
+      if (r.status in out) out[r.status as keyof OutboxStats] = r.n;
+    }
+    return out;
+  }
+
+  /** Every row of a channel, in order. */
+  history(lane: Lane): OutboxRow[] {
+    return this.db.select().from(outbox).where(laneIs(lane)).orderBy(asc(outbox.id)).all().map(toRow);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * What the crash watcher remembers: the stopped tasks it has handled, every crash, the
+ * incidents crash loops open, mutes, and open conditions (a service below its desired count,
+ * a failed deployment). Synchronous, like the outbox, so one transaction covers a crash, its
+ * incident and its outbox messages.
+ */
+
+/** One crash as recorded (muted ones too). */
+export interface CrashRecord {
+  /** Row id. */
+  id: number;
+  /** The cluster name. */
+  cluster: string;
+  /** The service name. */
+  service: string;
+  /** The task ARN. */
+  taskArn: string;
+  /** The short task id. */
+  taskId: string;
+  /** The verdict kind (crash, oom, failed-to-start, health-check). */
+  kind: string;
+  /** When it stopped. */
+  at: number;
+  /** The exit code that tells most. */
+  exitCode?: number;
+  /** The one-line reason. */
+  reason: string;
+  /** The incident it belongs to. */
+  incidentId?: string;
+}
+
+/** A crash loop of one service. */
+export interface Incident {
+  /** A stable id; also the thread key of its messages. */
+  id: string;
+  /** The cluster name. */
+  cluster: string;
+  /** The service name. */
+  service: string;
+  /** When it opened. */
+  openedAt: number;
+  /** The first crash it counts. */
+  firstCrashAt: number;
+  /** The latest crash. */
+  lastCrashAt: number;
+  /** Crashes it counts. */
+  crashes: number;
+  /** The latest crash's reason. */
+  lastReason: string;
+  /** The latest crash's exit code. */
+  lastExitCode?: number;
+  /** Open until the service recovers. */
+  status: 'open' | 'recovered';
+  /** When it recovered. */
+  recoveredAt?: number;
+}
+
+/** A service whose alerts are not posted until `until` (they are still recorded). */
+export interface Mute {
+  /** The cluster name. */
+  cluster: string;
+  /** The service name. */
+  service: string;
+  /** When it ends. */
+  until: number;
+  /** Who muted, `platform:user`. */
+  by: string;
+  /** When it was set. */
+  at: number;
+}
+
+/** A condition the watcher tracks across polls, keyed like `under:<cluster>/<service>`. */
+export interface WatchCondition {
+  /** The key. */
+  key: string;
+  /** The cluster name. */
+  cluster: string;
+  /** The service name. */
+  service: string;
+  /** When it was first seen. */
+  since: number;
+  /** When it was alerted, once it was. */
+  alertedAt?: number;
+  /** What it is about (a deployment id, counts). */
+  detail: string;
+}
+
+/** The watcher's memory. */
+export interface IncidentStore {
+  /** Runs `fn` in one transaction: all of its writes land, or none. */
+  atomically<T>(fn: () => T): T;
+  /** Which of these task ARNs were handled already. */
+  handledAmong(cluster: string, taskArns: readonly string[]): Set<string>;
+  /** Records a stopped task as handled. */
+  markHandled(cluster: string, taskArn: string, at: number): void;
+  /** Forgets handled tasks older than `before` (ECS stops listing them after about an hour). */
+  pruneHandled(before: number): number;
+  /** Records a crash; returns its id. */
+  recordCrash(crash: Omit<CrashRecord, 'id'>): number;
+  /** Crashes of a service at or after `since`, oldest first. */
+  crashesSince(cluster: string, service: string, since: number): CrashRecord[];
+  /** The open incident of a service, if any. */
+  openIncident(cluster: string, service: string): Incident | null;
+  /** Every open incident, oldest first. */
+  openIncidents(): Incident[];
+  /** Incidents that recovered at or after `since`, newest first. */
+  recoveredSince(since: number): Incident[];
+  /** Stores a new incident and ties the given crashes to it. */
+  createIncident(incident: Incident, crashIds: readonly number[]): void;
+  /** Saves an incident's new counts or status. */
+  updateIncident(incident: Incident): void;
+  /** Ties a crash to an incident. */
+  attachCrash(crashId: number, incidentId: string): void;
+  /** Mutes a service (replacing an earlier mute). */
+  mute(mute: Mute): void;
+  /** Ends a mute; false when there was none. */
+  unmute(cluster: string, service: string): boolean;
+  /** The mute in force for a service at `now`, if any. */
+  activeMute(cluster: string, service: string, now: number): Mute | null;
+  /** Every mute in force at `now`. */
+  activeMutes(now: number): Mute[];
+  /** A tracked condition. */
+  condition(key: string): WatchCondition | null;
+  /** Conditions whose key starts with `prefix`. */
+  conditions(prefix: string): WatchCondition[];
+  /** Stores a condition. */
+  putCondition(c: WatchCondition): void;
+  /** Forgets a condition. */
+  deleteCondition(key: string): void;
+}

@@ -1,0 +1,132 @@
+/**
+ * The alert outbox: every alert message is written here (in the same transaction that records
+ * what it is about) before anything is sent, and a delivery worker drains it channel by channel.
+ * Calls are synchronous because the store is SQLite in-process and the watcher must be able to
+ * write alerts inside its own transactions.
+ */
+import type { Platform } from '../core/command.ts';
+import type { Reply } from '../core/reply.ts';
+
+/** One message to deliver to one channel. */
+export interface OutboxMessage {
+  /** What the message is about, such as `crash:<task arn>`; with platform and channel it is the idempotency key. */
+  alertKey: string;
+  /** The platform of the channel. */
+  platform: Platform;
+  /** The channel id. */
+  channelId: string;
+  /** The message. Its `thread` hint says which thread it starts or belongs to. */
+  reply: Reply;
+  /** Set to edit the message of that alert key (same channel) instead of posting. */
+  updateOf?: string;
+  /** The service it is about, for fold summaries. */
+  service?: string;
+  /** A platform mention token (user group, role) to ping with the message. */
+  mention?: string;
+}
+
+/** Where a stored message stands. */
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'folded';
+
+/** A stored message. */
+export interface OutboxRow extends OutboxMessage {
+  /** Row id; rows of a channel are delivered in id order. */
+  id: number;
+  /** When it was written. */
+  createdAt: number;
+  /** Where it stands. */
+  status: OutboxStatus;
+  /** Attempts so far. */
+  attempts: number;
+  /** Not to be tried before this time. */
+  nextAt: number;
+  /** The platform's reference of the posted message (Slack ts, Discord message id). */
+  messageRef?: string;
+  /** The last delivery error. */
+  lastError?: string;
+  /** When it was delivered. */
+  sentAt?: number;
+}
+
+/** A channel on a platform: the unit in which order is kept. */
+export interface Lane {
+  /** The platform. */
+  platform: Platform;
+  /** The channel id. */
+  channelId: string;
+}
+
+/** Counts by status, for `/ecs alerts` and tests. */
+export interface OutboxStats {
+  /** Waiting for delivery. */
+  pending: number;
+  /** Delivered. */
+  sent: number;
+  /** Given up (permanent error). */
+  failed: number;
+  /** Folded into a summary. */
+  folded: number;
+}
+
+/** The outbox store. */
+export interface Outbox {
+  /** Writes a message unless one with the same alert key, platform and channel exists; true when written. */
+  enqueue(message: OutboxMessage, now: number): boolean;
+  /** Channels that have pending messages. */
+  lanes(): Lane[];
+  /** The pending messages of a channel, oldest first. */
+  pending(lane: Lane): OutboxRow[];
+  /** Records a delivery. */
+  markSent(id: number, messageRef: string, now: number): void;
+  /** Records a failed attempt to be retried at `nextAt`. */
+  markRetry(id: number, nextAt: number, error: string): void;
+  /** Records a failure that retrying cannot fix. */
+  markFailed(id: number, error: string): void;
+  /** Folds the given pending messages into one new summary message, atomically; returns its id. */
+  fold(ids: readonly number[], summary: OutboxMessage, now: number): number;
+  /** The message reference of a delivered alert in a channel, if it was delivered. */
+  messageRef(lane: Lane, alertKey: string): string | undefined;
+  /** The message reference of a thread's parent in a channel, if it was delivered. */
+  threadRef(lane: Lane, threadKey: string): string | undefined;
+  /** Top-level messages delivered to a channel since `since` (for the rate limit). */
+  sentSince(lane: Lane, since: number): number[];
+  /** Counts by status. */
+  stats(): OutboxStats;
+  /** Every row of a channel in order (for tests and diagnostics). */
+  history(lane: Lane): OutboxRow[];
+}
+
+/** How a message is posted. */
+export interface DeliveryOptions {
+  /** Post as a reply in the thread of this message (its platform reference). */
+  threadOf?: string;
+  /** Edit this message (its platform reference) instead of posting. */
+  updateOf?: string;
+  /** Stable per message and channel, for platforms that can deduplicate (Discord nonce). */
+  idempotencyKey: string;
+  /** A platform mention token to ping (Slack user group id, Discord role id). */
+  mention?: string;
+}
+
+/**
+ * A platform's way to post a message to a channel. A failure throws an error that may carry
+ * `retryAfterMs` (the platform asked to wait) and `permanent` (retrying cannot help), as
+ * SlackDeliveryError does.
+ */
+export interface DeliveryTarget {
+  /** The platform it posts to. */
+  readonly platform: Platform;
+  /** Posts (or edits) a message; resolves with the platform's reference of it. */
+  deliver(channelId: string, reply: Reply, options: DeliveryOptions): Promise<{ messageRef: string }>;
+}
+
+/** What a delivery error says about retrying, read from its `retryAfterMs` and `permanent` fields. */
+export function deliveryErrorInfo(e: unknown): { retryAfterMs?: number; permanent: boolean; message: string } {
+  const o = (typeof e === 'object' && e !== null ? e : {}) as { retryAfterMs?: unknown; permanent?: unknown; message?: unknown };
+  const info: { retryAfterMs?: number; permanent: boolean; message: string } = {
+    permanent: o.permanent === true,
+    message: typeof o.message === 'string' ? o.message : String(e),
+  };
+  if (typeof o.retryAfterMs === 'number' && Number.isFinite(o.retryAfterMs) && o.retryAfterMs >= 0) info.retryAfterMs = o.retryAfterMs;
+  return info;
+}
