@@ -146,10 +146,15 @@ export const servicesSub = defineSubcommand({
 
 function taskLine(t: TaskInfo, now: number): string {
   const failed = t.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0) ?? t.containers.find((c) => c.reason);
-  const container = failed
-    ? ` · ${failed.name} exit ${failed.exitCode ?? '?'}${failed.reason ? ` (${failed.reason})` : ''}`
-    : '';
-  return `${t.id.slice(0, 8)} · ${ago(t.stoppedAt ?? t.stoppingAt, now)} · ${t.stopCode ?? 'no stop code'}: ${t.stoppedReason ?? 'no reason given'}${container}`;
+  const parts = [t.id.slice(0, 8), ago(t.stoppedAt ?? t.stoppingAt, now), `${t.stopCode ?? 'no stop code'}: ${t.stoppedReason ?? 'no reason given'}`];
+  if (failed) {
+    // Image pull failures repeat the task's reason on the container; say it once.
+    const reason = failed.reason && !(t.stoppedReason ?? '').includes(failed.reason) ? failed.reason : undefined;
+    if (failed.exitCode !== undefined) parts.push(`${failed.name} exit ${failed.exitCode}${reason ? ` (${reason})` : ''}`);
+    else if (reason) parts.push(`${failed.name}: ${reason}`);
+  }
+  const line = parts.join(' · ');
+  return line.length > 240 ? `${line.slice(0, 239)}…` : line;
 }
 
 /** `/ecs status <service>`. */
