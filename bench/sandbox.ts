@@ -7,6 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListServicesCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import type { ListServicesCommandOutput, ListTasksCommandOutput } from '@aws-sdk/client-ecs';
 import { startSandbox } from '../src/sandbox/server.ts';
 import { SandboxClock } from '../src/sandbox/clock.ts';
 
@@ -39,7 +40,7 @@ async function poll(ecs: ECSClient, cluster: string, concurrency: number): Promi
   const serviceArns: string[] = [];
   let token: string | undefined;
   do {
-    const page = await ecs.send(new ListServicesCommand({ cluster, maxResults: 100, nextToken: token }));
+    const page: ListServicesCommandOutput = await ecs.send(new ListServicesCommand({ cluster, maxResults: 100, nextToken: token }));
     calls++;
     serviceArns.push(...(page.serviceArns ?? []));
     token = page.nextToken;
@@ -51,7 +52,7 @@ async function poll(ecs: ECSClient, cluster: string, concurrency: number): Promi
   const taskArns: string[] = [];
   token = undefined;
   do {
-    const page = await ecs.send(new ListTasksCommand({ cluster, maxResults: 100, nextToken: token }));
+    const page: ListTasksCommandOutput = await ecs.send(new ListTasksCommand({ cluster, maxResults: 100, nextToken: token }));
     calls++;
     taskArns.push(...(page.taskArns ?? []));
     token = page.nextToken;

@@ -4,7 +4,7 @@
  * look-ups the operation handlers share (which throw AWS's not-found errors).
  */
 import { AwsError } from './protocol.ts';
-import type { Json, JsonObject } from './protocol.ts';
+import type { JsonObject } from './protocol.ts';
 import type { SandboxClock } from './clock.ts';
 import { Rng } from './rng.ts';
 import { createTask, startRunning } from './lifecycle.ts';
@@ -479,9 +479,3 @@ function lastSegment(ref: string, marker: string): string {
   return ref.startsWith('arn:') && i >= 0 ? ref.slice(i + marker.length) : ref;
 }
 
-/** Reads a string field of a JSON object. */
-export function str(obj: Json | undefined, key: string): string | undefined {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
-  const v = obj[key];
-  return typeof v === 'string' ? v : undefined;
-}
