@@ -133,6 +133,7 @@ export class SlackAdapter {
   private readonly seen = new Map<string, number>();
   private readonly threads = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly startQueue: Array<() => void> = [];
   private readonly portWanted: number;
   private readonly host: string | undefined;
   private server: Server | undefined;
@@ -361,9 +362,23 @@ export class SlackAdapter {
     return null;
   }
 
+  private afterAcks(start: () => void): void {
+    this.startQueue.push(start);
+    if (this.startQueue.length === 1) setImmediate(this.drainStarts);
+  }
+
+  private readonly drainStarts = (): void => {
+    const next = this.startQueue.shift();
+    next?.();
+    if (this.startQueue.length > 0) setImmediate(this.drainStarts);
+  };
+
   private async track(work: () => Promise<void>, conv: Conversation): Promise<void> {
     const p = (async () => {
       try {
+        // Acks come first: work starts one item per event-loop turn, so requests already waiting
+        // are read and acked between the starts instead of queueing behind a burst's work.
+        await new Promise<void>((r) => this.afterAcks(r));
         await work();
       } catch (e) {
         this.log.error({ err: e, channel: conv.channelId, user: conv.userId }, 'slack: could not answer');
