@@ -133,7 +133,8 @@ export function incidentOpened(i: Incident, e: CrashEvidence, mention?: string):
 
 /** A later crash of an open incident, posted in its thread. */
 export function incidentUpdate(i: Incident, e: CrashEvidence): Reply {
-  const ran = e.task.startedAt !== undefined && e.task.stoppedAt !== undefined ? ` after ${formatDuration(Math.max(0, e.task.stoppedAt - e.task.startedAt))}` : '';
+  const stop = e.task.stoppedAt ?? e.task.stoppingAt;
+  const ran = e.task.startedAt !== undefined && stop !== undefined ? ` after ${formatDuration(Math.max(0, stop - e.task.startedAt))}` : '';
   const text = `Crash #${i.crashes} of ${i.service}${ran}: ${e.verdict.reason} (task ${e.task.id}, ${taskDefShort(e.task.taskDefinition)}).`;
   return { visibility: 'channel', thread: { key: i.id, parent: false }, summary: text, blocks: [{ kind: 'text', text }] };
 }
