@@ -70,6 +70,7 @@ const PREFIXES: Record<string, { service: SandboxServiceName; operations: Record
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const ADVANCE_STEP_MS = 1_000;
+const CATCH_UP_BUDGET_MS = 50;
 
 /** Starts a sandbox listening on 127.0.0.1. */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -78,7 +79,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const faults = new FaultInjector();
   if (opts.scenario === 'demo') buildDemoScenario(state);
 
-  const tick = (): void => schedulerTick(state, clock.now());
+  let lastTick = clock.now();
+  const tick = (): void => {
+    lastTick = clock.now();
+    schedulerTick(state, lastTick);
+  };
+  // On a fast real-time clock one timer period spans many sandbox seconds; stepping through
+  // them (up to a bound, so a huge speed cannot stall the server) keeps restarts and rollouts
+  // as frequent as the sandbox clock says.
+  const realTimeTick = (): void => {
+    const target = clock.now();
+    const budget = Date.now() + CATCH_UP_BUDGET_MS;
+    for (let t = lastTick + ADVANCE_STEP_MS; t < target && Date.now() < budget; t += ADVANCE_STEP_MS) {
+      schedulerTick(state, t);
+    }
+    lastTick = target;
+    schedulerTick(state, target);
+  };
   const advance = (ms: number): void => {
     let left = ms;
     while (left > 0) {
@@ -106,7 +123,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   let timer: NodeJS.Timeout | undefined;
   if (!clock.manual) {
-    timer = setInterval(tick, opts.tickIntervalMs ?? 250);
+    timer = setInterval(realTimeTick, opts.tickIntervalMs ?? 250);
     timer.unref();
   }
 

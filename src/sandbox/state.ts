@@ -67,6 +67,8 @@ export interface ImageOptions {
 }
 
 const MAX_EVENTS_PER_STREAM = 10_000;
+/** Streams kept per group; a crash loop makes a stream per task, so the oldest go first (like retention would). */
+const MAX_STREAMS_PER_GROUP = 2_000;
 const MAX_SERVICE_EVENTS = 100;
 
 /** Everything a sandbox holds, plus builders and look-ups. */
@@ -307,6 +309,13 @@ export class SandboxState {
     return service;
   }
 
+  /** Starts a standalone task (group `family:<family>`), as RunTask would; the scheduler takes it to RUNNING. */
+  runTask(clusterName: string, taskDefinition: string | TaskDefinitionRecord, opts: { startedBy?: string } = {}): TaskRecord {
+    const cluster = this.cluster(clusterName);
+    const td = typeof taskDefinition === 'string' ? this.taskDefinition(taskDefinition) : taskDefinition;
+    return createTask(this, cluster, td, this.clock.now(), opts.startedBy === undefined ? {} : { startedBy: opts.startedBy });
+  }
+
   /** Changes how a service's future tasks fail (running tasks keep their plan). */
   setFailureMode(clusterName: string, serviceName: string, mode: FailureMode): void {
     const service = this.service(this.cluster(clusterName), serviceName);
@@ -447,6 +456,13 @@ export class SandboxState {
     const existing = group.streams.get(streamName);
     if (existing) return existing;
     const stream: LogStreamRecord = { seq: this.nextSeq(), name: streamName, createdAt: at, events: [], storedBytes: 0 };
+    if (group.streams.size >= MAX_STREAMS_PER_GROUP) {
+      let oldest: LogStreamRecord | undefined;
+      for (const s of group.streams.values()) {
+        if (!oldest || (s.lastEventTimestamp ?? s.createdAt) < (oldest.lastEventTimestamp ?? oldest.createdAt)) oldest = s;
+      }
+      if (oldest) group.streams.delete(oldest.name);
+    }
     group.streams.set(streamName, stream);
     return stream;
   }

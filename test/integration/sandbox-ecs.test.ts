@@ -176,6 +176,17 @@ describe('sandbox ECS: tasks', () => {
     expect(missing.name).toBe('ServiceNotFoundException');
   });
 
+  it('lists standalone tasks by family and startedBy', async () => {
+    const td = sandbox.state.defineTaskDefinition({ family: 'migrate', logGroup: false });
+    const task = sandbox.state.runTask('small', td, { startedBy: 'ci-pipeline' });
+    const byStarter = await ecs.send(new ListTasksCommand({ cluster: 'small', startedBy: 'ci-pipeline' }));
+    expect(byStarter.taskArns).toEqual([task.arn]);
+    const byFamily = await ecs.send(new ListTasksCommand({ cluster: 'small', family: 'migrate' }));
+    expect(byFamily.taskArns).toEqual([task.arn]);
+    const out = await ecs.send(new DescribeTasksCommand({ cluster: 'small', tasks: [task.id] }));
+    expect(out.tasks?.[0]).toMatchObject({ group: 'family:migrate', startedBy: 'ci-pipeline', lastStatus: 'PROVISIONING' });
+  });
+
   it('describes tasks with the shape ECS gives', async () => {
     const list = await ecs.send(new ListTasksCommand({ cluster: 'small', serviceName: 'web' }));
     const out = await ecs.send(new DescribeTasksCommand({ cluster: 'small', tasks: list.taskArns }));
@@ -251,7 +262,9 @@ describe('sandbox ECS: task definitions', () => {
     const paged = await ecs.send(new ListTaskDefinitionsCommand({ maxResults: 1 }));
     expect(paged.taskDefinitionArns).toHaveLength(1);
     const next = await ecs.send(new ListTaskDefinitionsCommand({ maxResults: 100, nextToken: paged.nextToken }));
-    expect(next.taskDefinitionArns?.length).toBe(3);
+    const all = await ecs.send(new ListTaskDefinitionsCommand({}));
+    expect(all.taskDefinitionArns).toContain('arn:aws:ecs:us-east-1:123456789012:task-definition/billing:2');
+    expect([...(paged.taskDefinitionArns ?? []), ...(next.taskDefinitionArns ?? [])]).toEqual(all.taskDefinitionArns);
   });
 
   it('refuses unknown or invalid task definitions with ClientException', async () => {
