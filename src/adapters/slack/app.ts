@@ -129,7 +129,7 @@ export class SlackAdapter {
   private readonly catchAll: string | null;
   private readonly groupRoles: ReadonlyMap<string, Role>;
   private readonly groupCacheMs: number;
-  private readonly groupCache = new Map<string, { at: number; members: Set<string> }>();
+  private readonly groupCache = new Map<string, { at: number; members: Promise<Set<string>> }>();
   private readonly seen = new Map<string, number>();
   private readonly threads = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -411,19 +411,21 @@ export class SlackAdapter {
     return roles;
   }
 
-  private async groupMembers(group: string): Promise<Set<string>> {
+  private groupMembers(group: string): Promise<Set<string>> {
     const cached = this.groupCache.get(group);
     if (cached && Date.now() - cached.at < this.groupCacheMs) return cached.members;
-    try {
-      const r = await this.app.client.usergroups.users.list({ usergroup: group });
-      const members = new Set(r.users ?? []);
-      this.groupCache.set(group, { at: Date.now(), members });
-      return members;
-    } catch (e) {
-      // Without the membership list nobody gets the group's role: failing closed is the safe side.
-      this.log.warn({ group, err: classifySlackError(e, 'usergroups.users.list').message }, 'slack: could not read user group; its role is not granted');
-      return cached?.members ?? new Set();
-    }
+    // The promise is cached, not the result, so a burst of commands makes one lookup, not one each.
+    const members = this.app.client.usergroups.users.list({ usergroup: group }).then(
+      (r) => new Set(r.users ?? []),
+      async (e: unknown) => {
+        // Without the membership list nobody gets the group's role: failing closed is the safe side.
+        this.log.warn({ group, err: classifySlackError(e, 'usergroups.users.list').message }, 'slack: could not read user group; its role is not granted');
+        this.groupCache.delete(group);
+        return cached ? cached.members : new Set<string>();
+      },
+    );
+    this.groupCache.set(group, { at: Date.now(), members });
+    return members;
   }
 
   // ---- answering ----
