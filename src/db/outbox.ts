@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
 import type { Platform } from '../core/command.ts';
 import type { Reply } from '../core/reply.ts';
@@ -135,12 +135,12 @@ export class SqliteOutbox implements Outbox {
     return r?.ref ?? undefined;
   }
 
-  /** Delivery times of top-level messages in a channel since `since`. */
+  /** Delivery times of top-level messages in a channel after `since`. */
   sentSince(lane: Lane, since: number): number[] {
     return this.db
       .select({ at: outbox.sentAt })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL)`, isNull(outbox.updateOf), gte(outbox.sentAt, since)))
+      .where(and(laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL)`, isNull(outbox.updateOf), gt(outbox.sentAt, since)))
       .orderBy(asc(outbox.sentAt))
       .all()
       .map((r) => r.at ?? 0);

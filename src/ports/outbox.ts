@@ -88,7 +88,7 @@ export interface Outbox {
   messageRef(lane: Lane, alertKey: string): string | undefined;
   /** The message reference of a thread's parent in a channel, if it was delivered. */
   threadRef(lane: Lane, threadKey: string): string | undefined;
-  /** Top-level messages delivered to a channel since `since` (for the rate limit). */
+  /** Delivery times of top-level messages delivered to a channel after `since` (for the rate limit). */
   sentSince(lane: Lane, since: number): number[];
   /** Counts by status. */
   stats(): OutboxStats;
