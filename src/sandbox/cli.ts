@@ -3,6 +3,7 @@
  * so the aws CLI or another dockhand can be pointed at it. Ctrl-C stops it.
  */
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { startSandbox } from './server.ts';
 
 /** Parsed command line of the sandbox CLI. */
@@ -47,7 +48,6 @@ async function main(): Promise<void> {
   out.write(`sandbox listening on ${sandbox.endpoint} (scenario ${args.scenario}, speed ${args.speed}x)\n`);
   out.write(`try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${sandbox.endpoint} ecs list-services --cluster demo\n`);
   out.write(`or point dockhand at it: AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
-  // A timer keeps the event loop alive; the server alone would too, but the scheduler timer is unref'd.
   const stop = (): void => {
     void sandbox.stop().then(() => {
       out.write('sandbox stopped\n');
@@ -58,6 +58,6 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   void main();
 }

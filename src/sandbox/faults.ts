@@ -28,6 +28,11 @@ interface Entry {
 /** Per-operation fault settings; nothing is injected unless set. */
 export class FaultInjector {
   private readonly entries = new Map<string, Entry>();
+  private readonly accountId: string;
+
+  constructor(accountId = '123456789012') {
+    this.accountId = accountId;
+  }
 
   /**
    * Sets faults for an operation: `ListServices`, `ecs:ListServices` (one service only)
@@ -55,7 +60,7 @@ export class FaultInjector {
         latencyMs,
         error: new AwsError(
           'AccessDeniedException',
-          `User: arn:aws:iam::123456789012:user/sandbox is not authorized to perform: ${service}:${operation} on resource: * because no identity-based policy allows the ${service}:${operation} action`,
+          `User: arn:aws:iam::${this.accountId}:user/sandbox is not authorized to perform: ${service}:${operation} on resource: * because no identity-based policy allows the ${service}:${operation} action`,
         ),
       };
     }

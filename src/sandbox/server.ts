@@ -76,7 +76,7 @@ const CATCH_UP_BUDGET_MS = 50;
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const clock = opts.clock ?? new SandboxClock({ speed: opts.speed ?? 1 });
   const state = new SandboxState({ clock, region: opts.region, accountId: opts.accountId, seed: opts.seed });
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(state.accountId);
   if (opts.scenario === 'demo') buildDemoScenario(state);
 
   let lastTick = clock.now();
