@@ -15,6 +15,11 @@ export interface FaultSpec {
   latencyMs?: number;
   /** Share of calls (0..1, or true for all) answered with AccessDeniedException. */
   accessDenied?: number | boolean;
+  /**
+   * FilterLogEvents only: share of calls (0..1) answered with an empty page whose nextToken
+   * continues the search, as CloudWatch does while it scans; a client that stops there misses events.
+   */
+  emptyPage?: number;
 }
 
 /** The AWS service an operation belongs to, as IAM action prefixes name them. */
@@ -22,7 +27,7 @@ export type SandboxServiceName = 'ecs' | 'ecr' | 'logs';
 
 interface Entry {
   spec: FaultSpec;
-  acc: { throttle: number; serverError: number; accessDenied: number };
+  acc: { throttle: number; serverError: number; accessDenied: number; emptyPage: number };
 }
 
 /** Per-operation fault settings; nothing is injected unless set. */
@@ -39,7 +44,7 @@ export class FaultInjector {
    * or `*` (every operation). Replaces any earlier setting for the same key.
    */
   set(operation: string, spec: FaultSpec): void {
-    this.entries.set(operation, { spec, acc: { throttle: 0, serverError: 0, accessDenied: 0 } });
+    this.entries.set(operation, { spec, acc: { throttle: 0, serverError: 0, accessDenied: 0, emptyPage: 0 } });
   }
 
   /** Removes the faults of one operation key, or all of them. */
@@ -49,7 +54,7 @@ export class FaultInjector {
   }
 
   /** Decides what happens to one call: added latency and, maybe, an error to answer with. */
-  decide(service: SandboxServiceName, operation: string): { latencyMs: number; error?: AwsError } {
+  decide(service: SandboxServiceName, operation: string): { latencyMs: number; error?: AwsError; emptyPage?: boolean } {
     const entry = this.entries.get(`${service}:${operation}`) ?? this.entries.get(operation) ?? this.entries.get('*');
     if (!entry) return { latencyMs: 0 };
     const { spec, acc } = entry;
@@ -74,6 +79,7 @@ export class FaultInjector {
             : new AwsError('ServerException', 'Service encountered an internal error.', 500),
       };
     }
+    if (operation === 'FilterLogEvents' && due(acc, 'emptyPage', spec.emptyPage ?? 0)) return { latencyMs, emptyPage: true };
     return { latencyMs };
   }
 }

@@ -11,7 +11,7 @@ import { SandboxClock } from './clock.ts';
 import { SandboxState } from './state.ts';
 import { FaultInjector } from './faults.ts';
 import type { SandboxServiceName } from './faults.ts';
-import { AwsError } from './protocol.ts';
+import { AwsError, encodeToken } from './protocol.ts';
 import type { JsonObject } from './protocol.ts';
 import { tick as schedulerTick } from './scheduler.ts';
 import { ecsOperations } from './ecs.ts';
@@ -201,6 +201,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
     if (err instanceof AwsError) return sendError(res, err);
     throw err;
   }
+  if (fault.emptyPage) out = emptyFilterPage(out, body);
   const payload = JSON.stringify(out);
   res.writeHead(200, {
     'content-type': 'application/x-amz-json-1.1',
@@ -208,6 +209,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
     'x-amzn-requestid': randomUUID(),
   });
   res.end(payload);
+}
+
+/** An empty FilterLogEvents page that resumes where the caller's token pointed (or at the start). */
+function emptyFilterPage(out: JsonObject, body: JsonObject): JsonObject {
+  const searched = Array.isArray(out['searchedLogStreams']) ? out['searchedLogStreams'] : [];
+  const token = typeof body['nextToken'] === 'string' ? body['nextToken'] : encodeToken({ t: -1, i: -1 });
+  return {
+    events: [],
+    searchedLogStreams: searched.map((s) => (typeof s === 'object' && s !== null && !Array.isArray(s) ? { ...s, searchedCompletely: false } : s)),
+    nextToken: token,
+  };
 }
 
 function sendError(res: ServerResponse, err: AwsError): void {

@@ -104,6 +104,19 @@ describe('sandbox protocol', () => {
     await expect(ecs.send(new ListServicesCommand({}))).resolves.toBeDefined();
   });
 
+  it('can answer FilterLogEvents with empty pages that still carry a nextToken', async () => {
+    sandbox.state.putLogEvents('/app/x', 's', [{ timestamp: 1_000, message: 'hello' }]);
+    sandbox.faults.set('FilterLogEvents', { emptyPage: 1 });
+    const first = await logs.send(new FilterLogEventsCommand({ logGroupName: '/app/x' }));
+    expect(first.events).toEqual([]);
+    expect(first.nextToken).toBeTruthy();
+    sandbox.faults.clear();
+    const second = await logs.send(new FilterLogEventsCommand({ logGroupName: '/app/x', nextToken: first.nextToken }));
+    expect(second.events?.map((e) => e.message)).toEqual(['hello']);
+    expect(second.nextToken).toBeUndefined();
+    sandbox.faults.clear();
+  });
+
   it('adds latency', async () => {
     sandbox.faults.set('ListServices', { latencyMs: 150 });
     const started = Date.now();
