@@ -20,6 +20,11 @@ import { ecrOperations } from './ecr.ts';
 import { logsOperations } from './logs.ts';
 import { buildDemoScenario } from './scenario-demo.ts';
 
+export { SandboxClock } from './clock.ts';
+export type { SandboxClockOptions } from './clock.ts';
+export type { FaultSpec } from './faults.ts';
+export type { FailureMode, LogStyle } from './model.ts';
+
 /** Options for startSandbox. */
 export interface SandboxOptions {
   /** TCP port; 0 or absent picks a free one. */
