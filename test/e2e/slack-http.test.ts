@@ -48,7 +48,7 @@ describe('Slack adapter over HTTP (real Bolt, Web API stand-in)', () => {
 
   /** Sends a signed slash command and returns its response_url id once the answer arrived there. */
   async function slash(f: Omit<SlashFields, 'response_url'>, extra: { retryNum?: number; body?: string } = {}): Promise<{ status: number; ms: number; responseId: string; body: string }> {
-    const responseUrl = fake.newResponseUrl();
+    const responseUrl = fake.newResponseUrl(f.channel_id ?? 'C0GENERAL');
     const body = extra.body ?? slashBody({ ...f, response_url: responseUrl });
     const res = await postToApp(url, body, { secret: SECRET, ...(extra.retryNum !== undefined ? { retryNum: extra.retryNum } : {}) });
     return { status: res.status, ms: res.ms, responseId: responseUrl.split('/').at(-1) ?? '', body };
@@ -173,23 +173,26 @@ describe('Slack adapter over HTTP (real Bolt, Web API stand-in)', () => {
     expect(core.effects.answers).toEqual(expect.arrayContaining([{ user: 'U0ANA', choice: 'A' }, { user: 'U0BOB', choice: 'B' }]));
   });
 
-  it('posts a command with follow-ups to the channel and threads the follow-ups under it', async () => {
+  it('starts a thread where the reply asks for one, threads its follow-ups, and posts the rest to the channel', async () => {
     const before = fake.messages.length;
     await slash({ command: '/ecs', text: 'deploy web', user_id: 'U0BOB', channel_id: 'C0DEPLOYS' });
-    const msgs = await fake.waitFor(() => (fake.messages.length >= before + 3 ? fake.messages.slice(before) : undefined));
-    const [root, f1, f2] = msgs;
+    const mine = (): typeof fake.messages => fake.messages.slice(before).filter((m) => m.channel === 'C0DEPLOYS');
+    const msgs = await fake.waitFor(() => (mine().length >= 4 ? mine() : undefined));
+    const [root, f1, f2, last] = msgs;
     expect(root?.channel).toBe('C0DEPLOYS');
     expect(root?.threadTs).toBeUndefined();
     expect(JSON.stringify(root?.blocks)).toContain('<@U0BOB> ran `/ecs deploy web`');
     expect(f1?.threadTs).toBe(root?.ts);
     expect(f2?.threadTs).toBe(root?.ts);
     expect(f2?.text).toBe('rollout COMPLETED');
+    expect(last?.text).toBe('web is deployed');
+    expect(last?.threadTs).toBeUndefined();
   });
 
   it('falls back to response_url in a channel the bot is not in', async () => {
     const r = await slash({ command: '/ecs', text: 'deploy api', user_id: 'U0BOB', channel_id: 'C0NOTIN' });
-    const posts = await fake.waitFor(() => (responsesTo(r.responseId).length >= 3 ? responsesTo(r.responseId) : undefined));
-    expect(posts.map((p) => p.body.text)).toEqual(['Following the deployment of api…', 'rollout 50%', 'rollout COMPLETED']);
+    const posts = await fake.waitFor(() => (responsesTo(r.responseId).length >= 4 ? responsesTo(r.responseId) : undefined));
+    expect(posts.map((p) => p.body.text)).toEqual(['Following the deployment of api…', 'rollout 50%', 'rollout COMPLETED', 'api is deployed']);
     expect(fake.callsOf('chat.postMessage').some((c) => c.params.channel === 'C0NOTIN' && c.outcome === 'not_in_channel')).toBe(true);
   });
 

@@ -187,6 +187,7 @@ export class FakeSlack {
   readonly socketMode = new FakeSocketMode();
   private readonly failures = new Map<string, InjectedFailure[]>();
   private readonly responseUses = new Map<string, number>();
+  private readonly responseTargets = new Map<string, { channel: string; originalTs?: string }>();
   private tsCounter = 0;
   private responseCounter = 0;
   private readonly opts: Required<FakeSlackOptions>;
@@ -231,9 +232,19 @@ export class FakeSlack {
     return `${this.base}/api/`;
   }
 
-  /** A fresh response_url, as Slack puts in each slash command and interaction. */
-  newResponseUrl(): string {
-    return `${this.base}/response/r${++this.responseCounter}`;
+  /**
+   * A fresh response_url, as Slack puts in each slash command and interaction. `channel` is where
+   * in_channel answers appear; `originalTs` is the message a pressed button sat on (what replace_original edits).
+   */
+  newResponseUrl(channel = 'C0GENERAL', originalTs?: string): string {
+    const id = `r${++this.responseCounter}`;
+    this.responseTargets.set(id, { channel, ...(originalTs ? { originalTs } : {}) });
+    return `${this.base}/response/${id}`;
+  }
+
+  /** The id part of a response_url made by newResponseUrl. */
+  static responseId(url: string): string {
+    return url.split('/').at(-1) ?? '';
   }
 
   /** Makes the next `times` calls of `method` fail as given. */
@@ -390,6 +401,18 @@ export class FakeSlack {
     if (violation) {
       this.responses.push({ id, body, outcome: violation.error });
       return send(res, 400, { ok: false, error: violation.error });
+    }
+    // Like Slack, an in_channel answer becomes a channel message and replace_original edits the original.
+    const target = this.responseTargets.get(id);
+    if (target && body.replace_original === true && target.originalTs) {
+      const original = this.messages.find((m) => m.channel === target.channel && m.ts === target.originalTs);
+      if (original) {
+        original.text = String(body.text ?? '');
+        original.blocks = Array.isArray(body.blocks) ? body.blocks : [];
+        original.edits++;
+      }
+    } else if (target && body.response_type === 'in_channel') {
+      this.messages.push({ channel: target.channel, ts: this.nextTs(), text: String(body.text ?? ''), blocks: Array.isArray(body.blocks) ? body.blocks : [], edits: 0 });
     }
     this.responses.push({ id, body, outcome: 'ok' });
     send(res, 200, { ok: true });

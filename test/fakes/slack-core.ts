@@ -81,13 +81,17 @@ export function testCommands(effects: Effects): CommandDef[] {
         role: 'viewer',
         changes: false,
         example: '/ecs deploy web',
-        handler: (a) => ({
-          reply: textReply(`Following the deployment of ${a.service}…`),
-          followUp: async (post) => {
-            await post(textReply('rollout 50%'));
-            await post(textReply('rollout COMPLETED'));
-          },
-        }),
+        handler: (a) => {
+          const key = `deploy:${a.service}:${Math.random().toString(36).slice(2)}`;
+          return {
+            reply: textReply(`Following the deployment of ${a.service}…`, { thread: { key, parent: true } }),
+            followUp: async (post) => {
+              await post(textReply('rollout 50%', { thread: { key } }));
+              await post(textReply('rollout COMPLETED', { thread: { key } }));
+              await post(textReply(`${a.service} is deployed`));
+            },
+          };
+        },
       }),
       defineSubcommand({
         name: 'whoami',

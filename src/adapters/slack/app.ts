@@ -15,6 +15,7 @@ import { silentLogger } from '../../core/logger.ts';
 import type { Reply } from '../../core/reply.ts';
 import { textReply } from '../../core/reply.ts';
 import type { Role } from '../../core/roles.ts';
+import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
 import { classifySlackError } from './errors.ts';
 import { ACTION_ID_PREFIX, actionFromValue, renderReply, SLACK_LIMITS } from './render.ts';
 import type { SlackMessage } from './render.ts';
@@ -71,8 +72,6 @@ interface Conversation {
   userId: string;
   respond: RespondFn | undefined;
   fromButton: boolean;
-  /** The message follow-ups thread under, once known. */
-  rootTs: string | undefined;
   /** The command line, for the "ran by" note on messages posted through the Web API. */
   text: string | undefined;
 }
@@ -83,9 +82,27 @@ export interface DeliverOptions {
   threadTs?: string;
   /** Edit this message instead of posting a new one. */
   updateTs?: string;
+  /** Who to ping: a user group (`S…`), a user (`U…`/`W…`), or `here` / `channel`. */
+  mention?: string;
+}
+
+/** Slack's markup for a mention token, or undefined when the token is not one Slack knows. */
+export function mentionMarkup(token: string): string | undefined {
+  if (token === 'here' || token === 'channel' || token === 'everyone') return `<!${token}>`;
+  if (/^S[A-Z0-9]{2,}$/.test(token)) return `<!subteam^${token}>`;
+  if (/^[UW][A-Z0-9]{2,}$/.test(token)) return `<@${token}>`;
+  return undefined;
 }
 
 const SEEN_TTL_MS = 10 * 60_000;
+
+/** Puts the mention first, in the text (which drives the notification) and in the blocks. */
+function withMention(msg: SlackMessage, mention: string | undefined): SlackMessage {
+  const m = mention ? mentionMarkup(mention) : undefined;
+  if (!m) return msg;
+  const blocks = msg.blocks.length >= SLACK_LIMITS.blocks ? msg.blocks.slice(0, SLACK_LIMITS.blocks - 1) : msg.blocks;
+  return { text: `${m} ${msg.text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: m } }, ...blocks] };
+}
 const SLACK_STALE_SEC = 5 * 60;
 
 function toBoltLogger(log: Logger): BoltLogger {
@@ -239,7 +256,7 @@ export class SlackAdapter {
    * `permanent` and `retryAfterMs` so the outbox can retry or give up; never retries by itself.
    */
   async deliver(channelId: string, reply: Reply, opts: DeliverOptions = {}): Promise<{ ts: string }> {
-    const msg = renderReply(reply);
+    const msg = withMention(renderReply(reply), opts.mention);
     const what = opts.updateTs ? `slack chat.update in ${channelId} (${opts.updateTs})` : `slack chat.postMessage to ${channelId}`;
     try {
       if (opts.updateTs) {
@@ -260,6 +277,21 @@ export class SlackAdapter {
       this.log.warn({ code: err.code, permanent: err.permanent, retryAfterMs: err.retryAfterMs, channel: channelId }, `slack delivery failed: ${err.message}`);
       throw err;
     }
+  }
+
+  /** This adapter as the alert outbox's delivery target (platform `slack`, message ref = ts). */
+  get alertTarget(): DeliveryTarget {
+    return {
+      platform: 'slack',
+      deliver: async (channelId: string, reply: Reply, o: DeliveryOptions) => {
+        const r = await this.deliver(channelId, reply, {
+          ...(o.threadOf ? { threadTs: o.threadOf } : {}),
+          ...(o.updateOf ? { updateTs: o.updateOf } : {}),
+          ...(o.mention ? { mention: o.mention } : {}),
+        });
+        return { messageRef: r.ts };
+      },
+    };
   }
 
   // ---- transport ----
@@ -309,7 +341,7 @@ export class SlackAdapter {
     this.app.command(/^\/.+/, async ({ command, ack, respond }) => {
       await ack();
       const text = this.commandLine(command.command, command.text);
-      const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, rootTs: undefined, text: text ?? undefined };
+      const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, text: text ?? undefined };
       await this.track(async () => {
         if (text === null) {
           await this.send(conv, textReply(`dockhand has no command ${command.command}. Try ${this.catchAll ?? '/ecs'} help.`, { visibility: 'ephemeral' }));
@@ -327,13 +359,11 @@ export class SlackAdapter {
       if (value === null) return;
       const container = body.container as { channel_id?: string; message_ts?: string } | undefined;
       const channelId = body.channel?.id ?? container?.channel_id ?? '';
-      const message = body.message as { ts?: string; thread_ts?: string } | undefined;
       const conv: Conversation = {
         channelId,
         userId: body.user.id,
         respond,
         fromButton: true,
-        rootTs: message?.thread_ts ?? message?.ts,
         text: undefined,
       };
       await this.track(async () => {
@@ -432,15 +462,13 @@ export class SlackAdapter {
 
   private async answer(result: DispatchResult, conv: Conversation): Promise<void> {
     const { reply } = result;
-    const followUp = result.followUp;
-    if (followUp && reply.visibility === 'channel' && !conv.fromButton && !reply.replaceOriginal) {
-      // Follow-ups thread under the first reply, so it is posted where we learn its ts.
-      const ts = await this.postOrRespond(conv, reply);
-      if (ts) conv.rootTs = ts;
+    if (reply.thread?.parent && reply.visibility === 'channel' && !(conv.fromButton && reply.replaceOriginal)) {
+      // A reply that starts a thread is posted through the Web API, the one way to learn its ts.
+      await this.postOrRespond(conv, reply);
     } else {
       await this.send(conv, reply);
     }
-    if (followUp) await followUp((r) => this.postFollowUp(conv, r));
+    if (result.followUp) await result.followUp((r) => this.postFollowUp(conv, r));
   }
 
   /** The first answer: through response_url, which shows the command to the channel and works in any channel. */
@@ -460,60 +488,46 @@ export class SlackAdapter {
         this.log.warn({ err: e instanceof Error ? e.message : String(e), channel: conv.channelId }, 'slack: response_url failed; answering through the Web API');
       }
     }
-    await this.postViaApi(conv, reply, msg, this.threadTsFor(conv, reply));
+    await this.postViaApi(conv, reply, msg);
   }
 
-  /** Posts through the Web API to learn the ts; falls back to response_url where the bot may not post. */
-  private async postOrRespond(conv: Conversation, reply: Reply): Promise<string | undefined> {
-    const msg = this.withRanBy(renderReply(reply), conv);
+  /** Posts through the Web API; where the bot may not post, falls back to response_url (and the thread is lost). */
+  private async postOrRespond(conv: Conversation, reply: Reply, first = true): Promise<void> {
+    const msg = first ? this.withRanBy(renderReply(reply), conv) : renderReply(reply);
     try {
-      return await this.postViaApi(conv, reply, msg, this.threadTsFor(conv, reply));
+      await this.postViaApi(conv, reply, msg);
     } catch (e) {
       const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
-      if (!err.permanent) throw err;
-      this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through response_url (no thread for follow-ups)');
-      await this.send(conv, reply);
-      return undefined;
+      if (!err.permanent || !conv.respond) throw err;
+      this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through response_url instead');
+      await this.send({ ...conv, fromButton: false }, reply);
     }
   }
 
+  /**
+   * Later messages of a command. They go through the Web API, which has no use limit (response_url
+   * allows five), into the thread their hint names or else into the channel.
+   */
   private async postFollowUp(conv: Conversation, reply: Reply): Promise<void> {
-    // Channel follow-ups thread under our own message when there is one; otherwise response_url
-    // is the one way into the conversation (it also covers channels the bot is not in).
-    const viaApi = reply.visibility === 'channel' && (conv.rootTs !== undefined || !conv.respond);
-    if (viaApi) {
-      try {
-        await this.postViaApi(conv, reply, renderReply(reply), this.threadTsFor(conv, reply));
-        return;
-      } catch (e) {
-        const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
-        if (!err.permanent || !conv.respond) throw err;
-        this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; follow-ups go through response_url');
-        conv.rootTs = undefined;
-      }
-    }
-    await this.send({ ...conv, fromButton: false }, reply);
+    await this.postOrRespond(conv, reply, false);
   }
 
-  private async postViaApi(conv: Conversation, reply: Reply, msg: SlackMessage, threadTs: string | undefined): Promise<string | undefined> {
+  private async postViaApi(conv: Conversation, reply: Reply, msg: SlackMessage): Promise<void> {
     const client = this.app.client;
+    const threadTs = this.threadTsFor(conv.channelId, reply);
+    const thread = threadTs ? { thread_ts: threadTs } : {};
     if (reply.visibility === 'ephemeral') {
-      await client.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: msg.text, blocks: msg.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) });
-      return undefined;
+      await client.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: msg.text, blocks: msg.blocks, ...thread });
+      return;
     }
-    const r = await client.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...(threadTs ? { thread_ts: threadTs } : {}) });
-    if (r.ts && reply.thread && !threadTs) this.rememberThread(conv.channelId, reply.thread.key, r.ts);
-    return r.ts;
+    const r = await client.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...thread });
+    if (r.ts && reply.thread?.parent) this.rememberThread(conv.channelId, reply.thread.key, r.ts);
   }
 
-  /** Where a reply goes: the thread its hint names, else under the conversation's first message. */
-  private threadTsFor(conv: Conversation, reply: Reply): string | undefined {
-    if (reply.thread) {
-      const known = this.threads.get(`${conv.channelId}|${reply.thread.key}`);
-      if (known) return known;
-      if (reply.thread.parent) return undefined;
-    }
-    return conv.rootTs;
+  /** The thread a reply's hint names, when its parent went out through the Web API. */
+  private threadTsFor(channelId: string, reply: Reply): string | undefined {
+    if (!reply.thread || reply.thread.parent) return undefined;
+    return this.threads.get(`${channelId}|${reply.thread.key}`);
   }
 
   private rememberThread(channelId: string, key: string, ts: string): void {
