@@ -129,6 +129,17 @@ describe('Slack alert delivery (chat.postMessage / chat.update against the stand
     expect(logLines.at(-1)).toContain('SLACK_BOT_TOKEN is not valid');
   });
 
+  it('pings the routed user group, user or @here in text and blocks', async () => {
+    const { ts } = await adapter.deliver('C0ALERTS', crash, { mention: 'S0ONCALL' });
+    const posted = fake.messages.find((m) => m.ts === ts);
+    expect(posted?.text.startsWith('<!subteam^S0ONCALL> ')).toBe(true);
+    expect(JSON.stringify(posted?.blocks[0])).toContain('<!subteam^S0ONCALL>');
+    const here = await adapter.alertTarget.deliver('C0ALERTS', crash, { idempotencyKey: 'k1', mention: 'here' });
+    expect(fake.messages.find((m) => m.ts === here.messageRef)?.text.startsWith('<!here> ')).toBe(true);
+    const odd = await adapter.deliver('C0ALERTS', crash, { mention: 'not a token' });
+    expect(fake.messages.find((m) => m.ts === odd.ts)?.text).toBe('web is crash-looping in prod (exit 137)');
+  });
+
   it('refuses to start with a bot token Slack does not accept, saying what to do', async () => {
     const bad = makeAdapter({ botToken: 'xoxb-revoked', port: 0, host: '127.0.0.1' });
     await expect(bad.start()).rejects.toThrow(/Slack would not accept the bot token: .*SLACK_BOT_TOKEN is not valid/);

@@ -99,6 +99,31 @@ describe('Slack adapter over HTTP (real Bolt, Web API stand-in)', () => {
     expect(fake.callsOf('usergroups.users.list').length).toBe(1); // cached
   });
 
+  it('grants no group role when the group cannot be read (fails closed)', async () => {
+    const lines: string[] = [];
+    const log = { debug() {}, info() {}, warn: (_o: object, m?: string) => void lines.push(m ?? ''), error() {}, child: () => log };
+    const other = new SlackAdapter({
+      dispatcher: core.dispatcher,
+      botToken: 'xoxb-test',
+      signingSecret: SECRET,
+      port: 0,
+      host: '127.0.0.1',
+      apiUrl: fake.apiUrl,
+      userGroupRoles: new Map([['S0GONE', 'admin']]),
+      log,
+    });
+    await other.start();
+    try {
+      const responseUrl = fake.newResponseUrl();
+      const res = await postToApp(`http://127.0.0.1:${other.port}/slack/events`, slashBody({ command: '/ecs', text: 'whoami', user_id: 'U0OPS', user_name: 'opsy', response_url: responseUrl }), { secret: SECRET });
+      expect(res.status).toBe(200);
+      expect(textOf(await firstResponse(FakeSlack.responseId(responseUrl)))).toContain('opsy (U0OPS@T0TEAM) is viewer');
+      expect(lines.some((l) => l.includes('could not read user group; its role is not granted'))).toBe(true);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('acknowledges within 3 s however slow the command is, then answers', async () => {
     const r = await slash({ command: '/ecs', text: 'slow 3500', user_id: 'U0BOB' });
     expect(r.status).toBe(200);
