@@ -1,7 +1,13 @@
 import { run as core } from './core.ts';
+import { run as sandbox } from './sandbox.ts';
+import { run as slack } from './slack.ts';
 
 /** Every benchmark, in order; each prints its own figures. */
-const benches: Array<[string, () => Promise<void>]> = [['core', core]];
+const benches: Array<[string, () => Promise<void>]> = [
+  ['core', core],
+  ['sandbox', sandbox],
+  ['slack', slack],
+];
 
 const only = process.argv.slice(2);
 for (const [name, bench] of benches) {

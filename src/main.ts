@@ -9,10 +9,12 @@ import type { Logger } from './core/logger.ts';
 import { parseDuration } from './core/parser.ts';
 import type { Role } from './core/roles.ts';
 import type { CoreSettings, Guardrail } from './core/settings.ts';
+import { createAwsPorts, SANDBOX_CREDENTIALS, type AwsPorts } from './aws/index.ts';
 import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
 import type { Ports } from './ports/index.ts';
 import { SystemClock } from './ports/clock.ts';
+import { startSandbox, type Sandbox } from './sandbox/server.ts';
 
 /** What the process was started with. */
 export interface MainIo {
@@ -76,12 +78,23 @@ export async function main(io: MainIo): Promise<number> {
   const settings = settingsFrom(config, terminalUser);
   const database = openDatabase(config.env.DOCKHAND_DB);
   const clock = new SystemClock();
-  const ports: Ports = { clock, audit: new SqliteAuditLog(database.db) };
+  // The sandbox is used only when nothing points at real AWS (or DOCKHAND_BACKEND=sandbox forces it).
+  let sandbox: Sandbox | undefined;
+  let aws: AwsPorts;
+  if (settings.sandbox) {
+    sandbox = await startSandbox({ scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
+    aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS });
+  } else {
+    aws = createAwsPorts();
+  }
+  const ports: Ports = { clock, audit: new SqliteAuditLog(database.db), containers: aws.containers, images: aws.images, logs: aws.logs };
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
 
   const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
   const adapters = ['terminal'];
-  const backend = settings.sandbox ? 'sandbox (local, no AWS account needed)' : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
+  const backend = sandbox
+    ? `sandbox at ${sandbox.endpoint} (demo cluster; local, no AWS account needed${(config.env.DOCKHAND_SANDBOX_SPEED ?? 1) !== 1 ? `; ${config.env.DOCKHAND_SANDBOX_SPEED}× speed` : ''})`
+    : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
   const banner = `dockhand — adapters: ${adapters.join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}\n`;
   (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
 
@@ -97,6 +110,8 @@ export async function main(io: MainIo): Promise<number> {
     await consoleAdapter.start();
   } finally {
     dispatcher.abortAll();
+    aws.destroy();
+    await sandbox?.stop();
     database.close();
   }
   return 0;
@@ -111,6 +126,8 @@ function safeUserName(): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // The SDK versions are pinned and tested on Node 20; its notice about future releases is noise in chat logs.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   main({ env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;
