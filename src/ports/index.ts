@@ -4,6 +4,8 @@ import type { ContainerService } from './container-service.ts';
 import type { ImageRegistry } from './image-registry.ts';
 import type { LogSource } from './log-source.ts';
 import type { QuizStore } from './quiz-store.ts';
+import type { IncidentStore } from './incident-store.ts';
+import type { Outbox } from './outbox.ts';
 import type { PackCatalog } from '../quiz/pack.ts';
 
 export type { AuditLog, AuditEntry, AuditOutcome } from './audit-log.ts';
@@ -13,6 +15,8 @@ export { CloudError, isCloudError, shortName } from './container-service.ts';
 export type * from './image-registry.ts';
 export type * from './log-source.ts';
 export type * from './quiz-store.ts';
+export type * from './incident-store.ts';
+export type * from './outbox.ts';
 
 /**
  * Everything commands may touch outside themselves. Optional ports are absent when
@@ -33,4 +37,8 @@ export interface Ports {
   quiz?: QuizStore;
   /** The question packs that loaded (and the errors of those left out). */
   packs?: PackCatalog;
+  /** The crash watcher's incidents and mutes (absent when the watcher is not wired). */
+  incidents?: IncidentStore;
+  /** The alert outbox, for delivery counts in `/ecs alerts`. */
+  alertOutbox?: Outbox;
 }
