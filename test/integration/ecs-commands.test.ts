@@ -287,6 +287,15 @@ describe('/ecs against the sandbox: failures', () => {
     expect(t).toContain('Services in cluster demo (us-east-1) — 5');
   }, 30_000);
 
+  it('reads through empty log pages that carry a next token', async () => {
+    const plain = text((await d.run('/ecs logs api --lines 4', alice)).reply);
+    sandbox.faults.set('logs:FilterLogEvents', { emptyPage: 0.5 });
+    const t = text((await d.run('/ecs logs api --lines 4', alice)).reply);
+    const lines = (x: string): string[] => x.split('\n').filter((l) => /^\d\d:\d\d:\d\d [0-9a-f]{8} {2}/.test(l));
+    expect(lines(t)).toHaveLength(4);
+    expect(lines(t)).toEqual(lines(plain));
+  });
+
   it('says when AWS fails on its side', async () => {
     sandbox.faults.set('logs:FilterLogEvents', { serverError: 1 });
     const t = text((await d.run('/ecs logs web', alice)).reply);
