@@ -320,7 +320,7 @@ describe('/ecs logs --follow against the sandbox', () => {
     };
     for (let i = 0; i < 20 && posted.length === 0; i++) await step(1_000);
     expect(posted.length).toBeGreaterThan(0);
-    expect(posted.every((x) => x.thread?.key === key && x.thread.parent === false)).toBe(true);
+    expect(posted.every((x) => x.thread?.key === key && x.thread?.parent === false)).toBe(true);
     sandbox.faults.set('logs:FilterLogEvents', { throttle: 1 });
     // The SDK's own retries back off in real time before the command sees the throttling.
     for (let i = 0; i < 100 && !posted.some((x) => text(x).includes('throttling')); i++) await step(1_000, 50);
