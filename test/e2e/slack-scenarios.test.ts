@@ -150,7 +150,7 @@ describe('Slack scenarios with the real commands', () => {
     expect(shown(reveal)).toContain(`Missed: bob (${L[(item.answer + 1) % buttons.length]})`);
   }, 40_000);
 
-  it('posts a crash alert from the watcher to its channel, and retries after Slack’s 429', async () => {
+  it('posts a crash alert from the watcher to its channel, retries after Slack’s 429, and threads the incident’s updates', async () => {
     const rig = await startRig({ targets: [adapter.alertTarget] });
     try {
       const { state } = rig.sandbox;
@@ -164,6 +164,14 @@ describe('Slack scenarios with the real commands', () => {
       expect(shown(alert!)).toMatch(/137|OutOfMemory/);
       expect(fake.callsOf('chat.postMessage').some((c) => c.params.channel === 'C1' && c.outcome === 'http_429')).toBe(true);
       expect(rig.log.warnings.some((w) => /retry after 30s/.test(w))).toBe(true);
+
+      // The crashes go on: a crash-loop incident opens and its updates go into its thread.
+      for (let i = 0; i < 30 && !inChannel('C1').some((m) => m.threadTs); i++) await rig.step(10_000);
+      const incident = inChannel('C1').find((m) => m.text.includes('Crash loop'));
+      expect(incident, 'a crash-loop incident message').toBeDefined();
+      const replies = inChannel('C1').filter((m) => m.threadTs === incident!.ts);
+      expect(replies.length).toBeGreaterThan(0);
+      expect(replies[0]!.text).toMatch(/Crash #\d+ of payments/);
     } finally {
       await rig.close();
     }
