@@ -45,7 +45,8 @@ interface LogTarget {
 /** A `--follow` in progress, so `/ecs logs stop` can end it. */
 interface ActiveFollow {
   service: string;
-  cluster: string;
+  /** Where, as `cluster demo (us-east-1)`. */
+  place: string;
   startedBy: string;
   controller: AbortController;
 }
@@ -164,7 +165,7 @@ function stopFollows(ctx: CommandContext, service: string | undefined): Reply {
   const hit = [...(set ?? [])].filter((f) => service === undefined || f.service === service);
   for (const f of hit) f.controller.abort(new Error(`stopped by ${ctx.caller.displayName}`));
   if (hit.length === 0) return reply([{ kind: 'text', text: 'No log follow is running in this channel.' }], { visibility: 'ephemeral' });
-  const names = [...new Set(hit.map((f) => `${f.service} (cluster ${f.cluster})`))].join(', ');
+  const names = [...new Set(hit.map((f) => `${f.service} in ${f.place}`))].join(', ');
   return reply([{ kind: 'text', text: `Stopped following the logs of ${names}.` }], { summary: 'Stopped following logs' });
 }
 
@@ -222,7 +223,7 @@ export const logsSub = defineSubcommand({
     blocks.push({ kind: 'context', text: `Following for ${formatDuration(followMs)} in a thread; /ecs logs stop ends it.` });
     blocks.push(footer(ctx, choice.ref));
     const own = new AbortController();
-    const entry: ActiveFollow = { service: s.name, cluster: choice.ref.name, startedBy: ctx.caller.displayName, controller: own };
+    const entry: ActiveFollow = { service: s.name, place: where(choice.ref), startedBy: ctx.caller.displayName, controller: own };
     const chan = channelKey(ctx.caller);
     if (!follows.has(chan)) follows.set(chan, new Set());
     follows.get(chan)!.add(entry);

@@ -328,7 +328,7 @@ describe('/ecs logs --follow against the sandbox', () => {
     expect(done).toBe(false);
     sandbox.faults.clear();
     const stop = await d.run('/ecs logs stop', alice);
-    expect(text(stop.reply)).toContain('Stopped following the logs of worker (cluster demo).');
+    expect(text(stop.reply)).toContain('Stopped following the logs of worker in cluster demo (us-east-1).');
     for (let i = 0; i < 50 && !done; i++) await step(100);
     await p;
     expect(text(posted.at(-1)!)).toContain('Stopped following worker (stopped by alice');

@@ -551,7 +551,7 @@ describe('/ecs logs', () => {
     expect(posted.map((x) => w.text(x)).join('\n')).toContain('new line B');
     expect(posted.map((x) => w.text(x)).join('\n').match(/new line A/g)).toHaveLength(1);
     const stop = await w.d.run('/ecs logs stop', me);
-    expect(w.text(stop.reply)).toContain('Stopped following the logs of web (cluster demo).');
+    expect(w.text(stop.reply)).toContain('Stopped following the logs of web in cluster demo (us-east-1).');
     await p;
     expect(done).toBe(true);
     expect(w.text(posted.at(-1)!)).toContain('Stopped following web (stopped by alice');
