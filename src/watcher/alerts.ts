@@ -123,7 +123,8 @@ function lastExit(i: Incident): string {
 
 /** The message that opens an incident (the parent of its thread). */
 export function incidentOpened(i: Incident, e: CrashEvidence, mention?: string): Reply {
-  const head = `🔥 Crash loop: ${i.service} crashed ${i.crashes} times in ${span(i)} (${i.cluster})`;
+  const what = e.verdict.kind === 'failed-to-start' ? 'failed to start' : 'crashed';
+  const head = `🔥 Crash loop: ${i.service} ${what} ${i.crashes} times in ${span(i)} (${i.cluster})`;
   const blocks: Block[] = [{ kind: 'heading', text: head }];
   if (mention) blocks.push({ kind: 'context', text: `Paging ${mention}` });
   blocks.push({ kind: 'text', text: `Latest: ${e.verdict.reason}. Later crashes are counted in this thread until the service recovers.` });

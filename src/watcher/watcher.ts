@@ -4,6 +4,11 @@
  * the crash rules, groups crash loops into incidents, and writes alerts to the outbox in the
  * same SQLite transaction that marks the task handled, so a kill at any moment neither loses
  * nor repeats an alert. node-cron runs the polls; tests call poll() directly with a stepped clock.
+ *
+ * The first poll of a cluster dockhand has never watched sums up its history instead of posting
+ * an hour of old crashes one by one: old crashes are recorded (so crash loops are recognised) and
+ * each crash loop found gets one message; crashes of the last two poll intervals are posted as usual.
+ * Later polls, also after a restart, post everything they have not handled.
  */
 import cron from 'node-cron';
 import type { Logger } from '../core/logger.ts';
@@ -67,6 +72,17 @@ export interface PollReport {
   warnings: string[];
   /** Wall time, ms. */
   ms: number;
+}
+
+/** One stopped task on its way through a poll. */
+interface Plan {
+  task: TaskInfo;
+  service: string;
+  verdict: StopVerdict;
+  alert: boolean;
+  /** On a cluster's first poll: an old stop, recorded for the crash-loop count but not posted on its own. */
+  history: boolean;
+  evidence?: CrashEvidence;
 }
 
 const DESCRIBE_BATCH = 100;
@@ -189,7 +205,10 @@ export class CrashWatcher {
         }
         report.described = described.length;
         const ready = described.filter(isSettled).sort((a, b) => stopTime(a) - stopTime(b) || a.arn.localeCompare(b.arn));
-        await this.handleTasks(target, ready, report, warn);
+        const seenKey = `seen:${target.cluster}`;
+        const baseline = this.d.store.condition(seenKey) === null;
+        await this.handleTasks(target, ready, report, warn, baseline);
+        if (baseline) this.d.store.putCondition({ key: seenKey, cluster: target.cluster, service: '', since: this.d.clock.now(), detail: 'first poll done' });
       }
       if (services) this.checkServices(target, services, report);
       this.d.store.pruneHandled(this.d.clock.now() - HANDLED_RETENTION_MS);
@@ -248,11 +267,13 @@ export class CrashWatcher {
     return e;
   }
 
-  private async handleTasks(target: ClusterTarget, tasks: TaskInfo[], report: PollReport, warn: (what: string, e: unknown) => void): Promise<void> {
+  private async handleTasks(target: ClusterTarget, tasks: TaskInfo[], report: PollReport, warn: (what: string, e: unknown) => void, baseline: boolean): Promise<void> {
     // Essential-container sets come from task definitions; read each revision once, up front.
     const revisions = [...new Set(tasks.map((t) => t.taskDefinition))];
     await mapLimited(revisions, LOG_FETCH_PARALLEL, (arn) => this.taskDefinition(target.region, arn));
-    const plans: Array<{ task: TaskInfo; service: string; verdict: StopVerdict; alert: boolean; evidence?: Promise<CrashEvidence> }> = [];
+    const now = this.d.clock.now();
+    const recentMs = Math.max(60_000, 2 * this.d.settings.everyMs);
+    const plans: Plan[] = [];
     const openNow = new Set(this.d.store.openIncidents().filter((i) => i.cluster === target.cluster).map((i) => i.service));
     for (const task of tasks) {
       const td = await this.taskDefinition(target.region, task.taskDefinition);
@@ -260,26 +281,48 @@ export class CrashWatcher {
       const verdict = classifyStop(task, essential);
       const service = serviceOfTask(task) ?? task.group ?? 'standalone';
       const alert = shouldAlert(verdict, this.policy);
-      plans.push({ task, service, verdict, alert });
+      const history = baseline && (stopTime(task) || now) < now - recentMs;
+      plans.push({ task, service, verdict, alert, history });
     }
-    // Logs are the evidence of stand-alone alerts and incident openings; updates in a thread skip them.
-    const needLogs = plans.filter((p) => p.alert && !openNow.has(p.service));
+    // Logs are the evidence of stand-alone alerts and incident openings; updates in a thread skip
+    // them, and so does history on a first poll, except each service's latest stop.
+    const latest = new Map<string, Plan>();
+    for (const p of plans) if (p.alert) latest.set(p.service, p);
+    const needLogs = plans.filter((p) => p.alert && !openNow.has(p.service) && (!p.history || latest.get(p.service) === p));
     await mapLimited(needLogs, LOG_FETCH_PARALLEL, async (p) => {
-      p.evidence = Promise.resolve(await this.evidence(target, p.task, p.service, p.verdict, true));
+      p.evidence = await this.evidence(target, p.task, p.service, p.verdict, true);
     });
+    const quietIncidents = new Map<string, CrashEvidence>();
     for (const p of plans) {
-      const evidence = p.evidence ? await p.evidence : await this.evidence(target, p.task, p.service, p.verdict, false);
+      const evidence = p.evidence ?? (await this.evidence(target, p.task, p.service, p.verdict, false));
       try {
-        this.decide(target, p.task, p.service, p.verdict, p.alert, evidence, report);
+        this.decide(target, p, evidence, report, quietIncidents);
       } catch (e) {
         warn(`recording task ${p.task.id} failed`, e);
       }
     }
+    // A first poll sums up the crash loops it found in history with one message each.
+    for (const [id, evidence] of quietIncidents) {
+      const incident = this.d.store.openIncidents().find((i) => i.id === id);
+      if (!incident) continue;
+      this.d.store.atomically(() => {
+        const muted = this.d.store.activeMute(incident.cluster, incident.service, now) !== null;
+        for (const d of muted ? [] : destinationsFor(this.d.settings.routes, incident.cluster, incident.service)) {
+          const reply = incidentOpened(incident, evidence, d.mention);
+          if (this.d.outbox.enqueue({ alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
+        }
+      });
+    }
   }
 
-  /** Marks one stopped task handled and writes what it means, all in one transaction. */
-  private decide(target: ClusterTarget, task: TaskInfo, service: string, verdict: StopVerdict, alert: boolean, evidence: CrashEvidence, report: PollReport): void {
+  /**
+   * Marks one stopped task handled and writes what it means, all in one transaction. `quiet`
+   * collects incidents opened from history on a first poll: their crashes are recorded without
+   * a message each, and the caller posts one message per incident afterwards.
+   */
+  private decide(target: ClusterTarget, plan: Plan, evidence: CrashEvidence, report: PollReport, quiet: Map<string, CrashEvidence>): void {
     const { store, settings } = this.d;
+    const { task, service, verdict, alert } = plan;
     const cluster = target.cluster;
     const now = this.d.clock.now();
     const at = stopTime(task) || now;
@@ -289,7 +332,9 @@ export class CrashWatcher {
       report.handled++;
       if (!alert) return;
       const muted = store.activeMute(cluster, service, now) !== null;
-      const dests = muted ? [] : destinationsFor(settings.routes, cluster, service);
+      const open = verdict.crash ? store.openIncident(cluster, service) : null;
+      const silent = muted || plan.history || (open !== null && quiet.has(open.id));
+      const dests = silent ? [] : destinationsFor(settings.routes, cluster, service);
       if (!verdict.crash) {
         report.messages += this.send(dests, `stop:${task.arn}`, crashAlert(evidence, `stop:${task.id}`), service, now);
         return;
@@ -297,7 +342,6 @@ export class CrashWatcher {
       const crash = { cluster, service, taskArn: task.arn, taskId: task.id, kind: verdict.kind, at, reason: verdict.reason, ...(verdict.exitCode !== undefined ? { exitCode: verdict.exitCode } : {}) };
       const crashId = store.recordCrash(crash);
       report.crashes++;
-      const open = store.openIncident(cluster, service);
       if (open) {
         open.crashes++;
         if (at >= open.lastCrashAt) {
@@ -309,6 +353,7 @@ export class CrashWatcher {
         open.firstCrashAt = Math.min(open.firstCrashAt, at);
         store.updateIncident(open);
         store.attachCrash(crashId, open.id);
+        if (quiet.has(open.id)) quiet.set(open.id, evidence);
         report.messages += this.send(dests, `incident:${open.id}:crash:${task.arn}`, incidentUpdate(open, evidence), service, now);
         return;
       }
@@ -329,6 +374,10 @@ export class CrashWatcher {
         };
         store.createIncident(incident, window.map((c) => c.id));
         report.incidentsOpened++;
+        if (plan.history) {
+          quiet.set(incident.id, evidence);
+          return;
+        }
         for (const d of dests) {
           const reply = incidentOpened(incident, evidence, d.mention);
           if (this.d.outbox.enqueue({ alertKey: `incident:${incident.id}:open`, platform: d.platform, channelId: d.channelId, reply, service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
