@@ -34,6 +34,7 @@ export function clientConfig(region: string, options: AwsClientOptions): {
   region: string;
   retryMode: string;
   maxAttempts: number;
+  customUserAgent: string;
   endpoint?: string;
   credentials?: StaticCredentials;
   requestHandler: { requestTimeout: number; connectionTimeout: number };
@@ -45,6 +46,8 @@ export function clientConfig(region: string, options: AwsClientOptions): {
     // chat bot sharing an account's API quota with deploy tooling needs.
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 3,
+    // Lets an account's CloudTrail tell dockhand's calls from other tooling.
+    customUserAgent: 'dockhand/0.1',
     requestHandler: { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 5_000) },
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
