@@ -469,6 +469,21 @@ describe('/ecs scale and restart', () => {
     expect(t).toContain('(service web) event 0');
   });
 
+  it('keeps following through throttling instead of giving up', async () => {
+    const r = await w.d.run('/ecs scale web 3', me);
+    let throttles = 3;
+    const real = w.ecsPort.describeServices.bind(w.ecsPort);
+    w.ecsPort.describeServices = async (t, names) => {
+      if (throttles-- > 0) throw new CloudError('throttled', 'ecs:DescribeServices', 'AWS is throttling requests; try again in a minute.');
+      return real(t, names);
+    };
+    const posted = await runFollowUp(w, r);
+    expect(posted).toHaveLength(1);
+    expect(w.text(posted[0]!)).toContain('✅ web is steady: 3/3 running');
+    // Looks at 5s, then backs off 10s, 20s and 40s, then is steady one normal look later.
+    expect(w.text(posted[0]!)).toContain('after 1m20s');
+  });
+
   it('denies viewers, who may still read', async () => {
     const t = w.text((await w.d.run('/ecs scale web 3', viewer)).reply);
     expect(t).toContain('needs the operator role; you are a viewer');
