@@ -287,8 +287,14 @@ export class CrashWatcher {
     // Logs are the evidence of stand-alone alerts and incident openings; updates in a thread skip
     // them, and so does history on a first poll, except each service's latest stop.
     const latest = new Map<string, Plan>();
-    for (const p of plans) if (p.alert) latest.set(p.service, p);
-    const needLogs = plans.filter((p) => p.alert && !openNow.has(p.service) && (!p.history || latest.get(p.service) === p));
+    const crashCount = new Map<string, number>();
+    for (const p of plans) {
+      if (p.alert) latest.set(p.service, p);
+      if (p.verdict.crash) crashCount.set(p.service, (crashCount.get(p.service) ?? 0) + 1);
+    }
+    // On a first poll a service with a crash loop in its history gets one message, about its latest crash.
+    const summed = (p: Plan): boolean => baseline && (crashCount.get(p.service) ?? 0) >= this.d.settings.crashLoopCrashes;
+    const needLogs = plans.filter((p) => p.alert && !openNow.has(p.service) && (latest.get(p.service) === p || (!p.history && !summed(p))));
     await mapLimited(needLogs, LOG_FETCH_PARALLEL, async (p) => {
       p.evidence = await this.evidence(target, p.task, p.service, p.verdict, true);
     });
