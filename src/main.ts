@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { commands } from '../commands/index.ts';
 import { ConsoleAdapter } from './adapters/console/console-adapter.ts';
+import { SlackAdapter } from './adapters/slack/app.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
 import { Dispatcher } from './core/dispatcher.ts';
 import type { Logger } from './core/logger.ts';
@@ -91,7 +92,33 @@ export async function main(io: MainIo): Promise<number> {
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
 
   const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
-  const adapters = ['terminal'];
+  let slack: SlackAdapter | undefined;
+  if (config.env.SLACK_BOT_TOKEN) {
+    slack = new SlackAdapter({
+      dispatcher,
+      botToken: config.env.SLACK_BOT_TOKEN,
+      signingSecret: config.env.SLACK_SIGNING_SECRET,
+      appToken: config.env.SLACK_APP_TOKEN,
+      socketMode: config.file.slack?.socketMode,
+      port: config.env.PORT,
+      apiUrl: config.env.SLACK_API_URL,
+      commands: config.file.slack?.commands,
+      userGroupRoles: new Map(Object.entries(config.file.roles?.slackGroups ?? {})),
+      log: log.child({ adapter: 'slack' }),
+    });
+    try {
+      await slack.start();
+    } catch (e) {
+      io.stderr.write(`dockhand: Slack did not start: ${e instanceof Error ? e.message : String(e)}\n`);
+      aws.destroy();
+      await sandbox?.stop();
+      database.close();
+      return 1;
+    }
+  }
+  // With a chat platform configured the terminal runs only on a TTY; piped, dockhand is a server.
+  const withTerminal = !slack || interactive;
+  const adapters = [...(slack ? [`slack (${config.env.SLACK_APP_TOKEN && config.file.slack?.socketMode !== false ? 'Socket Mode' : `HTTP on :${config.env.PORT}`})`] : []), ...(withTerminal ? ['terminal'] : [])];
   const backend = sandbox
     ? `sandbox at ${sandbox.endpoint} (demo cluster; local, no AWS account needed${(config.env.DOCKHAND_SANDBOX_SPEED ?? 1) !== 1 ? `; ${config.env.DOCKHAND_SANDBOX_SPEED}× speed` : ''})`
     : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
@@ -107,14 +134,24 @@ export async function main(io: MainIo): Promise<number> {
     color: interactive && !io.env.NO_COLOR,
   });
   try {
-    await consoleAdapter.start();
+    if (withTerminal) await consoleAdapter.start();
+    else await untilSignal();
   } finally {
     dispatcher.abortAll();
+    await slack?.stop();
     aws.destroy();
     await sandbox?.stop();
     database.close();
   }
   return 0;
+}
+
+/** Resolves on SIGINT or SIGTERM, for running as a server. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 function safeUserName(): string {

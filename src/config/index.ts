@@ -210,6 +210,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   parseGrants(e.DOCKHAND_OPERATORS, 'operator', userRoles, 'DOCKHAND_OPERATORS', problems);
   parseGrants(e.DOCKHAND_ADMINS, 'admin', userRoles, 'DOCKHAND_ADMINS', problems);
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    problems.push('env SLACK_SIGNING_SECRET: got nothing, but SLACK_BOT_TOKEN is set; Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
+  }
+  if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
+    problems.push('env SLACK_BOT_TOKEN: got nothing, but other SLACK_* settings are set; expected the bot token (xoxb-...) from the Slack app\'s OAuth page');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const awsConfigured = Boolean(e.AWS_REGION || e.AWS_DEFAULT_REGION || e.AWS_PROFILE || e.AWS_ACCESS_KEY_ID);
   const backend = e.DOCKHAND_BACKEND ?? (awsConfigured ? 'aws' : 'sandbox');
