@@ -71,7 +71,11 @@ export const quizDaily = sqliteTable(
   (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.day, t.pack, t.userId] })],
 );
 
-/** All-time points per user and pack, for the all-time leaderboard. */
+/**
+ * All-time points per user and pack for the days up to `quiz_meta.folded_through`; later days
+ * are still only in `quiz_daily`. Folding happens off the answer path, so an answer writes one
+ * aggregate row instead of two.
+ */
 export const quizTotals = sqliteTable(
   'quiz_totals',
   {
@@ -123,3 +127,12 @@ export const quizReviews = sqliteTable(
     index('quiz_reviews_due').on(t.platform, t.workspaceId, t.userId, t.due),
   ],
 );
+
+/**
+ * Small named values of study mode's storage. `folded_through` is the last UTC day whose
+ * `quiz_daily` rows are already added into `quiz_totals`.
+ */
+export const quizMeta = sqliteTable('quiz_meta', {
+  key: text('key').primaryKey(),
+  value: integer('value').notNull(),
+});

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lte, ne, or, sql } from 'drizzle-orm';
 import type { Platform } from '../core/command.ts';
 import type {
   AnswerRecord,
@@ -13,12 +13,17 @@ import type {
 } from '../ports/quiz-store.ts';
 import type { SessionState } from '../quiz/engine.ts';
 import type { ReviewCard } from '../quiz/review.ts';
+import type Database from 'better-sqlite3';
 import type { Db } from './client.ts';
 import { quizAnswers, quizDaily, quizInterviews, quizReviews, quizSessions, quizTotals } from './quiz-schema.ts';
 
 const DAY_MS = 86_400_000;
 
 type SessionRow = typeof quizSessions.$inferSelect;
+
+function foldKey(platform: string, workspaceId: string): string {
+  return `folded_through:${platform}:${workspaceId}`;
+}
 type AnswerRow = typeof quizAnswers.$inferSelect;
 
 function toSession(r: SessionRow): StoredSession {
@@ -61,86 +66,75 @@ function toAnswer(r: AnswerRow): AnswerRecord {
  * IMMEDIATE transaction, so two processes on the same file cannot interleave them.
  */
 export class SqliteQuizStore implements QuizStore {
-  private readonly insertAnswer;
-  private readonly bumpDaily;
-  private readonly bumpTotals;
-  private readonly sessionVersion;
+  private readonly insertAnswer: Database.Statement;
+  private readonly insertAnswerGuarded: Database.Statement;
+  private readonly bumpDaily: Database.Statement;
+  private readonly bumpTotals: Database.Statement;
+  private readonly sessionVersion: Database.Statement<[string], { version: number; active: number }>;
+  private readonly foldedThrough: Database.Statement<[string], { value: number }>;
+  private readonly foldTx: (platform: string, workspaceId: string) => number;
+  private readonly client: Database.Database;
+  private readonly recordTx: (a: AnswerRecord, guard: { sessionId: string; version: number } | undefined) => RecordOutcome;
+  private readonly recordManyTx: (answers: readonly AnswerRecord[]) => number;
 
   constructor(private readonly db: Db) {
-    // Prepared once: the answer path runs for every button press.
-    this.insertAnswer = db
-      .insert(quizAnswers)
-      .values({
-        sessionId: sql.placeholder('sessionId'),
-        platform: sql.placeholder('platform'),
-        workspaceId: sql.placeholder('workspaceId'),
-        channelId: sql.placeholder('channelId'),
-        userId: sql.placeholder('userId'),
-        userName: sql.placeholder('userName'),
-        pack: sql.placeholder('pack'),
-        itemId: sql.placeholder('itemId'),
-        section: sql.placeholder('section'),
-        kind: sql.placeholder('kind'),
-        choice: sql.placeholder('choice'),
-        answerText: sql.placeholder('answerText'),
-        correct: sql.placeholder('correct'),
-        points: sql.placeholder('points'),
-        coverage: sql.placeholder('coverage'),
-        responseMs: sql.placeholder('responseMs'),
-        answeredAt: sql.placeholder('answeredAt'),
-      })
-      .onConflictDoNothing()
-      .prepare();
-    this.bumpDaily = db
-      .insert(quizDaily)
-      .values({
-        platform: sql.placeholder('platform'),
-        workspaceId: sql.placeholder('workspaceId'),
-        pack: sql.placeholder('pack'),
-        day: sql.placeholder('day'),
-        userId: sql.placeholder('userId'),
-        userName: sql.placeholder('userName'),
-        points: sql.placeholder('points'),
-        correct: sql.placeholder('correct'),
-        answered: 1,
-      })
-      .onConflictDoUpdate({
-        target: [quizDaily.platform, quizDaily.workspaceId, quizDaily.day, quizDaily.pack, quizDaily.userId],
-        set: {
-          userName: sql`excluded.user_name`,
-          points: sql`${quizDaily.points} + excluded.points`,
-          correct: sql`${quizDaily.correct} + excluded.correct`,
-          answered: sql`${quizDaily.answered} + 1`,
-        },
-      })
-      .prepare();
-    this.bumpTotals = db
-      .insert(quizTotals)
-      .values({
-        platform: sql.placeholder('platform'),
-        workspaceId: sql.placeholder('workspaceId'),
-        pack: sql.placeholder('pack'),
-        userId: sql.placeholder('userId'),
-        userName: sql.placeholder('userName'),
-        points: sql.placeholder('points'),
-        correct: sql.placeholder('correct'),
-        answered: 1,
-      })
-      .onConflictDoUpdate({
-        target: [quizTotals.platform, quizTotals.workspaceId, quizTotals.pack, quizTotals.userId],
-        set: {
-          userName: sql`excluded.user_name`,
-          points: sql`${quizTotals.points} + excluded.points`,
-          correct: sql`${quizTotals.correct} + excluded.correct`,
-          answered: sql`${quizTotals.answered} + 1`,
-        },
-      })
-      .prepare();
-    this.sessionVersion = db
-      .select({ version: quizSessions.version, active: quizSessions.active })
-      .from(quizSessions)
-      .where(eq(quizSessions.id, sql.placeholder('id')))
-      .prepare();
+    // The answer path runs for every button press, so it uses statements prepared once on the
+    // raw handle and better-sqlite3's own transaction wrapper (drizzle handles everything else).
+    const client = (db as Db & { $client: Database.Database }).$client;
+    const cols = `session_id, platform, workspace_id, channel_id, user_id, user_name, pack, item_id, section, kind,
+      choice, answer_text, correct, points, coverage, response_ms, answered_at`;
+    const params = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?';
+    this.insertAnswer = client.prepare(`INSERT INTO quiz_answers (${cols}) VALUES (${params}) ON CONFLICT DO NOTHING`);
+    // One statement checks the session is still on that version and inserts; no separate read.
+    this.insertAnswerGuarded = client.prepare(
+      `INSERT INTO quiz_answers (${cols}) SELECT ${params}
+       WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND version = ? AND active = 1) ON CONFLICT DO NOTHING`,
+    );
+    this.bumpDaily = client.prepare(
+      `INSERT INTO quiz_daily (platform, workspace_id, pack, day, user_id, user_name, points, correct, answered)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT DO UPDATE SET user_name = excluded.user_name, points = points + excluded.points,
+         correct = correct + excluded.correct, answered = answered + 1`,
+    );
+    this.bumpTotals = client.prepare(
+      `INSERT INTO quiz_totals (platform, workspace_id, pack, user_id, user_name, points, correct, answered)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT DO UPDATE SET user_name = excluded.user_name, points = points + excluded.points,
+         correct = correct + excluded.correct, answered = answered + 1`,
+    );
+    this.sessionVersion = client.prepare('SELECT version, active FROM quiz_sessions WHERE id = ?');
+    this.foldedThrough = client.prepare('SELECT value FROM quiz_meta WHERE key = ?');
+    this.client = client;
+    const maxDay = client.prepare<[string, string], { d: number | null }>('SELECT max(day) AS d FROM quiz_daily WHERE platform = ? AND workspace_id = ?');
+    const foldDays = client.prepare(
+      `INSERT INTO quiz_totals (platform, workspace_id, pack, user_id, user_name, points, correct, answered)
+       SELECT platform, workspace_id, pack, user_id, max(user_name), sum(points), sum(correct), sum(answered) FROM quiz_daily
+       WHERE platform = ? AND workspace_id = ? AND day > ? AND day <= ? GROUP BY pack, user_id
+       ON CONFLICT DO UPDATE SET user_name = excluded.user_name, points = points + excluded.points,
+         correct = correct + excluded.correct, answered = answered + excluded.answered`,
+    );
+    const setFolded = client.prepare('INSERT INTO quiz_meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value');
+    // Adds every complete day (all but the latest one with answers) into the totals, once.
+    this.foldTx = client.transaction((platform: string, workspaceId: string): number => {
+      const key = foldKey(platform, workspaceId);
+      const from = this.foldedThrough.get(key)?.value ?? -1;
+      const latest = maxDay.get(platform, workspaceId)?.d ?? null;
+      if (latest === null || latest - 1 <= from) return from;
+      foldDays.run(platform, workspaceId, from, latest - 1);
+      setFolded.run(key, latest - 1);
+      return latest - 1;
+    }).immediate;
+    this.recordTx = client.transaction((a: AnswerRecord, guard: { sessionId: string; version: number } | undefined): RecordOutcome => {
+      if (this.recordOne(a, guard)) return 'recorded';
+      if (!guard) return 'duplicate';
+      const s = this.sessionVersion.get(guard.sessionId);
+      return s && s.active === 1 && s.version === guard.version ? 'duplicate' : 'closed';
+    }).immediate;
+    this.recordManyTx = client.transaction((answers: readonly AnswerRecord[]): number => {
+      let n = 0;
+      for (const a of answers) if (this.recordOne(a)) n++;
+      return n;
+    }).immediate;
   }
 
   /** Stores a new running session; false when its scope already has one running. */
@@ -197,65 +191,46 @@ export class SqliteQuizStore implements QuizStore {
     return r ? toSession(r) : null;
   }
 
-  private recordOne(a: AnswerRecord): boolean {
-    const res = this.insertAnswer.run({
-      sessionId: a.sessionId,
-      platform: a.platform,
-      workspaceId: a.workspaceId,
-      channelId: a.channelId,
-      userId: a.userId,
-      userName: a.userName,
-      pack: a.pack,
-      itemId: a.itemId,
-      section: a.section,
-      kind: a.kind,
-      choice: a.choice,
-      answerText: a.text,
-      correct: a.correct ? 1 : 0,
-      points: a.points,
-      coverage: a.coverage,
-      responseMs: Math.max(0, Math.round(a.responseMs)),
-      answeredAt: a.at,
-    });
+  /** Inserts the answer and bumps its aggregates; false when it was not inserted (duplicate or closed). */
+  private recordOne(a: AnswerRecord, guard?: { sessionId: string; version: number }): boolean {
+    const values = [
+      a.sessionId,
+      a.platform,
+      a.workspaceId,
+      a.channelId,
+      a.userId,
+      a.userName,
+      a.pack,
+      a.itemId,
+      a.section,
+      a.kind,
+      a.choice,
+      a.text,
+      a.correct ? 1 : 0,
+      a.points,
+      a.coverage,
+      Math.max(0, Math.round(a.responseMs)),
+      a.at,
+    ];
+    const res = guard ? this.insertAnswerGuarded.run(...values, guard.sessionId, guard.version) : this.insertAnswer.run(...values);
     if (res.changes !== 1) return false;
-    const agg = {
-      platform: a.platform,
-      workspaceId: a.workspaceId,
-      pack: a.pack,
-      userId: a.userId,
-      userName: a.userName,
-      points: a.points,
-      correct: a.correct ? 1 : 0,
-    };
-    this.bumpDaily.run({ ...agg, day: Math.floor(a.at / DAY_MS) });
-    this.bumpTotals.run(agg);
+    const correct = a.correct ? 1 : 0;
+    const day = Math.floor(a.at / DAY_MS);
+    this.bumpDaily.run(a.platform, a.workspaceId, a.pack, day, a.userId, a.userName, a.points, correct);
+    // Live answers land on today, which is never folded yet; a back-dated one must reach the totals itself.
+    const folded = this.foldedThrough.get(foldKey(a.platform, a.workspaceId))?.value ?? -1;
+    if (day <= folded) this.bumpTotals.run(a.platform, a.workspaceId, a.pack, a.userId, a.userName, a.points, correct);
     return true;
   }
 
   /** Logs an answer exactly once, with its leaderboard aggregates, in one transaction. */
   recordAnswer(a: AnswerRecord, guard?: { sessionId: string; version: number }): RecordOutcome {
-    return this.db.transaction(
-      (): RecordOutcome => {
-        if (guard) {
-          const s = this.sessionVersion.get({ id: guard.sessionId });
-          if (!s || s.active !== 1 || s.version !== guard.version) return 'closed';
-        }
-        return this.recordOne(a) ? 'recorded' : 'duplicate';
-      },
-      { behavior: 'immediate' },
-    );
+    return this.recordTx(a, guard);
   }
 
   /** Logs many answers in one transaction (imports, benchmarks); returns how many were new. */
   recordAnswers(answers: readonly AnswerRecord[]): number {
-    return this.db.transaction(
-      () => {
-        let n = 0;
-        for (const a of answers) if (this.recordOne(a)) n++;
-        return n;
-      },
-      { behavior: 'immediate' },
-    );
+    return this.recordManyTx(answers);
   }
 
   /** The answers a session got for one item. */
@@ -289,42 +264,42 @@ export class SqliteQuizStore implements QuizStore {
 
   /** Finds a user who has answered here, by id or (case-insensitive) display name. */
   findUser(platform: Platform, workspaceId: string, query: string): { userId: string; userName: string } | null {
-    const r = this.db
+    const folded = this.foldedThrough.get(foldKey(platform, workspaceId))?.value ?? -1;
+    const match = (t: typeof quizTotals | typeof quizDaily) => or(eq(t.userId, query), sql`lower(${t.userName}) = lower(${query})`);
+    const total = this.db
       .select({ userId: quizTotals.userId, userName: quizTotals.userName })
       .from(quizTotals)
-      .where(
-        and(
-          eq(quizTotals.platform, platform),
-          eq(quizTotals.workspaceId, workspaceId),
-          or(eq(quizTotals.userId, query), sql`lower(${quizTotals.userName}) = lower(${query})`),
-        ),
-      )
+      .where(and(eq(quizTotals.platform, platform), eq(quizTotals.workspaceId, workspaceId), match(quizTotals)))
       .get();
-    return r ?? null;
+    if (total) return total;
+    const recent = this.db
+      .select({ userId: quizDaily.userId, userName: quizDaily.userName })
+      .from(quizDaily)
+      .where(and(eq(quizDaily.platform, platform), eq(quizDaily.workspaceId, workspaceId), gt(quizDaily.day, folded), match(quizDaily)))
+      .orderBy(desc(quizDaily.day))
+      .get();
+    return recent ?? null;
   }
 
   /**
-   * Points per user, most first. All-time boards read the per-user totals; windows read the
-   * per-day rows (so `since` counts whole UTC days, starting with the day it falls on).
+   * Points per user, most first. Windows read the per-day rows (so `since` counts whole UTC
+   * days, starting with the day it falls on); all time reads the folded totals plus the days
+   * not folded yet, folding complete days first.
    */
   leaderboard(q: LeaderboardQuery): LeaderRow[] {
     if (q.since === undefined) {
-      const points = sql<number>`sum(${quizTotals.points})`;
-      const correct = sql<number>`sum(${quizTotals.correct})`;
-      return this.db
-        .select({
-          userId: quizTotals.userId,
-          userName: sql<string>`max(${quizTotals.userName})`,
-          points,
-          correct,
-          answered: sql<number>`sum(${quizTotals.answered})`,
-        })
-        .from(quizTotals)
-        .where(and(eq(quizTotals.platform, q.platform), eq(quizTotals.workspaceId, q.workspaceId), q.pack ? eq(quizTotals.pack, q.pack) : undefined))
-        .groupBy(quizTotals.userId)
-        .orderBy(desc(points), desc(correct), asc(quizTotals.userId))
-        .limit(q.limit)
-        .all();
+      const folded = this.foldTx(q.platform, q.workspaceId);
+      const pack = q.pack ? 'AND pack = ?' : '';
+      const args = q.pack ? [q.platform, q.workspaceId, q.pack] : [q.platform, q.workspaceId];
+      return this.client
+        .prepare<unknown[], LeaderRow>(
+          `SELECT user_id AS userId, max(user_name) AS userName, sum(points) AS points, sum(correct) AS correct, sum(answered) AS answered
+           FROM (SELECT user_id, user_name, points, correct, answered FROM quiz_totals WHERE platform = ? AND workspace_id = ? ${pack}
+                 UNION ALL
+                 SELECT user_id, user_name, points, correct, answered FROM quiz_daily WHERE platform = ? AND workspace_id = ? AND day > ? ${pack})
+           GROUP BY user_id ORDER BY points DESC, correct DESC, user_id LIMIT ?`,
+        )
+        .all(...args, q.platform, q.workspaceId, folded, ...(q.pack ? [q.pack] : []), q.limit);
     }
     const points = sql<number>`sum(${quizDaily.points})`;
     const correct = sql<number>`sum(${quizDaily.correct})`;

@@ -3,7 +3,7 @@
  * Commands call these; every state change is a compare-and-set on the stored session, so a
  * timer, a button press and a second bot process can race without double reveals.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Caller } from '../core/command.ts';
 import { UserError } from '../core/errors.ts';
 import { formatDuration } from '../core/parser.ts';
@@ -31,6 +31,11 @@ import { CHOICE_LETTERS, findItem, mcqItems, openItems, type McqItem, type OpenI
 import { coverageBlocks, letter, openQuestionBlocks, questionBlocks, revealBlocks, sectionTitle, standingsBlocks } from './render.ts';
 import { ratingForAnswer, scheduleReview, type SelfRating } from './review.ts';
 import { percent, summarize } from './scoring.ts';
+
+/** A short random id: sessions and attempts key every answer row, so shorter keys mean smaller indexes. */
+function newId(): string {
+  return randomBytes(9).toString('base64url');
+}
 
 /** A session with no timer that nobody touched for this long ends by itself when next looked at. */
 export const IDLE_LIMIT_MS = 60 * 60_000;
@@ -267,7 +272,7 @@ export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): Hand
     }
   }
   if (ids.length === 0) throw new UserError('no-questions', `the pack '${pack.id}' has no multiple-choice questions`, `Try /quiz interview ${pack.id}.`);
-  const id = randomUUID();
+  const id = newId();
   const timerMs = o.timerMs ?? (solo ? null : DEFAULT_TEAM_TIMER_MS);
   const state = createSession({
     id,
@@ -479,7 +484,7 @@ export function startInterview(deps: QuizDeps, caller: Caller, packId: string | 
     }
   }
   const chosen = item as OpenItem;
-  deps.store.startInterview({ id: randomUUID(), user, channelId: caller.channelId, pack: pack.id, itemId: chosen.id, phase: 'answering', startedAt: now, coverage: null });
+  deps.store.startInterview({ id: newId(), user, channelId: caller.channelId, pack: pack.id, itemId: chosen.id, phase: 'answering', startedAt: now, coverage: null });
   return reply(openQuestionBlocks(pack, chosen), { visibility: 'ephemeral', summary: chosen.prompt.slice(0, 80) });
 }
 

@@ -106,6 +106,30 @@ describe('SqliteQuizStore (real migrations)', () => {
     expect(store.findUser('slack', 'T1', 'zed')).toBeNull();
   });
 
+  it('folds complete days into the totals once, and still counts answers back-dated into folded days', () => {
+    const { store } = open();
+    const q = { platform: 'slack' as const, workspaceId: 'T1', limit: 10 };
+    store.recordAnswers([
+      answer({ sessionId: 'a', at: T0 - 3 * DAY, points: 100 }),
+      answer({ sessionId: 'b', at: T0 - 2 * DAY, points: 110 }),
+      answer({ sessionId: 'c', at: T0, points: 120 }),
+    ]);
+    const total = (): number | undefined => store.leaderboard(q)[0]?.points;
+    expect(total()).toBe(330);
+    expect(total()).toBe(330);
+    // Days up to T0-1 are folded now; an answer dated into them must still count exactly once.
+    expect(store.recordAnswer(answer({ sessionId: 'late', at: T0 - 3 * DAY, points: 5 }))).toBe('recorded');
+    expect(total()).toBe(335);
+    expect(store.recordAnswer(answer({ sessionId: 'today', at: T0 + 1_000, points: 7 }))).toBe('recorded');
+    expect(total()).toBe(342);
+    expect(store.leaderboard({ ...q, since: T0 - 3 * DAY })[0]?.points).toBe(342);
+    expect(store.leaderboard({ ...q, since: T0 })[0]?.points).toBe(127);
+    // A new day folds only that day; asking twice adds nothing twice.
+    store.recordAnswer(answer({ sessionId: 'tomorrow', at: T0 + DAY, points: 1 }));
+    expect(total()).toBe(343);
+    expect(total()).toBe(343);
+  });
+
   it('shares one file between two processes-worth of connections without double counting', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'quiz-store-')), 'dockhand.db');
     const a = open(file).store;
@@ -116,6 +140,10 @@ describe('SqliteQuizStore (real migrations)', () => {
     expect(b.recordAnswer(answer(), { sessionId: 's1', version: 1 })).toBe('duplicate');
     expect(b.userAnswers({ platform: 'slack', workspaceId: 'T1', userId: 'U1' })).toHaveLength(1);
     expect(b.leaderboard({ platform: 'slack', workspaceId: 'T1', limit: 5 })[0]?.answered).toBe(1);
+    // Both connections fold and read the same all-time board.
+    a.recordAnswers([answer({ sessionId: 'old', at: T0 - 5 * DAY }), answer({ sessionId: 'new', at: T0 + DAY })]);
+    expect(a.leaderboard({ platform: 'slack', workspaceId: 'T1', limit: 5 })[0]?.answered).toBe(3);
+    expect(b.leaderboard({ platform: 'slack', workspaceId: 'T1', limit: 5 })[0]?.answered).toBe(3);
   });
 
   it('keeps review cards and lists the due ones, most overdue first', () => {
