@@ -1,0 +1,90 @@
+/**
+ * Crash alerts in one piece for main.ts: the watcher (polls on node-cron) and the delivery worker
+ * (drains the outbox to the platforms), started and stopped together.
+ */
+import type { Logger } from '../core/logger.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ClusterTarget, ContainerService } from '../ports/container-service.ts';
+import type { IncidentStore } from '../ports/incident-store.ts';
+import type { LogSource } from '../ports/log-source.ts';
+import type { DeliveryTarget, Outbox } from '../ports/outbox.ts';
+import type { WatcherSettings } from './config.ts';
+import { AlertDelivery } from './delivery.ts';
+import { CrashWatcher } from './watcher.ts';
+
+export { watcherSettings, watchSchema, routesSchema, type WatcherSettings } from './config.ts';
+export { consoleTarget, slackTarget, discordTarget } from './targets.ts';
+export { CrashWatcher } from './watcher.ts';
+export { AlertDelivery } from './delivery.ts';
+
+/** What createAlerts needs. */
+export interface AlertsOptions {
+  /** ECS. */
+  containers: ContainerService;
+  /** CloudWatch Logs, for the evidence lines. */
+  logs?: LogSource;
+  /** The watcher's memory (SqliteIncidentStore). */
+  store: IncidentStore;
+  /** The outbox (SqliteOutbox). */
+  outbox: Outbox;
+  /** The time tasks are stamped with: the sandbox's clock in sandbox mode, else the system clock. */
+  clock: Clock;
+  /** Real time, for retries and rate limits (the system clock). */
+  deliveryClock: Clock;
+  /** The logger. */
+  log: Logger;
+  /** From watcherSettings(config.file.watch, config.file.routes, env.DOCKHAND_WATCH_EVERY). */
+  settings: WatcherSettings;
+  /** The clusters to watch. */
+  clusters: readonly ClusterTarget[];
+  /** One target per platform alerts are routed to. */
+  targets: readonly DeliveryTarget[];
+}
+
+/** The watcher and its delivery, wired. */
+export interface Alerts {
+  /** The poller. */
+  watcher: CrashWatcher;
+  /** The outbox drain. */
+  delivery: AlertDelivery;
+  /** Starts delivery (every second) and the polls (first one at once). */
+  start(): void;
+  /** Stops polling and waits for deliveries in flight. */
+  stop(): Promise<void>;
+}
+
+/** Builds the watcher and the delivery worker; a poll that writes alerts starts delivery at once. */
+export function createAlerts(o: AlertsOptions): Alerts {
+  const delivery = new AlertDelivery({
+    outbox: o.outbox,
+    targets: o.targets,
+    clock: o.deliveryClock,
+    log: o.log,
+    rateLimitMessages: o.settings.rateLimitMessages,
+    rateLimitWindowMs: o.settings.rateLimitWindowMs,
+  });
+  const watcher = new CrashWatcher({
+    containers: o.containers,
+    ...(o.logs ? { logs: o.logs } : {}),
+    store: o.store,
+    outbox: o.outbox,
+    clock: o.clock,
+    log: o.log,
+    settings: o.settings,
+    clusters: o.clusters,
+    onAlerts: () => delivery.kick(),
+  });
+  return {
+    watcher,
+    delivery,
+    start() {
+      if (!o.settings.enabled) return;
+      delivery.start();
+      watcher.start();
+    },
+    async stop() {
+      await watcher.stop();
+      await delivery.stop();
+    },
+  };
+}
