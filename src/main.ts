@@ -13,6 +13,8 @@ import type { CoreSettings, Guardrail } from './core/settings.ts';
 import { createAwsPorts, SANDBOX_CREDENTIALS, type AwsPorts } from './aws/index.ts';
 import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
+import { SqliteQuizStore } from './db/quiz-store.ts';
+import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
 import type { Ports } from './ports/index.ts';
 import { SystemClock } from './ports/clock.ts';
 import { startSandbox, type Sandbox } from './sandbox/server.ts';
@@ -88,7 +90,9 @@ export async function main(io: MainIo): Promise<number> {
   } else {
     aws = createAwsPorts();
   }
-  const ports: Ports = { clock, audit: new SqliteAuditLog(database.db), containers: aws.containers, images: aws.images, logs: aws.logs };
+  const ports: Ports = { clock, audit: new SqliteAuditLog(database.db), containers: aws.containers, images: aws.images, logs: aws.logs, quiz: new SqliteQuizStore(database.db), packs: loadPacks(QUIZZES_DIR) };
+  // A pack with errors is left out; say which and why at start.
+  for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
 
   const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);

@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+
+/** The repository's `quizzes/` folder, where the packs live. */
+export const QUIZZES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../quizzes');
 
 /** The largest pack file accepted; anything bigger is a mistake, not a chapter. */
 export const MAX_PACK_BYTES = 1024 * 1024;
