@@ -121,12 +121,14 @@ function lastExit(i: Incident): string {
   return `${i.lastExitCode !== undefined ? `exit ${i.lastExitCode} ` : ''}${i.lastReason}`.trim();
 }
 
-/** The message that opens an incident (the parent of its thread). */
-export function incidentOpened(i: Incident, e: CrashEvidence, mention?: string): Reply {
+/**
+ * The message that opens an incident (the parent of its thread). The on-call mention is not part
+ * of it: it travels as a delivery option, because each platform pings in its own syntax.
+ */
+export function incidentOpened(i: Incident, e: CrashEvidence): Reply {
   const what = e.verdict.kind === 'failed-to-start' ? 'failed to start' : 'crashed';
   const head = `🔥 Crash loop: ${i.service} ${what} ${i.crashes} times in ${span(i)} (${i.cluster})`;
   const blocks: Block[] = [{ kind: 'heading', text: head }];
-  if (mention) blocks.push({ kind: 'context', text: `Paging ${mention}` });
   blocks.push({ kind: 'text', text: `Latest: ${e.verdict.reason}. Later crashes are counted in this thread until the service recovers.` });
   blocks.push(...evidenceBlocks(e), { kind: 'actions', buttons: alertButtons(i.cluster, i.service, e.task.id) });
   return { visibility: 'channel', thread: { key: i.id, parent: true }, summary: `${head}: last ${lastExit(i)}`, blocks };

@@ -139,9 +139,12 @@ export function opensCrashLoop(earlier: readonly number[], at: number, threshold
   return crashesInWindow([...earlier, at], at, windowMs) >= threshold;
 }
 
-/** True when an open incident has recovered: the service runs at its desired count and has not crashed for `quietMs`. */
+/**
+ * True when an open incident has recovered: the service runs at its desired count (scaling it to
+ * zero counts, as that ends the loop too) and has not crashed for `quietMs`.
+ */
 export function hasRecovered(running: number, desired: number, lastCrashAt: number, now: number, quietMs: number): boolean {
-  return desired > 0 && running >= desired && now - lastCrashAt >= quietMs;
+  return running >= desired && now - lastCrashAt >= quietMs;
 }
 
 /** The image tag of an image reference (`repo:tag`, or `@sha256:…` shortened), for alerts. */

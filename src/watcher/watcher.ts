@@ -314,7 +314,7 @@ export class CrashWatcher {
       this.d.store.atomically(() => {
         const muted = this.d.store.activeMute(incident.cluster, incident.service, now) !== null;
         for (const d of muted ? [] : destinationsFor(this.d.settings.routes, incident.cluster, incident.service)) {
-          const reply = incidentOpened(incident, evidence, d.mention);
+          const reply = incidentOpened(incident, evidence);
           if (this.d.outbox.enqueue({ alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
         }
       });
@@ -385,7 +385,7 @@ export class CrashWatcher {
           return;
         }
         for (const d of dests) {
-          const reply = incidentOpened(incident, evidence, d.mention);
+          const reply = incidentOpened(incident, evidence);
           if (this.d.outbox.enqueue({ alertKey: `incident:${incident.id}:open`, platform: d.platform, channelId: d.channelId, reply, service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
         }
         return;

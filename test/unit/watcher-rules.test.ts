@@ -80,12 +80,12 @@ describe('crash rules', () => {
     expect(crashesInWindow([0, 1, 2, 30 * min], 30 * min, 10 * min)).toBe(1);
   });
 
-  it('recovers only when running = desired and it has been quiet long enough', () => {
+  it('recovers only when running = desired (or scaled to zero) and it has been quiet long enough', () => {
     const m = 60_000;
     expect(hasRecovered(2, 2, 0, 5 * m, 5 * m)).toBe(true);
     expect(hasRecovered(1, 2, 0, 10 * m, 5 * m)).toBe(false);
     expect(hasRecovered(2, 2, 0, 4 * m, 5 * m)).toBe(false);
-    expect(hasRecovered(0, 0, 0, 10 * m, 5 * m)).toBe(false);
+    expect(hasRecovered(0, 0, 0, 10 * m, 5 * m)).toBe(true);
   });
 
   it('reads image tags', () => {
