@@ -1,0 +1,55 @@
+/**
+ * Crash alerts into Slack: the watcher on the sandbox, the outbox, and the real Slack adapter's
+ * delivery (Web API client) against the Slack stand-in, which first answers 503 and then 429 with
+ * Retry-After. Every alert arrives once, in order, with later crashes threaded under the incident.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SlackAdapter } from '../../src/adapters/slack/app.ts';
+import { slackTarget } from '../../src/watcher/targets.ts';
+import { FakeSlack } from '../fakes/slack-api.ts';
+import { testCore } from '../fakes/slack-core.ts';
+import { crashedTaskIds, startRig, type WatchRig } from '../integration/watcher-harness.ts';
+
+let rig: WatchRig | undefined;
+let fake: FakeSlack | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await fake?.close();
+  rig = undefined;
+  fake = undefined;
+});
+
+describe('crash alerts into Slack', () => {
+  it('survive a Slack outage (503, then 429 Retry-After) and arrive once, in order, threaded', async () => {
+    fake = await FakeSlack.start();
+    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl });
+    rig = await startRig({ routes: [{ slack: 'C0ALERTS' }], targets: [slackTarget(adapter)] });
+    const { state } = rig.sandbox;
+    state.createService('prod', { name: 'payments', taskDefinition: state.defineTaskDefinition({ family: 'payments' }), desiredCount: 2, logStyle: 'payments', failure: { kind: 'crash', runMs: 25_000, oomEvery: 3 } });
+    fake.fail('chat.postMessage', { status: 503 }, 4);
+    fake.fail('chat.postMessage', { status: 429, retryAfterSec: 20 }, 2);
+    for (let i = 0; i < 30; i++) await rig.step(10_000);
+    // By now the outage is over (about two minutes of failed attempts with backoff).
+    state.setFailureMode('prod', 'payments', { kind: 'healthy' });
+    for (let i = 0; i < 8; i++) await rig.step(10_000);
+
+    const outcomes = fake.calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.outcome);
+    expect(outcomes.filter((o) => o === 'http_503')).toHaveLength(4);
+    expect(outcomes.filter((o) => o === 'http_429')).toHaveLength(2);
+    expect(rig.outbox.stats()).toMatchObject({ pending: 0, failed: 0, folded: 0 });
+    const posted = fake.messages.filter((m) => m.channel === 'C0ALERTS');
+    // Each message names one task: in its Task field, its Logs button, or its thread line.
+    const ids = posted.map((m) => /[0-9a-f]{32}/.exec(JSON.stringify(m.blocks))?.[0]);
+    expect(ids.filter((x) => x === undefined)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids)).toEqual(new Set(crashedTaskIds(rig.sandbox, 'prod', 'payments')));
+    // In the order the watcher wrote them, with every later crash in the incident's thread.
+    const order = rig.outbox.history({ platform: 'slack', channelId: 'C0ALERTS' }).map((h) => h.messageRef);
+    expect(posted.map((m) => m.ts)).toEqual(order);
+    const incident = posted.find((m) => m.text.includes('Crash loop: payments'))!;
+    const after = posted.slice(posted.indexOf(incident) + 1);
+    expect(after.length).toBeGreaterThan(3);
+    for (const m of after) expect(m.threadTs).toBe(incident.ts);
+    expect(rig.log.warnings.some((w) => /retry/.test(w))).toBe(true);
+  }, 60_000);
+});
