@@ -146,6 +146,7 @@ export async function main(io: MainIo): Promise<number> {
     aws.destroy();
     await sandbox?.stop();
     database.close();
+    log.info({}, 'dockhand stopped');
   }
   return 0;
 }

@@ -104,7 +104,7 @@ export const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, { message: 'expected a bot token starting with xoxb-' }).optional(),
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'expected an app-level token starting with xapp-' }).optional(),
-  SLACK_API_URL: z.url().optional(),
+  SLACK_API_URL: z.url({ error: 'expected a URL such as https://slack.com/api/' }).optional(),
   PORT: z.coerce.number({ error: 'expected a TCP port from 1 to 65535' }).int({ error: 'expected a TCP port from 1 to 65535' }).min(1, { error: 'expected a TCP port from 1 to 65535' }).max(65_535, { error: 'expected a TCP port from 1 to 65535' }).default(3000),
 });
 
