@@ -111,6 +111,12 @@ export class SqliteOutbox implements Outbox {
     })();
   }
 
+  /** A stored message by alert key in a channel. */
+  find(lane: Lane, alertKey: string): OutboxRow | undefined {
+    const r = this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.alertKey, alertKey))).get();
+    return r ? toRow(r) : undefined;
+  }
+
   /** The platform reference of a delivered alert in a channel. */
   messageRef(lane: Lane, alertKey: string): string | undefined {
     const r = this.db

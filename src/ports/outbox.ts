@@ -84,6 +84,8 @@ export interface Outbox {
   markFailed(id: number, error: string): void;
   /** Folds the given pending messages into one new summary message, atomically; returns its id. */
   fold(ids: readonly number[], summary: OutboxMessage, now: number): number;
+  /** A stored message by alert key in a channel, whatever its status. */
+  find(lane: Lane, alertKey: string): OutboxRow | undefined;
   /** The message reference of a delivered alert in a channel, if it was delivered. */
   messageRef(lane: Lane, alertKey: string): string | undefined;
   /** The message reference of a thread's parent in a channel, if it was delivered. */

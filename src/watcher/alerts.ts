@@ -134,6 +134,25 @@ export function incidentOpened(i: Incident, e: CrashEvidence): Reply {
   return { visibility: 'channel', thread: { key: i.id, parent: true }, summary: `${head}: last ${lastExit(i)}`, blocks };
 }
 
+/**
+ * The incident's parent message as it should read now: the original (with the evidence of the
+ * crash that opened it) under a new heading with the count, the latest reason, or the recovery.
+ */
+export function incidentParentNow(original: Reply, i: Incident): Reply {
+  const verb = (original.blocks[0]?.kind === 'heading' && original.blocks[0].text.includes(' failed to start ')) ? 'failed to start' : 'crashed';
+  const head =
+    i.status === 'recovered'
+      ? `✅ Recovered: ${i.service} ${verb} ${i.crashes} times in ${span(i)} (${i.cluster})`
+      : `🔥 Crash loop: ${i.service} ${verb} ${i.crashes} times in ${span(i)} (${i.cluster})`;
+  const latest = i.status === 'recovered' ? `Recovered; the last crash was ${lastExit(i)}.` : `Latest: ${lastExit(i)}. Later crashes are counted in this thread until the service recovers.`;
+  const blocks = original.blocks.map((b, n): Block => {
+    if (n === 0 && b.kind === 'heading') return { kind: 'heading', text: head };
+    if (b.kind === 'text' && b.text.startsWith('Latest: ')) return { kind: 'text', text: latest };
+    return b;
+  });
+  return { ...original, blocks, summary: `${head}: last ${lastExit(i)}` };
+}
+
 /** A later crash of an open incident, posted in its thread. */
 export function incidentUpdate(i: Incident, e: CrashEvidence): Reply {
   const stop = e.task.stoppedAt ?? e.task.stoppingAt;

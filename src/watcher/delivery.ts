@@ -133,6 +133,11 @@ export class AlertDelivery {
         continue;
       }
       if (row.nextAt > now) return;
+      if (row.updateOf && rows.some((r) => r.id !== row.id && r.updateOf === row.updateOf)) {
+        // A later edit of the same message supersedes this one; only the newest is worth a call.
+        outbox.markSent(row.id, '', now);
+        continue;
+      }
       if (isTopLevel(row)) {
         const budget = this.o.rateLimitMessages - outbox.sentSince(lane, now - this.o.rateLimitWindowMs).length;
         if (budget <= 0) return;

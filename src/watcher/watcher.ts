@@ -20,7 +20,7 @@ import type { Incident, IncidentStore, WatchCondition } from '../ports/incident-
 import type { LogSource } from '../ports/log-source.ts';
 import type { Outbox } from '../ports/outbox.ts';
 import type { CrashEvidence } from './alerts.ts';
-import { backToDesired, crashAlert, deploymentFailed, incidentOpened, incidentRecovered, incidentUpdate, underDesired } from './alerts.ts';
+import { backToDesired, crashAlert, deploymentFailed, incidentOpened, incidentParentNow, incidentRecovered, incidentUpdate, underDesired } from './alerts.ts';
 import type { Destination, WatcherSettings } from './config.ts';
 import { destinationsFor } from './config.ts';
 import type { AlertPolicy, StopVerdict } from './rules.ts';
@@ -361,6 +361,7 @@ export class CrashWatcher {
         store.attachCrash(crashId, open.id);
         if (quiet.has(open.id)) quiet.set(open.id, evidence);
         report.messages += this.send(dests, `incident:${open.id}:crash:${task.arn}`, incidentUpdate(open, evidence), service, now);
+        report.messages += this.editParent(dests, open, now);
         return;
       }
       const window = store.crashesSince(cluster, service, at - settings.crashLoopWindowMs + 1).filter((c) => !c.incidentId && c.at <= at);
@@ -392,6 +393,19 @@ export class CrashWatcher {
       }
       report.messages += this.send(dests, `crash:${task.arn}`, crashAlert(evidence, `crash:${task.id}`), service, now);
     });
+  }
+
+  /** Queues an edit of the incident's parent message so its heading shows the count now (platforms that cannot edit skip it). */
+  private editParent(dests: readonly Destination[], incident: Incident, now: number): number {
+    let n = 0;
+    const openKey = `incident:${incident.id}:open`;
+    for (const d of dests) {
+      const parent = this.d.outbox.find({ platform: d.platform, channelId: d.channelId }, openKey);
+      if (!parent) continue;
+      const key = `incident:${incident.id}:edit:${incident.status === 'recovered' ? 'recovered' : incident.crashes}`;
+      if (this.d.outbox.enqueue({ alertKey: key, platform: d.platform, channelId: d.channelId, reply: incidentParentNow(parent.reply, incident), updateOf: openKey, service: incident.service }, now)) n++;
+    }
+    return n;
   }
 
   private send(dests: readonly Destination[], alertKey: string, reply: Reply, service: string, now: number): number {
@@ -450,6 +464,7 @@ export class CrashWatcher {
           store.updateIncident(fresh);
           report.incidentsRecovered++;
           report.messages += this.send(dests(), `incident:${fresh.id}:recovered`, incidentRecovered(fresh), s.name, now);
+          report.messages += this.editParent(dests(), fresh, now);
         });
       }
     }

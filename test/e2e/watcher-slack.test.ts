@@ -32,6 +32,7 @@ describe('crash alerts into Slack', () => {
     // By now the outage is over (about two minutes of failed attempts with backoff).
     state.setFailureMode('prod', 'payments', { kind: 'healthy' });
     for (let i = 0; i < 8; i++) await rig.step(10_000);
+    for (let i = 0; i < 6; i++) await rig.step(60_000);
 
     const outcomes = fake.calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.outcome);
     expect(outcomes.filter((o) => o === 'http_503')).toHaveLength(4);
@@ -39,17 +40,24 @@ describe('crash alerts into Slack', () => {
     expect(rig.outbox.stats()).toMatchObject({ pending: 0, failed: 0, folded: 0 });
     const posted = fake.messages.filter((m) => m.channel === 'C0ALERTS');
     // Each message names one task: in its Task field, its Logs button, or its thread line.
-    const ids = posted.map((m) => /[0-9a-f]{32}/.exec(JSON.stringify(m.blocks))?.[0]);
+    const recovery = posted.filter((m) => /^✅ payments recovered: \d+ crashes/.test(m.text));
+    expect(recovery).toHaveLength(1);
+    const ids = posted.filter((m) => !recovery.includes(m)).map((m) => /[0-9a-f]{32}/.exec(JSON.stringify(m.blocks))?.[0]);
     expect(ids.filter((x) => x === undefined)).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(new Set(crashedTaskIds(rig.sandbox, 'prod', 'payments')));
     // In the order the watcher wrote them, with every later crash in the incident's thread.
-    const order = rig.outbox.history({ platform: 'slack', channelId: 'C0ALERTS' }).map((h) => h.messageRef);
+    const history = rig.outbox.history({ platform: 'slack', channelId: 'C0ALERTS' });
+    const order = history.filter((h) => !h.updateOf).map((h) => h.messageRef);
     expect(posted.map((m) => m.ts)).toEqual(order);
-    const incident = posted.find((m) => m.text.includes('Crash loop: payments'))!;
+    const incident = posted.find((m) => /Crash loop: payments|Recovered: payments/.test(m.text))!;
     const after = posted.slice(posted.indexOf(incident) + 1);
     expect(after.length).toBeGreaterThan(3);
     for (const m of after) expect(m.threadTs).toBe(incident.ts);
     expect(rig.log.warnings.some((w) => /retry/.test(w))).toBe(true);
+    // The parent was edited (chat.update) to show the final count and the recovery.
+    expect(incident.edits).toBeGreaterThan(0);
+    expect(incident.text).toMatch(/^✅ Recovered: payments crashed \d+ times/);
+    expect(fake.calls.filter((c) => c.method === 'chat.update').length).toBeLessThan(history.filter((h) => h.updateOf).length);
   }, 60_000);
 });

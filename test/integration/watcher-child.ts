@@ -32,10 +32,10 @@ const chat: DeliveryTarget = {
     const res = await fetch(env.CHAT_URL ?? '', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ channelId, key: opts.idempotencyKey, text: replyToPlainText(reply), threadOf: opts.threadOf ?? null }),
+      body: JSON.stringify({ channelId, key: opts.idempotencyKey, text: replyToPlainText(reply), threadOf: opts.threadOf ?? null, updateOf: opts.updateOf ?? null }),
     });
     if (res.status !== 200) throw Object.assign(new Error(`chat answered HTTP ${res.status}`), { permanent: false });
-    return (await res.json()) as { messageRef: string };
+    return opts.updateOf ? { messageRef: opts.updateOf } : ((await res.json()) as { messageRef: string });
   },
 };
 

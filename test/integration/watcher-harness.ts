@@ -48,8 +48,10 @@ export class FakeDeliveryError extends Error {
 
 /** A chat platform that records what it got and fails when told to. */
 export class FakeChat implements DeliveryTarget {
-  /** Messages accepted, in order. */
+  /** New messages accepted, in order. */
   readonly received: Received[] = [];
+  /** Edits of earlier messages, in order. */
+  readonly edits: Received[] = [];
   /** Attempts made, accepted or not. */
   attempts = 0;
   /** When set, every attempt throws what it returns. */
@@ -65,6 +67,10 @@ export class FakeChat implements DeliveryTarget {
     this.attempts++;
     if (this.hang) await new Promise(() => undefined);
     if (this.failWith) throw this.failWith();
+    if (opts.updateOf) {
+      this.edits.push({ channelId, reply, text: replyToPlainText(reply), opts, ref: opts.updateOf });
+      return { messageRef: opts.updateOf };
+    }
     const ref = `${this.platform}-${++this.n}`;
     this.received.push({ channelId, reply, text: replyToPlainText(reply), opts, ref });
     return { messageRef: ref };

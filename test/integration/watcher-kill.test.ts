@@ -21,12 +21,14 @@ interface Posted {
   key: string;
   text: string;
   threadOf: string | null;
+  updateOf: string | null;
 }
 
 let sandbox: Sandbox;
 let chatServer: Server;
 let chatUrl: string;
 const posted: Posted[] = [];
+const edits: Posted[] = [];
 let chatUp = true;
 
 beforeAll(async () => {
@@ -40,6 +42,11 @@ beforeAll(async () => {
         return;
       }
       const p = JSON.parse(body) as Posted;
+      if (p.updateOf) {
+        edits.push(p);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messageRef: p.updateOf }));
+        return;
+      }
       posted.push(p);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messageRef: `m${posted.length}` }));
     });
@@ -149,5 +156,8 @@ describe('the bot killed twice while a service crashes 50 times', () => {
     // One incident for the loop, and its later crashes in its thread.
     expect(posted.filter((p) => p.text.startsWith('🔥 Crash loop: crashy'))).toHaveLength(1);
     expect(posted.filter((p) => p.threadOf !== null).length).toBeGreaterThan(40);
+    // Its parent message was edited to show the count as crashes came in.
+    expect(edits.length).toBeGreaterThan(0);
+    expect(edits.at(-1)!.text).toMatch(/^🔥 Crash loop: crashy crashed \d+ times/);
   }, 120_000);
 });

@@ -3,7 +3,7 @@ import { renderReply } from '../../src/adapters/slack/render.ts';
 import { renderForTerminal } from '../../src/adapters/console/render.ts';
 import { replyToPlainText } from '../../src/core/reply.ts';
 import type { Incident } from '../../src/ports/incident-store.ts';
-import { crashAlert, foldSummary, incidentOpened, incidentRecovered, type CrashEvidence } from '../../src/watcher/alerts.ts';
+import { crashAlert, foldSummary, incidentOpened, incidentParentNow, incidentRecovered, type CrashEvidence } from '../../src/watcher/alerts.ts';
 import { classifyStop } from '../../src/watcher/rules.ts';
 
 const task = {
@@ -68,6 +68,11 @@ describe('alert messages', () => {
     const done = incidentRecovered(i);
     expect(replyToPlainText(done)).toBe('✅ web recovered: 7 crashes in 12m, last exit 137 OutOfMemoryError');
     expect(done.thread).toEqual({ key: 'inc:prod:web:1', parent: false });
+    // The parent keeps its evidence; its heading follows the count, then the recovery.
+    const nine = incidentParentNow(open, { ...i, status: 'open', crashes: 9 });
+    expect(replyToPlainText(nine)).toMatch(/^🔥 Crash loop: web crashed 9 times in 12m \(prod\)\nLatest: exit 137 OutOfMemoryError\./);
+    expect(replyToPlainText(nine)).toContain('Last 3 log lines of web:');
+    expect(replyToPlainText(incidentParentNow(open, i))).toMatch(/^✅ Recovered: web crashed 7 times in 12m \(prod\)\nRecovered; the last crash was exit 137 OutOfMemoryError\./);
   });
 
   it('sum up a storm of 300 alerts in one message that fits Slack', () => {
