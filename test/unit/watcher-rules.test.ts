@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, TaskInfo } from '../../src/ports/container-service.ts';
 import { classifyStop, crashesInWindow, hasRecovered, imageTag, isSettled, opensCrashLoop, shouldAlert } from '../../src/watcher/rules.ts';
 import { cronFor } from '../../src/watcher/watcher.ts';
-import { destinationsFor, watcherSettings } from '../../src/watcher/config.ts';
+import { destinationsFor, routesSchema, watchSchema, watcherSettings } from '../../src/watcher/config.ts';
 
 function task(over: Partial<TaskInfo> & { containers?: ContainerInfo[] }): TaskInfo {
   return {
@@ -115,6 +115,17 @@ describe('watch settings and routes', () => {
       { platform: 'discord', channelId: '99' },
     ]);
     expect(destinationsFor(routes, 'demo', 'web')).toEqual([{ platform: 'console', channelId: 'terminal' }]);
+  });
+
+  it('validates the watch and routes config with messages that say what is allowed', () => {
+    expect(watchSchema.safeParse({ every: '15s', crashLoop: { crashes: 3, within: '10m' }, recoverAfter: '5m', alertOn: { spotInterruption: false } }).success).toBe(true);
+    const tooFast = watchSchema.safeParse({ every: '1s' });
+    expect(tooFast.success).toBe(false);
+    expect(tooFast.error?.issues[0]?.message).toBe('watch.every must be at least 5s');
+    expect(watchSchema.safeParse({ evry: '30s' }).success).toBe(false);
+    expect(routesSchema.safeParse([{ clusters: ['prod'], services: ['pay*'], slack: 'C0123', mention: { slack: 'S0456' } }]).success).toBe(true);
+    const nowhere = routesSchema.safeParse([{ services: ['web'] }]);
+    expect(nowhere.error?.issues[0]?.message).toBe('a route needs at least one of slack, discord or console');
   });
 
   it('turns intervals into cron patterns', () => {
