@@ -247,6 +247,10 @@ export class CrashWatcher {
   private async evidence(target: ClusterTarget, task: TaskInfo, service: string, verdict: StopVerdict, withLogs: boolean): Promise<CrashEvidence> {
     const e: CrashEvidence = { cluster: target.cluster, service, task, verdict, logLines: null };
     if (!withLogs) return e;
+    if (task.startedAt === undefined && verdict.kind === 'failed-to-start') {
+      e.logNote = 'The task never started, so its containers wrote no logs; the reason above is the evidence.';
+      return e;
+    }
     if (!this.d.logs) {
       e.logNote = 'Log lines are not available: no CloudWatch Logs connection.';
       return e;
