@@ -34,8 +34,8 @@ export function questionBlocks(pack: Pack, s: SessionState, item: McqItem): Bloc
   ];
 }
 
-/** The blocks of a reveal: the right answer, why, why not the others, how people answered, who got it. */
-export function revealBlocks(item: McqItem, r: RevealResult): Block[] {
+/** The blocks of a reveal: the right answer, why, why not the others, and (in a channel) how people answered and who got it. */
+export function revealBlocks(item: McqItem, r: RevealResult, solo = false): Block[] {
   const right = item.choices[item.answer];
   const blocks: Block[] = [
     { kind: 'heading', text: `✅ Answer: ${letter(item.answer)}) ${right?.text ?? ''}` },
@@ -45,6 +45,8 @@ export function revealBlocks(item: McqItem, r: RevealResult): Block[] {
       text: ['Why not the others:', ...item.choices.flatMap((c, i) => (i === item.answer ? [] : [`• ${letter(i)}) ${c.why ?? ''}`]))].join('\n'),
     },
   ];
+  // A solo player already knows how they answered; the tally is for channels.
+  if (solo) return blocks;
   const total = r.counts.reduce((a, b) => a + b, 0);
   blocks.push({
     kind: 'context',

@@ -144,7 +144,7 @@ function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult['reas
   const { state, result } = reveal(st.state, item, answers, reason, now);
   const saved = deps.store.saveSession(st.id, st.version, state);
   if (!saved) return null;
-  const blocks = revealBlocks(item, result);
+  const blocks = revealBlocks(item, result, st.state.mode === 'solo');
   if (result.finished) {
     blocks.push(...standingsBlocks(pack, state, standings(state), false));
     return { session: null, blocks, result };

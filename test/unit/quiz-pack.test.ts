@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,21 @@ describe('pack validation', () => {
     const lint = lintPaths([dir]);
     expect(lint.ok).toEqual(['a-good.yaml: pack "demo", 2 items']);
     expect(lint.errors).toHaveLength(1);
+  });
+});
+
+describe('npm run quiz:lint', () => {
+  it('prints one line per problem and exits 1, or lists the packs and exits 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiz-lint-'));
+    writeFileSync(join(dir, 'bad.yaml'), good.replace('answer: B', 'answer: D').replace('title: Demo pack', 'title: Demo pack\ntitel: typo'));
+    const root = join(import.meta.dirname, '..', '..');
+    const bad = spawnSync('npm', ['run', '-s', 'quiz:lint', '--', dir], { cwd: root, encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('error bad.yaml field titel: unknown key titel');
+    expect(bad.stderr).toContain('1 problem found');
+    const ok = spawnSync('npm', ['run', '-s', 'quiz:lint'], { cwd: root, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('ok   ecs.yaml: pack "ecs", 32 items');
   });
 });
 
