@@ -643,3 +643,28 @@ export function listPacks(deps: QuizDeps): Reply {
   blocks.push({ kind: 'context', text: 'Start with /quiz <pack>, /quiz <pack> --solo or /quiz interview <pack>.' });
   return reply(blocks, { visibility: 'ephemeral', summary: `${rows.length} quiz packs` });
 }
+
+/** A timed session's timer loop to restart after a restart, with the channel its reveals belong in. */
+export interface ResumableTimer {
+  /** Where the session runs. */
+  platform: Caller['platform'];
+  /** Workspace or guild. */
+  workspaceId: string;
+  /** Channel to post reveals to. */
+  channelId: string;
+  /** Team or solo (solo reveals are meant for one person). */
+  mode: SessionState['mode'];
+  /** The loop; run it with the channel's post function. */
+  task: FollowUpTask;
+}
+
+/**
+ * The timer loops of running timed sessions, for main.ts to restart at boot. Without this the
+ * first command in such a channel reveals an overdue question and restarts the loop itself.
+ */
+export function resumableTimers(deps: QuizDeps): ResumableTimer[] {
+  return deps.store
+    .activeSessions()
+    .filter((s) => s.state.deadline !== null && !loopsOf(deps.store).has(s.id))
+    .map((s) => ({ platform: s.platform, workspaceId: s.workspaceId, channelId: s.channelId, mode: s.state.mode, task: timerTask(deps, s.scope, s.id) }));
+}

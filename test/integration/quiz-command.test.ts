@@ -12,6 +12,7 @@ import { SqliteAuditLog } from '../../src/db/audit-log.ts';
 import { openDatabase, type OpenDatabase } from '../../src/db/client.ts';
 import { SqliteQuizStore } from '../../src/db/quiz-store.ts';
 import { loadPacks, type McqItem, type PackCatalog } from '../../src/quiz/pack.ts';
+import { resumableTimers } from '../../src/quiz/service.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 
 const quizzes = join(import.meta.dirname, '..', '..', 'quizzes');
@@ -170,6 +171,24 @@ describe('/quiz team sessions through the dispatcher', () => {
     await clock.advance(30_000);
     expect(text(posted.at(-1)!)).toContain('Quiz over');
     expect(second.store.userAnswers({ platform: 'slack', workspaceId: 'T1', userId: 'UBOB' })).toHaveLength(1);
+  });
+
+  it('hands main.ts the timer loops of running timed sessions to restart at boot', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'quiz-resume-')), 'dockhand.db');
+    const clock = new FakeClock();
+    const first = bot({ file, clock, followUps: false });
+    await first.run('/quiz ecs --questions 2 --timer 30s');
+    await first.run('/quiz ecs --solo --questions 2', bob);
+    const second = bot({ file, clock });
+    const timers = resumableTimers({ store: second.store, packs: loadPacks(quizzes), clock });
+    expect(timers.map((t) => [t.channelId, t.mode])).toEqual([['C1', 'team']]);
+    const posted: Reply[] = [];
+    void timers[0]!.task(async (r) => {
+      posted.push(r);
+    }, new AbortController().signal);
+    await clock.advance(30_000);
+    expect(text(posted[0]!)).toContain('Time is up');
+    expect(text(posted[0]!)).toContain('question 2 of 2');
   });
 });
 
