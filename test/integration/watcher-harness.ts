@@ -106,15 +106,25 @@ export function capturingLogger(): Logger & { warnings: string[]; errors: string
 
 /** Everything a watcher test touches. */
 export interface WatchRig {
+  /** The sandbox on a manual clock, with cluster `prod`. */
   sandbox: Sandbox;
+  /** The real SDK ports pointed at it. */
   aws: AwsPorts;
+  /** SQLite with the real migrations. */
   database: OpenDatabase;
+  /** The watcher's memory. */
   store: SqliteIncidentStore;
+  /** The outbox. */
   outbox: SqliteOutbox;
+  /** The watcher on cluster `prod`. */
   watcher: CrashWatcher;
+  /** The delivery worker. */
   delivery: AlertDelivery;
+  /** The Slack stand-in that records alerts. */
   chat: FakeChat;
+  /** The watcher settings in use. */
   settings: WatcherSettings;
+  /** The logger, with its warnings and errors. */
   log: ReturnType<typeof capturingLogger>;
   /** Moves sandbox time forward, polls once and flushes the outbox; returns the poll report. */
   step(ms: number): Promise<Awaited<ReturnType<CrashWatcher['poll']>>>;
