@@ -1,4 +1,5 @@
 import { run as core } from './core.ts';
+import { run as quiz } from './quiz.ts';
 import { run as sandbox } from './sandbox.ts';
 import { run as slack } from './slack.ts';
 
@@ -7,6 +8,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['core', core],
   ['sandbox', sandbox],
   ['slack', slack],
+  ['quiz', quiz],
 ];
 
 const only = process.argv.slice(2);
