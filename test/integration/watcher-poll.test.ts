@@ -4,6 +4,7 @@
  * recoveries, failed deployments, services below their desired count, and mutes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { requestStop } from '../../src/sandbox/lifecycle.ts';
 import { crashedTaskIds, startRig, taskIdOf, type WatchRig } from './watcher-harness.ts';
 
 let rig: WatchRig | undefined;
@@ -71,6 +72,10 @@ describe('crash watcher', () => {
     const steadyTasks = [...state.clusters.get('prod')!.tasks.values()].filter((t) => t.serviceName === 'steady');
     await rig.aws.containers.stopTask({ cluster: 'prod', region: 'us-east-1' }, steadyTasks[0]!.arn, 'debugging');
     await rig.aws.containers.updateService({ cluster: 'prod', region: 'us-east-1' }, 'steady', { desiredCount: 1 });
+    // ECS reclaims a Spot task of another service (the sandbox has no API for it, so the test plays ECS).
+    svc('spotty', undefined, false, 1);
+    const spotTask = [...state.clusters.get('prod')!.tasks.values()].find((t) => t.serviceName === 'spotty')!;
+    requestStop(spotTask, rig.sandbox.clock.now(), 'SpotInterruption', 'Your Spot Task was interrupted.');
     await rig.step(40 * SEC);
     await rig.step(20 * SEC);
     const all = texts(rig).join('\n---\n');
@@ -84,6 +89,8 @@ describe('crash watcher', () => {
     expect(first('unpullable')).toContain('Stop code: TaskFailedToStart');
     expect(first('sick')).toContain('sick failed its health checks');
     expect(first('sick')).toContain('Task failed container health checks');
+    expect(first('spotty')).toContain('spotty was interrupted (Spot)');
+    expect(first('spotty')).toContain('Your Spot Task was interrupted.');
     expect(all).not.toContain('steady');
     // The user's stop and the scale-in were decided (handled) and not posted.
     const stoppedSteady = steadyTasks.filter((t) => t.desiredStatus === 'STOPPED').length;
