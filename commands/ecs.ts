@@ -1,4 +1,5 @@
 import type { CommandDef } from '../src/core/command.ts';
+import { alertSubcommands } from './ecs-alerts.ts';
 import { imagesSub } from './ecs-images.ts';
 import { logsSub } from './ecs-logs.ts';
 import { restartSub, scaleSub } from './ecs-scale.ts';
@@ -8,5 +9,5 @@ import { clustersSub, servicesSub, statusSub } from './ecs-services.ts';
 export const ecs = {
   name: 'ecs',
   description: 'Amazon ECS: services, status, scaling, restarts, logs and images',
-  subcommands: [clustersSub, servicesSub, statusSub, scaleSub, restartSub, logsSub, imagesSub],
+  subcommands: [clustersSub, servicesSub, statusSub, scaleSub, restartSub, logsSub, imagesSub, ...alertSubcommands],
 } satisfies CommandDef;

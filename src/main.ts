@@ -15,9 +15,13 @@ import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
+import { resumableTimers } from './quiz/service.ts';
 import type { Ports } from './ports/index.ts';
 import { SystemClock } from './ports/clock.ts';
 import { startSandbox, type Sandbox } from './sandbox/server.ts';
+import { SqliteIncidentStore } from './db/incident-store.ts';
+import { SqliteOutbox } from './db/outbox.ts';
+import { consoleTarget, createAlerts, watcherSettings } from './watcher/index.ts';
 
 /** What the process was started with. */
 export interface MainIo {
@@ -90,7 +94,19 @@ export async function main(io: MainIo): Promise<number> {
   } else {
     aws = createAwsPorts();
   }
-  const ports: Ports = { clock, audit: new SqliteAuditLog(database.db), containers: aws.containers, images: aws.images, logs: aws.logs, quiz: new SqliteQuizStore(database.db), packs: loadPacks(QUIZZES_DIR) };
+  const incidents = new SqliteIncidentStore(database);
+  const alertOutbox = new SqliteOutbox(database);
+  const ports: Ports = {
+    clock,
+    audit: new SqliteAuditLog(database.db),
+    containers: aws.containers,
+    images: aws.images,
+    logs: aws.logs,
+    quiz: new SqliteQuizStore(database.db),
+    packs: loadPacks(QUIZZES_DIR),
+    incidents,
+    alertOutbox,
+  };
   // A pack with errors is left out; say which and why at start.
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
@@ -137,11 +153,41 @@ export async function main(io: MainIo): Promise<number> {
     user: terminalUser,
     color: interactive && !io.env.NO_COLOR,
   });
+  const alerts = createAlerts({
+    containers: aws.containers,
+    logs: aws.logs,
+    store: incidents,
+    outbox: alertOutbox,
+    // Crash windows are measured in the time tasks are stamped with; retries and rate limits in real time.
+    clock: sandbox?.clock ?? clock,
+    deliveryClock: clock,
+    log: log.child({ component: 'watcher' }),
+    settings: watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY),
+    clusters: settings.clusters.map((c) => ({ cluster: c.name, region: c.region })),
+    targets: [consoleTarget((r, prefix) => consoleAdapter.print(r, prefix)), ...(slack ? [slack.alertTarget] : [])],
+  });
+  // Quiz questions whose timers were running when dockhand stopped get revealed on time again.
+  if (ports.quiz && ports.packs) {
+    for (const t of resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {
+      const label = `quiz timer in ${t.platform}:${t.channelId}`;
+      if (t.platform === 'console' && withTerminal) void dispatcher.runBackground(t.task, label, async (r) => consoleAdapter.print(r, '↳ '));
+      else if (t.platform === 'slack' && slack && t.mode === 'team') {
+        const target = slack.alertTarget;
+        let n = 0;
+        void dispatcher.runBackground(t.task, label, async (r) => {
+          await target.deliver(t.channelId, r, { idempotencyKey: `quiz-resume:${t.channelId}:${++n}` });
+        });
+      }
+    }
+  }
+  // A piped script gets alerts only when it asks for them, so its output stays what it ran.
+  if (interactive || slack || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined) alerts.start();
   try {
     if (withTerminal) await consoleAdapter.start();
     else await untilSignal();
   } finally {
     dispatcher.abortAll();
+    await alerts.stop();
     await slack?.stop();
     aws.destroy();
     await sandbox?.stop();

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseDuration } from '../core/parser.ts';
 import type { Role } from '../core/roles.ts';
 import { ROLES } from '../core/roles.ts';
+import { routesSchema, watchSchema } from '../watcher/config.ts';
 
 /** Raised when config is invalid: one line per bad field, secrets never included. */
 export class ConfigError extends Error {
@@ -75,8 +76,8 @@ export const fileSchema = z.strictObject({
       socketMode: z.boolean().optional(),
     })
     .optional(),
-  watch: z.record(z.string(), z.unknown()).optional(),
-  routes: z.array(z.record(z.string(), z.unknown())).optional(),
+  watch: watchSchema.optional(),
+  routes: routesSchema.optional(),
 });
 
 /** The YAML file after validation. */

@@ -140,6 +140,14 @@ export class Dispatcher {
     for (const c of this.controllers) c.abort(new Error('dockhand is shutting down'));
   }
 
+  /**
+   * Runs background work that belongs to no command (a quiz timer resumed at boot), tracked and
+   * guarded like a follow-up: `idle` waits for it, `abortAll` stops it, errors are logged under an id.
+   */
+  runBackground(task: FollowUpTask, label: string, post: PostFollowUp): Promise<void> {
+    return this.track(task, label)(post);
+  }
+
   /** Marks unanswered confirmations past their time as expired in the audit log. */
   sweepExpired(): void {
     const now = this.ports.clock.now();
