@@ -2,6 +2,7 @@ import { run as core } from './core.ts';
 import { run as quiz } from './quiz.ts';
 import { run as sandbox } from './sandbox.ts';
 import { run as slack } from './slack.ts';
+import { run as watcher } from './watcher.ts';
 
 /** Every benchmark, in order; each prints its own figures. */
 const benches: Array<[string, () => Promise<void>]> = [
@@ -9,6 +10,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['sandbox', sandbox],
   ['slack', slack],
   ['quiz', quiz],
+  ['watcher', watcher],
 ];
 
 const only = process.argv.slice(2);
