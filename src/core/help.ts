@@ -4,8 +4,9 @@ import type { Block, Reply } from './reply.ts';
 import { reply } from './reply.ts';
 import type { Role } from './roles.ts';
 
-function subLines(cmd: CommandDef, sub: SubcommandDef): string[] {
-  return [usageOf(cmd, sub), sub.description, sub.example];
+/** One entry of a help list: usage in code, then what it does and an example. */
+function entry(cmd: CommandDef, sub: SubcommandDef): string {
+  return `\`${usageOf(cmd, sub)}\`\n    ${sub.description} — e.g. ${sub.example}`;
 }
 
 /**
@@ -38,8 +39,8 @@ export function helpReply(role: Role, commands: readonly CommandDef[], cmd?: Com
   }
   for (const c of list) {
     if (!cmd) blocks.push({ kind: 'text', text: `*/${c.name}* — ${c.description}` });
-    const rows = c.subcommands.map((s) => subLines(c, s));
-    blocks.push({ kind: 'table', columns: ['Usage', 'What it does', 'Example'], rows });
+    // A list rather than a table: usages with many options would stretch every row of a table.
+    blocks.push({ kind: 'text', text: c.subcommands.map((s) => entry(c, s)).join('\n') });
   }
   const tail = cmd && !isDirect(cmd) ? `/${cmd.name} <subcommand> help shows one in detail.` : '/<command> help shows one command in detail.';
   blocks.push({ kind: 'context', text: `You are ${role}; commands your role may not run are hidden. ${tail}` });

@@ -36,6 +36,8 @@ export function renderTable(columns: string[], rows: string[][], align: Array<'l
 
 /** Turns Slack-style `*bold*` into terminal bold, and leaves `code` as is. */
 function inline(text: string, color: boolean): string {
+  // A line that is all code (a usage line in help) reads better without its backticks in a terminal.
+  text = text.replace(/^`([^`\n]+)`$/gm, (_, t: string) => ansi(color, '36', t));
   return color ? text.replace(/\*([^*\n]+)\*/g, (_, t: string) => ansi(true, '1', t)) : text.replace(/\*([^*\n]+)\*/g, '$1');
 }
 
