@@ -113,12 +113,31 @@ export function crashAlert(e: CrashEvidence, threadKey: string): Reply {
   };
 }
 
+// In whole minutes: people read "12 min" at a glance, "11m42s" they have to parse.
 function span(i: Incident): string {
-  return formatDuration(Math.max(60_000, i.lastCrashAt - i.firstCrashAt));
+  const ms = Math.max(60_000, i.lastCrashAt - i.firstCrashAt);
+  return ms < 120 * 60_000 ? `${Math.round(ms / 60_000)} min` : formatDuration(Math.round(ms / 60_000) * 60_000);
 }
 
+/** The reason without the `exit N — ` the crash rules start it with, so the code is not said twice. */
+function reasonOnly(i: Incident): string {
+  if (i.lastExitCode === undefined) return i.lastReason.trim();
+  return i.lastReason.replace(/^exit -?\d+(?:\s+—\s*)?/, '').trim();
+}
+
+/** The last crash in full: `exit 137 — OutOfMemoryError: Container killed due to memory usage`. */
 function lastExit(i: Incident): string {
-  return `${i.lastExitCode !== undefined ? `exit ${i.lastExitCode} ` : ''}${i.lastReason}`.trim();
+  const code = i.lastExitCode !== undefined ? `exit ${i.lastExitCode}` : '';
+  return [code, reasonOnly(i)].filter(Boolean).join(' — ') || 'an unknown reason';
+}
+
+/** The last crash in brief, for the recovery line: `exit 137 OutOfMemoryError`. */
+function lastExitBrief(i: Incident): string {
+  const code = i.lastExitCode !== undefined ? `exit ${i.lastExitCode}` : '';
+  const reason = reasonOnly(i);
+  // An error name says it; the sentence after it belongs in the thread, not the summary line.
+  const name = /^([A-Za-z][\w.]*(?:Error|Exception))\b/.exec(reason)?.[1] ?? (reason.length > 80 ? `${reason.slice(0, 79)}…` : reason);
+  return [code, name].filter(Boolean).join(' ') || 'an unknown reason';
 }
 
 /**
@@ -163,7 +182,7 @@ export function incidentUpdate(i: Incident, e: CrashEvidence): Reply {
 
 /** The recovery note of an incident, posted in its thread. */
 export function incidentRecovered(i: Incident): Reply {
-  const text = `✅ ${i.service} recovered: ${i.crashes} crashes in ${span(i)}, last ${lastExit(i)}`;
+  const text = `✅ ${i.service} recovered: ${i.crashes} crashes in ${span(i)}, last ${lastExitBrief(i)}`;
   return { visibility: 'channel', thread: { key: i.id, parent: false }, summary: text, blocks: [{ kind: 'text', text }] };
 }
 

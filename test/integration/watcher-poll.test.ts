@@ -129,7 +129,7 @@ describe('crash watcher', () => {
     const recovered = rig.chat.received.filter((m) => m.text.includes('recovered'));
     expect(recovered).toHaveLength(1);
     const n = rig.store.crashesSince('prod', 'payments', 0).length;
-    expect(recovered[0]!.text).toMatch(new RegExp(`^✅ payments recovered: ${n} crashes in \\d+m(\\d+s)?, last exit (1|137)`));
+    expect(recovered[0]!.text).toMatch(new RegExp(`^✅ payments recovered: ${n} crashes in \\d+ min, last (exit 1|exit 137 OutOfMemoryError)$`));
     expect(recovered[0]!.opts.threadOf).toBe(opened[0]!.ref);
     expect(rig.store.openIncidents()).toHaveLength(0);
   });

@@ -61,18 +61,32 @@ describe('alert messages', () => {
   });
 
   it('open, and close, an incident in one thread', () => {
-    const i: Incident = { id: 'inc:prod:web:1', cluster: 'prod', service: 'web', openedAt: 0, firstCrashAt: 0, lastCrashAt: 12 * 60_000, crashes: 7, lastReason: 'OutOfMemoryError', lastExitCode: 137, status: 'recovered' };
+    // The incident keeps the crash rules' own reason, which already starts with the exit code.
+    const verdict = evidence(0, 0).verdict;
+    const i: Incident = { id: 'inc:prod:web:1', cluster: 'prod', service: 'web', openedAt: 0, firstCrashAt: 0, lastCrashAt: 11 * 60_000 + 42_000, crashes: 7, lastReason: verdict.reason, lastExitCode: 137, status: 'recovered' };
     const open = incidentOpened(i, evidence(3, 10));
-    expect(replyToPlainText(open)).toMatch(/^🔥 Crash loop: web crashed 7 times in 12m \(prod\)\nLatest: exit 137/);
+    expect(replyToPlainText(open)).toMatch(/^🔥 Crash loop: web crashed 7 times in 12 min \(prod\)\nLatest: exit 137/);
     expect(open.thread).toEqual({ key: 'inc:prod:web:1', parent: true });
     const done = incidentRecovered(i);
-    expect(replyToPlainText(done)).toBe('✅ web recovered: 7 crashes in 12m, last exit 137 OutOfMemoryError');
+    expect(replyToPlainText(done)).toBe('✅ web recovered: 7 crashes in 12 min, last exit 137 OutOfMemoryError');
     expect(done.thread).toEqual({ key: 'inc:prod:web:1', parent: false });
     // The parent keeps its evidence; its heading follows the count, then the recovery.
     const nine = incidentParentNow(open, { ...i, status: 'open', crashes: 9 });
-    expect(replyToPlainText(nine)).toMatch(/^🔥 Crash loop: web crashed 9 times in 12m \(prod\)\nLatest: exit 137 OutOfMemoryError\./);
+    expect(replyToPlainText(nine)).toMatch(/^🔥 Crash loop: web crashed 9 times in 12 min \(prod\)\nLatest: exit 137 — OutOfMemoryError: Container killed due to memory usage\./);
     expect(replyToPlainText(nine)).toContain('Last 3 log lines of web:');
-    expect(replyToPlainText(incidentParentNow(open, i))).toMatch(/^✅ Recovered: web crashed 7 times in 12m \(prod\)\nRecovered; the last crash was exit 137 OutOfMemoryError\./);
+    expect(replyToPlainText(incidentParentNow(open, i))).toMatch(/^✅ Recovered: web crashed 7 times in 12 min \(prod\)\nRecovered; the last crash was exit 137 — OutOfMemoryError: Container killed due to memory usage\./);
+  });
+
+  it('say each exit code once, whatever the last crash was', () => {
+    const base: Incident = { id: 'inc:prod:web:1', cluster: 'prod', service: 'web', openedAt: 0, firstCrashAt: 0, lastCrashAt: 29 * 60_000 + 42_000, crashes: 38, lastReason: 'exit 1', lastExitCode: 1, status: 'recovered' };
+    expect(replyToPlainText(incidentRecovered(base))).toBe('✅ web recovered: 38 crashes in 30 min, last exit 1');
+    const pull = { ...base, lastReason: 'CannotPullContainerError: pull image manifest has been retried 7 time(s): not found' };
+    delete (pull as Partial<Incident>).lastExitCode;
+    expect(replyToPlainText(incidentRecovered(pull))).toBe('✅ web recovered: 38 crashes in 30 min, last CannotPullContainerError');
+    expect(replyToPlainText(incidentRecovered({ ...base, lastCrashAt: 3 * 3_600_000 }))).toBe('✅ web recovered: 38 crashes in 3h, last exit 1');
+    const parent = incidentParentNow(incidentOpened({ ...base, status: 'open' }, evidence(1, 1)), { ...base, status: 'open' });
+    expect(replyToPlainText(parent)).toContain('Latest: exit 1. Later crashes');
+    expect(parent.summary).toBe('🔥 Crash loop: web crashed 38 times in 30 min (prod): last exit 1');
   });
 
   it('sum up a storm of 300 alerts in one message that fits Slack', () => {
