@@ -27,10 +27,10 @@ export function consoleTarget(print: PrintReply): DeliveryTarget {
   };
 }
 
-/** What the Slack adapter offers: `SlackAdapter.deliver(channelId, reply, { threadTs, updateTs })`, throwing SlackDeliveryError. */
+/** What the Slack adapter offers: `SlackAdapter.deliver(channelId, reply, { threadTs, updateTs, mention })`, throwing SlackDeliveryError. */
 export interface SlackPoster {
-  /** Posts or edits a message; throws an error with `permanent` and `retryAfterMs`. */
-  deliver(channelId: string, reply: Reply, opts: { threadTs?: string; updateTs?: string }): Promise<{ ts: string }>;
+  /** Posts or edits a message, pinging `mention` (a user group id) when given; throws an error with `permanent` and `retryAfterMs`. */
+  deliver(channelId: string, reply: Reply, opts: { threadTs?: string; updateTs?: string; mention?: string }): Promise<{ ts: string }>;
 }
 
 /** Slack as a delivery target: threads and edits map to `thread_ts` and `chat.update`. */
@@ -41,6 +41,8 @@ export function slackTarget(slack: SlackPoster): DeliveryTarget {
       const r = await slack.deliver(channelId, reply, {
         ...(opts.threadOf ? { threadTs: opts.threadOf } : {}),
         ...(opts.updateOf ? { updateTs: opts.updateOf } : {}),
+        // Dropping it would open an incident without paging anyone.
+        ...(opts.mention ? { mention: opts.mention } : {}),
       });
       return { messageRef: r.ts };
     },
@@ -49,8 +51,8 @@ export function slackTarget(slack: SlackPoster): DeliveryTarget {
 
 /** What a Discord adapter is expected to offer: post (optionally in a thread) or edit, returning the message id. */
 export interface DiscordPoster {
-  /** Posts or edits a message; throws an error with `permanent` and `retryAfterMs`. */
-  deliver(channelId: string, reply: Reply, opts: { threadOf?: string; updateOf?: string; nonce?: string }): Promise<{ id: string }>;
+  /** Posts or edits a message, pinging `mention` (a role id) when given; throws an error with `permanent` and `retryAfterMs`. */
+  deliver(channelId: string, reply: Reply, opts: { threadOf?: string; updateOf?: string; nonce?: string; mention?: string }): Promise<{ id: string }>;
 }
 
 /** Discord as a delivery target; the idempotency key becomes the message nonce, so Discord drops a repeat. */
@@ -61,6 +63,7 @@ export function discordTarget(discord: DiscordPoster): DeliveryTarget {
       const r = await discord.deliver(channelId, reply, {
         ...(opts.threadOf ? { threadOf: opts.threadOf } : {}),
         ...(opts.updateOf ? { updateOf: opts.updateOf } : {}),
+        ...(opts.mention ? { mention: opts.mention } : {}),
         // Discord nonces are at most 25 characters; a hash keeps them unique per message and channel.
         nonce: createHash('sha256').update(opts.idempotencyKey).digest('base64url').slice(0, 25),
       });

@@ -60,4 +60,28 @@ describe('crash alerts into Slack', () => {
     expect(incident.text).toMatch(/^✅ Recovered: payments crashed \d+ times/);
     expect(fake.calls.filter((c) => c.method === 'chat.update').length).toBeLessThan(history.filter((h) => h.updateOf).length);
   }, 60_000);
+
+  it('pages the route\'s user group with a real <!subteam^…> mention when an incident opens, and only then', async () => {
+    fake = await FakeSlack.start();
+    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl });
+    // The watcher's own Slack target, and the adapter's, each carry the route's mention to chat.postMessage.
+    for (const target of [slackTarget(adapter), adapter.alertTarget]) {
+      await rig?.close();
+      fake.calls.length = 0;
+      rig = await startRig({ routes: [{ slack: 'C0ONCALL', mention: { slack: 'S0ONCALL' } }], targets: [target] });
+      const { state } = rig.sandbox;
+      state.createService('prod', { name: 'payments', taskDefinition: state.defineTaskDefinition({ family: 'payments' }), desiredCount: 1, logStyle: 'payments', failure: { kind: 'crash', runMs: 25_000 } });
+      for (let i = 0; i < 16; i++) await rig.step(10_000);
+
+      const posts = fake.calls.filter((c) => c.method === 'chat.postMessage' && c.outcome === 'ok').map((c) => c.params);
+      const opening = posts.filter((p) => String(p.text).includes('Crash loop: payments'));
+      expect(opening).toHaveLength(1);
+      expect(String(opening[0]!.text).startsWith('<!subteam^S0ONCALL> ')).toBe(true);
+      expect(JSON.stringify(opening[0]!.blocks)).toContain('<!subteam^S0ONCALL>');
+      // Single crashes before the loop and the thread updates after it ping nobody.
+      const others = posts.filter((p) => !opening.includes(p));
+      expect(others.length).toBeGreaterThan(1);
+      for (const p of others) expect(JSON.stringify(p)).not.toContain('subteam');
+    }
+  }, 60_000);
 });
