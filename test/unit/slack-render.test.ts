@@ -178,4 +178,27 @@ describe('Slack Block Kit renderer', () => {
     accepted(msg);
     expect(msg.text).toBe('Done');
   });
+
+  it('leaves out blocks with no text instead of sending ones Slack refuses', () => {
+    const msg = renderReply(
+      reply([
+        { kind: 'heading', text: '' },
+        { kind: 'text', text: '   ' },
+        { kind: 'context', text: '' },
+        { kind: 'text', text: 'Still here' },
+        { kind: 'actions', buttons: [{ label: ' ', action: 'run:/help' }] },
+      ]),
+    );
+    accepted(msg);
+    expect(msg.blocks.map((b) => b.type)).toEqual(['section', 'actions']);
+    expect(JSON.stringify(msg.blocks[1])).toContain('run:/help');
+  });
+
+  it('keeps a table with a very wide column inside the section limit', () => {
+    // A long container reason widens its column, and with it the header and rule lines.
+    const msg = renderReply(reply([{ kind: 'table', columns: ['Container', 'Exit', 'Reason'], rows: [['web', '1', `CannotStartContainerError: ${'x'.repeat(3_500)}`]] }]));
+    accepted(msg);
+    expect(JSON.stringify(msg.blocks)).toContain('Container  Exit  Reason');
+    expect(JSON.stringify(msg.blocks)).toContain('web        1     CannotStartContainerError: xxx');
+  });
 });

@@ -94,6 +94,9 @@ function defuseFences(s: string): string {
 
 const FENCE_OVERHEAD = 8; // "```\n" + "\n```"
 
+/** Characters of a table's header line (and of its rule) in one section. */
+const TABLE_HEAD_MAX = 1000;
+
 /** Wraps lines in code fences, split into sections that each fit the section limit. */
 function codeChunks(text: string, header?: string): string[] {
   const body = escapeMrkdwn(defuseFences(text));
@@ -168,13 +171,15 @@ function confirmDialog(button: Button, question: string): SlackTypes.Confirmatio
 /** Renders one neutral block into Slack blocks (several when it has to be split). */
 function renderBlock(b: Block, ctx: { question: string; nextButton: () => number; dropped: string[] }): SlackBlock[] {
   switch (b.kind) {
+    // Slack refuses a header, section or context whose text is empty, so such blocks are left out.
     case 'heading':
-      return [{ type: 'header', text: plain(b.text, SLACK_LIMITS.headerText) }];
+      return b.text.trim() ? [{ type: 'header', text: plain(b.text, SLACK_LIMITS.headerText) }] : [];
     case 'text':
-      return splitText(escapeMrkdwn(b.text), SLACK_LIMITS.sectionText).map(section);
+      return b.text.trim() ? splitText(escapeMrkdwn(b.text), SLACK_LIMITS.sectionText).map(section) : [];
     case 'code':
       return codeChunks(b.text).map(section);
     case 'context':
+      if (!b.text.trim()) return [];
       return splitText(escapeMrkdwn(b.text), SLACK_LIMITS.contextText).map((t) => ({
         type: 'context',
         elements: [{ type: 'mrkdwn', text: t }],
@@ -188,7 +193,8 @@ function renderBlock(b: Block, ctx: { question: string; nextButton: () => number
     }
     case 'table': {
       const t = tableLines(b);
-      const head = escapeMrkdwn(defuseFences(`${t.header}\n${t.rule}`));
+      // One very wide cell widens the header and rule too; cut them so the rows keep room in the section.
+      const head = escapeMrkdwn(defuseFences(`${cut(t.header, TABLE_HEAD_MAX)}\n${t.rule.slice(0, TABLE_HEAD_MAX)}`));
       // Every chunk repeats the header so each part of a long table still reads on its own.
       const chunks = t.rows.length === 0 ? codeChunks('(no rows)', head) : codeChunks(t.rows.join('\n'), head);
       return chunks.map(section);
@@ -204,7 +210,7 @@ function renderBlock(b: Block, ctx: { question: string; nextButton: () => number
         }
         const el: SlackTypes.Button = {
           type: 'button',
-          text: plain(btn.label, SLACK_LIMITS.buttonText),
+          text: plain(btn.label.trim() || 'Run', SLACK_LIMITS.buttonText),
           action_id: `${ACTION_ID_PREFIX}:${ctx.nextButton()}`,
           value: btn.action,
         };
