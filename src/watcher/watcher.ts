@@ -115,6 +115,8 @@ export class CrashWatcher {
   private readonly running = new Set<string>();
   private tasks: Array<{ stop(): void | Promise<void>; destroy(): void | Promise<void> }> = [];
   private lastRun = new Map<string, number>();
+  /** Polls started by the cron jobs and not finished yet; stop() waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(deps: CrashWatcherDeps) {
     this.d = deps;
@@ -136,7 +138,11 @@ export class CrashWatcher {
         const now = Date.now();
         if (gateMs > 0 && now - (this.lastRun.get(key) ?? 0) < gateMs - 500) return Promise.resolve();
         this.lastRun.set(key, now);
-        return this.poll(target).catch((e: unknown) => this.d.log.error({ cluster: target.cluster, err: errText(e) }, 'watcher: poll failed'));
+        const p = this.poll(target)
+          .catch((e: unknown) => this.d.log.error({ cluster: target.cluster, err: errText(e) }, 'watcher: poll failed'))
+          .finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+        return p;
       };
       const task = cron.schedule(pattern, run, { name: `watch:${target.region}/${target.cluster}`, noOverlap: true });
       this.tasks.push(task);
@@ -145,13 +151,17 @@ export class CrashWatcher {
     this.d.log.info({ every: this.d.settings.everyMs, clusters: this.d.clusters.map((c) => c.cluster) }, 'watcher: started');
   }
 
-  /** Stops the cron jobs (a poll in flight finishes on its own). */
+  /**
+   * Stops the cron jobs and waits for polls in flight, so whoever shuts AWS (or the sandbox)
+   * down next does not cut a poll off halfway and log its calls as failures.
+   */
   async stop(): Promise<void> {
     for (const t of this.tasks) {
       await t.stop();
       await t.destroy();
     }
     this.tasks = [];
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** One poll of one cluster. Never throws for a failed AWS call: it logs a warning and goes on. */

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestStop } from '../../src/sandbox/lifecycle.ts';
+import { CrashWatcher } from '../../src/watcher/watcher.ts';
 import { crashedTaskIds, startRig, taskIdOf, type WatchRig } from './watcher-harness.ts';
 
 let rig: WatchRig | undefined;
@@ -167,5 +168,31 @@ describe('crash watcher', () => {
     for (let i = 0; i < 2; i++) await rig.step(30 * SEC);
     expect(rig.chat.received.length).toBeGreaterThan(0);
     expect(rig.chat.received[0]!.text).toContain('api crashed');
+  });
+
+  it('stop() waits for the poll in flight, so shutting the sandbox down next cuts no call off', async () => {
+    rig = await startRig();
+    const { state } = rig.sandbox;
+    state.createService('prod', { name: 'api', taskDefinition: state.defineTaskDefinition({ family: 'api' }), desiredCount: 1, logStyle: 'payments', failure: { kind: 'crash', runMs: 20 * SEC } });
+    rig.sandbox.advance(30 * SEC);
+    // A slow ECS: the first call of the poll answers only after stop() was asked for.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const containers = Object.create(rig.aws.containers) as typeof rig.aws.containers;
+    containers.listServices = async (t) => {
+      await gate;
+      return rig!.aws.containers.listServices(t);
+    };
+    const watcher = new CrashWatcher({ containers, logs: rig.aws.logs, store: rig.store, outbox: rig.outbox, clock: rig.sandbox.clock, log: rig.log, settings: rig.settings, clusters: [{ cluster: 'prod', region: 'us-east-1' }] });
+    watcher.start();
+    let stopped = false;
+    const stopping = watcher.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    // The poll ran to its end before stop() returned: the crash is in the outbox, nothing failed.
+    expect(rig.outbox.stats().pending).toBeGreaterThan(0);
+    expect(rig.log.warnings).toEqual([]);
   });
 });
