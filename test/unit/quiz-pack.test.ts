@@ -177,4 +177,17 @@ describe('the ECS pack (quizzes/ecs.yaml)', () => {
     const letters = new Set(mcqItems(ecs).map((i) => i.answer));
     expect(letters.size).toBeGreaterThanOrEqual(4);
   });
+
+  it('claims nothing AWS documents otherwise (reviewed claims stay fixed)', () => {
+    const why = (id: string, text: string): string => mcqItems(ecs).find((i) => i.id === id)!.choices.find((ch) => ch.text === text)!.why ?? '';
+    const explanation = (id: string): string => mcqItems(ecs).find((i) => i.id === id)!.explanation;
+    // RegisterTaskDefinition does not check the image; only starting a task needs it in the registry.
+    expect(why('ecs-deployment-order', 'Create the service, register the task definition, build the image, push it to ECR')).not.toMatch(/task definition needs an image/);
+    // ECS Anywhere and ECS Managed Instances are capacity too; EC2 and Fargate are examples, not the list.
+    expect(why('ecs-launch-type-choice', 'No launch type; ECS runs containers on its own servers only')).not.toMatch(/: your EC2 instances or Fargate/);
+    // A reused (mutable) tag can roll out with a forced new deployment, without a new revision.
+    expect(explanation('ecs-images-read-only-template')).not.toMatch(/Any change means/);
+    expect(why('ecs-fargate-awsvpc', 'none')).toContain('awsvpc');
+    expect(why('ecs-fargate-awsvpc', 'none')).not.toMatch(/web service/);
+  });
 });
