@@ -69,6 +69,8 @@ export function createAlerts(o: AlertsOptions): Alerts {
     store: o.store,
     outbox: o.outbox,
     clock: o.clock,
+    // `/ecs mute` keeps its deadlines in real time, as delivery does.
+    muteClock: o.deliveryClock,
     log: o.log,
     settings: o.settings,
     clusters: o.clusters,

@@ -38,6 +38,11 @@ export interface CrashWatcherDeps {
   outbox: Outbox;
   /** The time crash windows and recovery are measured in (the sandbox clock in sandbox mode). */
   clock: Clock;
+  /**
+   * The time mutes are kept in: `/ecs mute` stamps them with the bot's own clock, which differs
+   * from the sandbox's when it runs faster than real time. Defaults to `clock`.
+   */
+  muteClock?: Clock;
   /** Warnings (throttling, failed calls) and info. */
   log: Logger;
   /** Thresholds and routes. */
@@ -326,7 +331,7 @@ export class CrashWatcher {
       const incident = this.d.store.openIncidents().find((i) => i.id === id);
       if (!incident) continue;
       this.d.store.atomically(() => {
-        const muted = this.d.store.activeMute(incident.cluster, incident.service, now) !== null;
+        const muted = this.d.store.activeMute(incident.cluster, incident.service, this.muteNow()) !== null;
         for (const d of muted ? [] : destinationsFor(this.d.settings.routes, incident.cluster, incident.service)) {
           const reply = incidentOpened(incident, evidence);
           if (this.d.outbox.enqueue({ alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
@@ -351,7 +356,7 @@ export class CrashWatcher {
       store.markHandled(cluster, task.arn, now);
       report.handled++;
       if (!alert) return;
-      const muted = store.activeMute(cluster, service, now) !== null;
+      const muted = store.activeMute(cluster, service, this.muteNow()) !== null;
       const open = verdict.crash ? store.openIncident(cluster, service) : null;
       const silent = muted || plan.history || (open !== null && quiet.has(open.id));
       const dests = silent ? [] : destinationsFor(settings.routes, cluster, service);
@@ -422,6 +427,10 @@ export class CrashWatcher {
     return n;
   }
 
+  private muteNow(): number {
+    return (this.d.muteClock ?? this.d.clock).now();
+  }
+
   private send(dests: readonly Destination[], alertKey: string, reply: Reply, service: string, now: number): number {
     let n = 0;
     for (const d of dests) if (this.d.outbox.enqueue({ alertKey, platform: d.platform, channelId: d.channelId, reply, service }, now)) n++;
@@ -437,7 +446,7 @@ export class CrashWatcher {
     const under = new Map<string, WatchCondition>(store.conditions(underPrefix).map((c) => [c.key, c]));
     const open = new Map(store.openIncidents().filter((i) => i.cluster === cluster).map((i) => [i.service, i]));
     for (const s of services) {
-      const dests = (): Destination[] => (store.activeMute(cluster, s.name, now) ? [] : destinationsFor(settings.routes, cluster, s.name));
+      const dests = (): Destination[] => (store.activeMute(cluster, s.name, this.muteNow()) ? [] : destinationsFor(settings.routes, cluster, s.name));
       for (const dep of s.deployments) {
         if (dep.rolloutState !== 'FAILED') continue;
         const key = `deploy:${dep.id}`;

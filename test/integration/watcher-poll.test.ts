@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestStop } from '../../src/sandbox/lifecycle.ts';
+import { createAlerts } from '../../src/watcher/index.ts';
 import { CrashWatcher } from '../../src/watcher/watcher.ts';
+import { FakeClock } from '../fakes/fake-clock.ts';
 import { crashedTaskIds, startRig, taskIdOf, type WatchRig } from './watcher-harness.ts';
 
 let rig: WatchRig | undefined;
@@ -194,5 +196,24 @@ describe('crash watcher', () => {
     // The poll ran to its end before stop() returned: the crash is in the outbox, nothing failed.
     expect(rig.outbox.stats().pending).toBeGreaterThan(0);
     expect(rig.log.warnings).toEqual([]);
+  });
+
+  it('keeps a mute for its real duration when the sandbox runs faster than real time', async () => {
+    rig = await startRig({ watch: { crashLoop: { crashes: 50 } } });
+    const { state } = rig.sandbox;
+    state.createService('prod', { name: 'api', taskDefinition: state.defineTaskDefinition({ family: 'api' }), desiredCount: 1, failure: { kind: 'crash', runMs: 20 * SEC } });
+    // The bot's own clock, in which /ecs mute stamps the deadline; the sandbox races ahead of it.
+    const wall = new FakeClock(rig.sandbox.clock.now());
+    const alerts = createAlerts({ containers: rig.aws.containers, logs: rig.aws.logs, store: rig.store, outbox: rig.outbox, clock: rig.sandbox.clock, deliveryClock: wall, log: rig.log, settings: rig.settings, clusters: [{ cluster: 'prod', region: 'us-east-1' }], targets: [rig.chat] });
+    rig.store.mute({ cluster: 'prod', service: 'api', until: wall.now() + 60 * MIN, by: 'console:alice', at: wall.now() });
+    // Two sandbox hours go by in what is three real minutes at 40x.
+    for (let i = 0; i < 8; i++) {
+      rig.sandbox.advance(15 * MIN);
+      await wall.advance(22_500);
+      await alerts.watcher.poll({ cluster: 'prod', region: 'us-east-1' });
+    }
+    expect(rig.store.crashesSince('prod', 'api', 0).length).toBeGreaterThan(3);
+    expect(rig.outbox.stats().pending).toBe(0);
+    await alerts.stop();
   });
 });
