@@ -152,4 +152,15 @@ describe('Slack alert delivery (chat.postMessage / chat.update against the stand
     expect(posted?.blocks.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(posted?.blocks)).toContain('Output cut to fit Slack');
   });
+
+  it('keeps the buttons and the cut note of a full-size alert when a mention takes a block', async () => {
+    const blocks = Array.from({ length: 80 }, (_, i) => ({ kind: 'text' as const, text: `evidence line ${i}` }));
+    const big = reply([{ kind: 'heading', text: '🔥 web is crash-looping in prod' }, ...blocks, { kind: 'actions', buttons: [{ label: 'Logs', action: 'run:/ecs logs web' }] }]);
+    const { ts } = await adapter.deliver('C0ALERTS', big, { mention: 'S0ONCALL' });
+    const posted = fake.messages.find((m) => m.ts === ts)!;
+    expect(posted.blocks.length).toBeLessThanOrEqual(50);
+    expect(JSON.stringify(posted.blocks[0])).toContain('<!subteam^S0ONCALL>');
+    expect(JSON.stringify(posted.blocks.at(-1))).toContain('run:/ecs logs web');
+    expect(JSON.stringify(posted.blocks)).toContain('Output cut to fit Slack');
+  });
 });

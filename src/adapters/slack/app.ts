@@ -96,12 +96,15 @@ export function mentionMarkup(token: string): string | undefined {
 
 const SEEN_TTL_MS = 10 * 60_000;
 
-/** Puts the mention first, in the text (which drives the notification) and in the blocks. */
-function withMention(msg: SlackMessage, mention: string | undefined): SlackMessage {
+/**
+ * Renders the reply with the mention first, in the text (which drives the notification) and in
+ * the blocks. The renderer keeps a block free for it, so a full-size alert keeps its buttons.
+ */
+function renderWithMention(reply: Reply, mention: string | undefined): SlackMessage {
   const m = mention ? mentionMarkup(mention) : undefined;
-  if (!m) return msg;
-  const blocks = msg.blocks.length >= SLACK_LIMITS.blocks ? msg.blocks.slice(0, SLACK_LIMITS.blocks - 1) : msg.blocks;
-  return { text: `${m} ${msg.text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: m } }, ...blocks] };
+  if (!m) return renderReply(reply);
+  const msg = renderReply(reply, { reserveBlocks: 1, reserveChars: m.length });
+  return { text: `${m} ${msg.text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: m } }, ...msg.blocks] };
 }
 const SLACK_STALE_SEC = 5 * 60;
 
@@ -256,7 +259,7 @@ export class SlackAdapter {
    * `permanent` and `retryAfterMs` so the outbox can retry or give up; never retries by itself.
    */
   async deliver(channelId: string, reply: Reply, opts: DeliverOptions = {}): Promise<{ ts: string }> {
-    const msg = withMention(renderReply(reply), opts.mention);
+    const msg = renderWithMention(reply, opts.mention);
     const what = opts.updateTs ? `slack chat.update in ${channelId} (${opts.updateTs})` : `slack chat.postMessage to ${channelId}`;
     try {
       if (opts.updateTs) {

@@ -257,8 +257,9 @@ function fallbackText(r: Reply): string {
  * Renders a Reply as one Slack message. Blocks over Slack's limits are split where a split keeps
  * meaning (long text, many fields, long tables) and otherwise cut, with a note saying what was left out.
  * Buttons are always kept, because a cut-off confirmation would leave the command hanging.
+ * `room` keeps blocks and characters free for what the caller puts around the message.
  */
-export function renderReply(r: Reply): SlackMessage {
+export function renderReply(r: Reply, room: { reserveBlocks?: number; reserveChars?: number } = {}): SlackMessage {
   let n = 0;
   const dropped: string[] = [];
   // The confirm dialog repeats the question, which is the last text shown before the buttons.
@@ -270,9 +271,9 @@ export function renderReply(r: Reply): SlackMessage {
   }
 
   const keepBlocks = rendered.filter((x) => x.keep).flatMap((x) => x.blocks);
-  const keepChars = keepBlocks.reduce((s, b) => s + blockTextLength(b), 0);
-  // Room for the content: reserve one block for a possible note.
-  const maxBlocks = SLACK_LIMITS.blocks - 1 - keepBlocks.length;
+  const keepChars = keepBlocks.reduce((s, b) => s + blockTextLength(b), 0) + (room.reserveChars ?? 0);
+  // Room for the content: reserve one block for a possible note, and what the caller adds (a mention).
+  const maxBlocks = SLACK_LIMITS.blocks - 1 - keepBlocks.length - (room.reserveBlocks ?? 0);
   let usedBlocks = 0;
   let usedChars = keepChars;
   let cutBlocks = 0;
