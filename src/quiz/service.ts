@@ -94,9 +94,9 @@ export function resolvePack(packs: PackCatalog, id: string | undefined): Pack {
   return p;
 }
 
-function noSession(packs: PackCatalog): UserError {
+function noSession(packs: PackCatalog, what = 'for you to answer'): UserError {
   const first = [...packs.packs.keys()][0] ?? 'ecs';
-  return new UserError('no-quiz-running', 'no quiz is running here for you to answer', `Start one with /quiz ${first} (team, in this channel) or /quiz ${first} --solo (just you), or practise with /quiz interview ${first}.`);
+  return new UserError('no-quiz-running', `no quiz is running here ${what}`, `Start one with /quiz ${first} (team, in this channel) or /quiz ${first} --solo (just you), or practise with /quiz interview ${first}.`);
 }
 
 function visibilityOf(s: SessionState): Reply['visibility'] {
@@ -432,7 +432,7 @@ export function nextQuestion(deps: QuizDeps, caller: Caller, isOperator: boolean
   const found = findSession(deps, caller);
   if (!found.session) {
     if (found.blocks.length > 0) return reply(found.blocks);
-    throw noSession(deps.packs);
+    throw noSession(deps.packs, 'to move on');
   }
   const st = found.session;
   if (found.blocks.length > 0) return withTimer(deps, reply(found.blocks, { visibility: visibilityOf(st.state) }), st);

@@ -258,6 +258,9 @@ describe('/quiz solo, interview practice, scores and review', () => {
     const none = text(await b.run('/quiz answer B', bob));
     expect(none).toContain('no quiz is running here for you to answer');
     expect(none).toContain('/quiz ecs --solo');
+    const next = text(await b.run('/quiz next', bob));
+    expect(next).toContain('no quiz is running here to move on');
+    expect(next).not.toContain('answer');
     expect(text(await b.run('/quiz leaderboard --week --month'))).toContain('choose one of --week, --month or --all, not --week and --month');
     expect(text(await b.run('/quiz leaderboard'))).toContain('No answers yet');
     const packs = text(await b.run('/quiz packs'));
