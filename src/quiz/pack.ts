@@ -58,7 +58,7 @@ const packSchema = z.strictObject({
   title: text,
   chapter: z.number().int().positive().optional(),
   source: text.optional(),
-  sections: z.record(z.string().regex(ID, 'section keys must be lowercase letters, digits and dashes'), text),
+  sections: z.record(z.string().regex(ID, 'section keys must be lowercase letters, digits and dashes (2-64 characters)'), text),
   items: z.array(z.unknown()).min(1, 'needs at least one item'),
 });
 
@@ -199,6 +199,8 @@ function issueMessage(issue: z.core.$ZodIssue, root: unknown): string {
     return `expected ${issue.expected}, got ${describe(v)}`;
   }
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  // zod says only "Invalid key in record"; the rule the key broke is in the nested issue.
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   if (issue.code === 'invalid_union') {
     const v = valueAt(root, issue.path);
     const t = v && typeof v === 'object' ? (v as { type?: unknown }).type : undefined;

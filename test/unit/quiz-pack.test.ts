@@ -80,6 +80,10 @@ describe('pack validation', () => {
     expect(lines(good.replace('    difficulty: easy', '    difficulty: easy\n    hint: think'))).toEqual(['demo.yaml item "demo-q1" field hint: unknown key hint']);
   });
 
+  it('says what is wrong with a section key', () => {
+    expect(lines(good.replace('  basics: "1. Basics"', '  basics: "1. Basics"\n  B: "2. More"'))).toEqual(['demo.yaml field sections.B: section keys must be lowercase letters, digits and dashes (2-64 characters)']);
+  });
+
   it('reports missing fields', () => {
     expect(lines(good.replace('    explanation: The second is right.\n', ''))).toEqual(['demo.yaml item "demo-q1" field explanation: is missing (expected string)']);
     expect(lines(good.replace('title: Demo pack\n', ''))).toEqual(['demo.yaml field title: is missing (expected string)']);
