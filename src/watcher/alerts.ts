@@ -44,7 +44,8 @@ const KIND_ICON: Record<string, string> = { crash: '💥', oom: '🧠', 'failed-
 /** The buttons every alert about a service carries: logs, status, mute for 1h. */
 export function alertButtons(cluster: string, service: string, taskId?: string): Button[] {
   return [
-    { label: 'Logs', action: `run:/ecs logs ${service} --cluster ${cluster}${taskId ? ` --task ${taskId}` : ''}` },
+    // The default 15 minutes would show nothing once the alert is older; ECS lists a stopped task for about an hour.
+    { label: 'Logs', action: `run:/ecs logs ${service} --cluster ${cluster}${taskId ? ` --task ${taskId} --since 1h` : ''}` },
     { label: 'Status', action: `run:/ecs status ${service} --cluster ${cluster}` },
     { label: 'Mute 1h', action: `run:/ecs mute ${service} 1h --cluster ${cluster}`, style: 'danger' },
   ];

@@ -115,4 +115,18 @@ describe('/ecs alerts, mute and unmute', () => {
     const r = await d.run('/ecs mute paymnets 30m', alice);
     expect(replyToPlainText(r.reply)).toMatch(/no service 'paymnets'.*did you mean 'payments'/);
   });
+
+  it("shows the crashed task's log lines when the alert's Logs button is pressed half an hour later", async () => {
+    const opened = chat.received.find((m) => m.text.startsWith('🔥 Crash loop: payments'))!;
+    const actions = opened.reply.blocks.find((b) => b.kind === 'actions');
+    const logs = actions?.kind === 'actions' ? actions.buttons.find((b) => b.label === 'Logs') : undefined;
+    const evidence = opened.reply.blocks.find((b) => b.kind === 'code');
+    const lastLine = evidence?.kind === 'code' ? evidence.text.split('\n').at(-1)! : '';
+    expect(lastLine.length).toBeGreaterThan(0);
+    sandbox.advance(30 * 60_000);
+    const r = await d.press(logs!.action, vic);
+    const t = replyToPlainText(r.reply);
+    expect(t).not.toContain('No log lines');
+    expect(t).toContain(lastLine);
+  });
 });

@@ -50,7 +50,7 @@ describe('crash watcher', () => {
     expect(m.text).toMatch(/Last (1\d|20) log lines of api:/);
     const buttons = m.reply.blocks.find((b) => b.kind === 'actions');
     expect(buttons?.kind === 'actions' && buttons.buttons.map((b) => b.action)).toEqual([
-      `run:/ecs logs api --cluster prod --task ${crashed[0]}`,
+      `run:/ecs logs api --cluster prod --task ${crashed[0]} --since 1h`,
       'run:/ecs status api --cluster prod',
       'run:/ecs mute api 1h --cluster prod',
     ]);
