@@ -31,6 +31,8 @@ export interface AlertsOptions {
   clock: Clock;
   /** Real time, for retries and rate limits (the system clock). */
   deliveryClock: Clock;
+  /** The clock `/ecs mute` stamps mutes with (the commands' `ports.clock`); defaults to `deliveryClock`. */
+  muteClock?: Clock;
   /** The logger. */
   log: Logger;
   /** From watcherSettings(config.file.watch, config.file.routes, env.DOCKHAND_WATCH_EVERY). */
@@ -69,8 +71,8 @@ export function createAlerts(o: AlertsOptions): Alerts {
     store: o.store,
     outbox: o.outbox,
     clock: o.clock,
-    // `/ecs mute` keeps its deadlines in real time, as delivery does.
-    muteClock: o.deliveryClock,
+    // Mute deadlines must be read in the clock that wrote them, which is not the sandbox's.
+    muteClock: o.muteClock ?? o.deliveryClock,
     log: o.log,
     settings: o.settings,
     clusters: o.clusters,
