@@ -131,11 +131,12 @@ export class SqliteIncidentStore implements IncidentStore {
     if (crashIds.length > 0) this.db.update(watcherCrashes).set({ incidentId: i.id }).where(inArray(watcherCrashes.id, [...crashIds])).run();
   }
 
-  /** Saves an incident's counts or status. */
+  /** Saves an incident's span, counts or status. */
   updateIncident(i: Incident): void {
     this.db
       .update(watcherIncidents)
       .set({
+        firstCrashAt: i.firstCrashAt,
         lastCrashAt: i.lastCrashAt,
         crashes: i.crashes,
         lastReason: i.lastReason,
