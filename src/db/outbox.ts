@@ -141,12 +141,17 @@ export class SqliteOutbox implements Outbox {
     return r?.ref ?? undefined;
   }
 
-  /** Delivery times of top-level messages in a channel after `since`. */
+  /**
+   * Delivery times of top-level messages in a channel after `since`. A thread reply counts as
+   * one when it was the first message of its thread to go out (its parent was folded or failed).
+   */
   sentSince(lane: Lane, since: number): number[] {
+    const firstOfThread = sql`NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.platform = ${outbox.platform} AND p.channel_id = ${outbox.channelId}
+      AND p.thread_key = ${outbox.threadKey} AND p.status = 'sent' AND p.update_of IS NULL AND p.message_ref <> '' AND p.id < ${outbox.id})`;
     return this.db
       .select({ at: outbox.sentAt })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL)`, isNull(outbox.updateOf), gt(outbox.sentAt, since)))
+      .where(and(laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL OR ${firstOfThread})`, isNull(outbox.updateOf), gt(outbox.sentAt, since)))
       .orderBy(asc(outbox.sentAt))
       .all()
       .map((r) => r.at ?? 0);

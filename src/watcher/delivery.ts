@@ -138,17 +138,27 @@ export class AlertDelivery {
         outbox.markSent(row.id, '', now);
         continue;
       }
-      if (isTopLevel(row)) {
+      // A thread reply whose parent never went out (folded or failed) posts as a new message, so it
+      // counts against the rate limit too; otherwise a folded incident's updates would storm the channel.
+      const topLevel = (r: OutboxRow): boolean => {
+        if (isTopLevel(r)) return true;
+        const key = r.updateOf ? undefined : r.reply.thread?.key;
+        if (key === undefined) return false;
+        return !rows.some((p) => p.id < r.id && p.reply.thread?.key === key) && outbox.threadRef(lane, key) === undefined;
+      };
+      if (topLevel(row)) {
         const budget = this.o.rateLimitMessages - outbox.sentSince(lane, now - this.o.rateLimitWindowMs).length;
         if (budget <= 0) return;
-        const waitingTop = rows.filter(isTopLevel).length;
+        const waitingTop = rows.filter(topLevel).length;
         if (budget === 1 && waitingTop > 1) {
           // The last slot of the window goes to one message that stands for all the rest.
           const folded = rows;
           const summary = foldSummary(folded.map((r) => ({ ...(r.service ? { service: r.service } : {}), ...(r.reply.summary ? { summary: r.reply.summary } : {}) })));
+          // An incident opening folded away must still page whoever its route names.
+          const mention = folded.find((r) => r.mention)?.mention;
           outbox.fold(
             folded.map((r) => r.id),
-            { alertKey: `summary:${folded[0]?.id ?? 0}-${folded[folded.length - 1]?.id ?? 0}`, platform: lane.platform, channelId: lane.channelId, reply: summary },
+            { alertKey: `summary:${folded[0]?.id ?? 0}-${folded[folded.length - 1]?.id ?? 0}`, platform: lane.platform, channelId: lane.channelId, reply: summary, ...(mention ? { mention } : {}) },
             now,
           );
           report.folded += folded.length;

@@ -4,10 +4,12 @@
  * or hangs while another delivers, permanent errors, and a restart with messages still queued.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { replyToPlainText } from '../../src/core/reply.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import { reply, replyToPlainText } from '../../src/core/reply.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { SqliteOutbox } from '../../src/db/outbox.ts';
 import { AlertDelivery } from '../../src/watcher/delivery.ts';
+import { FakeClock } from '../fakes/fake-clock.ts';
 import { crashedTaskIds, FakeChat, FakeDeliveryError, startRig, taskIdOf, tempDbPath, type WatchRig } from './watcher-harness.ts';
 
 let rig: WatchRig | undefined;
@@ -146,5 +148,38 @@ describe('alert delivery', () => {
     expect(report.sent).toBe(2);
     expect(chat.received.map((m) => m.text)).toEqual(['crash:1', 'crash:2']);
     b.close();
+  });
+
+  it('keeps a folded incident\'s page and its later updates within the rate limit', async () => {
+    const database = openDatabase(':memory:');
+    const outbox = new SqliteOutbox(database);
+    const clock = new FakeClock();
+    const chat = new FakeChat('slack');
+    const delivery = new AlertDelivery({ outbox, targets: [chat], clock, log: silentLogger, rateLimitMessages: 3, rateLimitWindowMs: MIN });
+    const top = (key: string, service: string) => ({ alertKey: key, ...C1, service, reply: reply([{ kind: 'text', text: `${service} crashed` }], { summary: `${service} crashed`, thread: { key, parent: true } }) });
+    const update = (n: number) => ({ alertKey: `inc:pay:crash:${n}`, ...C1, service: 'payments', reply: reply([{ kind: 'text', text: `Crash #${n} of payments` }], { thread: { key: 'inc:pay', parent: false } }) });
+    outbox.enqueue(top('crash:a', 'api'), clock.now());
+    outbox.enqueue(top('crash:b', 'web'), clock.now());
+    outbox.enqueue({ ...top('inc:pay', 'payments'), alertKey: 'incident:inc:pay:open', mention: 'S0ONCALL' }, clock.now());
+    outbox.enqueue(top('crash:c', 'worker'), clock.now());
+    await delivery.flush();
+    // Two alerts, then one summary standing for the incident opening and the last crash, paging on-call.
+    expect(chat.received.map((m) => m.text.split('\n')[0])).toEqual(['api crashed', 'web crashed', '🌩️ 2 more alerts held back to keep this channel readable']);
+    expect(chat.received[2]!.opts.mention).toBe('S0ONCALL');
+    // The folded incident's later crashes have no thread to go to: they must not flood the channel.
+    for (let n = 4; n <= 12; n++) outbox.enqueue(update(n), clock.now());
+    await delivery.flush();
+    expect(chat.received).toHaveLength(3);
+    for (let minute = 1; minute <= 3; minute++) {
+      await clock.advance(MIN);
+      await delivery.flush();
+    }
+    expect(chat.received.length).toBeGreaterThan(3);
+    expect(outbox.stats()).toMatchObject({ pending: 0 });
+    // One update opened a new thread; the rest went into it.
+    const after = chat.received.slice(3);
+    expect(after.filter((m) => m.opts.threadOf === undefined)).toHaveLength(1);
+    for (const m of after.slice(1)) expect(m.opts.threadOf).toBe(after[0]!.ref);
+    database.close();
   });
 });
