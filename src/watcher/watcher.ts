@@ -422,7 +422,9 @@ export class CrashWatcher {
       const parent = this.d.outbox.find({ platform: d.platform, channelId: d.channelId }, openKey);
       if (!parent) continue;
       const key = `incident:${incident.id}:edit:${incident.status === 'recovered' ? 'recovered' : incident.crashes}`;
-      if (this.d.outbox.enqueue({ alertKey: key, platform: d.platform, channelId: d.channelId, reply: incidentParentNow(parent.reply, incident), updateOf: openKey, service: incident.service }, now)) n++;
+      // The edited message keeps the mention it was posted with (an edit does not page again).
+      const mention = parent.mention ? { mention: parent.mention } : {};
+      if (this.d.outbox.enqueue({ alertKey: key, platform: d.platform, channelId: d.channelId, reply: incidentParentNow(parent.reply, incident), updateOf: openKey, service: incident.service, ...mention }, now)) n++;
     }
     return n;
   }

@@ -82,6 +82,10 @@ describe('crash alerts into Slack', () => {
       const others = posts.filter((p) => !opening.includes(p));
       expect(others.length).toBeGreaterThan(1);
       for (const p of others) expect(JSON.stringify(p)).not.toContain('subteam');
+      // The incident message, edited as the count goes up, still shows who was paged.
+      const updates = fake.calls.filter((c) => c.method === 'chat.update' && c.outcome === 'ok');
+      expect(updates.length).toBeGreaterThan(0);
+      for (const u of updates) expect(String(u.params.text).startsWith('<!subteam^S0ONCALL> ')).toBe(true);
     }
   }, 60_000);
 });
