@@ -7,6 +7,7 @@ import { UserError } from '../src/core/errors.ts';
 import { formatDuration } from '../src/core/parser.ts';
 import type { Block } from '../src/core/reply.ts';
 import type { IncidentStore } from '../src/ports/incident-store.ts';
+import { firstPollKey } from '../src/watcher/rules.ts';
 import { chooseCluster, clusterOption, findService, footer } from './ecs-common.ts';
 
 function storeOf(ctx: CommandContext): IncidentStore {
@@ -45,7 +46,15 @@ export const alertsSub = defineSubcommand({
     const mutes = store.activeMutes(now).filter((m) => inScope(m.cluster));
     const recovered = store.recoveredSince(now - 24 * 60 * 60_000).filter((i) => inScope(i.cluster));
     const blocks: Block[] = [{ kind: 'heading', text: `Crash alerts${cluster ? ` in cluster ${cluster}` : ''}` }];
-    if (open.length === 0) blocks.push({ kind: 'text', text: 'No open incidents: no service is crash-looping.' });
+    // Before its first poll the watcher knows nothing, which is not the same as "all is well".
+    const unwatched = (cluster ? [cluster] : ctx.settings.clusters.map((c) => c.name)).filter((c) => store.condition(firstPollKey(c)) === null);
+    if (unwatched.length > 0) {
+      blocks.push({
+        kind: 'text',
+        text: `⏳ The crash watcher has not polled ${unwatched.length === 1 ? 'cluster' : 'clusters'} ${unwatched.join(', ')} yet, so crashes there are not counted. It runs while dockhand runs on a terminal or a chat platform (in a piped script, set DOCKHAND_WATCH_EVERY).`,
+      });
+    }
+    if (open.length === 0) blocks.push({ kind: 'text', text: unwatched.length > 0 ? 'No open incidents recorded.' : 'No open incidents: no service is crash-looping.' });
     else {
       blocks.push({ kind: 'text', text: `*Open incidents (${open.length})*` });
       blocks.push({

@@ -156,3 +156,8 @@ export function imageTag(image: string | undefined): string | undefined {
   const colon = image.lastIndexOf(':');
   return colon > slash ? image.slice(colon + 1) : 'latest';
 }
+
+/** The watch-condition key that says the watcher has polled a cluster at least once. */
+export function firstPollKey(cluster: string): string {
+  return `seen:${cluster}`;
+}

@@ -24,7 +24,7 @@ import { backToDesired, crashAlert, deploymentFailed, incidentOpened, incidentPa
 import type { Destination, WatcherSettings } from './config.ts';
 import { destinationsFor } from './config.ts';
 import type { AlertPolicy, StopVerdict } from './rules.ts';
-import { classifyStop, hasRecovered, isSettled, serviceOfTask, shouldAlert } from './rules.ts';
+import { classifyStop, firstPollKey, hasRecovered, isSettled, serviceOfTask, shouldAlert } from './rules.ts';
 
 /** What the watcher needs. */
 export interface CrashWatcherDeps {
@@ -220,7 +220,7 @@ export class CrashWatcher {
         }
         report.described = described.length;
         const ready = described.filter(isSettled).sort((a, b) => stopTime(a) - stopTime(b) || a.arn.localeCompare(b.arn));
-        const seenKey = `seen:${target.cluster}`;
+        const seenKey = firstPollKey(target.cluster);
         const baseline = this.d.store.condition(seenKey) === null;
         await this.handleTasks(target, ready, report, warn, baseline);
         if (baseline) this.d.store.putCondition({ key: seenKey, cluster: target.cluster, service: '', since: this.d.clock.now(), detail: 'first poll done' });

@@ -20,6 +20,7 @@ import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 import { watcherSettings } from '../../src/watcher/config.ts';
 import { AlertDelivery } from '../../src/watcher/delivery.ts';
+import { firstPollKey } from '../../src/watcher/rules.ts';
 import { CrashWatcher } from '../../src/watcher/watcher.ts';
 import { FakeChat } from './watcher-harness.ts';
 
@@ -130,3 +131,25 @@ describe('/ecs alerts, mute and unmute', () => {
     expect(t).toContain(lastLine);
   });
 });
+
+describe('/ecs alerts before the watcher has polled', () => {
+  it('says the watcher has not looked yet instead of "no service is crash-looping"', async () => {
+    const db = openDatabase(':memory:');
+    const incidents = new SqliteIncidentStore(db);
+    const fresh = new Dispatcher({
+      commands: [{ ...ecs, subcommands: [...ecs.subcommands, ...alertSubcommands] }],
+      ports: { clock: sandbox.clock, audit: new SqliteAuditLog(db.db), incidents, alertOutbox: new SqliteOutbox(db) },
+      settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true }),
+      log: silentLogger,
+    });
+    const before = replyToPlainText((await fresh.run('/ecs alerts', vic)).reply);
+    expect(before).toContain('The crash watcher has not polled cluster demo yet');
+    expect(before).not.toContain('no service is crash-looping');
+    incidents.putCondition({ key: firstPollKey('demo'), cluster: 'demo', service: '', since: 0, detail: 'first poll done' });
+    const after = replyToPlainText((await fresh.run('/ecs alerts', vic)).reply);
+    expect(after).toContain('No open incidents: no service is crash-looping.');
+    expect(after).not.toContain('has not polled');
+    db.close();
+  });
+});
+
