@@ -7,6 +7,9 @@ import { z } from 'zod';
 /** The repository's `quizzes/` folder, where the packs live. */
 export const QUIZZES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../quizzes');
 
+/** YAML syntax errors reported per file; the rest are counted. */
+const MAX_SYNTAX_ERRORS = 3;
+
 /** The largest pack file accepted; anything bigger is a mistake, not a chapter. */
 export const MAX_PACK_BYTES = 1024 * 1024;
 
@@ -231,13 +234,17 @@ export function parsePack(source: string, file: string): PackResult {
   const errors: PackError[] = [];
   const doc = parseDocument(source, { uniqueKeys: true, prettyErrors: true, version: '1.2' });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({
-        file: name,
-        message: e.message.split('\n')[0] ?? e.message,
-      })),
-    };
+    // A file that is not YAML at all yields one error per token; the first few say enough.
+    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => {
+      const first = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+      // yaml quotes the whole offending token, which can be a page of text.
+      const what = first.replace(/:\s*".*$/s, '');
+      const pos = e.linePos?.[0];
+      return { file: name, message: `YAML error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${what.length > 120 ? `${what.slice(0, 119)}…` : what}` };
+    });
+    const more = doc.errors.length - shown.length;
+    if (more > 0) shown.push({ file: name, message: `… and ${more} more YAML error${more === 1 ? '' : 's'}; is this a question pack?` });
+    return { ok: false, errors: shown };
   }
   let raw: unknown;
   try {

@@ -84,6 +84,15 @@ describe('pack validation', () => {
     expect(lines(good.replace('  basics: "1. Basics"', '  basics: "1. Basics"\n  B: "2. More"'))).toEqual(['demo.yaml field sections.B: section keys must be lowercase letters, digits and dashes (2-64 characters)']);
   });
 
+  it('reports a file that is not YAML in a few short lines', () => {
+    const markdown = `# Notes\n\nSome text: with a colon, \`code\` and more: ${'words '.repeat(200)}\n\n| a | b |\n|---|---|\n| \`x\` | y: z |\n- **bold**: item\n`.repeat(5);
+    const out = lines(markdown);
+    expect(out.length).toBeLessThanOrEqual(4);
+    for (const l of out) expect(l.length).toBeLessThan(200);
+    expect(out[0]).toMatch(/^demo\.yaml: YAML error at line \d+, column \d+: /);
+    expect(out.at(-1)).toMatch(/more YAML errors; is this a question pack\?$/);
+  });
+
   it('reports missing fields', () => {
     expect(lines(good.replace('    explanation: The second is right.\n', ''))).toEqual(['demo.yaml item "demo-q1" field explanation: is missing (expected string)']);
     expect(lines(good.replace('title: Demo pack\n', ''))).toEqual(['demo.yaml field title: is missing (expected string)']);
@@ -104,7 +113,7 @@ describe('pack validation', () => {
       'demo.yaml item "demo-q1" field items[0].__proto__: the key __proto__ is not allowed',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(lines(good.replace('title: Demo pack', 'title: Demo pack\ntitle: Again'))[0]).toMatch(/^demo\.yaml: Map keys must be unique/);
+    expect(lines(good.replace('title: Demo pack', 'title: Demo pack\ntitle: Again'))[0]).toMatch(/^demo\.yaml: YAML error at line 3, column 1: Map keys must be unique/);
   });
 
   it('reports an unknown section and an unknown item type', () => {
