@@ -34,6 +34,14 @@ export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   return { port, speed, scenario };
 }
 
+/** One line saying why the sandbox could not listen, and what to do (never a stack trace). */
+export function startFailure(err: unknown, port: number): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (code === 'EADDRINUSE') return `sandbox: port ${port} on 127.0.0.1 is already in use; pick another with --port N (--port 0 picks a free one)`;
+  if (code === 'EACCES') return `sandbox: not allowed to listen on port ${port}; use a port above 1023 (--port 0 picks a free one)`;
+  return `sandbox: could not start: ${err instanceof Error ? err.message : String(err)}`;
+}
+
 async function main(): Promise<void> {
   let args: SandboxCliArgs;
   try {
@@ -43,7 +51,14 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const sandbox = await startSandbox({ port: args.port, speed: args.speed, scenario: args.scenario });
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  try {
+    sandbox = await startSandbox({ port: args.port, speed: args.speed, scenario: args.scenario });
+  } catch (err) {
+    process.stderr.write(`${startFailure(err, args.port)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const out = process.stdout;
   out.write(`sandbox listening on ${sandbox.endpoint} (scenario ${args.scenario}, speed ${args.speed}x)\n`);
   out.write(`try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${sandbox.endpoint} ecs list-services --cluster demo\n`);

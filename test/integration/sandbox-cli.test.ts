@@ -46,3 +46,23 @@ describe('npm run sandbox', () => {
     expect(() => parseSandboxArgs(['--scenario', 'prod'], {})).toThrow(/--scenario must be demo or empty/);
   });
 });
+
+describe('npm run sandbox on a port that is taken', () => {
+  it('says the port is in use and exits 1, without a stack trace', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(out).toContain(`port ${port} on 127.0.0.1 is already in use; pick another with --port N`);
+      expect(out).not.toMatch(/\n\s+at /);
+      expect(code).toBe(1);
+    } finally {
+      blocker.close();
+    }
+  });
+});
