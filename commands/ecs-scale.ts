@@ -44,9 +44,11 @@ function primaryOf(s: ServiceSummary): ServiceSummary['deployments'][number] | u
 function isSteady(s: ServiceSummary, goal: RolloutGoal): boolean {
   const primary = primaryOf(s);
   if (goal.deploymentId && primary?.id !== goal.deploymentId) return false;
+  // A restart follows its deployment; a scale during it changes the count to wait for, not the goal.
+  const desired = goal.kind === 'restart' ? s.desiredCount : goal.desired;
   return (
-    s.desiredCount === goal.desired &&
-    s.runningCount === goal.desired &&
+    s.desiredCount === desired &&
+    s.runningCount === desired &&
     s.pendingCount === 0 &&
     s.deployments.length <= 1 &&
     primary?.rolloutState !== 'IN_PROGRESS'
@@ -57,6 +59,17 @@ function eventsBlock(s: ServiceSummary, since: number): Block {
   const recent = s.events.filter((e) => e.createdAt >= since - 1000).slice(0, 5);
   const list = recent.length > 0 ? recent : s.events.slice(0, 3);
   return { kind: 'code', text: list.length ? list.map((e) => `${clockTime(e.createdAt)}  ${e.message}`).join('\n') : '(no events)' };
+}
+
+/** Why a goal no longer applies because the service was changed after it, or undefined while it still does. */
+function supersededBy(s: ServiceSummary, goal: RolloutGoal): string | undefined {
+  if (goal.kind === 'scale' && s.desiredCount !== goal.desired) {
+    return `its desired count was changed to ${s.desiredCount} since`;
+  }
+  if (goal.kind === 'restart' && goal.deploymentId && !s.deployments.some((d) => d.id === goal.deploymentId)) {
+    return 'a newer deployment replaced this one';
+  }
+  return undefined;
 }
 
 /** Follows a service after a change and posts once: steady, failed, or timed out with what it reached. */
@@ -83,6 +96,20 @@ function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: Rollout
       }
       if (!last) {
         await post(reply([{ kind: 'text', text: `⚠️ ${goal.service} is gone from ${where(choice.ref)}; stopped following it.` }, footer(ctx, choice.ref)]));
+        return;
+      }
+      const superseded = supersededBy(last, goal);
+      if (superseded) {
+        // Someone changed the service again; waiting for this goal would only time out.
+        await post(
+          reply(
+            [
+              { kind: 'text', text: `↪️ Stopped following ${goal.kind === 'scale' ? `the scale of ${goal.service} to ${goal.desired}` : `the restart of ${goal.service}`}: ${superseded} (${last.runningCount}/${last.desiredCount} running now).` },
+              footer(ctx, choice.ref),
+            ],
+            { summary: `${goal.service} changed again; stopped following` },
+          ),
+        );
         return;
       }
       const primary = primaryOf(last);

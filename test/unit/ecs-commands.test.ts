@@ -469,6 +469,31 @@ describe('/ecs scale and restart', () => {
     expect(t).toContain('(service web) event 0');
   });
 
+  it('stops following a scale at once when a later scale changes the count, instead of waiting for a timeout', async () => {
+    w.ecsPort.lag = 1_000_000;
+    const first = await w.d.run('/ecs scale web 4', me);
+    const second = await w.d.run('/ecs scale web 3', me);
+    expect(w.text(second.reply)).toContain('Scaling web 4 → 3');
+    const started = w.clock.now();
+    const posted = await runFollowUp(w, first);
+    expect(posted).toHaveLength(1);
+    expect(w.text(posted[0]!)).toContain('Stopped following the scale of web to 4: its desired count was changed to 3 since');
+    expect(w.text(posted[0]!)).toContain('cluster demo · us-east-1');
+    expect(w.clock.now() - started).toBeLessThan(60_000);
+  });
+
+  it('follows a restart to steady even when the service is scaled during it', async () => {
+    w.ecsPort.lag = 3;
+    const r = await w.d.run('/ecs restart web', me);
+    const confirm = r.reply.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : [])).find((b) => b.label === 'Confirm')!;
+    const ok = await w.d.press(confirm.action, me);
+    await w.d.run('/ecs scale web 3', me);
+    const started = w.clock.now();
+    const posted = await runFollowUp(w, ok);
+    expect(w.text(posted.at(-1)!)).toContain('✅ web is steady: 3/3 running');
+    expect(w.clock.now() - started).toBeLessThan(60_000);
+  });
+
   it('keeps following through throttling instead of giving up', async () => {
     const r = await w.d.run('/ecs scale web 3', me);
     let throttles = 3;
