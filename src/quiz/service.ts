@@ -519,7 +519,8 @@ function sectionLabel(deps: QuizDeps, key: string, multiPack: boolean): string {
 export function score(deps: QuizDeps, caller: Caller, who: string | undefined): Reply {
   let target = { userId: caller.userId, userName: caller.displayName };
   if (who) {
-    const q = who.replace(/^<@!?/, '').replace(/>$/, '').replace(/^@/, '');
+    // Slack sends a mention as <@U123> or, with escaping on, <@U123|name>; Discord as <@123> or <@!123>.
+    const q = who.replace(/^<@!?([^|>]+)(\|[^>]*)?>$/, '$1').replace(/^@/, '');
     const found = deps.store.findUser(caller.platform, caller.workspaceId, q);
     if (!found) throw new UserError('unknown-user', `nobody called '${who}' has answered a quiz here yet`, 'Use their user id or the name shown on the leaderboard.');
     target = found;

@@ -214,6 +214,7 @@ describe('/quiz solo, interview practice, scores and review', () => {
     expect(score).toContain('Current streak: 0');
     expect(score).toContain('Weakest: ');
     expect(text(await b.run('/quiz score bob', ann))).toContain('Quiz score — bob');
+    for (const mention of ['<@UBOB>', '<@UBOB|bob>', '@bob']) expect(text(await b.run(`/quiz score ${mention}`, ann))).toContain('Quiz score — bob');
     expect(text(await b.run('/quiz score nobody', ann))).toContain("nobody called 'nobody' has answered a quiz here yet");
     const board = text(await b.run('/quiz leaderboard ecs --week', ann));
     expect(board).toContain('Leaderboard — AWS ECS and Docker Basics, last 7 days');
