@@ -103,17 +103,37 @@ export class Dispatcher {
 
   /** Runs a typed command line such as `/ecs scale web 5`. */
   async run(text: string, caller: Caller): Promise<DispatchResult> {
-    return this.execute(text, caller, () => parseCommandLine(text, this.commands));
+    return this.guard(text, () => this.execute(text, caller, () => parseCommandLine(text, this.commands)));
   }
 
   /** Runs structured input (Discord options) through the same validation as typed text. */
   async runStructured(input: StructuredInput, caller: Caller): Promise<DispatchResult> {
-    const text = structuredToText(input, this.commands);
-    return this.execute(text, caller, () => parseStructured(input, this.commands));
+    const label = `/${input.command}${input.subcommand ? ` ${input.subcommand}` : ''}`;
+    return this.guard(label, () => {
+      const text = structuredToText(input, this.commands);
+      return this.execute(text, caller, () => parseStructured(input, this.commands));
+    });
   }
 
   /** Handles a pressed button: `run:<command>`, `confirm:<id>` or `cancel:<id>`. */
   async press(action: string, caller: Caller): Promise<DispatchResult> {
+    return this.guard(`button ${action.slice(0, 40)}`, () => this.pressUnguarded(action, caller));
+  }
+
+  /**
+   * Runs one request so that it always resolves with a reply: a failure outside any handler
+   * (the audit log's database, a broken port) becomes an error id too, never a rejection an
+   * adapter could turn into a crash or a stack trace.
+   */
+  private async guard(text: string, run: () => Promise<DispatchResult>): Promise<DispatchResult> {
+    try {
+      return await run();
+    } catch (e) {
+      return { reply: this.internalError(e, text, () => undefined) };
+    }
+  }
+
+  private async pressUnguarded(action: string, caller: Caller): Promise<DispatchResult> {
     this.sweepExpired();
     const colon = action.indexOf(':');
     const kind = colon >= 0 ? action.slice(0, colon) : action;
@@ -155,8 +175,20 @@ export class Dispatcher {
       if (p.expiresAt <= now) {
         this.pending.delete(token);
         this.expired.set(token, p);
-        this.ports.audit.finish(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
+        this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
       }
+    }
+  }
+
+  /**
+   * Completes an audit row; a failure to write it is logged, not thrown, because by then the
+   * command has run and its reply must still reach the user.
+   */
+  private finishAudit(auditId: number, outcome: AuditOutcome, durationMs: number, detail: string | null): void {
+    try {
+      this.ports.audit.finish(auditId, outcome, durationMs, detail);
+    } catch (e) {
+      this.log.error({ errorId: shortId('E-'), err: e, auditId, outcome }, 'could not complete the audit row');
     }
   }
 
@@ -176,7 +208,7 @@ export class Dispatcher {
       command: text.trim().slice(0, 2000),
     });
     const finish = (outcome: AuditOutcome, detail?: string | null): void => {
-      this.ports.audit.finish(auditId, outcome, this.ports.clock.now() - started, detail ?? null);
+      this.finishAudit(auditId, outcome, this.ports.clock.now() - started, detail ?? null);
     };
     const role = this.roleOf(caller);
     let parsed: ParsedCommand | HelpRequest;
@@ -354,7 +386,7 @@ export class Dispatcher {
     this.pending.delete(token);
     const finish = (outcome: AuditOutcome, detail?: string | null): void => {
       const by = same ? '' : ` by ${caller.platform}:${caller.userId}`;
-      this.ports.audit.finish(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? (by ? `confirmed${by}` : null));
+      this.finishAudit(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? (by ? `confirmed${by}` : null));
     };
     if (kind === 'cancel') {
       finish('cancelled', `cancelled by ${caller.platform}:${caller.userId}`);

@@ -178,6 +178,31 @@ describe('errors never reach chat as stack traces', () => {
   });
 });
 
+describe('a failure outside the handler (the audit database) is an error id too, never a rejection', () => {
+  it('refuses to run when the audit row cannot be written, and answers with an error id', async () => {
+    const { dispatcher, audit, logged } = setup();
+    audit.begin = () => {
+      throw new Error('SQLITE_READONLY: attempt to write a readonly database');
+    };
+    const r = await dispatcher.run('/svc list', viewer);
+    expect(text(r.reply)).toMatch(/something went wrong running `\/svc list` \(error id E-[A-Z0-9]{6}\)/);
+    expect(text(r.reply)).not.toContain('SQLITE');
+    expect(calls).toEqual([]);
+    expect(logged).toHaveLength(1);
+    const b = await dispatcher.press('run:/svc list', viewer);
+    expect(text(b.reply)).toMatch(/error id E-/);
+  });
+  it('still shows the handler\'s reply when only completing the audit row fails', async () => {
+    const { dispatcher, audit, logged } = setup();
+    audit.finish = () => {
+      throw new Error('SQLITE_BUSY');
+    };
+    const r = await dispatcher.run('/svc list', viewer);
+    expect(text(r.reply)).not.toMatch(/error id/);
+    expect(logged[0]!.msg).toBe('could not complete the audit row');
+  });
+});
+
 describe('audit: one row per attempt, with its outcome', () => {
   it('records ok, invalid, denied, error, cancelled and expired', async () => {
     const { dispatcher, audit, clock } = setup();
