@@ -58,8 +58,20 @@ export class ConsoleAdapter {
     }
   }
 
-  /** Handles one line of input: a command, or the number of a button to press. */
+  /**
+   * Handles one line of input: a command, or the number of a button to press. Never rejects:
+   * whatever goes wrong is one short line, and the next line still runs.
+   */
   async handleLine(line: string): Promise<void> {
+    try {
+      await this.handleLineUnguarded(line);
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : 'unknown error';
+      this.print({ visibility: 'ephemeral', blocks: [{ kind: 'text', text: `⚠️ dockhand could not handle that line (${why}).` }] });
+    }
+  }
+
+  private async handleLineUnguarded(line: string): Promise<void> {
     const text = line.trim();
     if (!text || text.startsWith('#')) return;
     if (text === 'exit' || text === 'quit') {
