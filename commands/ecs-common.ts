@@ -3,7 +3,7 @@
  * did-you-mean, the footer every reply carries, and fitting output into a chat message.
  */
 import type { CommandContext, OptionSpec, Platform } from '../src/core/command.ts';
-import { UserError } from '../src/core/errors.ts';
+import { clipInput, UserError } from '../src/core/errors.ts';
 import { closest } from '../src/core/parser.ts';
 import type { Block } from '../src/core/reply.ts';
 import type { ClusterRef, Guardrail } from '../src/core/settings.ts';
@@ -40,7 +40,7 @@ export function chooseCluster(ctx: CommandContext, name: string | undefined): Cl
     const near = closest(name, clusters.map((c) => c.name));
     throw new UserError(
       'unknown-cluster',
-      `no cluster '${name}' is configured${near ? ` — did you mean '${near}'?` : ''}`,
+      `no cluster '${clipInput(name)}' is configured${near ? ` — did you mean '${near}'?` : ''}`,
       `Configured clusters: ${clusters.map((c) => `${c.name} (${c.region})`).join(', ') || 'none'}.`,
     );
   }
@@ -108,7 +108,7 @@ export function unknownThing(kind: string, name: string, candidates: readonly st
     candidates.length === 0
       ? `There is no ${kind} there at all.`
       : `${candidates.length > 10 ? `${candidates.length} ${kind === 'repository' ? 'repositories' : `${kind}s`}, such as` : 'There are'}: ${shown}.${listCommand ? ` ${listCommand} lists them.` : ''}`;
-  return new UserError(`unknown-${kind}`, `no ${kind} '${name}' in ${place}${near ? ` — did you mean '${near}'?` : ''}`, hint);
+  return new UserError(`unknown-${kind}`, `no ${kind} '${clipInput(name)}' in ${place}${near ? ` — did you mean '${near}'?` : ''}`, hint);
 }
 
 /** Roughly how many characters of text one reply may carry on each platform, leaving room for the rest. */

@@ -1,7 +1,7 @@
 /** `/ecs logs`: a service's log lines through its task definition's awslogs configuration, and following them. */
 import { randomBytes } from 'node:crypto';
 import { defineSubcommand, type Caller, type CommandContext } from '../src/core/command.ts';
-import { UserError } from '../src/core/errors.ts';
+import { clipInput, UserError } from '../src/core/errors.ts';
 import { formatDuration } from '../src/core/parser.ts';
 import type { Block, PostFollowUp, Reply } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
@@ -113,7 +113,7 @@ async function logTargets(
     const want = opts.task.toLowerCase();
     const hits = ids.filter((id) => id.toLowerCase().startsWith(want));
     if (hits.length === 0) throw unknownThing('task', opts.task, ids.map((id) => id.slice(0, 8)), `service ${service.name} of ${where(choice.ref)}`, `/ecs status ${service.name}`);
-    if (hits.length > 1) throw new UserError('ambiguous-task', `'${opts.task}' matches ${hits.length} tasks of ${service.name}`, `Give more of the id: ${hits.slice(0, 5).map((h) => h.slice(0, 12)).join(', ')}.`);
+    if (hits.length > 1) throw new UserError('ambiguous-task', `'${clipInput(opts.task)}' matches ${hits.length} tasks of ${service.name}`, `Give more of the id: ${hits.slice(0, 5).map((h) => h.slice(0, 12)).join(', ')}.`);
     taskId = hits[0];
   }
   const targets = containers.map((c) => {
@@ -192,13 +192,13 @@ export const logsSub = defineSubcommand({
     const showContainer = targets.length > 1;
     const budget = textBudget(ctx.caller.platform);
     const fit = fitLines(read.lines.map((l) => formatLine(l, showContainer)), budget, 'end');
-    const scope = [taskId ? `task ${taskId.slice(0, 8)}` : '', args.container ? `container ${args.container}` : '', args.filter ? `matching “${args.filter}”` : '']
+    const scope = [taskId ? `task ${taskId.slice(0, 8)}` : '', args.container ? `container ${args.container}` : '', args.filter ? `matching “${clipInput(args.filter)}”` : '']
       .filter(Boolean)
       .join(', ');
     const heading = `Logs of ${s.name}${scope ? ` (${scope})` : ''} in ${where(choice.ref)} — since ${formatDuration(since)} ago`;
     const blocks: Block[] = [{ kind: 'heading', text: heading }];
     if (read.lines.length === 0) {
-      blocks.push({ kind: 'text', text: `No log lines${args.filter ? ` matching “${args.filter}”` : ''} in the last ${formatDuration(since)}.` });
+      blocks.push({ kind: 'text', text: `No log lines${args.filter ? ` matching “${clipInput(args.filter)}”` : ''} in the last ${formatDuration(since)}.` });
       blocks.push({ kind: 'context', text: `Look further back with --since 1h${args.filter ? ', or drop --filter' : ''}. Groups: ${[...new Set(targets.map((t) => t.filter.group))].join(', ')}` });
     } else {
       if (fit.omitted > 0) {

@@ -21,3 +21,12 @@ export class UserError extends Error {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'UserError');
 }
+
+/**
+ * What a user typed, shortened for quoting back in a message: a 10,000-character argument
+ * must not turn one error line into a message over a chat platform's limit.
+ */
+export function clipInput(text: string, max = 60): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}

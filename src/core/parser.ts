@@ -1,6 +1,6 @@
 import type { ArgMap, ArgValue, CommandDef, OptionSpec, SubcommandDef } from './command.ts';
 import { isDirect, usageOf } from './command.ts';
-import { UserError } from './errors.ts';
+import { clipInput, UserError } from './errors.ts';
 
 /** A command line resolved to its definition and typed arguments. */
 export interface ParsedCommand {
@@ -160,7 +160,7 @@ function describeRange(spec: OptionSpec): string {
 export function coerceValue(spec: OptionSpec, raw: string | number | boolean, usage: string): ArgValue {
   const given = String(raw);
   const bad = (): never => {
-    throw new UserError('invalid-argument', `${spec.name} must be ${describeRange(spec)}, got '${given}'`, `Usage: ${usage}`);
+    throw new UserError('invalid-argument', `${spec.name} must be ${describeRange(spec)}, got '${clipInput(given)}'`, `Usage: ${usage}`);
   };
   switch (spec.type) {
     case 'integer': {
@@ -192,7 +192,7 @@ export function coerceValue(spec: OptionSpec, raw: string | number | boolean, us
           const near = closest(given, spec.choices);
           throw new UserError(
             'invalid-argument',
-            `${spec.name} must be one of ${spec.choices.join(', ')}, got '${given}'${near ? ` — did you mean '${near}'?` : ''}`,
+            `${spec.name} must be one of ${spec.choices.join(', ')}, got '${clipInput(given)}'${near ? ` — did you mean '${near}'?` : ''}`,
             `Usage: ${usage}`,
           );
         }
@@ -219,7 +219,7 @@ export function findCommand(name: string, commands: readonly CommandDef[]): Comm
   const near = closest(name, commands.map((c) => c.name));
   throw new UserError(
     'unknown-command',
-    `there is no command /${name}${near ? ` — did you mean /${near}?` : ''}`,
+    `there is no command /${clipInput(name)}${near ? ` — did you mean /${near}?` : ''}`,
     `Commands: ${commands.map((c) => `/${c.name}`).join(', ')}. Try /help.`,
   );
 }
@@ -231,7 +231,7 @@ export function findSubcommand(cmd: CommandDef, name: string): SubcommandDef {
   const near = closest(name, cmd.subcommands.map((s) => s.name));
   throw new UserError(
     'unknown-subcommand',
-    `/${cmd.name} has no subcommand '${name}'${near ? ` — did you mean \`${near}\`?` : ''}`,
+    `/${cmd.name} has no subcommand '${clipInput(name)}'${near ? ` — did you mean \`${near}\`?` : ''}`,
     near ? `Usage: ${usageOf(cmd, cmd.subcommands.find((s) => s.name === near)!)}` : `Subcommands: ${cmd.subcommands.map((s) => s.name).join(', ')}. Try /${cmd.name} help.`,
   );
 }
@@ -253,7 +253,7 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
         const near = closest(name, flags.map((f) => f.name));
         throw new UserError(
           'unknown-option',
-          `${usage.split(' [')[0]} has no option --${name}${near ? ` — did you mean --${near}?` : ''}`,
+          `${usage.split(' [')[0]} has no option --${clipInput(name)}${near ? ` — did you mean --${near}?` : ''}`,
           `Usage: ${usage}`,
         );
       }
@@ -281,7 +281,7 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
     }
     const spec = positionals[pos];
     if (!spec) {
-      throw new UserError('extra-argument', `unexpected '${tok.text}' after ${usage.split(' ').slice(0, isDirect(cmd) ? 1 : 2).join(' ')}`, `Usage: ${usage}`);
+      throw new UserError('extra-argument', `unexpected '${clipInput(tok.text)}' after ${usage.split(' ').slice(0, isDirect(cmd) ? 1 : 2).join(' ')}`, `Usage: ${usage}`);
     }
     if (spec.rest) {
       // The rest of the line, as typed, is one free-text argument (answers, filters).

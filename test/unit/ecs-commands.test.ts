@@ -362,6 +362,16 @@ describe('/ecs services and status', () => {
     expect(updates(w)).toEqual([]);
   });
 
+  it('quotes a 10,000-character service or cluster name back clipped', async () => {
+    const long = 'w'.repeat(10_000);
+    const a = w.text((await w.d.run(`/ecs status ${long}`, me)).reply);
+    expect(a).toMatch(/no service 'w{59}…' in cluster demo \(us-east-1\)/);
+    expect(a.length).toBeLessThan(400);
+    const b = w.text((await w.d.run(`/ecs status web --cluster ${long}`, me)).reply);
+    expect(b).toMatch(/no cluster 'w{59}…' is configured/);
+    expect(b.length).toBeLessThan(400);
+  });
+
   it('suggests the closest configured cluster', async () => {
     const w2 = world({ clusters: [{ name: 'demo', region: REGION }, { name: 'prod', region: 'eu-west-1', alias: 'live' }] });
     const t = w2.text((await w2.d.run('/ecs services --cluster prd', me)).reply);

@@ -68,6 +68,7 @@ const bad: Bad[] = [
   ['/study start', 'missing-argument', /pack is missing/],
   ['/study ecs --questions 0', 'invalid-argument', /questions must be a whole number from 1 to 20/],
   ['/study answr B', 'unknown-subcommand', /did you mean `answer`\?/],
+  ["/svc ''", 'unknown-subcommand', /no subcommand ''/],
 ];
 
 describe('parser: good input', () => {
@@ -92,6 +93,19 @@ describe('parser: bad input says what was wrong and what is expected', () => {
     if (!isUserError(caught)) return;
     expect(caught.id).toBe(id);
     expect(caught.message).toMatch(message);
+  });
+
+  it('quotes a 10,000-character input back clipped, so the message stays within chat limits', () => {
+    const cases: Array<[string, RegExp]> = [
+      [`/${'z'.repeat(10_000)}`, /^there is no command \/z{59}…$/],
+      [`/svc scale web 5 ${'x'.repeat(10_000)}`, /^unexpected 'x{59}…' after \/svc scale$/],
+      [`/svc logs web --since ${'9'.repeat(10_000)}m`, /^since must be .{0,120}, got '9{59}…'$/],
+      [`/svc logs web --${'q'.repeat(10_000)} 1`, /has no option --q{59}…$/],
+      [`/svc ${'s'.repeat(10_000)}`, /no subcommand 's{59}…'$/],
+    ];
+    for (const [line, message] of cases) {
+      expect(() => parseCommandLine(line, testCommands)).toThrow(message);
+    }
   });
 
   it('gives the usage with argument errors', () => {
