@@ -160,7 +160,9 @@ function describeRange(spec: OptionSpec): string {
 export function coerceValue(spec: OptionSpec, raw: string | number | boolean, usage: string): ArgValue {
   const given = String(raw);
   const bad = (): never => {
-    throw new UserError('invalid-argument', `${spec.name} must be ${describeRange(spec)}, got '${clipInput(given)}'`, `Usage: ${usage}`);
+    // A run of digits past what a number can hold reads as "too large", not as a malformed number.
+    const huge = spec.type === 'integer' && /^\+?\d+$/.test(given.trim()) && !Number.isSafeInteger(Number(given.trim()));
+    throw new UserError('invalid-argument', `${spec.name} must be ${describeRange(spec)}, got '${clipInput(given)}'${huge ? ', which is far too large' : ''}`, `Usage: ${usage}`);
   };
   switch (spec.type) {
     case 'integer': {
@@ -243,9 +245,15 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
   const positionals = sub.options.filter((o) => o.positional);
   const flags = sub.options.filter((o) => !o.positional);
   let pos = 0;
+  let optionsEnded = false;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
-    if (!tok.quoted && tok.text.startsWith('--') && tok.text.length > 2) {
+    if (!tok.quoted && tok.text === '--' && !optionsEnded) {
+      // `--` ends the options, as in a shell: what follows is taken as values, even `--x`.
+      optionsEnded = true;
+      continue;
+    }
+    if (!optionsEnded && !tok.quoted && tok.text.startsWith('--') && tok.text.length > 2) {
       const eq = tok.text.indexOf('=');
       const name = (eq >= 0 ? tok.text.slice(2, eq) : tok.text.slice(2)).toLowerCase();
       const spec = flags.find((f) => f.name === name);
@@ -303,7 +311,7 @@ export function parseCommandLine(line: string, commands: readonly CommandDef[]):
   const trimmed = line.trim().replace(/^\//, '');
   const tokens = tokenize(trimmed);
   const first = tokens[0];
-  if (!first) throw new UserError('empty-command', 'the command is empty', 'Try /help to see what you can run.');
+  if (!first || first.text.trim() === '') throw new UserError('empty-command', 'the command is empty', 'Try /help to see what you can run.');
   if (first.text.toLowerCase() === 'help' && !commands.some((c) => c.name === 'help' && !isDirect(c))) {
     const about = tokens[1];
     if (about) {
@@ -320,7 +328,12 @@ export function parseCommandLine(line: string, commands: readonly CommandDef[]):
     return { command: cmd, sub, args: parseArgs(cmd, sub, tokens.slice(1), trimmed) };
   }
   const subTok = tokens[1];
-  if (!subTok || (subTok.text.toLowerCase() === 'help' && !subTok.quoted)) return { help: true, command: cmd };
+  if (!subTok) return { help: true, command: cmd };
+  if (subTok.text.toLowerCase() === 'help' && !subTok.quoted) {
+    // `/ecs help scale` asks about one subcommand, like `/ecs scale help`.
+    const about = tokens[2];
+    return about ? { help: true, command: cmd, sub: findSubcommand(cmd, about.text) } : { help: true, command: cmd };
+  }
   let sub: SubcommandDef;
   let rest: Token[];
   const named = cmd.subcommands.find((s) => s.name === subTok.text.toLowerCase());

@@ -38,6 +38,7 @@ const good: Good[] = [
   ['/study answer B', 'answer', { text: 'B' }],
   ['/study answer tasks are scheduled by the service', 'answer', { text: 'tasks are scheduled by the service' }],
   ['/study answer "quoted answer"', 'answer', { text: 'quoted answer' }],
+  ['/svc logs -- --weird', 'logs', { service: '--weird' }],
 ];
 
 const bad: Bad[] = [
@@ -68,6 +69,9 @@ const bad: Bad[] = [
   ['/study start', 'missing-argument', /pack is missing/],
   ['/study ecs --questions 0', 'invalid-argument', /questions must be a whole number from 1 to 20/],
   ['/study answr B', 'unknown-subcommand', /did you mean `answer`\?/],
+  ['/svc scale web 99999999999999999999', 'invalid-argument', /got '99999999999999999999', which is far too large/],
+  ['""', 'empty-command', /the command is empty/],
+  ['/svc logs web -- --lines', 'extra-argument', /unexpected '--lines'/],
   ["/svc ''", 'unknown-subcommand', /no subcommand ''/],
 ];
 
@@ -125,6 +129,7 @@ describe('parser: help requests', () => {
     ['/svc', 'svc', undefined],
     ['/svc help', 'svc', undefined],
     ['/svc scale help', 'svc', 'scale'],
+    ['/svc help scale', 'svc', 'scale'],
   ])('%s', (line, cmd, sub) => {
     const p = parseCommandLine(line, testCommands);
     expect('help' in p).toBe(true);
