@@ -31,7 +31,6 @@ const BAD_CREDENTIALS = new Set([
   'ExpiredToken',
   'InvalidClientTokenId',
   'IncompleteSignature',
-  'CredentialsProviderError',
 ]);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
@@ -93,6 +92,15 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
       site,
       `AWS denied ${site.action}${on} in ${site.region}: dockhand's IAM role lacks the ${site.action} permission.`,
       `Grant ${site.action} to dockhand's role (the full list is in src/aws/iam-policy.json).`,
+    );
+  }
+  if (name === 'CredentialsProviderError') {
+    // Raised before any request: nothing in the credential chain had credentials to offer.
+    return make(
+      'access-denied',
+      site,
+      `dockhand found no AWS credentials to call ${site.action} in ${site.region}.`,
+      'Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run dockhand with an IAM role; DOCKHAND_BACKEND=sandbox tries dockhand without AWS.',
     );
   }
   if (BAD_CREDENTIALS.has(name)) {

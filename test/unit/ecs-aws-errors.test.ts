@@ -21,6 +21,16 @@ describe('mapping AWS errors to messages a user can act on', () => {
     expect(isUserError(e)).toBe(true);
   });
 
+  it('says no credentials were found (not that AWS rejected them) when the credential chain is empty', () => {
+    const err = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const e = toCloudError(err, site) as CloudError;
+    expect(e.message).toBe('dockhand found no AWS credentials to call ecs:UpdateService in eu-west-1.');
+    expect(e.hint).toContain('AWS_PROFILE');
+    expect(e.hint).toContain('DOCKHAND_BACKEND=sandbox');
+    const rejected = toCloudError(sdkError('UnrecognizedClientException', 'The security token included in the request is invalid.'), site) as CloudError;
+    expect(rejected.message).toContain("AWS rejected dockhand's credentials");
+  });
+
   it('says AWS is throttling for every throttling shape', () => {
     for (const err of [sdkError('ThrottlingException', 'Rate exceeded'), sdkError('TooManyRequestsException', 'slow'), sdkError('Whatever', 'x', 429)]) {
       const e = toCloudError(err, site) as CloudError;
