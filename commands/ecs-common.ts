@@ -74,6 +74,11 @@ export function where(ref: ClusterRef): string {
   return `cluster ${ref.name}${ref.alias ? ` [${ref.alias}]` : ''} (${ref.region})`;
 }
 
+/** Like `where`, and says when it is the sandbox: "cluster demo (us-east-1, sandbox)". */
+export function whereIn(ctx: CommandContext, ref: ClusterRef): string {
+  return ctx.settings.sandbox ? `${where(ref).slice(0, -1)}, sandbox)` : where(ref);
+}
+
 /** The footer every /ecs reply carries: cluster, region, and whether the data is the sandbox's. */
 export function footer(ctx: CommandContext, ref: ClusterRef, extra?: string): Block {
   const parts = [`cluster ${ref.name}${ref.alias ? ` [${ref.alias}]` : ''}`, ref.region];

@@ -22,6 +22,7 @@ import {
   textBudget,
   unknownThing,
   where,
+  whereIn,
   type ClusterChoice,
 } from './ecs-common.ts';
 
@@ -45,7 +46,7 @@ interface LogTarget {
 /** A `--follow` in progress, so `/ecs logs stop` can end it. */
 interface ActiveFollow {
   service: string;
-  /** Where, as `cluster demo (us-east-1)`. */
+  /** Where, as `cluster demo (us-east-1, sandbox)`. */
   place: string;
   startedBy: string;
   controller: AbortController;
@@ -223,7 +224,7 @@ export const logsSub = defineSubcommand({
     blocks.push({ kind: 'context', text: `Following for ${formatDuration(followMs)} in a thread; /ecs logs stop ends it.` });
     blocks.push(footer(ctx, choice.ref));
     const own = new AbortController();
-    const entry: ActiveFollow = { service: s.name, place: where(choice.ref), startedBy: ctx.caller.displayName, controller: own };
+    const entry: ActiveFollow = { service: s.name, place: whereIn(ctx, choice.ref), startedBy: ctx.caller.displayName, controller: own };
     const chan = channelKey(ctx.caller);
     if (!follows.has(chan)) follows.set(chan, new Set());
     follows.get(chan)!.add(entry);
@@ -272,11 +273,11 @@ export const logsSub = defineSubcommand({
           parts.push({ kind: 'code', text: f.lines.join('\n') });
           await threadPost(reply(parts, { summary: `${fresh.length} new log lines of ${s.name}` }));
         }
-        await threadPost(reply([{ kind: 'context', text: `Stopped following ${s.name} after ${formatDuration(followMs)} (${count(posted)} new lines). ${where(choice.ref)}` }]));
+        await threadPost(reply([{ kind: 'context', text: `Stopped following ${s.name} after ${formatDuration(followMs)} (${count(posted)} new lines).` }, footer(ctx, choice.ref)]));
       } catch (e) {
         if (own.signal.aborted && !signal.aborted) {
           const why = own.signal.reason instanceof Error ? own.signal.reason.message : 'stopped';
-          await threadPost(reply([{ kind: 'context', text: `Stopped following ${s.name} (${why}; ${count(posted)} new lines).` }]));
+          await threadPost(reply([{ kind: 'context', text: `Stopped following ${s.name} (${why}; ${count(posted)} new lines).` }, footer(ctx, choice.ref)]));
           return;
         }
         throw e;

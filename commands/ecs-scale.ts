@@ -14,6 +14,7 @@ import {
   footer,
   guardrailFor,
   where,
+  whereIn,
   type ClusterChoice,
 } from './ecs-common.ts';
 
@@ -177,9 +178,9 @@ export const scaleSub = defineSubcommand({
     const s = await findService(ctx, choice, args.service);
     checkGuardrail(ctx, choice, s.name, args.count);
     if (args.count === s.desiredCount) return null;
-    if (args.count === 0) return `Scale ${s.name} in ${where(choice.ref)} from ${s.desiredCount} to 0? Every task of it stops.`;
+    if (args.count === 0) return `Scale ${s.name} in ${whereIn(ctx, choice.ref)} from ${s.desiredCount} to 0? Every task of it stops.`;
     if (args.count > s.desiredCount * 2) {
-      return `Scale ${s.name} in ${where(choice.ref)} from ${s.desiredCount} to ${args.count} tasks? That is more than double.`;
+      return `Scale ${s.name} in ${whereIn(ctx, choice.ref)} from ${s.desiredCount} to ${args.count} tasks? That is more than double.`;
     }
     return null;
   },
@@ -224,7 +225,7 @@ export const restartSub = defineSubcommand({
   confirm: async (args, ctx) => {
     const choice = chooseCluster(ctx, args.cluster);
     const s = await findService(ctx, choice, args.service);
-    return `Restart ${s.name} in ${where(choice.ref)}? A new deployment replaces its ${s.runningCount} running task${s.runningCount === 1 ? '' : 's'}.`;
+    return `Restart ${s.name} in ${whereIn(ctx, choice.ref)}? A new deployment replaces its ${s.runningCount} running task${s.runningCount === 1 ? '' : 's'}.`;
   },
   handler: async (args, ctx) => {
     const choice = chooseCluster(ctx, args.cluster);

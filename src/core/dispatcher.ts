@@ -10,7 +10,7 @@ import type { HelpRequest, ParsedCommand, StructuredInput } from './parser.ts';
 import { formatDuration, parseCommandLine, parseStructured, structuredToText } from './parser.ts';
 import { mayRun, resolveRole, visibleCommands } from './policy.ts';
 import type { FollowUpTask, HandlerResult, PostFollowUp, Reply } from './reply.ts';
-import { hasFollowUp, reply, textReply } from './reply.ts';
+import { hasFollowUp, reply } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { CoreSettings } from './settings.ts';
 
@@ -31,6 +31,8 @@ interface PendingConfirmation {
   caller: Caller;
   text: string;
   parsed: ParsedCommand;
+  /** What was asked, so a cancel or a late press can say what it was about (cluster, region, sandbox). */
+  question: string;
   expiresAt: number;
   auditId: number;
   startedAt: number;
@@ -248,7 +250,7 @@ export class Dispatcher {
       }
       if (question) {
         const token = shortId('c');
-        this.pending.set(token, { token, caller, text, parsed, expiresAt: started + this.settings.confirmExpiryMs, auditId, startedAt: started });
+        this.pending.set(token, { token, caller, text, parsed, question, expiresAt: started + this.settings.confirmExpiryMs, auditId, startedAt: started });
         const who = this.settings.operatorsMayConfirm ? `${caller.displayName} or another ${sub.role}` : caller.displayName;
         return {
           reply: reply(
@@ -357,7 +359,7 @@ export class Dispatcher {
         return {
           reply: problem(
             `this confirmation of \`${old.text.trim()}\` expired after ${formatDuration(this.settings.confirmExpiryMs)}; nothing was changed`,
-            'Run the command again if you still want it.',
+            `It asked: ${old.question} Run the command again if you still want it.`,
           ),
         };
       }
@@ -390,7 +392,12 @@ export class Dispatcher {
     };
     if (kind === 'cancel') {
       finish('cancelled', `cancelled by ${caller.platform}:${caller.userId}`);
-      return { reply: textReply(`Cancelled \`${p.text.trim()}\`; nothing was changed.`, { replaceOriginal: true }) };
+      return {
+        reply: reply([{ kind: 'text', text: `Cancelled \`${p.text.trim()}\`; nothing was changed.` }, { kind: 'context', text: `It asked: ${p.question}` }], {
+          replaceOriginal: true,
+          summary: `Cancelled ${p.text.trim()}`,
+        }),
+      };
     }
     const ctx = this.context(p.caller, this.roleOf(p.caller), p.text, visibleCommands(this.roleOf(p.caller), this.commands));
     const result = await this.invoke(p.parsed.sub, p.parsed.args, ctx, p.text, finish);

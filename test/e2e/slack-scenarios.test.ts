@@ -99,7 +99,7 @@ describe('Slack scenarios with the real commands', () => {
     expect(desiredOfWeb()).toBe(2);
     await slash('C0OPS', 'U0ANA', '/ecs', 'scale web 5');
     const question = await fake.waitFor(() => inChannel('C0OPS').find((m) => shown(m).includes('More than double') || shown(m).includes('more than double')), 10_000);
-    expect(shown(question)).toContain('Scale web in cluster demo (us-east-1) from 2 to 5 tasks?');
+    expect(shown(question)).toContain('Scale web in cluster demo (us-east-1, sandbox) from 2 to 5 tasks?');
     const confirm = buttonsOf(question).find((b) => b.value.startsWith('confirm:'))!;
     expect(confirm.style).toBe('danger');
     expect(confirm.confirm?.text.text).toContain('from 2 to 5 tasks');

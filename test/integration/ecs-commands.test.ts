@@ -215,7 +215,7 @@ describe('/ecs against the sandbox: changes', () => {
 
   it('asks before scaling to 0, and does nothing when the confirmation expires', async () => {
     const r = await d.run('/ecs scale worker 0', alice);
-    expect(text(r.reply)).toContain('Scale worker in cluster demo (us-east-1) from 1 to 0? Every task of it stops.');
+    expect(text(r.reply)).toContain('Scale worker in cluster demo (us-east-1, sandbox) from 1 to 0? Every task of it stops.');
     const action = confirmButton(r.reply);
     sandbox.advance(121_000);
     const late = await d.press(action, alice);
@@ -238,7 +238,7 @@ describe('/ecs against the sandbox: changes', () => {
 
   it('restarts api with a forced deployment when confirmed, and follows it to steady', async () => {
     const r = await d.run('/ecs restart api', alice);
-    expect(text(r.reply)).toContain('Restart api in cluster demo (us-east-1)? A new deployment replaces its 3 running tasks.');
+    expect(text(r.reply)).toContain('Restart api in cluster demo (us-east-1, sandbox)? A new deployment replaces its 3 running tasks.');
     const before = sandbox.state.clusters.get('demo')!.services.get('api')!.deployments[0]!.id;
     const ok = await d.press(confirmButton(r.reply), alice);
     expect(text(ok.reply)).toMatch(/Restarting api in cluster demo \(us-east-1\): deployment \S+ replaces 3 tasks/);
@@ -328,7 +328,7 @@ describe('/ecs logs --follow against the sandbox', () => {
     expect(done).toBe(false);
     sandbox.faults.clear();
     const stop = await d.run('/ecs logs stop', alice);
-    expect(text(stop.reply)).toContain('Stopped following the logs of worker in cluster demo (us-east-1).');
+    expect(text(stop.reply)).toContain('Stopped following the logs of worker in cluster demo (us-east-1, sandbox).');
     for (let i = 0; i < 50 && !done; i++) await step(100);
     await p;
     expect(text(posted.at(-1)!)).toContain('Stopped following worker (stopped by alice');

@@ -158,7 +158,10 @@ describe('confirmation', () => {
   it('cancel does nothing and is audited', async () => {
     const { dispatcher, audit } = setup();
     const ask = (await dispatcher.run('/svc scale web 10', operator)).reply;
-    expect(text((await dispatcher.press(cancelAction(ask), operator)).reply)).toContain('Cancelled `/svc scale web 10`; nothing was changed.');
+    const cancelled = text((await dispatcher.press(cancelAction(ask), operator)).reply);
+    expect(cancelled).toContain('Cancelled `/svc scale web 10`; nothing was changed.');
+    // The question names what it was about (for /ecs: cluster, region, sandbox), so the cancel does too.
+    expect(cancelled).toContain(`It asked: ${text(ask).split('\n')[0]!.replace(/^❓ /, '')}`);
     expect(calls).toEqual([]);
     expect(audit.latest(1)[0]!.outcome).toBe('cancelled');
   });

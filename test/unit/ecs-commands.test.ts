@@ -433,7 +433,7 @@ describe('/ecs scale and restart', () => {
 
   it('asks before scaling to 0 or to more than double, and runs only when confirmed', async () => {
     const r = await w.d.run('/ecs scale web 0', me);
-    expect(w.text(r.reply)).toContain('Scale web in cluster demo (us-east-1) from 2 to 0? Every task of it stops.');
+    expect(w.text(r.reply)).toContain('Scale web in cluster demo (us-east-1, sandbox) from 2 to 0? Every task of it stops.');
     expect(updates(w)).toEqual([]);
     const big = await w.d.run('/ecs scale web 5', me);
     expect(w.text(big.reply)).toContain('That is more than double');
@@ -450,11 +450,12 @@ describe('/ecs scale and restart', () => {
 
   it('lets a confirmation expire without changing anything', async () => {
     const r = await w.d.run('/ecs restart web', me);
-    expect(w.text(r.reply)).toContain('Restart web in cluster demo (us-east-1)? A new deployment replaces its 2 running tasks.');
+    expect(w.text(r.reply)).toContain('Restart web in cluster demo (us-east-1, sandbox)? A new deployment replaces its 2 running tasks.');
     const confirm = r.reply.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : [])).find((b) => b.label === 'Confirm')!;
     w.clock.advance(121_000);
     const late = await w.d.press(confirm.action, me);
     expect(w.text(late.reply)).toContain('expired');
+    expect(w.text(late.reply)).toContain('It asked: Restart web in cluster demo (us-east-1, sandbox)?');
     expect(updates(w)).toEqual([]);
     expect(w.audit.rows[0]?.outcome).toBe('expired');
   });
@@ -601,10 +602,11 @@ describe('/ecs logs', () => {
     expect(posted.map((x) => w.text(x)).join('\n')).toContain('new line B');
     expect(posted.map((x) => w.text(x)).join('\n').match(/new line A/g)).toHaveLength(1);
     const stop = await w.d.run('/ecs logs stop', me);
-    expect(w.text(stop.reply)).toContain('Stopped following the logs of web in cluster demo (us-east-1).');
+    expect(w.text(stop.reply)).toContain('Stopped following the logs of web in cluster demo (us-east-1, sandbox).');
     await p;
     expect(done).toBe(true);
     expect(w.text(posted.at(-1)!)).toContain('Stopped following web (stopped by alice');
+    expect(w.text(posted.at(-1)!)).toContain('cluster demo · us-east-1 · sandbox data (not real AWS)');
   });
 });
 
