@@ -31,6 +31,14 @@ export const SECRET_ENV = new Set([
 ]);
 
 const durationString = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'expected a duration such as 30s, 15m or 2h' });
+/** A confirmation needs time to be read and pressed, and chat platforms stop accepting the press within a day. */
+const expiryString = durationString.refine(
+  (s) => {
+    const ms = parseDuration(s);
+    return ms === undefined || (ms >= 5_000 && ms <= 86_400_000);
+  },
+  { message: 'expected a duration from 5s to 1d, such as 2m' },
+);
 const roleEnum = z.enum(ROLES);
 const userRef = z.string().regex(/^(slack|discord|console):[^\s,]+$/, { message: 'expected platform:user-id, such as slack:U0123ABC or discord:81234567890' });
 
@@ -48,7 +56,7 @@ export const fileSchema = z.strictObject({
     .optional(),
   confirm: z
     .strictObject({
-      expireAfter: durationString.optional(),
+      expireAfter: expiryString.optional(),
       operatorsMayConfirm: z.boolean().optional(),
     })
     .optional(),

@@ -56,6 +56,11 @@ describe('config', () => {
     expect(p.join('\n')).toContain('dockhand.yaml guardrails.web: got {"min":5,"max":2}, min must not be above max');
     expect(p.join('\n')).toContain("dockhand.yaml: unknown key 'confrim'");
   });
+  it('refuses a confirmation expiry too short to press or longer than a day', () => {
+    expect(problems({}, 'confirm:\n  expireAfter: 0s\n')).toEqual(["dockhand.yaml confirm.expireAfter: got '0s', expected a duration from 5s to 1d, such as 2m"]);
+    expect(problems({}, 'confirm:\n  expireAfter: 30d\n')).toHaveLength(1);
+    expect(problems({}, 'confirm:\n  expireAfter: 5s\n')).toEqual([]);
+  });
   it('never prints a secret, even when it is the bad field', () => {
     const p = problems({ SLACK_BOT_TOKEN: 'not-a-token-super-secret', SLACK_APP_TOKEN: 'xoxb-wrong-kind-secret' });
     expect(p.join('\n')).toContain('env SLACK_BOT_TOKEN: got <hidden>, expected a bot token starting with xoxb-');
