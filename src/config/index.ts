@@ -73,8 +73,9 @@ export const fileSchema = z.strictObject({
   guardrails: z
     .record(
       z.string(),
-      z.strictObject({ min: z.int().min(0).max(10_000).optional(), max: z.int().min(0).max(10_000).optional() }).refine((g) => g.min === undefined || g.max === undefined || g.min <= g.max, {
-        message: 'min must not be above max',
+      // max defaults to 50 where it is left out, so a lone min above 50 would refuse every scale.
+      z.strictObject({ min: z.int().min(0).max(10_000).optional(), max: z.int().min(0).max(10_000).optional() }).refine((g) => (g.min ?? 0) <= (g.max ?? 50), {
+        message: 'min must not be above max (max is 50 when left out)',
       }),
     )
     .optional(),

@@ -61,6 +61,10 @@ describe('config', () => {
     expect(problems({}, 'confirm:\n  expireAfter: 30d\n')).toHaveLength(1);
     expect(problems({}, 'confirm:\n  expireAfter: 5s\n')).toEqual([]);
   });
+  it('refuses a guardrail whose min is above its max, also when max is left at its default of 50', () => {
+    expect(problems({}, 'guardrails:\n  web: { min: 60 }\n')).toEqual(['dockhand.yaml guardrails.web: got {"min":60}, min must not be above max (max is 50 when left out)']);
+    expect(problems({}, 'guardrails:\n  web: { min: 60, max: 80 }\n')).toEqual([]);
+  });
   it('never prints a secret, even when it is the bad field', () => {
     const p = problems({ SLACK_BOT_TOKEN: 'not-a-token-super-secret', SLACK_APP_TOKEN: 'xoxb-wrong-kind-secret' });
     expect(p.join('\n')).toContain('env SLACK_BOT_TOKEN: got <hidden>, expected a bot token starting with xoxb-');
