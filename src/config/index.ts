@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../core/parser.ts';
+import { closest, parseDuration } from '../core/parser.ts';
 import type { Role } from '../core/roles.ts';
 import { ROLES } from '../core/roles.ts';
 import { routesSchema, watchSchema } from '../watcher/config.ts';
@@ -105,7 +105,10 @@ export const envSchema = z.object({
   DOCKHAND_BACKEND: z.enum(['aws', 'sandbox']).optional(),
   DOCKHAND_SANDBOX_SPEED: speed.optional(),
   DOCKHAND_CLUSTERS: z.string().regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, { message: 'expected comma-separated cluster names' }).optional(),
-  DOCKHAND_WATCH_EVERY: durationString.optional(),
+  DOCKHAND_WATCH_EVERY: z
+    .string()
+    .refine((v) => (parseDuration(v) ?? 0) >= 5_000, { message: 'expected a duration of at least 5s, such as 30s or 1m' })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AWS_REGION: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
@@ -157,13 +160,31 @@ function valueAt(source: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], source: unknown, secretKeys: Set<string> = new Set()): string[] {
+/** The keys an object in the schema allows at a path, to suggest one for a misspelt key. */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
+  const unwrap = (n: z.ZodType): z.ZodType => (n instanceof z.ZodOptional || n instanceof z.ZodDefault ? unwrap(n.unwrap() as z.ZodType) : n);
+  for (const p of path) {
+    if (!node) return [];
+    const n = unwrap(node);
+    if (n instanceof z.ZodObject) node = (n.shape as Record<string, z.ZodType>)[String(p)];
+    else if (n instanceof z.ZodArray) node = n.element as z.ZodType;
+    else if (n instanceof z.ZodRecord) node = n.valueType as z.ZodType;
+    else return [];
+  }
+  const last = node ? unwrap(node) : undefined;
+  return last instanceof z.ZodObject ? Object.keys(last.shape) : [];
+}
+
+function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], source: unknown, secretKeys: Set<string> = new Set(), schema?: z.ZodType): string[] {
   return issues.map((i) => {
     const path = formatPath(i.path);
     const top = String(i.path[0] ?? '');
     const secret = secretKeys.has(top);
     if (i.code === 'unrecognized_keys') {
-      return `${where}${path ? ` ${path}` : ''}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}; check the spelling (see dockhand.example.yaml)`;
+      const known = schema ? keysAt(schema, i.path) : [];
+      const near = i.keys.length === 1 ? closest(i.keys[0]!, known) : undefined;
+      return `${where}${path ? ` ${path}` : ''}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}; ${near ? `did you mean '${near}'?` : 'check the spelling'} (see dockhand.example.yaml)`;
     }
     const given = secret ? '<hidden>' : describeGiven(valueAt(source, i.path));
     return `${where} ${path || '(root)'}: got ${given}, ${i.message.replace(/^Invalid (input|option): /, '')}`;
@@ -205,7 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         const data: unknown = parseYaml(readFileSync(filePath, 'utf8'), { uniqueKeys: true }) ?? {};
         const r = fileSchema.safeParse(data, { reportInput: true });
         if (r.success) file = r.data;
-        else problems.push(...issuesToLines(label, r.error.issues, data));
+        else problems.push(...issuesToLines(label, r.error.issues, data, new Set(), fileSchema));
       } catch (e) {
         problems.push(`${label}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
       }

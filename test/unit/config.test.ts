@@ -65,11 +65,22 @@ describe('config', () => {
     expect(problems({}, 'guardrails:\n  web: { min: 60 }\n')).toEqual(['dockhand.yaml guardrails.web: got {"min":60}, min must not be above max (max is 50 when left out)']);
     expect(problems({}, 'guardrails:\n  web: { min: 60, max: 80 }\n')).toEqual([]);
   });
+  it('suggests the closest key for a misspelt one, at the top and nested', () => {
+    expect(problems({}, 'clustres: []\n')).toEqual(["dockhand.yaml: unknown key 'clustres'; did you mean 'clusters'? (see dockhand.example.yaml)"]);
+    expect(problems({}, 'confirm:\n  expireAftr: 2m\n')).toEqual(["dockhand.yaml confirm: unknown key 'expireAftr'; did you mean 'expireAfter'? (see dockhand.example.yaml)"]);
+    expect(problems({}, 'clusters:\n  - name: prod\n    regoin: eu-west-1\n')).toEqual(["dockhand.yaml clusters[0]: unknown key 'regoin'; did you mean 'region'? (see dockhand.example.yaml)"]);
+    expect(problems({}, 'frobnicate: 1\n')).toEqual(["dockhand.yaml: unknown key 'frobnicate'; check the spelling (see dockhand.example.yaml)"]);
+  });
   it('never prints a secret, even when it is the bad field', () => {
     const p = problems({ SLACK_BOT_TOKEN: 'not-a-token-super-secret', SLACK_APP_TOKEN: 'xoxb-wrong-kind-secret' });
     expect(p.join('\n')).toContain('env SLACK_BOT_TOKEN: got <hidden>, expected a bot token starting with xoxb-');
     expect(p.join('\n')).not.toContain('super-secret');
     expect(p.join('\n')).not.toContain('wrong-kind-secret');
+  });
+  it('refuses a watch interval under 5s or that is no duration', () => {
+    expect(problems({ DOCKHAND_WATCH_EVERY: '1s' })).toEqual(["env DOCKHAND_WATCH_EVERY: got '1s', expected a duration of at least 5s, such as 30s or 1m"]);
+    expect(problems({ DOCKHAND_WATCH_EVERY: 'often' })).toEqual(["env DOCKHAND_WATCH_EVERY: got 'often', expected a duration of at least 5s, such as 30s or 1m"]);
+    expect(problems({ DOCKHAND_WATCH_EVERY: '5s' })).toEqual([]);
   });
   it('rejects malformed role lists with the expected form', () => {
     expect(problems({ DOCKHAND_ADMINS: 'U0123' })[0]).toBe(
