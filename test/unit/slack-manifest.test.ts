@@ -32,6 +32,14 @@ describe('Slack app manifest', () => {
     expect(() => buildManifest({ socketMode: false })).toThrow(/public URL/);
   });
 
+  it('with no flags and no config prints a Socket Mode manifest, ready to paste', () => {
+    const r = cli([], {});
+    expect(r.code).toBe(0);
+    const m = parse(r.out) as { settings: { socket_mode_enabled: boolean }; features: { slash_commands: Array<{ command: string }> } };
+    expect(m.settings.socket_mode_enabled).toBe(true);
+    expect(m.features.slash_commands.map((c) => c.command)).toEqual(['/ecs', '/quiz', '/dockhand']);
+  });
+
   it('prints YAML from config: slash command names, socket mode and group roles from dockhand.yaml', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dockhand-manifest-'));
     const file = join(dir, 'dockhand.yaml');

@@ -13,7 +13,7 @@ const USAGE = `usage: npm run slack:manifest -- [--socket | --url https://your.h
   --url URL    HTTP mode: the public base URL; Slack calls URL/slack/events
   --json       print JSON instead of YAML
   --name NAME  the app's name in Slack (default dockhand)
-Without --socket or --url, the mode comes from config: slack.socketMode in dockhand.yaml, else Socket Mode when SLACK_APP_TOKEN is set.`;
+Without --socket or --url, the mode comes from config: slack.socketMode in dockhand.yaml, else HTTP when only SLACK_SIGNING_SECRET is set, else Socket Mode.`;
 
 /** Runs the CLI; returns the exit code. */
 export function runManifestCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): number {
@@ -56,7 +56,8 @@ export function runManifestCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: 
     throw e;
   }
   const slack = config.file.slack;
-  const socketMode = socket ?? (url ? false : (slack?.socketMode ?? Boolean(config.env.SLACK_APP_TOKEN)));
+  // With nothing said, Socket Mode: it needs no public URL, so the manifest works as printed.
+  const socketMode = socket ?? (url ? false : (slack?.socketMode ?? (config.env.SLACK_APP_TOKEN ? true : !config.env.SLACK_SIGNING_SECRET)));
   try {
     const manifest = buildManifest({
       socketMode,
