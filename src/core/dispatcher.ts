@@ -117,7 +117,7 @@ export class Dispatcher {
     });
   }
 
-  /** Handles a pressed button: `run:<command>`, `confirm:<id>` or `cancel:<id>`. */
+  /** Handles a pressed button: `run:<command>`, `confirm:<id>`, `cancel:<id>` or `ask:<command>`. */
   async press(action: string, caller: Caller): Promise<DispatchResult> {
     return this.guard(`button ${action.slice(0, 40)}`, () => this.pressUnguarded(action, caller));
   }
@@ -142,6 +142,8 @@ export class Dispatcher {
     const arg = colon >= 0 ? action.slice(colon + 1) : '';
     if (kind === 'run') return this.run(arg, caller);
     if (kind === 'confirm' || kind === 'cancel') return this.answerConfirmation(kind, arg, caller);
+    // Adapters with a form (Slack's modal) handle `ask:` themselves; reaching here means there is none.
+    if (kind === 'ask' && arg.trim()) return { reply: reply([{ kind: 'text', text: `Type \`${arg.trim()} <your answer>\` to answer.` }], { visibility: 'ephemeral' }) };
     return { reply: problem(`this button is not one dockhand knows ('${action.slice(0, 40)}')`, 'It may come from an older version; run the command again.') };
   }
 

@@ -10,9 +10,13 @@ export interface Button {
   label: string;
   /**
    * What pressing does: `run:<command text>` runs that command as the presser,
-   * `confirm:<id>` / `cancel:<id>` answer a pending confirmation.
+   * `confirm:<id>` / `cancel:<id>` answer a pending confirmation, and `ask:<command text>`
+   * asks the presser for free text and then runs `<command text> <their text>` as them
+   * (where the platform has a form such as a modal; elsewhere they are told what to type).
    */
   action: string;
+  /** For `ask:` buttons, the label of the text field (such as the question being answered). */
+  prompt?: string;
   /** Visual weight; renderers map it to their own styles. */
   style?: 'primary' | 'danger' | 'default';
 }
@@ -102,6 +106,17 @@ export function replyToPlainText(r: Reply): string {
     }
   }
   return out.join('\n');
+}
+
+/** The prefix of an action that asks the presser for free text before running its command. */
+export const ASK_PREFIX = 'ask:';
+
+/**
+ * The command line an `ask:` button runs once the presser has typed `text`. The text goes in as one
+ * quoted argument, so apostrophes, quotes, leading `--` and line breaks arrive exactly as typed.
+ */
+export function askCommandLine(command: string, text: string): string {
+  return `${command.trim()} "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** True when a handler result carries follow-up work. */
