@@ -8,7 +8,7 @@ import { closest } from '../src/core/parser.ts';
 import type { Block } from '../src/core/reply.ts';
 import type { ClusterRef, Guardrail } from '../src/core/settings.ts';
 import type { ContainerService, ClusterTarget, ServiceSummary } from '../src/ports/container-service.ts';
-import { shortName } from '../src/ports/container-service.ts';
+import { isCloudError, shortName } from '../src/ports/container-service.ts';
 import type { ImageRegistry } from '../src/ports/image-registry.ts';
 import type { LogSource } from '../src/ports/log-source.ts';
 
@@ -114,6 +114,34 @@ export function unknownThing(kind: string, name: string, candidates: readonly st
       ? `There is no ${kind} there at all.`
       : `${candidates.length > 10 ? `${candidates.length} ${kind === 'repository' ? 'repositories' : `${kind}s`}, such as` : 'There are'}: ${shown}.${listCommand ? ` ${listCommand} lists them.` : ''}`;
   return new UserError(`unknown-${kind}`, `no ${kind} '${clipInput(name)}' in ${place}${near ? ` — did you mean '${near}'?` : ''}`, hint);
+}
+
+/**
+ * A configured cluster that ECS does not have (a typo in DOCKHAND_CLUSTERS or dockhand.yaml):
+ * says which clusters ECS has in that region, with the closest one, instead of only "no cluster".
+ * Returns the error unchanged when it is something else or the clusters cannot be listed.
+ */
+export async function explainMissingCluster(e: unknown, ctx: CommandContext, clusterArg: unknown): Promise<unknown> {
+  if (!isCloudError(e, 'cluster-not-found') || !ctx.ports.containers) return e;
+  let choice: ClusterChoice;
+  try {
+    choice = chooseCluster(ctx, typeof clusterArg === 'string' ? clusterArg : undefined);
+  } catch {
+    return e;
+  }
+  let names: string[];
+  try {
+    names = (await ctx.ports.containers.listClusters(choice.target.region)).map((c) => c.name);
+  } catch {
+    return e;
+  }
+  const near = closest(choice.ref.name, names);
+  const place = `${ctx.settings.sandbox ? 'the sandbox' : 'ECS'} in ${choice.target.region}`;
+  return new UserError(
+    'unknown-cluster',
+    `${place} has no cluster '${clipInput(choice.ref.name)}'${near ? ` — did you mean '${near}'?` : ''}`,
+    `${names.length ? `It has: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}. ` : 'It has no clusters at all. '}The cluster names come from DOCKHAND_CLUSTERS or clusters in dockhand.yaml.`,
+  );
 }
 
 /** Roughly how many characters of text one reply may carry on each platform, leaving room for the rest. */

@@ -372,6 +372,18 @@ describe('/ecs services and status', () => {
     expect(b.length).toBeLessThan(400);
   });
 
+  it('suggests the cluster ECS has when a configured one does not exist there, and changes nothing', async () => {
+    const typo = world({ clusters: [{ name: 'dmeo', region: REGION }] });
+    typo.ecsPort.listClusters = async () => [{ name: 'demo', arn: arnOf('cluster', 'demo'), status: 'ACTIVE', activeServicesCount: 3, runningTasksCount: 5, pendingTasksCount: 0 }];
+    typo.ecsPort.failDescribe = new CloudError('cluster-not-found', 'ecs:DescribeServices', "No cluster 'dmeo' in us-east-1.");
+    for (const line of ['/ecs services', '/ecs status web', '/ecs scale web 3', '/ecs restart web']) {
+      const t = typo.text((await typo.d.run(line, me)).reply);
+      expect(t, line).toContain("the sandbox in us-east-1 has no cluster 'dmeo' — did you mean 'demo'?");
+      expect(t, line).toContain('It has: demo. The cluster names come from DOCKHAND_CLUSTERS or clusters in dockhand.yaml.');
+    }
+    expect(updates(typo)).toEqual([]);
+  });
+
   it('suggests the closest configured cluster', async () => {
     const w2 = world({ clusters: [{ name: 'demo', region: REGION }, { name: 'prod', region: 'eu-west-1', alias: 'live' }] });
     const t = w2.text((await w2.d.run('/ecs services --cluster prd', me)).reply);
