@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConsoleAdapter } from '../../src/adapters/console/console-adapter.ts';
 import type { Dispatcher } from '../../src/core/dispatcher.ts';
@@ -25,5 +25,34 @@ describe('the terminal adapter over a pipe', () => {
     expect(out).toContain('⚠️ dockhand could not handle that line (database is locked).');
     expect(out).not.toMatch(/\n\s+at /);
     expect(out).toContain('ran /x good');
+  });
+
+  it('ends quietly when the reader goes away (`| head -1`), without an unhandled EPIPE', async () => {
+    const ran: string[] = [];
+    let aborted = 0;
+    const fake = {
+      run: async (text: string) => {
+        ran.push(text);
+        return { reply: textReply(`ran ${text}`) };
+      },
+      press: async () => ({ reply: textReply('pressed') }),
+      idle: async () => undefined,
+      abortAll: () => {
+        aborted++;
+      },
+      busy: 0,
+    } as unknown as Dispatcher;
+    let writes = 0;
+    const output = new Writable({
+      write(_chunk, _enc, cb) {
+        writes++;
+        cb(writes > 1 ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : null);
+      },
+    });
+    const lines = Array.from({ length: 50 }, (_, i) => `/x ${i}\n`).join('');
+    const adapter = new ConsoleAdapter({ dispatcher: fake, input: Readable.from([lines]), output, interactive: false, user: 'ann', color: false });
+    await expect(adapter.start()).resolves.toBeUndefined();
+    expect(aborted).toBeGreaterThan(0);
+    expect(ran.length).toBeLessThan(50);
   });
 });

@@ -33,6 +33,8 @@ export class ConsoleAdapter {
   private lastButtons: Button[] = [];
   private rl: Interface | undefined;
   private closed = false;
+  /** Set when the reader went away (`| head -1` closed the pipe): nothing more can be shown. */
+  private gone = false;
 
   constructor(opts: ConsoleAdapterOptions) {
     this.opts = opts;
@@ -45,7 +47,8 @@ export class ConsoleAdapter {
 
   /** Prints a reply (used for command replies, follow-ups and alerts). */
   print(reply: Reply, prefix = ''): void {
-    if (this.closed && !this.opts.output.writable) return;
+    if (this.opts.output.errored || this.opts.output.destroyed) this.readerGone();
+    if (this.gone || (this.closed && !this.opts.output.writable)) return;
     const out = renderForTerminal(reply, { color: this.opts.color });
     if (out.buttons.length > 0) this.lastButtons = out.buttons;
     const text = prefix ? out.text.split('\n').map((l, i) => (i === 0 ? prefix + l : ' '.repeat(prefix.length) + l)).join('\n') : out.text;
@@ -98,6 +101,25 @@ export class ConsoleAdapter {
 
   /** Runs until end of input (pipe) or `exit` (TTY); resolves when done. */
   async start(): Promise<void> {
+    // A reader that stops reading (`dockhand | head -1`) ends the session quietly, as other
+    // command-line tools do, instead of an unhandled EPIPE with a stack trace.
+    // The listener stays: the error event can come after the last line was handled.
+    this.opts.output.on('error', (e: NodeJS.ErrnoException) => {
+      this.readerGone();
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') process.stderr.write(`dockhand: output failed (${e.code ?? e.message}); stopping\n`);
+    });
+    await this.run();
+  }
+
+  /** Stops reading input and stops follow-ups: there is nobody left to show anything to. */
+  private readerGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.opts.dispatcher.abortAll();
+    this.rl?.close();
+  }
+
+  private async run(): Promise<void> {
     const rl = createInterface({
       input: this.opts.input,
       output: this.opts.interactive ? this.opts.output : undefined,
@@ -130,10 +152,11 @@ export class ConsoleAdapter {
       return;
     }
     for await (const line of rl) {
+      if (this.gone) break;
       await this.handleLine(line);
     }
     this.closed = true;
-    await this.drain();
+    if (!this.gone) await this.drain();
   }
 
   /** Waits for follow-ups in flight, up to the drain timeout, so a script sees the whole conversation. */
