@@ -167,6 +167,9 @@ function getLogEvents(state: SandboxState, body: JsonObject): JsonObject {
   };
 }
 
+/** CloudWatch Logs refuses filter patterns longer than this. */
+const MAX_FILTER_PATTERN = 1024;
+
 function filterLogEvents(state: SandboxState, body: JsonObject): JsonObject {
   const g = group(state, body);
   const names = optStringList(body, 'logStreamNames');
@@ -178,7 +181,11 @@ function filterLogEvents(state: SandboxState, body: JsonObject): JsonObject {
   const limit = pageSize(body, 'limit', 10_000, 10_000);
   const start = optInt(body, 'startTime');
   const end = optInt(body, 'endTime');
-  const match = compileFilterPattern(optString(body, 'filterPattern'));
+  const pattern = optString(body, 'filterPattern');
+  if (pattern !== undefined && pattern.length > MAX_FILTER_PATTERN) {
+    throw invalidParameter(`1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_FILTER_PATTERN}`);
+  }
+  const match = compileFilterPattern(pattern);
   optBool(body, 'interleaved'); // accepted for compatibility; results are always interleaved, as on AWS today
   const cursor = decodeToken(optString(body, 'nextToken'));
   const after: Key | undefined = cursor === undefined ? undefined : [Number(cursor['t']), Number(cursor['i'])];

@@ -90,6 +90,14 @@ describe('sandbox CloudWatch Logs: groups and streams', () => {
     const stream = await rejection(logs.send(new GetLogEventsCommand({ logGroupName: '/app/web', logStreamName: 'nope' })));
     expect(stream).toMatchObject({ name: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' });
   });
+
+  it('refuses a filter pattern over 1,024 characters with InvalidParameterException, as CloudWatch Logs does', async () => {
+    const long = await rejection(logs.send(new FilterLogEventsCommand({ logGroupName: '/app/web', filterPattern: 'x'.repeat(1025) })));
+    expect(long).toMatchObject({ name: 'InvalidParameterException', status: 400 });
+    expect(long.message).toContain('less than or equal to 1024');
+    const ok = await logs.send(new FilterLogEventsCommand({ logGroupName: '/app/web', filterPattern: 'x'.repeat(1024) }));
+    expect(ok.events).toEqual([]);
+  });
 });
 
 describe('sandbox CloudWatch Logs: GetLogEvents', () => {
