@@ -153,7 +153,8 @@ async function readLines(
 const logsOptions = [
   { name: 'service', type: 'string', description: 'The service name (or `stop` to end a --follow in this channel)', positional: true, required: true },
   { name: 'since', type: 'duration', description: 'How far back to look (default 15m)', min: 1_000, max: 14 * 86_400_000 },
-  { name: 'filter', type: 'string', description: 'Only lines with this text (a CloudWatch Logs filter pattern)' },
+  // CloudWatch Logs takes filter patterns of up to 1,024 characters; quoting a phrase adds two.
+  { name: 'filter', type: 'string', description: 'Only lines with this text (a CloudWatch Logs filter pattern)', max: 1_000 },
   { name: 'lines', type: 'integer', description: 'How many of the newest lines to show (default 50)', min: 1, max: 1_000 },
   { name: 'task', type: 'string', description: 'Only this task (its id or the start of it)' },
   { name: 'container', type: 'string', description: 'Only this container of the task definition' },

@@ -42,7 +42,7 @@ export interface OptionSpec {
   readonly rest?: boolean;
   /** Smallest allowed value (integers; milliseconds for durations). */
   readonly min?: number;
-  /** Largest allowed value (integers; milliseconds for durations). */
+  /** Largest allowed value (integers; milliseconds for durations; length in characters for strings). */
   readonly max?: number;
   /** The allowed values of a string option. */
   readonly choices?: readonly string[];

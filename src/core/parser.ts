@@ -150,6 +150,7 @@ function describeRange(spec: OptionSpec): string {
   }
   if (spec.type === 'boolean') return 'true or false';
   if (spec.choices) return `one of ${spec.choices.join(', ')}`;
+  if (spec.max !== undefined) return `some text of at most ${spec.max} characters`;
   return 'some text';
 }
 
@@ -188,6 +189,7 @@ export function coerceValue(spec: OptionSpec, raw: string | number | boolean, us
     }
     case 'string': {
       if (given.trim() === '') return bad();
+      if (spec.max !== undefined && [...given].length > spec.max) return bad();
       if (spec.choices) {
         const hit = spec.choices.find((c) => c.toLowerCase() === given.toLowerCase());
         if (!hit) {

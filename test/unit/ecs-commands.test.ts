@@ -575,6 +575,18 @@ describe('/ecs logs', () => {
     expect(w.text((await w.d.run('/ecs logs web --container sidecar', me)).reply)).toContain('does not send its logs to CloudWatch Logs');
   });
 
+  it('refuses a --filter longer than CloudWatch Logs accepts before calling it', async () => {
+    let calls = 0;
+    const real = w.logs.filterEvents.bind(w.logs);
+    w.logs.filterEvents = async (f, o) => {
+      calls++;
+      return real(f, o);
+    };
+    const t = w.text((await w.d.run(`/ecs logs web --filter "${'x'.repeat(1_001)}"`, me)).reply);
+    expect(t).toMatch(/filter must be some text of at most 1000 characters, got 'x{59}…'/);
+    expect(calls).toBe(0);
+  });
+
   it('cuts output over the platform limit, keeping the newest lines and saying how many were left out', async () => {
     const discord: Caller = { ...me, platform: 'discord' };
     const t = w.text((await w.d.run('/ecs logs web --lines 200', discord)).reply);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isUserError } from '../../src/core/errors.ts';
-import { formatDuration, parseCommandLine, parseDuration, parseStructured, tokenize } from '../../src/core/parser.ts';
+import { coerceValue, formatDuration, parseCommandLine, parseDuration, parseStructured, tokenize } from '../../src/core/parser.ts';
 import { testCommands } from '../fakes/test-commands.ts';
 
 type Good = [line: string, sub: string, args: Record<string, unknown>];
@@ -110,6 +110,12 @@ describe('parser: bad input says what was wrong and what is expected', () => {
     for (const [line, message] of cases) {
       expect(() => parseCommandLine(line, testCommands)).toThrow(message);
     }
+  });
+
+  it('limits the length of a string option that has a max', () => {
+    const spec = { name: 'filter', type: 'string', description: 'Text to match', max: 5 } as const;
+    expect(coerceValue(spec, 'abcde', '/svc logs')).toBe('abcde');
+    expect(() => coerceValue(spec, 'abcdef', '/svc logs')).toThrow("filter must be some text of at most 5 characters, got 'abcdef'");
   });
 
   it('gives the usage with argument errors', () => {
