@@ -1,5 +1,6 @@
 /** Turns quiz state into platform-neutral reply blocks. */
 import type { Block } from '../core/reply.ts';
+import { ASK_PREFIX } from '../core/reply.ts';
 import { formatDuration } from '../core/parser.ts';
 import type { PlayerTally, RevealResult, SessionState } from './engine.ts';
 import type { CoverageResult } from './coverage.ts';
@@ -93,6 +94,8 @@ export function openQuestionBlocks(pack: Pack, item: OpenItem): Block[] {
       kind: 'context',
       text: `${sectionTitle(pack, item.section)} · ${item.difficulty} · answer in your own words with /quiz answer <your answer>`,
     },
+    // Where the platform has a form, the button opens it; elsewhere pressing it says what to type.
+    { kind: 'actions', buttons: [{ label: 'Answer', action: `${ASK_PREFIX}/quiz answer`, style: 'primary', prompt: item.prompt }] },
   ];
 }
 

@@ -50,6 +50,16 @@ export interface StoredMessage {
   edits: number;
 }
 
+/** A modal opened with views.open, as Slack would show it to the user. */
+export interface OpenedView {
+  /** The view id Slack gave it. */
+  id: string;
+  /** The trigger_id it was opened with. */
+  triggerId: string;
+  /** The view as sent (title, blocks, private_metadata, callback_id…). */
+  view: Record<string, unknown>;
+}
+
 /** A failure to inject into the next call(s) of a method. */
 export type InjectedFailure = { status: 429; retryAfterSec: number } | { status: 500 | 502 | 503 } | { error: string };
 
@@ -76,6 +86,31 @@ interface Envelope {
 }
 
 const JSON_PARAMS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurl']);
+
+/** What Slack refuses in a modal view (the limits dockhand's modals come near), or null. */
+function checkModal(view: Record<string, unknown>): string | null {
+  const text = (x: unknown): string | undefined => (typeof x === 'object' && x !== null && typeof (x as { text?: unknown }).text === 'string' ? (x as { text: string }).text : undefined);
+  if (view.type !== 'modal') return 'failed to match all allowed schemas [json-pointer:/view/type]';
+  const title = text(view.title);
+  if (!title) return 'missing required field: title [json-pointer:/view/title]';
+  if (title.length > 24) return 'must be less than 25 characters [json-pointer:/view/title/text]';
+  for (const k of ['submit', 'close'] as const) {
+    const t = text(view[k]);
+    if (t !== undefined && t.length > 24) return `must be less than 25 characters [json-pointer:/view/${k}/text]`;
+  }
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return 'must be less than 3001 characters [json-pointer:/view/private_metadata]';
+  const blocks = Array.isArray(view.blocks) ? (view.blocks as Array<Record<string, unknown>>) : [];
+  if (blocks.length === 0 || blocks.length > 100) return 'must provide 1 to 100 blocks [json-pointer:/view/blocks]';
+  for (const [i, b] of blocks.entries()) {
+    if (b.type !== 'input') continue;
+    if (!view.submit) return 'submit is required when an input block is present [json-pointer:/view/submit]';
+    const label = text(b.label);
+    if (!label || label.length > 2000) return `label must be 1 to 2000 characters [json-pointer:/view/blocks/${i}/label/text]`;
+    const el = b.element as { type?: unknown; max_length?: unknown } | undefined;
+    if (el?.type === 'plain_text_input' && typeof el.max_length === 'number' && el.max_length > 3000) return `must be at most 3000 [json-pointer:/view/blocks/${i}/element/max_length]`;
+  }
+  return null;
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -181,6 +216,9 @@ export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   /** Every response_url post, in order. */
   readonly responses: ResponsePost[] = [];
+  /** Every modal opened, in order. */
+  readonly views: OpenedView[] = [];
+  private readonly usedTriggers = new Set<string>();
   /** Messages posted, by channel. */
   readonly messages: StoredMessage[] = [];
   /** The Socket Mode endpoint. */
@@ -368,10 +406,20 @@ export class FakeSlack {
         msg.edits++;
         return { ok: true, channel, ts: msg.ts, text: msg.text };
       }
-      case 'views.open':
-        if (typeof p.trigger_id !== 'string') return err('invalid_trigger_id');
+      case 'views.open': {
+        // A trigger_id can be exchanged once; Slack answers a missing or spent one like this.
+        if (typeof p.trigger_id !== 'string' || this.usedTriggers.has(p.trigger_id)) {
+          return err('invalid_arguments', { response_metadata: { messages: ['invalid `trigger_id`'] } });
+        }
         if (typeof p.view !== 'object' || p.view === null) return err('invalid_arguments');
-        return { ok: true, view: { id: `V${this.calls.length}`, ...(p.view as Record<string, unknown>) } };
+        const view = p.view as Record<string, unknown>;
+        const problem = checkModal(view);
+        if (problem) return err('invalid_arguments', { response_metadata: { messages: [problem] } });
+        this.usedTriggers.add(p.trigger_id);
+        const id = `V${String(this.views.length + 1).padStart(4, '0')}`;
+        this.views.push({ id, triggerId: p.trigger_id, view });
+        return { ok: true, view: { id, team_id: this.opts.teamId, state: { values: {} }, hash: `${Date.now()}.${id}`, ...view } };
+      }
       case 'usergroups.users.list': {
         const members = this.opts.userGroups[String(p.usergroup)];
         if (!members) return err('no_such_subteam');

@@ -60,6 +60,8 @@ export interface ButtonPress {
   response_url: string;
   message?: { ts: string; thread_ts?: string; text?: string; blocks?: unknown[] };
   trigger_id?: string;
+  /** The pressed button's label, which Slack sends back with the press. */
+  text?: string;
 }
 
 /** The block_actions payload object of a button press. */
@@ -79,7 +81,7 @@ export function blockActionPayload(p: ButtonPress): Record<string, unknown> {
     ...(p.message ? { message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', text: p.message.text ?? '', blocks: p.message.blocks ?? [], ts: p.message.ts, ...(p.message.thread_ts ? { thread_ts: p.message.thread_ts } : {}) } } : {}),
     state: { values: {} },
     response_url: p.response_url,
-    actions: [{ action_id: p.action_id, block_id: 'b1', text: { type: 'plain_text', text: 'x' }, value: p.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
+    actions: [{ action_id: p.action_id, block_id: 'b1', text: { type: 'plain_text', text: p.text ?? 'x', emoji: true }, value: p.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
   };
 }
 
@@ -123,4 +125,64 @@ export async function postToApp(url: string, body: string, opts: SendOptions): P
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, body: text, ms: performance.now() - t0 };
+}
+
+/** A modal's submission: the user, the view as it was opened (id and body), and what was typed into each input. */
+export interface ViewSubmission {
+  user_id: string;
+  user_name?: string;
+  team_id?: string;
+  /** The view id views.open answered with. */
+  view_id: string;
+  /** The view as the app sent it to views.open. */
+  view: Record<string, unknown>;
+  /** Typed text by block_id, then action_id; null for a field left empty. */
+  values: Record<string, Record<string, string | null>>;
+  trigger_id?: string;
+}
+
+/** The view_submission payload object Slack sends when the user presses the modal's submit button. */
+export function viewSubmissionPayload(s: ViewSubmission): Record<string, unknown> {
+  const team = s.team_id ?? 'T0TEAM';
+  const values: Record<string, Record<string, { type: string; value: string | null }>> = {};
+  for (const [block, actions] of Object.entries(s.values)) {
+    values[block] = Object.fromEntries(Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]));
+  }
+  return {
+    type: 'view_submission',
+    team: { id: team, domain: 'dockhand-test' },
+    user: { id: s.user_id, username: s.user_name ?? s.user_id.toLowerCase(), name: s.user_name ?? s.user_id.toLowerCase(), team_id: team },
+    api_app_id: 'A0DOCKHAND',
+    token: 'deprecated-verification-token',
+    trigger_id: s.trigger_id ?? newTriggerId(),
+    view: {
+      id: s.view_id,
+      team_id: team,
+      type: 'modal',
+      blocks: s.view.blocks ?? [],
+      private_metadata: s.view.private_metadata ?? '',
+      callback_id: s.view.callback_id ?? '',
+      state: { values },
+      hash: `${Math.floor(Date.now() / 1000)}.abc123`,
+      title: s.view.title,
+      clear_on_close: false,
+      notify_on_close: false,
+      close: s.view.close ?? null,
+      submit: s.view.submit ?? null,
+      previous_view_id: null,
+      root_view_id: s.view_id,
+      app_id: 'A0DOCKHAND',
+      external_id: '',
+      app_installed_team_id: team,
+      bot_id: 'B0BOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+/** The form body of a modal submission (`payload=<json>`). */
+export function viewSubmissionBody(s: ViewSubmission): string {
+  return new URLSearchParams({ payload: JSON.stringify(viewSubmissionPayload(s)) }).toString();
 }

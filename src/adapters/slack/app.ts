@@ -13,12 +13,12 @@ import type { DispatchResult } from '../../core/dispatcher.ts';
 import type { Logger } from '../../core/logger.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { Reply } from '../../core/reply.ts';
-import { textReply } from '../../core/reply.ts';
+import { ASK_PREFIX, askCommandLine, textReply } from '../../core/reply.ts';
 import type { Role } from '../../core/roles.ts';
 import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
 import { classifySlackError } from './errors.ts';
-import { ACTION_ID_PREFIX, actionFromValue, renderReply, SLACK_LIMITS } from './render.ts';
-import type { SlackMessage } from './render.ts';
+import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
+import type { AskButton, SlackMessage } from './render.ts';
 
 /** The part of the core's Dispatcher the Slack adapter needs. */
 export interface SlackDispatcher {
@@ -74,6 +74,21 @@ interface Conversation {
   fromButton: boolean;
   /** The command line, for the "ran by" note on messages posted through the Web API. */
   text: string | undefined;
+  /**
+   * Answer through the Web API first and use `respond` only where the bot may not post (a modal's
+   * submission: it has no response_url of its own, only the one of the press that opened it).
+   */
+  apiFirst?: boolean;
+}
+
+/** A respond function over a saved response_url, for answers that arrive without one. */
+function respondVia(url: string): RespondFn {
+  return async (message) => {
+    const body = typeof message === 'string' ? { text: message } : message;
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+    return res;
+  };
 }
 
 /** Delivery options of an alert message. */
@@ -370,10 +385,43 @@ export class SlackAdapter {
         text: undefined,
       };
       await this.track(async () => {
+        // The trigger_id lasts about 3 seconds, so the modal opens before anything slower happens.
+        const ask = parseAskValue(value);
+        if (ask && (await this.openAsk(body.trigger_id, ask, action.type === 'button' ? action.text.text : '', channelId, body.response_url))) return;
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const name = body.user.username ?? body.user.name ?? body.user.id;
         const caller = await this.caller(teamId, channelId, body.user.id, name);
-        const result = await this.dispatcher.press(value, caller);
+        const result = await this.dispatcher.press(ask ? `${ASK_PREFIX}${ask.command}` : value, caller);
+        await this.answer(result, conv);
+      }, conv);
+    });
+
+    this.app.view({ type: 'view_submission', callback_id: ASK_CALLBACK_ID }, async ({ ack, body, view }) => {
+      const ctx = readAskMetadata(view.private_metadata);
+      const text = (view.state.values[ASK_BLOCK_ID]?.[ASK_INPUT_ID]?.value ?? '').trim();
+      if (ctx && !text) {
+        // The modal stays open with the message under the field, and what was typed is kept.
+        await ack({ response_action: 'errors', errors: { [ASK_BLOCK_ID]: 'Write something first: an empty answer cannot be sent.' } });
+        return;
+      }
+      await ack();
+      if (!ctx) {
+        this.log.warn({ user: body.user.id }, 'slack: a dockhand modal came back without its context; nothing was run');
+        return;
+      }
+      const conv: Conversation = {
+        channelId: ctx.channelId,
+        userId: body.user.id,
+        respond: ctx.responseUrl ? respondVia(ctx.responseUrl) : undefined,
+        fromButton: false,
+        // The typed text may be private (an interview answer), so a channel note names only the command.
+        text: `${ctx.command} …`,
+        apiFirst: true,
+      };
+      await this.track(async () => {
+        const teamId = body.team?.id ?? body.user.team_id ?? '';
+        const caller = await this.caller(teamId, ctx.channelId, body.user.id, body.user.name ?? body.user.id);
+        const result = await this.dispatcher.run(askCommandLine(ctx.command, text), caller);
         await this.answer(result, conv);
       }, conv);
     });
@@ -423,6 +471,22 @@ export class SlackAdapter {
       await p;
     } finally {
       this.inFlight.delete(p);
+    }
+  }
+
+  /**
+   * Opens the modal of an `ask:` button. False when it cannot (the trigger expired, the context is
+   * too long for Slack), so the press falls back to the dispatcher's "type this" hint.
+   */
+  private async openAsk(triggerId: string, ask: AskButton, label: string, channelId: string, responseUrl: string | undefined): Promise<boolean> {
+    const view = askModal(ask, label, { command: ask.command, channelId, ...(responseUrl ? { responseUrl } : {}) });
+    if (!view) return false;
+    try {
+      await this.app.client.views.open({ trigger_id: triggerId, view });
+      return true;
+    } catch (e) {
+      this.log.warn({ err: classifySlackError(e, 'views.open').message, channel: channelId }, 'slack: could not open the answer form; telling the user what to type instead');
+      return false;
     }
   }
 
@@ -477,6 +541,17 @@ export class SlackAdapter {
   /** The first answer: through response_url, which shows the command to the channel and works in any channel. */
   private async send(conv: Conversation, reply: Reply): Promise<void> {
     const msg = renderReply(reply);
+    if (conv.apiFirst && conv.respond) {
+      try {
+        await this.postViaApi(conv, reply, msg);
+        return;
+      } catch (e) {
+        const err = classifySlackError(e, `chat.${reply.visibility === 'ephemeral' ? 'postEphemeral' : 'postMessage'} to ${conv.channelId}`);
+        if (!err.permanent) throw err;
+        this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through the saved response_url');
+        return this.send({ ...conv, apiFirst: false }, reply);
+      }
+    }
     if (conv.respond) {
       const args: RespondArguments = {
         text: msg.text,
@@ -503,7 +578,7 @@ export class SlackAdapter {
       const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
       if (!err.permanent || !conv.respond) throw err;
       this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through response_url instead');
-      await this.send({ ...conv, fromButton: false }, reply);
+      await this.send({ ...conv, fromButton: false, apiFirst: false }, reply);
     }
   }
 

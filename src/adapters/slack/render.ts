@@ -5,7 +5,7 @@
  */
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Block, Button, Field, Reply } from '../../core/reply.ts';
-import { replyToPlainText } from '../../core/reply.ts';
+import { ASK_PREFIX, replyToPlainText } from '../../core/reply.ts';
 
 /** A Block Kit block as this renderer emits it. */
 export type SlackBlock = SlackTypes.KnownBlock;
@@ -46,6 +46,14 @@ export const SLACK_LIMITS = {
   confirmButton: 30,
   /** Characters of the top-level `text`. */
   messageText: 40000,
+  /** Characters of a modal's title, submit and close labels. */
+  modalTitle: 24,
+  /** Characters of an input block's label. */
+  inputLabel: 2000,
+  /** Characters a plain_text_input accepts (its max_length may not exceed this). */
+  textInput: 3000,
+  /** Characters of a view's private_metadata. */
+  privateMetadata: 3000,
 } as const;
 
 /**
@@ -168,6 +176,17 @@ function confirmDialog(button: Button, question: string): SlackTypes.Confirmatio
   };
 }
 
+/**
+ * The value a button carries back. An `ask:` button's prompt rides after the first line break,
+ * since an ephemeral message's press does not include the message it sat on; commands never hold one.
+ */
+function buttonValue(btn: Button): string {
+  if (!btn.action.startsWith(ASK_PREFIX) || !btn.prompt?.trim()) return btn.action;
+  const room = SLACK_LIMITS.buttonValue - btn.action.length - 1;
+  const prompt = cut(btn.prompt.trim().replace(/\s+/g, ' '), Math.min(room, SLACK_LIMITS.inputLabel));
+  return room > 1 ? `${btn.action}\n${prompt}` : btn.action;
+}
+
 /** Renders one neutral block into Slack blocks (several when it has to be split). */
 function renderBlock(b: Block, ctx: { question: string; nextButton: () => number; dropped: string[] }): SlackBlock[] {
   switch (b.kind) {
@@ -212,7 +231,7 @@ function renderBlock(b: Block, ctx: { question: string; nextButton: () => number
           type: 'button',
           text: plain(btn.label.trim() || 'Run', SLACK_LIMITS.buttonText),
           action_id: `${ACTION_ID_PREFIX}:${ctx.nextButton()}`,
-          value: btn.action,
+          value: buttonValue(btn),
         };
         if (btn.style === 'primary' || btn.style === 'danger') el.style = btn.style;
         if (needsConfirmDialog(btn)) el.confirm = confirmDialog(btn, ctx.question);
@@ -318,4 +337,87 @@ export function renderReply(r: Reply, room: { reserveBlocks?: number; reserveCha
 export function actionFromValue(actionId: string, value: string | undefined): string | null {
   if (!actionId.startsWith(`${ACTION_ID_PREFIX}:`) || value === undefined || value.length === 0) return null;
   return value;
+}
+
+/** callback_id of the modal an `ask:` button opens. */
+export const ASK_CALLBACK_ID = 'dockhand:ask';
+
+/** block_id of the modal's text field; `response_action: errors` names it. */
+export const ASK_BLOCK_ID = 'dockhand_ask_text';
+
+/** action_id of the modal's plain_text_input. */
+export const ASK_INPUT_ID = 'text';
+
+/** A pressed `ask:` button: the command to run with the typed text, and the label of the text field. */
+export interface AskButton {
+  /** The command line the text is added to, such as `/quiz answer`. */
+  command: string;
+  /** The label of the text field, when the button gave one. */
+  prompt?: string;
+}
+
+/** Reads an `ask:` button's value (see buttonValue), or null for any other button. */
+export function parseAskValue(value: string): AskButton | null {
+  if (!value.startsWith(ASK_PREFIX)) return null;
+  const nl = value.indexOf('\n');
+  const command = (nl >= 0 ? value.slice(ASK_PREFIX.length, nl) : value.slice(ASK_PREFIX.length)).trim();
+  if (!command) return null;
+  const prompt = nl >= 0 ? value.slice(nl + 1).trim() : '';
+  return prompt ? { command, prompt } : { command };
+}
+
+/** What the modal carries to its submission, since Slack keeps no context of its own for it. */
+export interface AskContext {
+  /** The command to run with the typed text. */
+  command: string;
+  /** The channel the button was pressed in, where the answer goes. */
+  channelId: string;
+  /** The press's response_url, for channels the bot cannot post in (valid 30 minutes). */
+  responseUrl?: string;
+}
+
+/** Encodes the modal's context for private_metadata, or null when it cannot fit Slack's 3,000 characters. */
+export function askMetadata(ctx: AskContext): string | null {
+  const full = JSON.stringify({ c: ctx.command, ch: ctx.channelId, ...(ctx.responseUrl ? { u: ctx.responseUrl } : {}) });
+  if (full.length <= SLACK_LIMITS.privateMetadata) return full;
+  // Without the response_url only channels the bot is in can be answered; still better than no modal.
+  const bare = JSON.stringify({ c: ctx.command, ch: ctx.channelId });
+  return bare.length <= SLACK_LIMITS.privateMetadata ? bare : null;
+}
+
+/** Reads the context back from a submitted modal's private_metadata, or null when it is not ours. */
+export function readAskMetadata(s: string): AskContext | null {
+  try {
+    const v = JSON.parse(s) as { c?: unknown; ch?: unknown; u?: unknown };
+    if (typeof v.c !== 'string' || !v.c.trim() || typeof v.ch !== 'string') return null;
+    return { command: v.c, channelId: v.ch, ...(typeof v.u === 'string' && v.u ? { responseUrl: v.u } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The modal an `ask:` button opens: one multi-line text field and a note of what will run.
+ * Null when its context cannot fit private_metadata (the caller then falls back to the typed hint).
+ */
+export function askModal(ask: AskButton, title: string, ctx: AskContext): SlackTypes.ModalView | null {
+  const metadata = askMetadata(ctx);
+  if (metadata === null) return null;
+  return {
+    type: 'modal',
+    callback_id: ASK_CALLBACK_ID,
+    title: plain(title.trim() || 'dockhand', SLACK_LIMITS.modalTitle),
+    submit: plain('Send', SLACK_LIMITS.modalTitle),
+    close: plain('Cancel', SLACK_LIMITS.modalTitle),
+    private_metadata: metadata,
+    blocks: [
+      {
+        type: 'input',
+        block_id: ASK_BLOCK_ID,
+        label: plain(ask.prompt ?? 'Your answer', SLACK_LIMITS.inputLabel),
+        element: { type: 'plain_text_input', action_id: ASK_INPUT_ID, multiline: true, max_length: SLACK_LIMITS.textInput },
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: cut(`dockhand runs \`${escapeMrkdwn(ask.command.replace(/`/g, "'"))} <your text>\` as you.`, SLACK_LIMITS.contextText) }] },
+    ],
+  };
 }
