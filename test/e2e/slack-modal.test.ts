@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quiz } from '../../commands/quiz.ts';
 import { SlackAdapter } from '../../src/adapters/slack/app.ts';
 import { ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID } from '../../src/adapters/slack/render.ts';
+import { defineSubcommand } from '../../src/core/command.ts';
+import type { CommandDef } from '../../src/core/command.ts';
 import { Dispatcher } from '../../src/core/dispatcher.ts';
+import { reply, textReply } from '../../src/core/reply.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
 import { SqliteAuditLog } from '../../src/db/audit-log.ts';
@@ -21,7 +24,7 @@ import { loadPacks } from '../../src/quiz/pack.ts';
 import type { OpenItem, PackCatalog } from '../../src/quiz/pack.ts';
 import { FakeSlack } from '../fakes/slack-api.ts';
 import type { OpenedView } from '../fakes/slack-api.ts';
-import { blockActionBody, newTriggerId, postToApp, slashBody, viewSubmissionBody } from '../fakes/slack-requests.ts';
+import { blockActionBody, blockActionPayload, newTriggerId, postToApp, slashBody, viewSubmissionBody, viewSubmissionPayload } from '../fakes/slack-requests.ts';
 import { runCli } from './cli.ts';
 
 const SECRET = 'modal-signing-secret-0123456789';
@@ -211,4 +214,77 @@ describe('the terminal: the same Answer button', () => {
     expect(r.stdout).toMatch(/Coverage: \d+% of the key points/);
     expect(r.stdout).toContain('Model answer:');
   }, 60_000);
+});
+
+/** A command whose reply is for the whole channel, starts a thread, carries an ask: button and posts a follow-up. */
+const notes: CommandDef = {
+  name: 'note',
+  description: 'Team notes',
+  subcommands: [
+    defineSubcommand({
+      name: 'add',
+      description: 'Adds a note',
+      options: [{ name: 'text', type: 'string', description: 'The note', positional: true, required: true, rest: true }] as const,
+      role: 'viewer',
+      changes: false,
+      example: '/note add the deploy is at 3',
+      handler: (a, ctx) => {
+        const key = `note:${Math.random().toString(36).slice(2)}`;
+        return {
+          reply: reply(
+            [
+              { kind: 'text', text: `Note from ${ctx.caller.displayName}: ${a.text}` },
+              { kind: 'actions', buttons: [{ label: 'Add a note', action: 'ask:/note add', prompt: 'Your note' }] },
+            ],
+            { thread: { key, parent: true } },
+          ),
+          followUp: async (post) => {
+            await post(textReply('Filed with the team notes.', { thread: { key } }));
+          },
+        };
+      },
+    }),
+  ],
+};
+
+describe('Slack in Socket Mode: a modal answer visible to the channel, with its follow-up', () => {
+  let fake: FakeSlack;
+  let adapter: SlackAdapter;
+  let database: OpenDatabase;
+
+  beforeAll(async () => {
+    fake = await FakeSlack.start();
+    database = openDatabase(':memory:');
+    const dispatcher = new Dispatcher({ commands: [notes], ports: { clock: new SystemClock(), audit: new SqliteAuditLog(database.db) }, settings: defaultSettings({}), log: silentLogger });
+    adapter = new SlackAdapter({ dispatcher, botToken: 'xoxb-test', appToken: 'xapp-test', apiUrl: fake.apiUrl, socketPingTimeoutMs: 500 });
+    await adapter.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    await adapter?.stop();
+    database?.close();
+    await fake?.close();
+  });
+
+  it('posts the reply in the channel saying who ran it (not what they typed), and threads the follow-up under it', async () => {
+    const press = blockActionPayload({ user_id: 'U0ANA', channel_id: 'C0OPS', action_id: 'dockhand:0', value: 'ask:/note add\nYour note', text: 'Add a note', response_url: fake.newResponseUrl('C0OPS') });
+    await fake.socketMode.sendEnvelope('interactive', press);
+    const opened = await fake.waitFor(() => fake.views[0]);
+    expect((opened.view as { title: { text: string } }).title.text).toBe('Add a note');
+
+    const blank = await fake.socketMode.sendEnvelope('interactive', viewSubmissionPayload({ user_id: 'U0ANA', view_id: opened.id, view: opened.view, values: { [ASK_BLOCK_ID]: { [ASK_INPUT_ID]: ' ' } } }));
+    expect(blank.payload).toMatchObject({ response_action: 'errors', errors: { [ASK_BLOCK_ID]: expect.stringContaining('empty answer') as string } });
+
+    const typed = 'the deploy moves to 3pm -- ask "ops" if it\'s late';
+    const ack = await fake.socketMode.sendEnvelope('interactive', viewSubmissionPayload({ user_id: 'U0ANA', view_id: opened.id, view: opened.view, values: { [ASK_BLOCK_ID]: { [ASK_INPUT_ID]: typed } } }));
+    expect(ack.payload ?? {}).not.toHaveProperty('response_action');
+
+    const parent = await fake.waitFor(() => fake.messages.find((m) => m.channel === 'C0OPS' && !m.threadTs), 10_000);
+    expect(shown(parent)).toContain(`Note from u0ana: ${typed}`);
+    expect(shown(parent)).toContain('<@U0ANA> ran `/note add …`');
+    expect(buttonsOf(parent).map((b) => b.value)).toEqual(['ask:/note add\nYour note']);
+    const followUp = await fake.waitFor(() => fake.messages.find((m) => m.threadTs === parent.ts), 10_000);
+    expect(followUp.text).toBe('Filed with the team notes.');
+    expect(fake.callsOf('chat.postEphemeral')).toHaveLength(0);
+  }, 30_000);
 });
