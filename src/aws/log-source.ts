@@ -39,12 +39,48 @@ export class SdkLogSource implements LogSource {
 
   /** Matching events across streams, oldest first, through every page (empty pages included). */
   async filterEvents(filter: LogFilter, options: LogReadOptions): Promise<LogReadResult> {
+    const maxScanned = options.maxScanned ?? 200_000;
+    const whole = await this.scan(filter, options, maxScanned);
+    if (options.keep === 'last' && whole.incomplete && whole.matched >= maxScanned) {
+      // FilterLogEvents reads oldest first, so a window with more events than the budget would
+      // yield its oldest lines as "the newest"; read windows backward from now instead.
+      return this.newestByWindows(filter, options, maxScanned);
+    }
+    return whole;
+  }
+
+  /**
+   * The newest `limit` events of a window too busy to read whole: windows back from now
+   * (1 minute, then four times wider each step) until enough lines are found or the window's start is reached.
+   */
+  private async newestByWindows(filter: LogFilter, options: LogReadOptions, maxScanned: number): Promise<LogReadResult> {
+    const floor = filter.startTime ?? 0;
+    const anchor = filter.endTime ?? Date.now();
+    let upper: number | undefined = filter.endTime;
+    let width = 60_000;
+    let kept: LogLine[] = [];
+    let matched = 0;
+    for (;;) {
+      const start = Math.max(floor, (upper ?? anchor) - width);
+      // The newest window stays open-ended, so lines stamped after this machine's "now" still count.
+      const part = await this.scan({ ...filter, startTime: start, ...(upper !== undefined ? { endTime: upper - 1 } : {}) }, options, maxScanned);
+      matched += part.matched;
+      kept = part.events.concat(kept);
+      if (kept.length >= options.limit || start <= floor) break;
+      upper = start;
+      width *= 4;
+    }
+    kept.sort(byTime);
+    return { events: kept.slice(Math.max(0, kept.length - options.limit)), matched, incomplete: true };
+  }
+
+  /** One pass over the filter's window, oldest first, stopping after `maxScanned` matching events. */
+  private async scan(filter: LogFilter, options: LogReadOptions, maxScanned: number): Promise<LogReadResult> {
     const streamSets: Array<readonly string[] | undefined> =
       filter.streamNames && filter.streamNames.length > 0 ? chunks(filter.streamNames, STREAMS_PER_CALL) : [undefined];
     let matched = 0;
     let incomplete = false;
     let kept: LogLine[] = [];
-    const maxScanned = options.maxScanned ?? 200_000;
     for (const streams of streamSets) {
       const part = await this.readOne(filter, streams, options, maxScanned - matched);
       matched += part.matched;

@@ -120,6 +120,21 @@ describe('SdkContainerService on the sandbox', () => {
   });
 });
 
+describe('SdkLogSource on a window busier than its scan budget', () => {
+  it('still returns the newest lines, not the last of the oldest it had time to read', async () => {
+    const now = Date.now();
+    // 24,000 lines in the last hour over three tasks' streams; the budget stops a plain
+    // oldest-first read after the first page of 10,000.
+    for (let t = 0; t < 3; t++) {
+      const events = Array.from({ length: 8_000 }, (_, k) => k * 3 + t).map((i) => ({ timestamp: now - 3_600_000 + i * 150, message: `line ${i}` }));
+      sandbox.state.putLogEvents('/busy', `app/web/t${t}`, events);
+    }
+    const out = await aws.logs.filterEvents({ region: REGION, group: '/busy', startTime: now - 7_200_000 }, { limit: 20, keep: 'last', maxScanned: 10_000 });
+    expect(out.events.map((e) => e.message)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${23_980 + i}`));
+    expect(out.incomplete).toBe(true);
+  });
+});
+
 describe('SdkLogSource paging', () => {
   let server: Server;
   let logs: SdkLogSource;
