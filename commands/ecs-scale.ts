@@ -179,6 +179,9 @@ export const scaleSub = defineSubcommand({
     checkGuardrail(ctx, choice, s.name, args.count);
     if (args.count === s.desiredCount) return null;
     if (args.count === 0) return `Scale ${s.name} in ${whereIn(ctx, choice.ref)} from ${s.desiredCount} to 0? Every task of it stops.`;
+    if (s.desiredCount === 0) {
+      return `Start ${s.name} in ${whereIn(ctx, choice.ref)} with ${args.count} task${args.count === 1 ? '' : 's'}? It runs no tasks now.`;
+    }
     if (args.count > s.desiredCount * 2) {
       return `Scale ${s.name} in ${whereIn(ctx, choice.ref)} from ${s.desiredCount} to ${args.count} tasks? That is more than double.`;
     }

@@ -460,6 +460,14 @@ describe('/ecs scale and restart', () => {
     await runFollowUp(w, ok);
   });
 
+  it('asks before starting a service scaled to 0, in words that fit (not "more than double")', async () => {
+    w.ecsPort.services.set('idle', service('idle', 0));
+    const t = w.text((await w.d.run('/ecs scale idle 1', me)).reply);
+    expect(t).toContain('Start idle in cluster demo (us-east-1, sandbox) with 1 task? It runs no tasks now.');
+    expect(t).not.toContain('more than double');
+    expect(updates(w)).toEqual([]);
+  });
+
   it('lets a confirmation expire without changing anything', async () => {
     const r = await w.d.run('/ecs restart web', me);
     expect(w.text(r.reply)).toContain('Restart web in cluster demo (us-east-1, sandbox)? A new deployment replaces its 2 running tasks.');
