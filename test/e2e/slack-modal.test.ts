@@ -156,6 +156,8 @@ describe('Slack: answering an interview question in a modal', () => {
 
     const stored = store.userAnswers({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0ANA' });
     expect(stored.map((a) => a.text)).toEqual([typed]);
+    const ran = new SqliteAuditLog(database.db).latest(10).find((r) => r.command.startsWith('/quiz answer'));
+    expect(ran).toMatchObject({ platform: 'slack', userId: 'U0ANA', channelId: 'C0STUDY', outcome: 'ok' });
   }, 30_000);
 
   it('an empty answer keeps the modal open with an error under the field, and nothing is recorded', async () => {
