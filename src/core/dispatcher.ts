@@ -50,6 +50,11 @@ export interface DispatcherOptions {
   log: Logger;
 }
 
+/** How long a late press of an expired confirmation is still told that it expired. */
+const EXPIRED_KEPT_MS = 86_400_000;
+/** The most expired confirmations remembered at once. */
+const EXPIRED_KEPT_MAX = 1_000;
+
 /** A short, readable id for an error or a confirmation. */
 function shortId(prefix: string): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -181,6 +186,11 @@ export class Dispatcher {
         this.expired.set(token, p);
         this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
       }
+    }
+    // A bot runs for months: remember expired confirmations for a day (and at most 1,000) only.
+    for (const [token, p] of this.expired) {
+      if (p.expiresAt + EXPIRED_KEPT_MS > now && this.expired.size <= EXPIRED_KEPT_MAX) break;
+      this.expired.delete(token);
     }
   }
 

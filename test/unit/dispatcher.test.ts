@@ -149,6 +149,18 @@ describe('confirmation', () => {
     expect(calls).toEqual([]);
     expect(audit.latest(1)[0]).toMatchObject({ outcome: 'expired', command: '/svc scale web 10' });
   });
+  it('remembers expired confirmations for a day and at most 1,000, so a long-running bot does not grow', async () => {
+    const { dispatcher, clock } = setup();
+    const asks: Reply[] = [];
+    for (let i = 0; i < 1_005; i++) asks.push((await dispatcher.run('/svc scale web 10', operator)).reply);
+    await clock.advance(121_000);
+    dispatcher.sweepExpired();
+    expect(text((await dispatcher.press(confirmAction(asks[0]!), operator)).reply)).toContain('already answered or is unknown');
+    expect(text((await dispatcher.press(confirmAction(asks[1_004]!), operator)).reply)).toContain('expired after 2m');
+    await clock.advance(86_400_000);
+    expect(text((await dispatcher.press(confirmAction(asks[1_004]!), operator)).reply)).toContain('already answered or is unknown');
+    expect(calls).toEqual([]);
+  });
   it('is still valid just before expiry', async () => {
     const { dispatcher, clock } = setup();
     const ask = (await dispatcher.run('/svc scale web 10', operator)).reply;
