@@ -143,6 +143,15 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
     }
     return make('invalid-request', site, `AWS refused ${site.action}${on} in ${site.region}${detail}.`);
   }
+  if (name === 'SyntaxError' || /Deserialization error/.test(s.message ?? '')) {
+    // Something answered that is not AWS (a proxy's login page, a wrong AWS_ENDPOINT_URL).
+    return make(
+      'unavailable',
+      site,
+      `The answer to ${site.action} in ${site.region} was not AWS's (it could not be read as AWS JSON).`,
+      'A proxy or a wrong AWS_ENDPOINT_URL may be in the way of dockhand and AWS.',
+    );
+  }
   const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : '';
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(name) || name === 'TimeoutError' || name === 'RequestTimeout') {
     return make('unavailable', site, `Could not reach AWS for ${site.action} in ${site.region} (${code || name}); try again shortly.`);

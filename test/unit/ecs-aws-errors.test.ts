@@ -31,6 +31,16 @@ describe('mapping AWS errors to messages a user can act on', () => {
     expect(rejected.message).toContain("AWS rejected dockhand's credentials");
   });
 
+  it('says the answer was not AWS when it cannot be read (a proxy page), instead of an internal error', () => {
+    const err = Object.assign(new SyntaxError('Unexpected token \'<\', "<html>prox"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), {
+      $metadata: { httpStatusCode: 200 },
+    });
+    const e = toCloudError(err, site) as CloudError;
+    expect(isCloudError(e, 'unavailable')).toBe(true);
+    expect(e.message).toBe("The answer to ecs:UpdateService in eu-west-1 was not AWS's (it could not be read as AWS JSON).");
+    expect(e.hint).toContain('AWS_ENDPOINT_URL');
+  });
+
   it('says AWS is throttling for every throttling shape', () => {
     for (const err of [sdkError('ThrottlingException', 'Rate exceeded'), sdkError('TooManyRequestsException', 'slow'), sdkError('Whatever', 'x', 429)]) {
       const e = toCloudError(err, site) as CloudError;
