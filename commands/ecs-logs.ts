@@ -77,8 +77,24 @@ function taskOfStream(stream: string): string {
   return last.slice(0, 8);
 }
 
+/**
+ * Log text as it may be shown: apps log ANSI colours and other control characters, which are
+ * junk in chat and could drive the operator's terminal, so colours are dropped and the rest shown as `�`.
+ */
+export function cleanLogText(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '�')
+  );
+}
+
 function formatLine(l: LogLine & { container: string }, showContainer: boolean): string {
-  return `${clockTime(l.timestamp)} ${taskOfStream(l.stream)}${showContainer ? ` ${l.container}` : ''}  ${l.message}`;
+  return `${clockTime(l.timestamp)} ${taskOfStream(l.stream)}${showContainer ? ` ${l.container}` : ''}  ${cleanLogText(l.message)}`;
 }
 
 /** Works out which containers and streams to read for a service. */

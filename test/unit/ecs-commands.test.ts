@@ -583,6 +583,13 @@ describe('/ecs logs', () => {
     expect(w.text((await w.d.run('/ecs logs web --container sidecar', me)).reply)).toContain('does not send its logs to CloudWatch Logs');
   });
 
+  it('drops ANSI colours and shows other control characters as � in log lines, so they cannot drive a terminal', async () => {
+    w.logs.lines.push({ timestamp: T0 - 500, message: '\u001b[31mERROR\u001b[0m bell\u0007 title\u001b]0;pwned\u0007 clear\u001b[2J done', stream: 'web/app/aaaa1111bbbb2222', eventId: 'ansi' });
+    const t = w.text((await w.d.run('/ecs logs web --lines 1', me)).reply);
+    expect(t).toContain('ERROR bell� title clear done');
+    expect([...t].some((c) => c.charCodeAt(0) < 32 && c !== '\n')).toBe(false);
+  });
+
   it('refuses a --filter longer than CloudWatch Logs accepts before calling it', async () => {
     let calls = 0;
     const real = w.logs.filterEvents.bind(w.logs);
