@@ -33,4 +33,20 @@ describe('terminal renderer', () => {
     const out = renderForTerminal(reply([{ kind: 'text', text: '*web* is steady' }, { kind: 'table', columns: ['A'], rows: [] }]));
     expect(out.text).toBe('web is steady\n(none)');
   });
+
+  it('drops escape sequences and control characters from text it did not style itself', () => {
+    const out = renderForTerminal(
+      reply([
+        { kind: 'text', text: 'crash: \u001b]0;owned\u0007\u001b[2Jdone\u0007' },
+        { kind: 'code', text: '\u001b[31mERROR\u001b[0m db timeout' },
+        { kind: 'table', columns: ['Service'], rows: [['web\u001b[1A']] },
+      ]),
+      { color: true },
+    );
+    expect(out.text).toContain('crash: done�');
+    expect(out.text).toContain('  ERROR db timeout');
+    // Only the renderer's own styling (bold headers) remains.
+    // eslint-disable-next-line no-control-regex
+    expect(out.text.replace(/\u001b\[(1|0|2|1;36)m/g, '')).not.toContain('\u001b');
+  });
 });

@@ -41,7 +41,41 @@ function inline(text: string, color: boolean): string {
   return color ? text.replace(/\*([^*\n]+)\*/g, (_, t: string) => ansi(true, '1', t)) : text.replace(/\*([^*\n]+)\*/g, '$1');
 }
 
-function block(b: Block, style: TerminalStyle, buttons: Button[]): string {
+/**
+ * Text from elsewhere (log lines, AWS messages, other users) may carry escape sequences that
+ * would recolour, retitle or clear the operator's terminal: drop them before adding our own styling.
+ */
+export function terminalSafe(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '�')
+  );
+}
+
+/** The block with every piece of its text made safe for a terminal. */
+function safeBlock(b: Block): Block {
+  switch (b.kind) {
+    case 'heading':
+    case 'text':
+    case 'context':
+    case 'code':
+      return { ...b, text: terminalSafe(b.text) };
+    case 'fields':
+      return { ...b, fields: b.fields.map((f) => ({ ...f, label: terminalSafe(f.label), value: terminalSafe(f.value) })) };
+    case 'table':
+      return { ...b, columns: b.columns.map(terminalSafe), rows: b.rows.map((r) => r.map(terminalSafe)) };
+    case 'actions':
+      return { ...b, buttons: b.buttons.map((btn) => ({ ...btn, label: terminalSafe(btn.label) })) };
+  }
+}
+
+function block(raw: Block, style: TerminalStyle, buttons: Button[]): string {
+  const b = safeBlock(raw);
   switch (b.kind) {
     case 'heading':
       return ansi(style.color, '1;36', b.text);
