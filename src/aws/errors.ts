@@ -99,7 +99,7 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
     return make(
       'access-denied',
       site,
-      `dockhand found no AWS credentials to call ${site.action} in ${site.region}.`,
+      `dockhand found no AWS credentials to call ${site.action} in ${site.region}${sdkReason(s.message)}.`,
       'Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run dockhand with an IAM role; DOCKHAND_BACKEND=sandbox tries dockhand without AWS.',
     );
   }
@@ -163,6 +163,13 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
     return make('invalid-request', site, `AWS refused ${site.action}${on} in ${site.region}: ${name}${detail}.`);
   }
   return e;
+}
+
+/** The SDK's own reason, when it says more than "nothing found" (a missing profile, an expired SSO session). */
+function sdkReason(message: string | undefined): string {
+  const first = (message ?? '').split('\n')[0]!.trim().replace(/\.$/, '');
+  if (!first || /^Could not load credentials from any providers/i.test(first)) return '';
+  return ` (${first.length > 160 ? `${first.slice(0, 159)}…` : first})`;
 }
 
 /** Runs one SDK call and rethrows its failure as a CloudError. */

@@ -27,6 +27,10 @@ describe('mapping AWS errors to messages a user can act on', () => {
     expect(e.message).toBe('dockhand found no AWS credentials to call ecs:UpdateService in eu-west-1.');
     expect(e.hint).toContain('AWS_PROFILE');
     expect(e.hint).toContain('DOCKHAND_BACKEND=sandbox');
+    const profile = Object.assign(new Error('Profile nope could not be found or parsed in shared credentials file.'), { name: 'CredentialsProviderError' });
+    expect((toCloudError(profile, site) as CloudError).message).toBe(
+      'dockhand found no AWS credentials to call ecs:UpdateService in eu-west-1 (Profile nope could not be found or parsed in shared credentials file).',
+    );
     const rejected = toCloudError(sdkError('UnrecognizedClientException', 'The security token included in the request is invalid.'), site) as CloudError;
     expect(rejected.message).toContain("AWS rejected dockhand's credentials");
   });
