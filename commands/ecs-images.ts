@@ -128,6 +128,17 @@ export const imagesSub = defineSubcommand({
       },
     ];
     if (fit.omitted > 0) blocks.push({ kind: 'text', text: `… ${count(fit.omitted)} older images not shown (message limit).` });
+    // A service pointing at a tag or digest the repository does not have cannot pull it: say so.
+    const tags = new Set(images.flatMap((i) => i.tags));
+    const digests = new Set(images.map((i) => i.digest));
+    const missing = [
+      ...[...users.byTag].filter(([tag]) => !tags.has(tag)).map(([tag, names]) => ({ ref: `${repo.name}:${tag}`, names })),
+      ...[...users.byDigest].filter(([d]) => !digests.has(d)).map(([d, names]) => ({ ref: `${repo.name}@${shortDigest(d)}`, names })),
+    ];
+    for (const m of missing) {
+      const who = [...new Set(m.names)].sort();
+      blocks.push({ kind: 'text', text: `⚠️ ${who.join(', ')} ${who.length === 1 ? 'runs' : 'run'} ${m.ref}, which is not in this repository; new tasks cannot pull it.` });
+    }
     blocks.push(footer(ctx, choice.ref));
     return reply(blocks, { summary: `${images.length} images in ${repo.name}` });
   },

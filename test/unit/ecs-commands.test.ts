@@ -671,6 +671,12 @@ describe('/ecs images', () => {
     expect(t).toContain('(untagged) | 5555 | 20d ago | 80.0 MB | not scanned');
   });
 
+  it('warns when a service runs a tag the repository does not have', async () => {
+    const t = w.text((await w.d.run('/ecs images api', me)).reply);
+    expect(t).toContain('⚠️ api runs api:v1.4.2, which is not in this repository; new tasks cannot pull it.');
+    expect(w.text((await w.d.run('/ecs images web', me)).reply)).not.toContain('not in this repository');
+  });
+
   it('suggests the closest repository for a typo', async () => {
     expect(w.text((await w.d.run('/ecs images wbe', me)).reply)).toContain("no repository 'wbe' in ECR in us-east-1 — did you mean 'web'?");
   });
