@@ -42,8 +42,9 @@ export function tokenize(line: string): Token[] {
     let quoted = false;
     while (i < line.length && !/\s/.test(line[i]!)) {
       const ch = line[i]!;
-      if (ch === '"' || ch === '\'' || ch === '“' || ch === '”') {
-        const close = ch === '“' ? '”' : ch;
+      // Chat apps turn typed quotes into typographic ones (“…” and ‘…’), so those quote too.
+      if (ch === '"' || ch === '\'' || ch === '“' || ch === '”' || ch === '‘') {
+        const close = ch === '“' ? '”' : ch === '‘' ? '’' : ch;
         quoted = true;
         i++;
         let closed = false;

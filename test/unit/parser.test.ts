@@ -24,6 +24,8 @@ const good: Good[] = [
   ['/svc logs web --filter "db timeout"', 'logs', { service: 'web', filter: 'db timeout' }],
   ["/svc logs web --filter 'db timeout'", 'logs', { service: 'web', filter: 'db timeout' }],
   ['/svc logs web --filter “db timeout”', 'logs', { service: 'web', filter: 'db timeout' }],
+  ['/svc logs web --filter ‘db timeout’', 'logs', { service: 'web', filter: 'db timeout' }],
+  ["/svc logs web --filter it’s", 'logs', { service: 'web', filter: 'it’s' }],
   ['/svc logs web --filter "say \\"hi\\""', 'logs', { service: 'web', filter: 'say "hi"' }],
   ['/svc logs web --since 15m --filter "db timeout" --lines 50', 'logs', { service: 'web', since: 900_000, filter: 'db timeout', lines: 50 }],
   ['/svc logs --lines 5 web', 'logs', { service: 'web', lines: 5 }],
