@@ -250,7 +250,10 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
   let pos = 0;
   let optionsEnded = false;
   for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i]!;
+    const raw = tokens[i]!;
+    // Chat apps turn a typed `--` into an em or en dash (`—since`); read it as the flag it was.
+    const dashed = !raw.quoted && /^[—–][a-z]/i.test(raw.text) ? raw.text.slice(1).split('=')[0]!.toLowerCase() : undefined;
+    const tok = dashed !== undefined && flags.some((f) => f.name === dashed) ? { ...raw, text: `--${raw.text.slice(1)}` } : raw;
     if (!tok.quoted && tok.text === '--' && !optionsEnded) {
       // `--` ends the options, as in a shell: what follows is taken as values, even `--x`.
       optionsEnded = true;
