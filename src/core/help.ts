@@ -43,6 +43,6 @@ export function helpReply(role: Role, commands: readonly CommandDef[], cmd?: Com
     blocks.push({ kind: 'text', text: c.subcommands.map((s) => entry(c, s)).join('\n') });
   }
   const tail = cmd && !isDirect(cmd) ? `/${cmd.name} <subcommand> help shows one in detail.` : '/<command> help shows one command in detail.';
-  blocks.push({ kind: 'context', text: `You are ${role}; commands your role may not run are hidden. ${tail}` });
+  blocks.push({ kind: 'context', text: `You are ${role === 'viewer' ? 'a' : 'an'} ${role}; commands your role may not run are hidden. ${tail}` });
   return reply(blocks, { visibility: 'ephemeral', summary: cmd ? `Help for /${cmd.name}` : 'dockhand help' });
 }

@@ -8,7 +8,7 @@ describe('terminal adapter over a pipe (npm start)', () => {
     expect(r.stdout).toContain('> /help');
     expect(r.stdout).toContain('What you can run');
     expect(r.stdout).toContain('/audit [n]');
-    expect(r.stdout).toContain('You are admin');
+    expect(r.stdout).toContain('You are an admin;');
     // The audit table is aligned: the header and the rule line up.
     const lines = r.stdout.split('\n');
     const head = lines.findIndex((l) => l.startsWith('Time (UTC)'));

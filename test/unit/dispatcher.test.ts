@@ -63,7 +63,7 @@ describe('help is filtered by role', () => {
     expect(t).toContain('/svc logs <service>');
     expect(t).not.toContain('/svc scale');
     expect(t).not.toContain('/svc nuke');
-    expect(t).toContain('You are viewer');
+    expect(t).toContain('You are a viewer;');
   });
   it('shows scale to an operator with usage and example, but not admin commands', async () => {
     const { dispatcher } = setup();
