@@ -263,6 +263,8 @@ export class Dispatcher {
       if (question) {
         const token = shortId('c');
         this.pending.set(token, { token, caller, text, parsed, question, expiresAt: started + this.settings.confirmExpiryMs, auditId, startedAt: started });
+        // The audit row says "expired" when the time is up, not only when someone next runs a command.
+        setTimeout(() => this.sweepExpired(), this.settings.confirmExpiryMs + 100).unref();
         const who = this.settings.operatorsMayConfirm ? `${caller.displayName} or another ${sub.role}` : caller.displayName;
         return {
           reply: reply(

@@ -161,6 +161,14 @@ describe('confirmation', () => {
     expect(text((await dispatcher.press(confirmAction(asks[1_004]!), operator)).reply)).toContain('already answered or is unknown');
     expect(calls).toEqual([]);
   });
+  it('marks an unanswered confirmation expired in the audit log when its time is up, without waiting for the next command', async () => {
+    const { dispatcher, clock, audit } = setup({ confirmExpiryMs: 50 });
+    await dispatcher.run('/svc scale web 10', operator);
+    expect(audit.latest(1)[0]!.outcome).toBe('pending');
+    await clock.advance(60);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(audit.latest(1)[0]).toMatchObject({ outcome: 'expired', command: '/svc scale web 10' });
+  });
   it('is still valid just before expiry', async () => {
     const { dispatcher, clock } = setup();
     const ask = (await dispatcher.run('/svc scale web 10', operator)).reply;
