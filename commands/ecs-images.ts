@@ -18,7 +18,7 @@ import {
   unknownThing,
   type ClusterChoice,
 } from './ecs-common.ts';
-import { allServices, imagesOfTaskDefinitions } from './ecs-services.ts';
+import { allServices, imagesOfTaskDefinitions, mapFew } from './ecs-services.ts';
 
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'] as const;
 
@@ -81,19 +81,19 @@ export const imagesSub = defineSubcommand({
     const repos = (await ecr.listRepositories(region)).sort((a, b) => a.name.localeCompare(b.name));
 
     if (args.repo === undefined) {
-      const rows: string[][] = [];
-      for (const r of repos) {
+      // A few repositories at a time: one by one, an account with a hundred of them takes too long for chat.
+      const rows = await mapFew(repos, async (r) => {
         const images = await ecr.listImages(region, r.name);
         const n = newest(images);
-        rows.push([
+        return [
           r.name,
           count(images.length),
           n ? n.tags.join(', ') || '(untagged)' : '—',
           n ? ago(n.pushedAt, now) : '—',
           n ? formatBytes(n.sizeBytes) : '—',
           n ? findingsText(n) : '—',
-        ]);
-      }
+        ];
+      });
       const fit = fitRows(rows, budget);
       const blocks: Block[] = [
         { kind: 'heading', text: `Repositories in ${region} — ${count(repos.length)}` },

@@ -23,7 +23,7 @@ import {
 } from './ecs-common.ts';
 
 /** Maps over items with a few calls in flight at once. */
-async function mapFew<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 5): Promise<R[]> {
+export async function mapFew<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 5): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   await Promise.all(

@@ -671,6 +671,23 @@ describe('/ecs images', () => {
     expect(t).toContain('(untagged) | 5555 | 20d ago | 80.0 MB | not scanned');
   });
 
+  it('reads many repositories a few at a time, in name order', async () => {
+    w.images.repos = Array.from({ length: 30 }, (_, i) => ({ name: `r${String(i).padStart(2, '0')}`, arn: `arn:r${i}`, uri: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/r${i}` }));
+    let inFlight = 0;
+    let most = 0;
+    w.images.listImages = async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return [];
+    };
+    const t = w.text((await w.d.run('/ecs images', me)).reply);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(5);
+    const names = t.split('\n').filter((l) => /^r\d\d /.test(l)).map((l) => l.slice(0, 3));
+    expect(names).toEqual(Array.from({ length: 30 }, (_, i) => `r${String(i).padStart(2, '0')}`));
+  });
+
   it('warns when a service runs a tag the repository does not have', async () => {
     const t = w.text((await w.d.run('/ecs images api', me)).reply);
     expect(t).toContain('⚠️ api runs api:v1.4.2, which is not in this repository; new tasks cannot pull it.');
