@@ -41,7 +41,11 @@ function newest(images: readonly ImageInfo[]): ImageInfo | undefined {
  * Which services of the cluster run images of this repository, by tag and by digest,
  * read from their task definitions.
  */
-async function usersOf(ctx: CommandContext, choice: ClusterChoice, repo: RepositoryInfo): Promise<{ byTag: Map<string, string[]>; byDigest: Map<string, string[]> }> {
+async function usersOf(
+  ctx: CommandContext,
+  choice: ClusterChoice,
+  repo: RepositoryInfo,
+): Promise<{ byTag: Map<string, string[]>; byDigest: Map<string, string[]>; problem: string | undefined }> {
   const byTag = new Map<string, string[]>();
   const byDigest = new Map<string, string[]>();
   const services = await allServices(ctx, choice);
@@ -61,7 +65,7 @@ async function usersOf(ctx: CommandContext, choice: ClusterChoice, repo: Reposit
       byTag.set(tag, [...(byTag.get(tag) ?? []), s.name]);
     }
   }
-  return { byTag, byDigest };
+  return { byTag, byDigest, problem: images.problem };
 }
 
 /** `/ecs images [repo]`. */
@@ -135,6 +139,7 @@ export const imagesSub = defineSubcommand({
       ...[...users.byTag].filter(([tag]) => !tags.has(tag)).map(([tag, names]) => ({ ref: `${repo.name}:${tag}`, names })),
       ...[...users.byDigest].filter(([d]) => !digests.has(d)).map(([d, names]) => ({ ref: `${repo.name}@${shortDigest(d)}`, names })),
     ];
+    if (users.problem) blocks.push({ kind: 'context', text: `Which services run these images is unknown: ${users.problem}` });
     for (const m of missing) {
       const who = [...new Set(m.names)].sort();
       blocks.push({ kind: 'text', text: `⚠️ ${who.join(', ')} ${who.length === 1 ? 'runs' : 'run'} ${m.ref}, which is not in this repository; new tasks cannot pull it.` });

@@ -3,7 +3,7 @@ import { defineSubcommand, type CommandContext } from '../src/core/command.ts';
 import type { Block } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
 import type { ClusterRef } from '../src/core/settings.ts';
-import { shortName, type ServiceSummary, type TaskInfo } from '../src/ports/container-service.ts';
+import { isCloudError, shortName, type ServiceSummary, type TaskInfo } from '../src/ports/container-service.ts';
 import {
   ago,
   chooseCluster,
@@ -37,11 +37,17 @@ export async function mapFew<T, R>(items: readonly T[], fn: (item: T) => Promise
   return out;
 }
 
+/** Images by task definition ARN, and why some could not be read when the user can fix it. */
+export class TaskDefinitionImages extends Map<string, string> {
+  /** Set when task definitions could not be read for lack of a permission (the AWS message). */
+  problem: string | undefined;
+}
+
 /** The image each task definition runs (its first essential container's), looked up once per revision. */
-export async function imagesOfTaskDefinitions(ctx: CommandContext, region: string, arns: readonly string[]): Promise<Map<string, string>> {
+export async function imagesOfTaskDefinitions(ctx: CommandContext, region: string, arns: readonly string[]): Promise<TaskDefinitionImages> {
   const ecs = containersOf(ctx);
   const unique = [...new Set(arns.filter(Boolean))];
-  const out = new Map<string, string>();
+  const out = new TaskDefinitionImages();
   await mapFew(unique, async (arn) => {
     try {
       const td = await ecs.describeTaskDefinition(region, arn);
@@ -49,6 +55,8 @@ export async function imagesOfTaskDefinitions(ctx: CommandContext, region: strin
       if (main) out.set(arn, main.image);
     } catch (e) {
       // A deregistered revision should not hide the whole table; the image column shows a dash.
+      // A missing permission would blank every image, so that one is said.
+      if (isCloudError(e, 'access-denied')) out.problem = e.message;
       ctx.log.debug({ err: e, taskDefinition: arn }, 'could not describe task definition');
     }
   });
@@ -139,6 +147,7 @@ export const servicesSub = defineSubcommand({
     if (fit.omitted > 0) {
       blocks.push({ kind: 'text', text: `… ${count(fit.omitted)} more services not shown (message limit). /ecs status <service> shows one.` });
     }
+    if (images.problem) blocks.push({ kind: 'context', text: `Images unknown: ${images.problem}` });
     blocks.push(footer(ctx, choice.ref, unhealthy > 0 ? `${unhealthy} below desired` : undefined));
     return reply(blocks, { summary: `${services.length} services in ${choice.ref.name}${unhealthy ? `, ${unhealthy} below desired` : ''}` });
   },
@@ -197,7 +206,7 @@ export const statusSub = defineSubcommand({
           { label: 'Pending', value: String(s.pendingCount) },
           { label: 'Rollout', value: rolloutOf(s) },
           { label: 'Task definition', value: revisionOf(s.taskDefinition) },
-          { label: 'Image', value: image ? `${image}${digest ? ` (${digest.replace(/^sha256:/, '').slice(0, 12)})` : ''}` : '—' },
+          { label: 'Image', value: image ? `${image}${digest ? ` (${digest.replace(/^sha256:/, '').slice(0, 12)})` : ''}` : tdImages.problem ? `unknown: ${tdImages.problem}` : '—' },
         ],
       },
       { kind: 'text', text: '*Deployments*' },

@@ -384,6 +384,18 @@ describe('/ecs services and status', () => {
     expect(updates(typo)).toEqual([]);
   });
 
+  it('says why images are missing when dockhand may not read task definitions', async () => {
+    const denied = new CloudError('access-denied', 'ecs:DescribeTaskDefinition', "AWS denied ecs:DescribeTaskDefinition in us-east-1: dockhand's IAM role lacks the ecs:DescribeTaskDefinition permission.");
+    w.ecsPort.describeTaskDefinition = async () => {
+      throw denied;
+    };
+    w.ecsPort.tasks = [];
+    const services = w.text((await w.d.run('/ecs services', me)).reply);
+    expect(services).toContain("Images unknown: AWS denied ecs:DescribeTaskDefinition in us-east-1: dockhand's IAM role lacks the ecs:DescribeTaskDefinition permission.");
+    expect(w.text((await w.d.run('/ecs status web', me)).reply)).toContain('Image: unknown: AWS denied ecs:DescribeTaskDefinition');
+    expect(w.text((await w.d.run('/ecs images web', me)).reply)).toContain('Which services run these images is unknown: AWS denied');
+  });
+
   it('suggests the closest configured cluster', async () => {
     const w2 = world({ clusters: [{ name: 'demo', region: REGION }, { name: 'prod', region: 'eu-west-1', alias: 'live' }] });
     const t = w2.text((await w2.d.run('/ecs services --cluster prd', me)).reply);
