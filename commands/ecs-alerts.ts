@@ -8,7 +8,7 @@ import { formatDuration } from '../src/core/parser.ts';
 import type { Block } from '../src/core/reply.ts';
 import type { IncidentStore } from '../src/ports/incident-store.ts';
 import { firstPollKey } from '../src/watcher/rules.ts';
-import { chooseCluster, clusterOption, findService, footer } from './ecs-common.ts';
+import { awsNow, chooseCluster, clusterOption, findService, footer } from './ecs-common.ts';
 
 function storeOf(ctx: CommandContext): IncidentStore {
   if (!ctx.ports.incidents) {
@@ -39,12 +39,14 @@ export const alertsSub = defineSubcommand({
   example: '/ecs alerts',
   handler: (args, ctx) => {
     const store = storeOf(ctx);
+    // Mutes are stamped in real time; crashes and recoveries in AWS's (the sandbox's may run faster).
     const now = ctx.ports.clock.now();
+    const seenNow = awsNow(ctx);
     const cluster = args.cluster === undefined ? undefined : chooseCluster(ctx, args.cluster).ref.name;
     const inScope = (c: string): boolean => cluster === undefined || c === cluster;
     const open = store.openIncidents().filter((i) => inScope(i.cluster));
     const mutes = store.activeMutes(now).filter((m) => inScope(m.cluster));
-    const recovered = store.recoveredSince(now - 24 * 60 * 60_000).filter((i) => inScope(i.cluster));
+    const recovered = store.recoveredSince(seenNow - 24 * 60 * 60_000).filter((i) => inScope(i.cluster));
     const blocks: Block[] = [{ kind: 'heading', text: `Crash alerts${cluster ? ` in cluster ${cluster}` : ''}` }];
     // Before its first poll the watcher knows nothing, which is not the same as "all is well".
     const unwatched = (cluster ? [cluster] : ctx.settings.clusters.map((c) => c.name)).filter((c) => store.condition(firstPollKey(c)) === null);
@@ -61,7 +63,7 @@ export const alertsSub = defineSubcommand({
         kind: 'table',
         columns: ['Service', 'Cluster', 'Crashes', 'Since', 'Last crash', 'Last reason'],
         align: ['left', 'left', 'right', 'left', 'left', 'left'],
-        rows: open.map((i) => [i.service, i.cluster, String(i.crashes), ago(i.firstCrashAt, now), ago(i.lastCrashAt, now), i.lastReason.length > 80 ? `${i.lastReason.slice(0, 79)}…` : i.lastReason]),
+        rows: open.map((i) => [i.service, i.cluster, String(i.crashes), ago(i.firstCrashAt, seenNow), ago(i.lastCrashAt, seenNow), i.lastReason.length > 80 ? `${i.lastReason.slice(0, 79)}…` : i.lastReason]),
       });
     }
     if (mutes.length > 0) {
@@ -78,7 +80,7 @@ export const alertsSub = defineSubcommand({
         kind: 'table',
         columns: ['Service', 'Cluster', 'Crashes', 'Recovered'],
         align: ['left', 'left', 'right', 'left'],
-        rows: recovered.slice(0, 10).map((i) => [i.service, i.cluster, String(i.crashes), ago(i.recoveredAt ?? now, now)]),
+        rows: recovered.slice(0, 10).map((i) => [i.service, i.cluster, String(i.crashes), ago(i.recoveredAt ?? seenNow, seenNow)]),
       });
     }
     const stats = ctx.ports.alertOutbox?.stats();

@@ -179,6 +179,11 @@ export function fitRows(rows: readonly string[][], budget: number): { rows: stri
   return { rows: rows.slice(0, max), omitted: Math.max(0, rows.length - max) };
 }
 
+/** Now, as AWS (or the sandbox, which may run faster than real time) stamps its times. */
+export function awsNow(ctx: CommandContext): number {
+  return (ctx.ports.awsClock ?? ctx.ports.clock).now();
+}
+
 /** "3m ago", "2h ago", "4d ago". */
 export function ago(ms: number | undefined, now: number): string {
   if (ms === undefined) return '—';

@@ -5,6 +5,7 @@ import { reply } from '../src/core/reply.ts';
 import type { ImageInfo, RepositoryInfo, SeverityCounts } from '../src/ports/image-registry.ts';
 import {
   ago,
+  awsNow,
   chooseCluster,
   clusterOption,
   count,
@@ -15,8 +16,8 @@ import {
   imagesOf,
   shortDigest,
   textBudget,
-  unknownThing,
   type ClusterChoice,
+  unknownThing,
 } from './ecs-common.ts';
 import { allServices, imagesOfTaskDefinitions, mapFew } from './ecs-services.ts';
 
@@ -80,7 +81,7 @@ export const imagesSub = defineSubcommand({
     const choice = chooseCluster(ctx, args.cluster);
     const ecr = imagesOf(ctx);
     const region = choice.target.region;
-    const now = ctx.ports.clock.now();
+    const now = awsNow(ctx);
     const budget = textBudget(ctx.caller.platform);
     const repos = (await ecr.listRepositories(region)).sort((a, b) => a.name.localeCompare(b.name));
 

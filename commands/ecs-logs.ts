@@ -9,6 +9,7 @@ import type { ContainerDefinitionInfo } from '../src/ports/container-service.ts'
 import { isCloudError } from '../src/ports/container-service.ts';
 import type { LogFilter, LogLine } from '../src/ports/log-source.ts';
 import {
+  awsNow,
   chooseCluster,
   clockTime,
   clusterOption,
@@ -20,10 +21,10 @@ import {
   logsOf,
   revisionOf,
   textBudget,
+  type ClusterChoice,
   unknownThing,
   where,
   whereIn,
-  type ClusterChoice,
 } from './ecs-common.ts';
 
 /** Default look-back of `/ecs logs`. */
@@ -202,7 +203,7 @@ export const logsSub = defineSubcommand({
     const choice = chooseCluster(ctx, args.cluster);
     const s = await findService(ctx, choice, args.service);
     const { targets, taskId } = await logTargets(ctx, choice, s, { container: args.container, task: args.task });
-    const now = ctx.ports.clock.now();
+    const now = awsNow(ctx);
     const since = args.since ?? DEFAULT_SINCE_MS;
     const limit = args.lines ?? DEFAULT_LINES;
     const extra: Partial<LogFilter> = { startTime: now - since, ...(args.filter ? { filterPattern: filterPatternFor(args.filter) } : {}) };
@@ -252,8 +253,9 @@ export const logsSub = defineSubcommand({
     const followUp = async (post: PostFollowUp, signal: AbortSignal): Promise<void> => {
       const both = AbortSignal.any([signal, own.signal]);
       const threadPost = (r: Reply): Promise<void> => post({ ...r, thread: { key, parent: false } });
+      // The follow lasts real time; only the log window is measured on AWS's clock.
       const clock = ctx.ports.clock;
-      const endAt = now + followMs;
+      const endAt = clock.now() + followMs;
       let cursor = startCursor;
       let seen = seenAtCursor;
       let pause = FOLLOW_POLL_MS;

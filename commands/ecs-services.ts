@@ -6,6 +6,7 @@ import type { ClusterRef } from '../src/core/settings.ts';
 import { isCloudError, shortName, type ServiceSummary, type TaskInfo } from '../src/ports/container-service.ts';
 import {
   ago,
+  awsNow,
   chooseCluster,
   clockTime,
   clusterOption,
@@ -18,8 +19,8 @@ import {
   revisionOf,
   rolloutOf,
   textBudget,
-  where,
   type ClusterChoice,
+  where,
 } from './ecs-common.ts';
 
 /** Maps over items with a few calls in flight at once. */
@@ -178,7 +179,7 @@ export const statusSub = defineSubcommand({
     const choice = chooseCluster(ctx, args.cluster);
     const ecs = containersOf(ctx);
     const s = await findService(ctx, choice, args.service);
-    const now = ctx.ports.clock.now();
+    const now = awsNow(ctx);
     const [running, stopped] = await Promise.all([
       ecs.listTasks(choice.target, { serviceName: s.name, desiredStatus: 'RUNNING' }),
       ecs.listTasks(choice.target, { serviceName: s.name, desiredStatus: 'STOPPED', limit: 100 }),

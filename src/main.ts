@@ -1,4 +1,5 @@
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { commands } from '../commands/index.ts';
@@ -10,7 +11,7 @@ import type { Logger } from './core/logger.ts';
 import { parseDuration } from './core/parser.ts';
 import type { Role } from './core/roles.ts';
 import type { CoreSettings, Guardrail } from './core/settings.ts';
-import { createAwsPorts, SANDBOX_CREDENTIALS, type AwsPorts } from './aws/index.ts';
+import { createAwsPorts, resolveDefaultRegion, SANDBOX_CREDENTIALS, type AwsPorts } from './aws/index.ts';
 import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
@@ -21,7 +22,7 @@ import { SystemClock } from './ports/clock.ts';
 import { startSandbox, type Sandbox } from './sandbox/server.ts';
 import { SqliteIncidentStore } from './db/incident-store.ts';
 import { SqliteOutbox } from './db/outbox.ts';
-import { consoleTarget, createAlerts, watcherSettings } from './watcher/index.ts';
+import { consoleTarget, createAlerts, watcherSettings, withSandboxNote } from './watcher/index.ts';
 
 /** What the process was started with. */
 export interface MainIo {
@@ -35,8 +36,8 @@ export interface MainIo {
   stderr: NodeJS.WritableStream;
 }
 
-/** Builds the core's settings from validated config. */
-export function settingsFrom(config: Config, terminalUser: string): CoreSettings {
+/** Builds the core's settings from validated config; `region` is the default for clusters that name none. */
+export function settingsFrom(config: Config, terminalUser: string, region = 'us-east-1'): CoreSettings {
   const userRoles = new Map<string, Role>(config.userRoles);
   // The terminal is the operator's own shell: admin unless config says otherwise.
   if (!userRoles.has(`console:${terminalUser}`)) userRoles.set(`console:${terminalUser}`, 'admin');
@@ -44,7 +45,6 @@ export function settingsFrom(config: Config, terminalUser: string): CoreSettings
   for (const [name, g] of Object.entries(config.file.guardrails ?? {})) {
     guardrails.set(name, { min: g.min ?? 0, max: g.max ?? 50 });
   }
-  const region = config.env.AWS_REGION ?? config.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const sandbox = config.backend === 'sandbox';
   const clusters = config.file.clusters?.map((c) => ({ name: c.name, region: c.region ?? region, ...(c.alias ? { alias: c.alias } : {}) })) ??
     config.env.DOCKHAND_CLUSTERS?.split(',').map((name) => ({ name, region })) ?? [{ name: sandbox ? 'demo' : 'default', region }];
@@ -73,17 +73,35 @@ export async function main(io: MainIo): Promise<number> {
   }
   const slackConfigured = Boolean(config.env.SLACK_BOT_TOKEN);
   const terminalOnly = !slackConfigured;
+  const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
   const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : terminalOnly ? 'warn' : 'info';
+  // At an interactive prompt, JSON log lines on stderr would land in the middle of what the user
+  // types; they go to a file next to the database instead (named in the banner).
+  const logFile = interactive ? join(config.env.DOCKHAND_DB === ':memory:' ? tmpdir() : dirname(resolve(config.env.DOCKHAND_DB)), 'dockhand.log') : undefined;
   const log: Logger = pino(
     {
       level,
       redact: { paths: ['token', '*.token', 'secret', '*.secret', 'headers.authorization', '*.headers.authorization'], censor: '<hidden>' },
     },
-    pino.destination({ fd: 2, sync: true }),
+    logFile ? pino.destination({ dest: logFile, sync: true, mkdir: true }) : pino.destination({ fd: 2, sync: true }),
   );
   const terminalUser = config.env.DOCKHAND_USER ?? safeUserName();
-  const settings = settingsFrom(config, terminalUser);
-  const database = openDatabase(config.env.DOCKHAND_DB);
+  let region = config.env.AWS_REGION ?? config.env.AWS_DEFAULT_REGION;
+  if (config.backend === 'aws' && !region) region = await resolveDefaultRegion();
+  if (config.backend === 'aws' && !region && (config.file.clusters ?? [{}]).some((c) => !('region' in c) || !c.region)) {
+    io.stderr.write('dockhand: no AWS region is set: set AWS_REGION, a region in your AWS profile (~/.aws/config), or clusters[].region in dockhand.yaml\n');
+    return 2;
+  }
+  const settings = settingsFrom(config, terminalUser, region ?? 'us-east-1');
+  let database: ReturnType<typeof openDatabase>;
+  try {
+    database = openDatabase(config.env.DOCKHAND_DB);
+  } catch (e) {
+    io.stderr.write(
+      `dockhand: cannot open the database DOCKHAND_DB=${config.env.DOCKHAND_DB}: ${e instanceof Error ? e.message : String(e)}; expected a writable file path (its folder is created when missing)\n`,
+    );
+    return 2;
+  }
   const clock = new SystemClock();
   // The sandbox is used only when nothing points at real AWS (or DOCKHAND_BACKEND=sandbox forces it).
   let sandbox: Sandbox | undefined;
@@ -98,6 +116,8 @@ export async function main(io: MainIo): Promise<number> {
   const alertOutbox = new SqliteOutbox(database);
   const ports: Ports = {
     clock,
+    // The sandbox may run faster than real time; ages and log windows are measured on its clock.
+    ...(sandbox ? { awsClock: sandbox.clock } : {}),
     audit: new SqliteAuditLog(database.db),
     containers: aws.containers,
     images: aws.images,
@@ -111,7 +131,6 @@ export async function main(io: MainIo): Promise<number> {
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
 
-  const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
   let slack: SlackAdapter | undefined;
   if (config.env.SLACK_BOT_TOKEN) {
     slack = new SlackAdapter({
@@ -142,7 +161,7 @@ export async function main(io: MainIo): Promise<number> {
   const backend = sandbox
     ? `sandbox at ${sandbox.endpoint} (demo cluster; local, no AWS account needed${(config.env.DOCKHAND_SANDBOX_SPEED ?? 1) !== 1 ? `; ${config.env.DOCKHAND_SANDBOX_SPEED}× speed` : ''})`
     : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
-  const banner = `dockhand — adapters: ${adapters.join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}\n`;
+  const banner = `dockhand — adapters: ${adapters.join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
   (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
 
   const consoleAdapter = new ConsoleAdapter({
@@ -164,7 +183,7 @@ export async function main(io: MainIo): Promise<number> {
     log: log.child({ component: 'watcher' }),
     settings: watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY),
     clusters: settings.clusters.map((c) => ({ cluster: c.name, region: c.region })),
-    targets: [consoleTarget((r, prefix) => consoleAdapter.print(r, prefix)), ...(slack ? [slack.alertTarget] : [])],
+    targets: [consoleTarget((r, prefix) => consoleAdapter.print(r, prefix)), ...(slack ? [slack.alertTarget] : [])].map((t) => (sandbox ? withSandboxNote(t) : t)),
   });
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again.
   if (ports.quiz && ports.packs) {

@@ -3,6 +3,7 @@
  * createAwsPorts — with no options for real AWS (credential chain, region and AWS_ENDPOINT_URL*
  * from the environment), or `{ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS }` for the sandbox.
  */
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SdkContainerService } from './container-service.ts';
 import { SdkImageRegistry } from './image-registry.ts';
 import { SdkLogSource } from './log-source.ts';
@@ -43,4 +44,19 @@ export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
       logs.destroy();
     },
   };
+}
+
+/**
+ * The region the SDK's own chain resolves (AWS_REGION, AWS_DEFAULT_REGION, then the profile in
+ * ~/.aws/config), or undefined when none is set; it asks no network.
+ */
+export async function resolveDefaultRegion(): Promise<string | undefined> {
+  const probe = new ECSClient({});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    probe.destroy();
+  }
 }

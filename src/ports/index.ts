@@ -25,6 +25,11 @@ export type * from './outbox.ts';
 export interface Ports {
   /** Time. */
   clock: Clock;
+  /**
+   * Time as AWS stamps it, when that differs from `clock`: the sandbox's clock, which runs
+   * DOCKHAND_SANDBOX_SPEED times faster. Ages and log windows are measured on it.
+   */
+  awsClock?: Clock;
   /** The audit trail of command attempts. */
   audit: AuditLog;
   /** ECS: clusters, services, tasks (absent when AWS is not wired). */

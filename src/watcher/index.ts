@@ -13,7 +13,7 @@ import { AlertDelivery } from './delivery.ts';
 import { CrashWatcher } from './watcher.ts';
 
 export { watcherSettings, watchSchema, routesSchema, type WatcherSettings } from './config.ts';
-export { consoleTarget, slackTarget, discordTarget } from './targets.ts';
+export { consoleTarget, slackTarget, discordTarget, withSandboxNote, SANDBOX_NOTE } from './targets.ts';
 export { CrashWatcher } from './watcher.ts';
 export { AlertDelivery } from './delivery.ts';
 

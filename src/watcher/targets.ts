@@ -71,3 +71,24 @@ export function discordTarget(discord: DiscordPoster): DeliveryTarget {
     },
   };
 }
+
+/** The note alerts carry when their data comes from the local sandbox, not real AWS. */
+export const SANDBOX_NOTE = 'sandbox data (not real AWS)';
+
+/**
+ * Marks every top-level alert (and edit of one) as sandbox data; replies inside an incident's
+ * thread stay one line, since their parent already says it.
+ */
+export function withSandboxNote(target: DeliveryTarget): DeliveryTarget {
+  return {
+    platform: target.platform,
+    deliver: (channelId, reply, opts) => {
+      const inThread = reply.thread !== undefined && !reply.thread.parent;
+      if (inThread || reply.blocks.some((b) => b.kind === 'context' && b.text.includes(SANDBOX_NOTE))) return target.deliver(channelId, reply, opts);
+      const at = reply.blocks.findIndex((b) => b.kind === 'actions');
+      const note = { kind: 'context' as const, text: SANDBOX_NOTE };
+      const blocks = at < 0 ? [...reply.blocks, note] : [...reply.blocks.slice(0, at), note, ...reply.blocks.slice(at)];
+      return target.deliver(channelId, { ...reply, blocks }, opts);
+    },
+  };
+}

@@ -48,6 +48,19 @@ describe('terminal adapter over a pipe (npm start)', () => {
     expect(r.stdout).toContain('/audit needs the admin role; you are a viewer');
   });
 
+  it('says which database file cannot be opened, and why, with exit code 2', async () => {
+    const r = await runCli(['/help'], { DOCKHAND_DB: '/etc/passwd/dockhand.db' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot open the database DOCKHAND_DB=/etc/passwd/dockhand.db');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('on the AWS backend with no region anywhere, says where to set one instead of guessing', async () => {
+    const r = await runCli(['/ecs services'], { DOCKHAND_BACKEND: 'aws', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no AWS region is set: set AWS_REGION, a region in your AWS profile');
+  });
+
   it('stops with exit code 2 and one line per bad setting, hiding secrets', async () => {
     const r = await runCli(['/help'], { DOCKHAND_BACKEND: 'azure', SLACK_BOT_TOKEN: 'bogus-secret-value' });
     expect(r.code).toBe(2);
