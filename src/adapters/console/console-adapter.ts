@@ -161,7 +161,8 @@ export class ConsoleAdapter {
 
   /** Waits for follow-ups in flight, up to the drain timeout, so a script sees the whole conversation. */
   private async drain(): Promise<void> {
-    const limit = this.opts.drainTimeoutMs ?? 10 * 60_000;
+    // The longest follow-up a command may start is `/ecs logs --follow 30m`; wait a little beyond it.
+    const limit = this.opts.drainTimeoutMs ?? 35 * 60_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), limit);
