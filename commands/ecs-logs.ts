@@ -245,6 +245,15 @@ export const logsSub = defineSubcommand({
     const entry: ActiveFollow = { service: s.name, place: whereIn(ctx, choice.ref), startedBy: ctx.caller.displayName, controller: own };
     const chan = channelKey(ctx.caller);
     if (!follows.has(chan)) follows.set(chan, new Set());
+    // Two follows of one service in one channel would post every line twice; the newer one wins.
+    const older = [...follows.get(chan)!].filter((f) => f.service === entry.service && f.place === entry.place);
+    for (const f of older) {
+      f.controller.abort(new Error('replaced by a newer --follow'));
+      follows.get(chan)!.delete(f);
+    }
+    if (older.length > 0) {
+      blocks.splice(blocks.length - 1, 0, { kind: 'context', text: `Replaces the follow of ${s.name} started by ${older.map((f) => f.startedBy).join(', ')}.` });
+    }
     follows.get(chan)!.add(entry);
     const last = read.lines.at(-1);
     const startCursor = last ? last.timestamp : now;
