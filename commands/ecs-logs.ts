@@ -103,8 +103,8 @@ async function logTargets(
   ctx: CommandContext,
   choice: ClusterChoice,
   service: { name: string; taskDefinition: string },
-  opts: { container?: string | undefined; task?: string | undefined },
-): Promise<{ targets: LogTarget[]; taskId?: string }> {
+  opts: { container?: string | undefined; task?: string | undefined; forgottenTask?: string | undefined },
+): Promise<{ targets: LogTarget[]; taskId?: string; forgotten?: boolean }> {
   const ecs = containersOf(ctx);
   const td = await ecs.describeTaskDefinition(choice.target.region, service.taskDefinition);
   let containers: ContainerDefinitionInfo[];
@@ -121,8 +121,9 @@ async function logTargets(
       throw new UserError('no-logs', `no container of ${service.name} (${revisionOf(td.arn)}) sends its logs to CloudWatch Logs`, 'dockhand reads logs only through the awslogs log driver.');
     }
   }
-  let taskId: string | undefined;
-  if (opts.task !== undefined) {
+  let taskId: string | undefined = opts.forgottenTask;
+  let forgotten = opts.forgottenTask !== undefined;
+  if (opts.task !== undefined && !forgotten) {
     const [running, stopped] = await Promise.all([
       ecs.listTasks(choice.target, { serviceName: service.name, desiredStatus: 'RUNNING' }),
       ecs.listTasks(choice.target, { serviceName: service.name, desiredStatus: 'STOPPED' }),
@@ -130,6 +131,12 @@ async function logTargets(
     const ids = [...running, ...stopped].map((a) => a.slice(a.lastIndexOf('/') + 1));
     const want = opts.task.toLowerCase();
     const hits = ids.filter((id) => id.toLowerCase().startsWith(want));
+    const full = fullTaskId(opts.task);
+    if (hits.length === 0 && full !== undefined) {
+      // ECS forgets stopped tasks after about an hour, but their log streams stay; a full id names the stream exactly.
+      hits.push(full);
+      forgotten = true;
+    }
     if (hits.length === 0) throw unknownThing('task', opts.task, ids.map((id) => id.slice(0, 8)), `service ${service.name} of ${where(choice.ref)}`, `/ecs status ${service.name}`);
     if (hits.length > 1) throw new UserError('ambiguous-task', `'${clipInput(opts.task)}' matches ${hits.length} tasks of ${service.name}`, `Give more of the id: ${hits.slice(0, 5).map((h) => h.slice(0, 12)).join(', ')}.`);
     taskId = hits[0];
@@ -143,7 +150,13 @@ async function logTargets(
     }
     return { container: c.name, filter: base };
   });
-  return { targets, ...(taskId ? { taskId } : {}) };
+  return { targets, ...(taskId ? { taskId } : {}), ...(forgotten ? { forgotten } : {}) };
+}
+
+/** The 32-hex task id of a full task id or task ARN, or undefined for anything shorter. */
+export function fullTaskId(text: string): string | undefined {
+  const m = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/(?:[^/]+\/)?)?([0-9a-f]{32})$/i.exec(text.trim());
+  return m ? m[1]!.toLowerCase() : undefined;
 }
 
 /** Reads the newest `limit` lines across targets, oldest first. */
@@ -202,21 +215,54 @@ export const logsSub = defineSubcommand({
     }
     const choice = chooseCluster(ctx, args.cluster);
     const s = await findService(ctx, choice, args.service);
-    const { targets, taskId } = await logTargets(ctx, choice, s, { container: args.container, task: args.task });
+    const resolved = await logTargets(ctx, choice, s, { container: args.container, task: args.task });
+    let targets = resolved.targets;
+    const { taskId, forgotten } = resolved;
     const now = awsNow(ctx);
     const since = args.since ?? DEFAULT_SINCE_MS;
     const limit = args.lines ?? DEFAULT_LINES;
-    const extra: Partial<LogFilter> = { startTime: now - since, ...(args.filter ? { filterPattern: filterPatternFor(args.filter) } : {}) };
-    const read = await readLines(ctx, targets, extra, limit, 'last');
+    const pattern: Partial<LogFilter> = args.filter ? { filterPattern: filterPatternFor(args.filter) } : {};
+    // A forgotten task has stopped, so its stream ended then: its newest lines may be older than --since.
+    const extra: Partial<LogFilter> = forgotten ? pattern : { startTime: now - since, ...pattern };
+    let read = await readLines(ctx, targets, extra, limit, 'last');
+    if (forgotten && read.lines.length === 0) {
+      // The task may have run a task definition an older deployment of the service still uses.
+      const others = [...new Set(s.deployments.map((dep) => dep.taskDefinition))].filter((td) => td !== s.taskDefinition);
+      for (const td of others) {
+        let alt: LogTarget[];
+        try {
+          alt = (await logTargets(ctx, choice, { name: s.name, taskDefinition: td }, { container: args.container, forgottenTask: taskId })).targets;
+        } catch (e) {
+          if (e instanceof UserError) continue;
+          throw e;
+        }
+        const r = await readLines(ctx, alt, extra, limit, 'last');
+        targets = [...targets, ...alt];
+        if (r.lines.length > 0) {
+          read = r;
+          break;
+        }
+      }
+    }
     const showContainer = targets.length > 1;
     const budget = textBudget(ctx.caller.platform);
     const fit = fitLines(read.lines.map((l) => formatLine(l, showContainer)), budget, 'end');
     const scope = [taskId ? `task ${taskId.slice(0, 8)}` : '', args.container ? `container ${args.container}` : '', args.filter ? `matching “${clipInput(args.filter)}”` : '']
       .filter(Boolean)
       .join(', ');
-    const heading = `Logs of ${s.name}${scope ? ` (${scope})` : ''} in ${where(choice.ref)} — since ${formatDuration(since)} ago`;
+    const heading = `Logs of ${s.name}${scope ? ` (${scope})` : ''} in ${where(choice.ref)} — ${forgotten ? 'the newest lines of its log stream' : `since ${formatDuration(since)} ago`}`;
     const blocks: Block[] = [{ kind: 'heading', text: heading }];
-    if (read.lines.length === 0) {
+    const streams = [...new Set(targets.flatMap((t) => t.filter.streamNames?.map((n) => `${n} in ${t.filter.group}`) ?? []))];
+    if (forgotten) {
+      blocks.push({ kind: 'context', text: `ECS no longer lists task ${taskId} (it forgets stopped tasks after about an hour), so dockhand read its log stream directly.` });
+    }
+    if (forgotten && read.lines.length === 0) {
+      blocks.push({
+        kind: 'text',
+        text: `No log lines${args.filter ? ` matching “${clipInput(args.filter)}”` : ''} found for task ${taskId}: no such stream, or it is empty (looked in ${streams.join(', ') || 'no stream'}).`,
+      });
+      blocks.push({ kind: 'context', text: 'The task may have run a task definition the service no longer uses, or its logs expired under the group’s retention.' });
+    } else if (read.lines.length === 0) {
       blocks.push({ kind: 'text', text: `No log lines${args.filter ? ` matching “${clipInput(args.filter)}”` : ''} in the last ${formatDuration(since)}.` });
       blocks.push({ kind: 'context', text: `Look further back with --since 1h${args.filter ? ', or drop --filter' : ''}. Groups: ${[...new Set(targets.map((t) => t.filter.group))].join(', ')}` });
     } else {
