@@ -17,6 +17,8 @@ async function closedPort(): Promise<number> {
 
 const offline = {
   DOCKHAND_BACKEND: 'aws',
+  // A region is set (without one dockhand stops at start, tested in console.test.ts); credentials are what is missing.
+  AWS_REGION: 'us-east-1',
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_CONFIG_FILE: '/nonexistent/dockhand-test/config',
   AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/dockhand-test/credentials',
