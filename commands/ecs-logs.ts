@@ -327,7 +327,7 @@ export const logsSub = defineSubcommand({
             pause = Math.min(FOLLOW_MAX_POLL_MS, pause * 2);
             if (!throttledNoted) {
               throttledNoted = true;
-              await threadPost(reply([{ kind: 'context', text: `AWS is throttling log reads; checking every ${formatDuration(pause)} for now.` }]));
+              await threadPost(reply([{ kind: 'context', text: `${ctx.settings.sandbox ? 'The sandbox' : 'AWS'} is throttling log reads; checking every ${formatDuration(pause)} for now.` }]));
             }
             continue;
           }

@@ -1,5 +1,6 @@
 /** `/ecs clusters`, `/ecs services` and `/ecs status`: what runs where, read-only. */
 import { defineSubcommand, type CommandContext } from '../src/core/command.ts';
+import { userMessage } from '../src/core/errors.ts';
 import type { Block } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
 import type { ClusterRef } from '../src/core/settings.ts';
@@ -57,7 +58,7 @@ export async function imagesOfTaskDefinitions(ctx: CommandContext, region: strin
     } catch (e) {
       // A deregistered revision should not hide the whole table; the image column shows a dash.
       // A missing permission would blank every image, so that one is said.
-      if (isCloudError(e, 'access-denied')) out.problem = e.message;
+      if (isCloudError(e, 'access-denied')) out.problem = userMessage(e, ctx.settings.sandbox);
       ctx.log.debug({ err: e, taskDefinition: arn }, 'could not describe task definition');
     }
   });

@@ -67,10 +67,18 @@ export function isThrottling(e: unknown): boolean {
   return THROTTLING.has(awsErrorName(e)) || s.$metadata?.httpStatusCode === 429 || s.$retryable?.throttling === true;
 }
 
-function make(kind: CloudErrorKind, site: CallSite, message: string, hint?: string): CloudError {
-  return new CloudError(kind, site.action, message, {
+/** Who answered a call, as a message names it: AWS, or the local sandbox standing in for it. */
+type Who = 'AWS' | 'the sandbox';
+
+/** A message in the words of whoever answered, so sandbox runs never blame AWS. */
+type Wording = string | ((who: Who) => string);
+
+function make(kind: CloudErrorKind, site: CallSite, message: Wording, hint?: string): CloudError {
+  const say = (who: Who): string => (typeof message === 'string' ? message : message(who));
+  return new CloudError(kind, site.action, say('AWS'), {
     ...(site.resource !== undefined ? { resource: site.resource } : {}),
     ...(hint !== undefined ? { hint } : {}),
+    ...(typeof message === 'function' ? { sandboxMessage: say('the sandbox') } : {}),
   });
 }
 
@@ -90,7 +98,7 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
     return make(
       'access-denied',
       site,
-      `AWS denied ${site.action}${on} in ${site.region}: dockhand's IAM role lacks the ${site.action} permission.`,
+      (who) => `${who} denied ${site.action}${on} in ${site.region}: dockhand's IAM role lacks the ${site.action} permission.`,
       `Grant ${site.action} to dockhand's role (the full list is in src/aws/iam-policy.json).`,
     );
   }
@@ -107,12 +115,12 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
     return make(
       'access-denied',
       site,
-      `AWS rejected dockhand's credentials for ${site.action} in ${site.region} (${name}).`,
+      (who) => `${who} rejected dockhand's credentials for ${site.action} in ${site.region} (${name}).`,
       'Check AWS_PROFILE / AWS_ACCESS_KEY_ID or the role dockhand runs with.',
     );
   }
   if (isThrottling(e)) {
-    return make('throttled', site, `AWS is throttling requests (${site.action} in ${site.region}); try again in a minute.`);
+    return make('throttled', site, (who) => `${who} is throttling requests (${site.action} in ${site.region}); try again in a minute.`);
   }
   if (name === 'ClusterNotFoundException') {
     return make('cluster-not-found', site, `No cluster${site.cluster ? ` '${site.cluster}'` : ''} in ${site.region}.`);
@@ -128,7 +136,7 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
     return make('image-not-found', site, `No image${site.resource ? ` ${site.resource}` : ''} in ${site.region}.`);
   }
   if (name === 'ResourceNotFoundException') {
-    return make(notFound ?? 'log-group-not-found', site, `AWS found no ${site.resource ?? 'such resource'} in ${site.region}${detail}.`);
+    return make(notFound ?? 'log-group-not-found', site, (who) => `${who} found no ${site.resource ?? 'such resource'} in ${site.region}${detail}.`);
   }
   if (
     name === 'ClientException' ||
@@ -139,28 +147,28 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
     name === 'UnsupportedFeatureException'
   ) {
     if (notFound && /not found|unable to describe|does not exist/i.test(s.message ?? '')) {
-      return make(notFound, site, `AWS found no ${site.resource ?? 'such resource'} in ${site.region}${detail}.`);
+      return make(notFound, site, (who) => `${who} found no ${site.resource ?? 'such resource'} in ${site.region}${detail}.`);
     }
-    return make('invalid-request', site, `AWS refused ${site.action}${on} in ${site.region}${detail}.`);
+    return make('invalid-request', site, (who) => `${who} refused ${site.action}${on} in ${site.region}${detail}.`);
   }
   if (name === 'SyntaxError' || /Deserialization error/.test(s.message ?? '')) {
     // Something answered that is not AWS (a proxy's login page, a wrong AWS_ENDPOINT_URL).
     return make(
       'unavailable',
       site,
-      `The answer to ${site.action} in ${site.region} was not AWS's (it could not be read as AWS JSON).`,
+      (who) => `The answer to ${site.action} in ${site.region} was not ${who}'s (it could not be read as AWS JSON).`,
       'A proxy or a wrong AWS_ENDPOINT_URL may be in the way of dockhand and AWS.',
     );
   }
   const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : '';
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(name) || name === 'TimeoutError' || name === 'RequestTimeout') {
-    return make('unavailable', site, `Could not reach AWS for ${site.action} in ${site.region} (${code || name}); try again shortly.`);
+    return make('unavailable', site, (who) => `Could not reach ${who} for ${site.action} in ${site.region} (${code || name}); try again shortly.`);
   }
   if ((status !== undefined && status >= 500) || name === 'ServerException' || name === 'ServiceUnavailableException' || name === 'InternalFailure') {
-    return make('unavailable', site, `AWS failed ${site.action} in ${site.region}${detail}; try again shortly.`);
+    return make('unavailable', site, (who) => `${who} failed ${site.action} in ${site.region}${detail}; try again shortly.`);
   }
   if (status !== undefined && status >= 400) {
-    return make('invalid-request', site, `AWS refused ${site.action}${on} in ${site.region}: ${name}${detail}.`);
+    return make('invalid-request', site, (who) => `${who} refused ${site.action}${on} in ${site.region}: ${name}${detail}.`);
   }
   return e;
 }

@@ -3,7 +3,7 @@ import type { Ports } from '../ports/index.ts';
 import type { AuditOutcome } from '../ports/audit-log.ts';
 import type { ArgMap, Caller, CommandContext, CommandDef, SubcommandDef } from './command.ts';
 import { usageOf } from './command.ts';
-import { isUserError } from './errors.ts';
+import { isUserError, userMessage } from './errors.ts';
 import { helpReply } from './help.ts';
 import type { Logger } from './logger.ts';
 import type { HelpRequest, ParsedCommand, StructuredInput } from './parser.ts';
@@ -230,8 +230,8 @@ export class Dispatcher {
       parsed = parse();
     } catch (e) {
       if (isUserError(e)) {
-        finish('invalid', `${e.id}: ${e.message}`.slice(0, 500));
-        return { reply: problem(e.message, e.hint) };
+        finish('invalid', `${e.id}: ${userMessage(e, this.settings.sandbox)}`.slice(0, 500));
+        return { reply: problem(userMessage(e, this.settings.sandbox), e.hint) };
       }
       return { reply: this.internalError(e, text, finish) };
     }
@@ -326,8 +326,8 @@ export class Dispatcher {
 
   private failure(e: unknown, text: string, finish: (o: AuditOutcome, d?: string | null) => void): DispatchResult {
     if (isUserError(e)) {
-      finish('invalid', `${e.id}: ${e.message}`.slice(0, 500));
-      return { reply: problem(e.message, e.hint) };
+      finish('invalid', `${e.id}: ${userMessage(e, this.settings.sandbox)}`.slice(0, 500));
+      return { reply: problem(userMessage(e, this.settings.sandbox), e.hint) };
     }
     return { reply: this.internalError(e, text, finish) };
   }

@@ -8,6 +8,8 @@ export class UserError extends Error {
   readonly id: string;
   /** An optional second line: usage, or what to try instead. */
   readonly hint: string | undefined;
+  /** The message as it reads when the local sandbox answered instead of the cloud, when it differs. */
+  sandboxMessage: string | undefined;
 
   constructor(id: string, message: string, hint?: string) {
     super(message);
@@ -15,6 +17,11 @@ export class UserError extends Error {
     this.id = id;
     this.hint = hint;
   }
+}
+
+/** A user error's message for this setup: errors from the cloud name the sandbox when the sandbox answered. */
+export function userMessage(e: UserError, sandbox: boolean): string {
+  return sandbox && e.sandboxMessage !== undefined ? e.sandboxMessage : e.message;
 }
 
 /** True when the value is a UserError (also across module copies). */

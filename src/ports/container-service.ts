@@ -303,8 +303,9 @@ export class CloudError extends UserError {
   /** The resource acted on (a name or ARN), when known. */
   readonly resource: string | undefined;
 
-  constructor(kind: CloudErrorKind, action: string, message: string, options: { resource?: string; hint?: string } = {}) {
+  constructor(kind: CloudErrorKind, action: string, message: string, options: { resource?: string; hint?: string; sandboxMessage?: string } = {}) {
     super(kind, message, options.hint);
+    this.sandboxMessage = options.sandboxMessage;
     this.name = 'UserError';
     this.kind = kind;
     this.action = action;

@@ -263,20 +263,20 @@ describe('/ecs against the sandbox: changes', () => {
 });
 
 describe('/ecs against the sandbox: failures', () => {
-  it('says which permission AWS denied, and leaves the service as it was', async () => {
+  it('says which permission the sandbox denied, and leaves the service as it was', async () => {
     sandbox.faults.set('ecs:UpdateService', { accessDenied: true });
     const r = await d.run('/ecs scale web 4', alice);
     const t = text(r.reply);
-    expect(t).toContain('AWS denied ecs:UpdateService on service web in cluster demo in us-east-1');
+    expect(t).toContain('the sandbox denied ecs:UpdateService on service web in cluster demo in us-east-1');
     expect(t).toContain('iam-policy.json');
     expect(r.followUp).toBeUndefined();
     expect(desiredOf('web')).toBe(3);
   });
 
-  it('says AWS is throttling when throttling outlasts the retries, and changes nothing', async () => {
+  it('says the sandbox is throttling when throttling outlasts the retries, and changes nothing', async () => {
     sandbox.faults.set('ecs:DescribeServices', { throttle: 1 });
     const t = text((await d.run('/ecs scale web 4', alice)).reply);
-    expect(t).toContain('AWS is throttling requests');
+    expect(t).toContain('the sandbox is throttling requests');
     expect(t).toContain('try again in a minute');
     expect(desiredOf('web')).toBe(3);
   }, 30_000);
@@ -296,10 +296,10 @@ describe('/ecs against the sandbox: failures', () => {
     expect(lines(t)).toEqual(lines(plain));
   });
 
-  it('says when AWS fails on its side', async () => {
+  it('says when the sandbox fails on its side', async () => {
     sandbox.faults.set('logs:FilterLogEvents', { serverError: 1 });
     const t = text((await d.run('/ecs logs web', alice)).reply);
-    expect(t).toContain('AWS failed logs:FilterLogEvents in us-east-1');
+    expect(t).toContain('the sandbox failed logs:FilterLogEvents in us-east-1');
   }, 30_000);
 });
 
@@ -324,7 +324,7 @@ describe('/ecs logs --follow against the sandbox', () => {
     sandbox.faults.set('logs:FilterLogEvents', { throttle: 1 });
     // The SDK's own retries back off in real time before the command sees the throttling.
     for (let i = 0; i < 100 && !posted.some((x) => text(x).includes('throttling')); i++) await step(1_000, 50);
-    expect(posted.map(text).join('\n')).toContain('AWS is throttling log reads; checking every');
+    expect(posted.map(text).join('\n')).toContain('The sandbox is throttling log reads; checking every');
     expect(done).toBe(false);
     sandbox.faults.clear();
     const stop = await d.run('/ecs logs stop', alice);

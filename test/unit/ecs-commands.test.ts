@@ -646,7 +646,7 @@ describe('/ecs logs', () => {
     w.logs.throttleNext = 1;
     await tick(5_000);
     await tick(0);
-    expect(posted.map((x) => w.text(x)).join('\n')).toContain('AWS is throttling log reads; checking every 10s for now.');
+    expect(posted.map((x) => w.text(x)).join('\n')).toContain('The sandbox is throttling log reads; checking every 10s for now.');
     w.logs.lines.push({ timestamp: T0 + 20_000, message: 'new line B', stream: 'web/app/cccc3333dddd4444', eventId: 'n2' });
     await tick(10_000);
     await tick(0);
