@@ -74,6 +74,11 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.db.delete(watcherHandledTasks).where(lt(watcherHandledTasks.handledAt, before)).run().changes;
   }
 
+  /** Forgets crashes that stopped before `before`. */
+  pruneCrashes(before: number): number {
+    return this.db.delete(watcherCrashes).where(lt(watcherCrashes.at, before)).run().changes;
+  }
+
   /** Records a crash (once per task); returns its id. */
   recordCrash(c: Omit<CrashRecord, 'id'>): number {
     this.db

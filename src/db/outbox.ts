@@ -141,6 +141,19 @@ export class SqliteOutbox implements Outbox {
     return r?.ref ?? undefined;
   }
 
+  /** Deletes finished messages written before `before`, keeping what the given threads still thread under. */
+  prune(before: number, keepThreads: readonly string[]): number {
+    // The kept rows are exactly what threadRef() and messageRef() answer from for those threads.
+    return this.sqlite
+      .prepare(
+        `DELETE FROM outbox WHERE status IN ('sent', 'failed', 'folded') AND created_at < ?
+         AND NOT (thread_key IS NOT NULL AND thread_key IN (SELECT value FROM json_each(?)) AND ((thread_parent = 1 AND update_of IS NULL) OR id = (
+           SELECT min(p.id) FROM outbox AS p WHERE p.platform = outbox.platform AND p.channel_id = outbox.channel_id
+           AND p.thread_key = outbox.thread_key AND p.status = 'sent' AND p.update_of IS NULL AND p.message_ref <> '')))`,
+      )
+      .run(before, JSON.stringify(keepThreads)).changes;
+  }
+
   /**
    * Delivery times of top-level messages in a channel after `since`. A thread reply counts as
    * one when it was the first message of its thread to go out (its parent was folded or failed).

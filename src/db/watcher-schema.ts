@@ -97,5 +97,7 @@ export const outbox = sqliteTable(
   (t) => [
     uniqueIndex('outbox_once').on(t.alertKey, t.platform, t.channelId),
     index('outbox_lane').on(t.platform, t.channelId, t.status, t.id),
+    // threadRef() looks messages up by thread key on every threaded send.
+    index('outbox_thread').on(t.threadKey),
   ],
 );

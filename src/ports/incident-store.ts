@@ -95,6 +95,8 @@ export interface IncidentStore {
   markHandled(cluster: string, taskArn: string, at: number): void;
   /** Forgets handled tasks older than `before` (ECS stops listing them after about an hour). */
   pruneHandled(before: number): number;
+  /** Forgets crashes that stopped before `before`; returns how many. */
+  pruneCrashes(before: number): number;
   /** Records a crash; returns its id. */
   recordCrash(crash: Omit<CrashRecord, 'id'>): number;
   /** Crashes of a service at or after `since`, oldest first. */

@@ -92,6 +92,12 @@ export interface Outbox {
   threadRef(lane: Lane, threadKey: string): string | undefined;
   /** Delivery times of top-level messages delivered to a channel after `since` (for the rate limit). */
   sentSince(lane: Lane, since: number): number[];
+  /**
+   * Deletes messages that are done with (sent, failed or folded) and were written before
+   * `before`, except the message each of `keepThreads` threads under (its parent, or the
+   * first reply that went out when the parent did not); returns how many.
+   */
+  prune(before: number, keepThreads: readonly string[]): number;
   /** Counts by status. */
   stats(): OutboxStats;
   /** Every row of a channel in order (for tests and diagnostics). */

@@ -92,7 +92,14 @@ interface Plan {
 
 const DESCRIBE_BATCH = 100;
 const LOG_FETCH_PARALLEL = 5;
+/** ECS forgets stopped tasks after about an hour, so a handled task this old can never be listed again. */
 const HANDLED_RETENTION_MS = 3 * 60 * 60_000;
+/** Delivered or abandoned alert messages are kept this long (threads of open incidents keep their parent). */
+const OUTBOX_RETENTION_MS = 7 * 86_400_000;
+/** Crashes are kept this long for `/ecs alerts` and crash-loop history. */
+const CRASH_RETENTION_MS = 30 * 86_400_000;
+/** How often the watcher prunes its tables; pruning is cheap but need not run every poll. */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -120,6 +127,7 @@ export class CrashWatcher {
   private readonly running = new Set<string>();
   private tasks: Array<{ stop(): void | Promise<void>; destroy(): void | Promise<void> }> = [];
   private lastRun = new Map<string, number>();
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
   /** Polls started by the cron jobs and not finished yet; stop() waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -226,13 +234,33 @@ export class CrashWatcher {
         if (baseline) this.d.store.putCondition({ key: seenKey, cluster: target.cluster, service: '', since: this.d.clock.now(), detail: 'first poll done' });
       }
       if (services) this.checkServices(target, services, report);
-      this.d.store.pruneHandled(this.d.clock.now() - HANDLED_RETENTION_MS);
+      this.pruneIfDue();
     } finally {
       this.running.delete(key);
       report.ms = performance.now() - started;
     }
     if (report.messages > 0) this.d.onAlerts?.();
     return report;
+  }
+
+  /** Keeps the watcher's tables from growing forever; runs at most once per PRUNE_EVERY_MS. */
+  private pruneIfDue(): void {
+    const now = this.d.clock.now();
+    if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    const { store, outbox } = this.d;
+    // Open incidents and alerted under-desired conditions still post into their threads.
+    const threads = [
+      ...store.openIncidents().map((i) => i.id),
+      ...store
+        .conditions('under:')
+        .filter((c) => c.alertedAt !== undefined)
+        .map((c) => `${c.key}:${c.since}`),
+    ];
+    const handled = store.pruneHandled(now - HANDLED_RETENTION_MS);
+    const messages = outbox.prune(now - OUTBOX_RETENTION_MS, threads);
+    const crashes = store.pruneCrashes(now - CRASH_RETENTION_MS);
+    if (handled + messages + crashes > 0) this.d.log.info({ handled, messages, crashes }, 'watcher: pruned old rows');
   }
 
   private async readServices(target: ClusterTarget, warn: (what: string, e: unknown) => void): Promise<ServiceSummary[] | null> {

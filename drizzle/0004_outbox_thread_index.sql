@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_thread` ON `outbox` (`thread_key`);
