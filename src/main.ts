@@ -183,6 +183,7 @@ export async function main(io: MainIo): Promise<number> {
     log: log.child({ component: 'watcher' }),
     settings: watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY),
     clusters: settings.clusters.map((c) => ({ cluster: c.name, region: c.region })),
+    sandbox: Boolean(sandbox),
     targets: [consoleTarget((r, prefix) => consoleAdapter.print(r, prefix)), ...(slack ? [slack.alertTarget] : [])].map((t) => (sandbox ? withSandboxNote(t) : t)),
   });
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again.

@@ -41,6 +41,8 @@ export interface AlertsOptions {
   clusters: readonly ClusterTarget[];
   /** One target per platform alerts are routed to. */
   targets: readonly DeliveryTarget[];
+  /** True when the cloud is the local sandbox (error notes then name it, not AWS). */
+  sandbox?: boolean;
 }
 
 /** The watcher and its delivery, wired. */
@@ -77,6 +79,7 @@ export function createAlerts(o: AlertsOptions): Alerts {
     settings: o.settings,
     clusters: o.clusters,
     onAlerts: () => delivery.kick(),
+    ...(o.sandbox ? { sandbox: true } : {}),
   });
   return {
     watcher,

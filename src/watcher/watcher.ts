@@ -10,6 +10,7 @@
  * each crash loop found gets one message; crashes of the last two poll intervals are posted as usual.
  * Later polls, also after a restart, post everything they have not handled.
  */
+import { isUserError, userMessage } from '../core/errors.ts';
 import cron from 'node-cron';
 import type { Logger } from '../core/logger.ts';
 import type { Reply } from '../core/reply.ts';
@@ -51,6 +52,8 @@ export interface CrashWatcherDeps {
   clusters: readonly ClusterTarget[];
   /** Called after a poll wrote alerts, so delivery can start at once. */
   onAlerts?: () => void;
+  /** True when the cloud is the local sandbox, so error notes name it instead of AWS. */
+  sandbox?: boolean;
 }
 
 /** What one poll of one cluster did. */
@@ -309,7 +312,7 @@ export class CrashWatcher {
       e.logLines = await this.d.logs.streamTail(container.logs.region ?? target.region, container.logs.group, stream, this.d.settings.logLines);
       if (e.logLines.length === 0) e.logNote = `No log lines in ${container.logs.group} ${stream}.`;
     } catch (err) {
-      e.logNote = `Log lines could not be read (${errText(err)}); use the Logs button.`;
+      e.logNote = `Log lines could not be read (${isUserError(err) ? userMessage(err, this.d.sandbox === true) : errText(err)}); use the Logs button.`;
     }
     return e;
   }

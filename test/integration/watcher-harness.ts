@@ -144,6 +144,8 @@ export interface RigOptions {
   dbPath?: string;
   /** Extra delivery targets. */
   targets?: DeliveryTarget[];
+  /** Tell the watcher its cloud is the sandbox (error notes then name it). */
+  sandbox?: boolean;
 }
 
 /** A temporary SQLite path. */
@@ -171,7 +173,7 @@ export async function startRig(opts: RigOptions = {}): Promise<WatchRig> {
     rateLimitMessages: settings.rateLimitMessages,
     rateLimitWindowMs: settings.rateLimitWindowMs,
   });
-  const watcher = new CrashWatcher({ containers: aws.containers, logs: aws.logs, store, outbox, clock, log, settings, clusters: [{ cluster: 'prod', region: 'us-east-1' }] });
+  const watcher = new CrashWatcher({ containers: aws.containers, logs: aws.logs, store, outbox, clock, log, settings, clusters: [{ cluster: 'prod', region: 'us-east-1' }], ...(opts.sandbox ? { sandbox: true } : {}) });
   return {
     sandbox,
     aws,
