@@ -2,7 +2,7 @@
  * Shared setup of the Slack e2e tests: a real Dispatcher with small test commands standing in for
  * the ECS and quiz commands, an in-memory audit log, and a counter of what reached the core.
  */
-import type { AuditEntry, AuditLog, Ports } from '../../src/ports/index.ts';
+import type { Ports } from '../../src/ports/index.ts';
 import { SystemClock } from '../../src/ports/clock.ts';
 import type { CommandDef } from '../../src/core/command.ts';
 import { defineSubcommand } from '../../src/core/command.ts';
@@ -13,23 +13,10 @@ import { reply, textReply } from '../../src/core/reply.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { SlackDispatcher } from '../../src/adapters/slack/app.ts';
+import { MemoryAudit } from './memory-audit.ts';
 
-/** An audit log kept in memory. */
-export class MemoryAudit implements AuditLog {
-  readonly entries: AuditEntry[] = [];
-  begin(e: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number {
-    const id = this.entries.length + 1;
-    this.entries.push({ ...e, id, outcome: 'pending', detail: null, durationMs: null });
-    return id;
-  }
-  finish(id: number, outcome: AuditEntry['outcome'], durationMs: number, detail?: string | null): void {
-    const e = this.entries[id - 1];
-    if (e) Object.assign(e, { outcome, durationMs, detail: detail ?? null });
-  }
-  latest(n: number): AuditEntry[] {
-    return [...this.entries].reverse().slice(0, n);
-  }
-}
+export { MemoryAudit };
+
 
 /** What the test commands did, so tests can check nothing ran twice. */
 export interface Effects {

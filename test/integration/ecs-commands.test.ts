@@ -11,23 +11,10 @@ import { Dispatcher, type DispatchResult } from '../../src/core/dispatcher.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { replyToPlainText, type Reply } from '../../src/core/reply.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
-import type { AuditEntry, AuditLog, AuditOutcome } from '../../src/ports/audit-log.ts';
 import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
+import { MemoryAudit } from '../fakes/memory-audit.ts';
 
-class MemoryAudit implements AuditLog {
-  rows: AuditEntry[] = [];
-  begin(e: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number {
-    this.rows.push({ ...e, id: this.rows.length + 1, outcome: 'pending', detail: null, durationMs: null });
-    return this.rows.length;
-  }
-  finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): void {
-    Object.assign(this.rows[id - 1]!, { outcome, durationMs, detail: detail ?? null });
-  }
-  latest(n: number): AuditEntry[] {
-    return [...this.rows].reverse().slice(0, n);
-  }
-}
 
 const alice: Caller = { platform: 'console', workspaceId: 'local', channelId: 'terminal', userId: 'alice', displayName: 'alice' };
 const vic: Caller = { ...alice, userId: 'vic', displayName: 'vic' };
@@ -221,7 +208,7 @@ describe('/ecs against the sandbox: changes', () => {
     const late = await d.press(action, alice);
     expect(text(late.reply)).toContain('expired');
     expect(desiredOf('worker')).toBe(1);
-    expect(audit.rows.some((x) => x.command === '/ecs scale worker 0' && x.outcome === 'expired')).toBe(true);
+    expect(audit.entries.some((x) => x.command === '/ecs scale worker 0' && x.outcome === 'expired')).toBe(true);
   });
 
   it('asks before more than doubling, lets only the caller confirm, then scales', async () => {

@@ -9,20 +9,12 @@ import {
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { Sandbox } from '../../src/sandbox/server.ts';
 import { SandboxClock } from '../../src/sandbox/clock.ts';
+import { rejection } from './sdk-rejection.ts';
 
 let sandbox: Sandbox;
 let logs: CloudWatchLogsClient;
 const T0 = Date.UTC(2026, 10, 27, 9);
 
-async function rejection(p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   sandbox = await startSandbox({ clock: new SandboxClock({ manual: true, start: T0 + 3_600_000 }) });

@@ -9,7 +9,6 @@ import { Dispatcher, type DispatchResult } from '../../src/core/dispatcher.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { replyToPlainText, type Reply } from '../../src/core/reply.ts';
 import { defaultSettings, type CoreSettings, type Guardrail } from '../../src/core/settings.ts';
-import type { AuditEntry, AuditLog, AuditOutcome } from '../../src/ports/audit-log.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import {
   CloudError,
@@ -25,6 +24,7 @@ import {
 } from '../../src/ports/container-service.ts';
 import type { ImageInfo, ImageRegistry, RepositoryInfo, ScanSummary } from '../../src/ports/image-registry.ts';
 import type { LogFilter, LogLine, LogReadOptions, LogReadResult, LogSource } from '../../src/ports/log-source.ts';
+import { MemoryAudit } from '../fakes/memory-audit.ts';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 const REGION = 'us-east-1';
@@ -65,19 +65,6 @@ class FakeClock implements Clock {
   }
 }
 
-class MemoryAudit implements AuditLog {
-  rows: AuditEntry[] = [];
-  begin(e: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number {
-    this.rows.push({ ...e, id: this.rows.length + 1, outcome: 'pending', detail: null, durationMs: null });
-    return this.rows.length;
-  }
-  finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): void {
-    Object.assign(this.rows[id - 1]!, { outcome, durationMs, detail: detail ?? null });
-  }
-  latest(n: number): AuditEntry[] {
-    return [...this.rows].reverse().slice(0, n);
-  }
-}
 
 const arnOf = (kind: string, path: string): string => `arn:aws:ecs:${REGION}:${ACCOUNT}:${kind}/${path}`;
 
@@ -489,7 +476,7 @@ describe('/ecs scale and restart', () => {
     expect(w.text(late.reply)).toContain('expired');
     expect(w.text(late.reply)).toContain('It asked: Restart web in cluster demo (us-east-1, sandbox)?');
     expect(updates(w)).toEqual([]);
-    expect(w.audit.rows[0]?.outcome).toBe('expired');
+    expect(w.audit.entries[0]?.outcome).toBe('expired');
   });
 
   it('restarts with a forced deployment when confirmed and follows it until steady', async () => {

@@ -1,0 +1,25 @@
+import type { AuditEntry, AuditLog, AuditOutcome } from '../../src/ports/audit-log.ts';
+
+/** An audit log kept in memory, for tests that look at what was audited without a database. */
+export class MemoryAudit implements AuditLog {
+  /** Every attempt, oldest first. */
+  readonly entries: AuditEntry[] = [];
+
+  /** Records an attempt as pending. */
+  begin(e: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number {
+    const id = this.entries.length + 1;
+    this.entries.push({ ...e, id, outcome: 'pending', detail: null, durationMs: null });
+    return id;
+  }
+
+  /** Records how an attempt ended. */
+  finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): void {
+    const e = this.entries[id - 1];
+    if (e) Object.assign(e, { outcome, durationMs, detail: detail ?? null });
+  }
+
+  /** The latest n attempts, newest first. */
+  latest(n: number): AuditEntry[] {
+    return [...this.entries].reverse().slice(0, n);
+  }
+}
