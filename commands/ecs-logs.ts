@@ -44,7 +44,7 @@ interface LogTarget {
   filter: LogFilter;
 }
 
-/** A `--follow` in progress, so `/ecs logs stop` can end it. */
+/** A `--follow` in progress, so `/ecs unfollow` can end it. */
 interface ActiveFollow {
   service: string;
   /** Where, as `cluster demo (us-east-1, sandbox)`. */
@@ -181,7 +181,7 @@ async function readLines(
 }
 
 const logsOptions = [
-  { name: 'service', type: 'string', description: 'The service name (or `stop` to end a --follow in this channel)', positional: true, required: true },
+  { name: 'service', type: 'string', description: 'The service name', positional: true, required: true },
   { name: 'since', type: 'duration', description: 'How far back to look (default 15m)', min: 1_000, max: 14 * 86_400_000 },
   // CloudWatch Logs takes filter patterns of up to 1,024 characters; quoting a phrase adds two.
   { name: 'filter', type: 'string', description: 'Only lines with this text (a CloudWatch Logs filter pattern)', max: 1_000 },
@@ -194,14 +194,43 @@ const logsOptions = [
 
 function stopFollows(ctx: CommandContext, service: string | undefined): Reply {
   const set = follows.get(channelKey(ctx.caller));
-  const hit = [...(set ?? [])].filter((f) => service === undefined || f.service === service);
+  const all = [...(set ?? [])];
+  const hit = all.filter((f) => service === undefined || f.service.toLowerCase() === service.toLowerCase());
   for (const f of hit) f.controller.abort(new Error(`stopped by ${ctx.caller.displayName}`));
-  if (hit.length === 0) return reply([{ kind: 'text', text: 'No log follow is running in this channel.' }], { visibility: 'ephemeral' });
+  if (hit.length === 0) {
+    const running = [...new Set(all.map((f) => f.service))];
+    const text =
+      service === undefined || running.length === 0
+        ? 'No log follow is running in this channel.'
+        : `No follow of ${clipInput(service)} is running in this channel; following: ${running.join(', ')}.`;
+    return reply([{ kind: 'text', text }], { visibility: 'ephemeral' });
+  }
   const names = [...new Set(hit.map((f) => `${f.service} in ${f.place}`))].join(', ');
   return reply([{ kind: 'text', text: `Stopped following the logs of ${names}.` }], { summary: 'Stopped following logs' });
 }
 
-/** `/ecs logs <service> ...` and `/ecs logs stop`. */
+/** True when the cluster has an active service of exactly this name (so `/ecs logs stop` means that service). */
+async function serviceNamed(ctx: CommandContext, choice: ClusterChoice, name: string): Promise<boolean> {
+  try {
+    const out = await containersOf(ctx).describeServices(choice.target, [name]);
+    return out.items.some((s) => s.status !== 'INACTIVE' && s.name === name);
+  } catch {
+    return false;
+  }
+}
+
+/** `/ecs unfollow [service]`: ends the `--follow`s running in this channel (all, or one service's). */
+export const unfollowSub = defineSubcommand({
+  name: 'unfollow',
+  description: 'Stop following logs in this channel: one service, or every --follow running here',
+  options: [{ name: 'service', type: 'string', description: 'The service whose follow to stop (default: all in this channel)', positional: true }] as const,
+  role: 'viewer',
+  changes: false,
+  example: '/ecs unfollow web',
+  handler: (args, ctx) => stopFollows(ctx, args.service),
+});
+
+/** `/ecs logs <service> ...`; the old `/ecs logs stop` still ends follows where no service is called `stop`. */
 export const logsSub = defineSubcommand({
   name: 'logs',
   description: 'Show the newest log lines of a service, oldest first; --follow keeps posting new ones into a thread',
@@ -210,10 +239,11 @@ export const logsSub = defineSubcommand({
   changes: false,
   example: '/ecs logs web --since 30m --filter error --lines 100',
   handler: async (args, ctx) => {
-    if (args.service.toLowerCase() === 'stop' && args.follow === undefined) {
-      return stopFollows(ctx, undefined);
-    }
     const choice = chooseCluster(ctx, args.cluster);
+    if (args.service.toLowerCase() === 'stop' && args.follow === undefined && !(await serviceNamed(ctx, choice, args.service))) {
+      const r = stopFollows(ctx, undefined);
+      return { ...r, blocks: [...r.blocks, { kind: 'context', text: '`/ecs logs stop` is now `/ecs unfollow [service]`.' }] };
+    }
     const s = await findService(ctx, choice, args.service);
     const resolved = await logTargets(ctx, choice, s, { container: args.container, task: args.task });
     let targets = resolved.targets;
@@ -285,7 +315,7 @@ export const logsSub = defineSubcommand({
 
     const key = `logs:${randomBytes(5).toString('hex')}`;
     const followMs = args.follow;
-    blocks.push({ kind: 'context', text: `Following for ${formatDuration(followMs)} in a thread; /ecs logs stop ends it.` });
+    blocks.push({ kind: 'context', text: `Following for ${formatDuration(followMs)} in a thread; /ecs unfollow ends it.` });
     blocks.push(footer(ctx, choice.ref));
     const own = new AbortController();
     const entry: ActiveFollow = { service: s.name, place: whereIn(ctx, choice.ref), startedBy: ctx.caller.displayName, controller: own };

@@ -2,7 +2,7 @@ import type { ArgMap, CommandDef, SubcommandDef } from '../src/core/command.ts';
 import { explainMissingCluster } from './ecs-common.ts';
 import { alertSubcommands } from './ecs-alerts.ts';
 import { imagesSub } from './ecs-images.ts';
-import { logsSub } from './ecs-logs.ts';
+import { logsSub, unfollowSub } from './ecs-logs.ts';
 import { restartSub, scaleSub } from './ecs-scale.ts';
 import { clustersSub, servicesSub, statusSub } from './ecs-services.ts';
 
@@ -32,5 +32,5 @@ function withClusterHints(sub: SubcommandDef): SubcommandDef {
 export const ecs = {
   name: 'ecs',
   description: 'Amazon ECS: services, status, scaling, restarts, logs and images',
-  subcommands: [clustersSub, servicesSub, statusSub, scaleSub, restartSub, logsSub, imagesSub, ...alertSubcommands].map(withClusterHints),
+  subcommands: [clustersSub, servicesSub, statusSub, scaleSub, restartSub, logsSub, unfollowSub, imagesSub, ...alertSubcommands].map(withClusterHints),
 } satisfies CommandDef;

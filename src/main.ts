@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { commands } from '../commands/index.ts';
 import { ConsoleAdapter } from './adapters/console/console-adapter.ts';
+import type { Adapter } from './adapters/adapter.ts';
+import { terminalAdapter } from './adapters/console/terminal-adapter.ts';
 import { SlackAdapter } from './adapters/slack/app.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
 import { Dispatcher } from './core/dispatcher.ts';
@@ -131,24 +133,32 @@ export async function main(io: MainIo): Promise<number> {
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
 
-  let slack: SlackAdapter | undefined;
+  // Chat platforms, each behind the one Adapter interface; a new platform is one more line here.
+  const chat: Adapter[] = [];
   if (config.env.SLACK_BOT_TOKEN) {
-    slack = new SlackAdapter({
-      dispatcher,
-      botToken: config.env.SLACK_BOT_TOKEN,
-      signingSecret: config.env.SLACK_SIGNING_SECRET,
-      appToken: config.env.SLACK_APP_TOKEN,
-      socketMode: config.file.slack?.socketMode,
-      port: config.env.PORT,
-      apiUrl: config.env.SLACK_API_URL,
-      commands: config.file.slack?.commands,
-      userGroupRoles: new Map(Object.entries(config.file.roles?.slackGroups ?? {})),
-      log: log.child({ adapter: 'slack' }),
-    });
+    chat.push(
+      new SlackAdapter({
+        dispatcher,
+        botToken: config.env.SLACK_BOT_TOKEN,
+        signingSecret: config.env.SLACK_SIGNING_SECRET,
+        appToken: config.env.SLACK_APP_TOKEN,
+        socketMode: config.file.slack?.socketMode,
+        port: config.env.PORT,
+        apiUrl: config.env.SLACK_API_URL,
+        commands: config.file.slack?.commands,
+        userGroupRoles: new Map(Object.entries(config.file.roles?.slackGroups ?? {})),
+        log: log.child({ adapter: 'slack' }),
+      }),
+    );
+  }
+  const started: Adapter[] = [];
+  for (const a of chat) {
     try {
-      await slack.start();
+      await a.start();
+      started.push(a);
     } catch (e) {
-      io.stderr.write(`dockhand: Slack did not start: ${e instanceof Error ? e.message : String(e)}\n`);
+      io.stderr.write(`dockhand: ${a.name} did not start: ${e instanceof Error ? e.message : String(e)}\n`);
+      for (const s of started) await s.stop().catch(() => undefined);
       aws.destroy();
       await sandbox?.stop();
       database.close();
@@ -156,14 +166,7 @@ export async function main(io: MainIo): Promise<number> {
     }
   }
   // With a chat platform configured the terminal runs only on a TTY; piped, dockhand is a server.
-  const withTerminal = !slack || interactive;
-  const adapters = [...(slack ? [`slack (${config.env.SLACK_APP_TOKEN && config.file.slack?.socketMode !== false ? 'Socket Mode' : `HTTP on :${config.env.PORT}`})`] : []), ...(withTerminal ? ['terminal'] : [])];
-  const backend = sandbox
-    ? `sandbox at ${sandbox.endpoint} (demo cluster; local, no AWS account needed${(config.env.DOCKHAND_SANDBOX_SPEED ?? 1) !== 1 ? `; ${config.env.DOCKHAND_SANDBOX_SPEED}× speed` : ''})`
-    : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
-  const banner = `dockhand — adapters: ${adapters.join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
-  (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
-
+  const withTerminal = chat.length === 0 || interactive;
   const consoleAdapter = new ConsoleAdapter({
     dispatcher,
     input: io.stdin as unknown as import('node:stream').Readable,
@@ -172,6 +175,13 @@ export async function main(io: MainIo): Promise<number> {
     user: terminalUser,
     color: interactive && !io.env.NO_COLOR,
   });
+  const adapters: Adapter[] = [...chat, ...(withTerminal ? [terminalAdapter(consoleAdapter)] : [])];
+  const backend = sandbox
+    ? `sandbox at ${sandbox.endpoint} (demo cluster; local, no AWS account needed${(config.env.DOCKHAND_SANDBOX_SPEED ?? 1) !== 1 ? `; ${config.env.DOCKHAND_SANDBOX_SPEED}× speed` : ''})`
+    : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
+  const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
+  (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
+
   const alerts = createAlerts({
     containers: aws.containers,
     logs: aws.logs,
@@ -184,31 +194,30 @@ export async function main(io: MainIo): Promise<number> {
     settings: watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY),
     clusters: settings.clusters.map((c) => ({ cluster: c.name, region: c.region })),
     sandbox: Boolean(sandbox),
-    targets: [consoleTarget((r, prefix) => consoleAdapter.print(r, prefix)), ...(slack ? [slack.alertTarget] : [])].map((t) => (sandbox ? withSandboxNote(t) : t)),
+    // Run as a server (piped, with a chat platform), console routes still print alerts to stdout.
+    targets: [...adapters.map((a) => a.alertTarget), ...(withTerminal ? [] : [consoleTarget((r, prefix) => consoleAdapter.print(r, prefix))])].map((t) =>
+      sandbox ? withSandboxNote(t) : t,
+    ),
   });
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again.
   if (ports.quiz && ports.packs) {
     for (const t of resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {
-      const label = `quiz timer in ${t.platform}:${t.channelId}`;
-      if (t.platform === 'console' && withTerminal) void dispatcher.runBackground(t.task, label, async (r) => consoleAdapter.print(r, '↳ '));
-      else if (t.platform === 'slack' && slack && t.mode === 'team') {
-        const target = slack.alertTarget;
-        let n = 0;
-        void dispatcher.runBackground(t.task, label, async (r) => {
-          await target.deliver(t.channelId, r, { idempotencyKey: `quiz-resume:${t.channelId}:${++n}` });
-        });
-      }
+      const post = adapters.find((a) => a.platform === t.platform)?.quizTimerPost(t);
+      if (post) void dispatcher.runBackground(t.task, `quiz timer in ${t.platform}:${t.channelId}`, post);
     }
   }
   // A piped script gets alerts only when it asks for them, so its output stays what it ran.
-  if (interactive || slack || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined) alerts.start();
+  if (interactive || chat.length > 0 || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined) alerts.start();
   try {
-    if (withTerminal) await consoleAdapter.start();
-    else await untilSignal();
+    const terminal = adapters.find((a) => a.platform === 'console');
+    if (terminal) {
+      await terminal.start();
+      await terminal.ended;
+    } else await untilSignal();
   } finally {
     dispatcher.abortAll();
     await alerts.stop();
-    await slack?.stop();
+    for (const a of adapters) await a.stop();
     aws.destroy();
     await sandbox?.stop();
     database.close();

@@ -3,9 +3,9 @@ import type { HandlerResult } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { Logger } from './logger.ts';
 import type { CoreSettings } from './settings.ts';
+import type { Platform } from './platform.ts';
 
-/** The platforms a caller can come from. */
-export type Platform = 'slack' | 'discord' | 'console';
+export type { Platform } from './platform.ts';
 
 /** Who is running a command, and where. Adapters fill it from their platform's identity. */
 export interface Caller {

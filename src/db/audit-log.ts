@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import type { AuditEntry, AuditLog, AuditOutcome } from '../ports/audit-log.ts';
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 import type { Db } from './client.ts';
 import { auditLog } from './schema.ts';
 

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 import type { Reply } from '../core/reply.ts';
 import type { Lane, Outbox, OutboxMessage, OutboxRow, OutboxStats, OutboxStatus } from '../ports/outbox.ts';
 import type { Db } from './client.ts';

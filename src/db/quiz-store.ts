@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, ne, or, sql } from 'drizzle-orm';
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 import type {
   AnswerRecord,
   DueItem,

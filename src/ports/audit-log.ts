@@ -1,4 +1,4 @@
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 
 /** How a command attempt ended. */
 export type AuditOutcome = 'pending' | 'ok' | 'denied' | 'invalid' | 'error' | 'cancelled' | 'expired' | 'confirming';

@@ -4,7 +4,7 @@
  * Calls are synchronous because the store is SQLite in-process and the watcher must be able to
  * write alerts inside its own transactions.
  */
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 import type { Reply } from '../core/reply.ts';
 
 /** One message to deliver to one channel. */

@@ -1,4 +1,4 @@
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 import type { SessionState } from '../quiz/engine.ts';
 import type { ReviewCard } from '../quiz/review.ts';
 

@@ -291,9 +291,9 @@ describe('/ecs against the sandbox: failures', () => {
 });
 
 describe('/ecs logs --follow against the sandbox', () => {
-  it('posts new lines into a thread, slows down under throttling, and ends on /ecs logs stop', async () => {
+  it('posts new lines into a thread, slows down under throttling, and ends on /ecs unfollow', async () => {
     const r = await d.run('/ecs logs worker --lines 1 --follow 2m', alice);
-    expect(text(r.reply)).toContain('Following for 2m in a thread; /ecs logs stop ends it.');
+    expect(text(r.reply)).toContain('Following for 2m in a thread; /ecs unfollow ends it.');
     const key = r.reply.thread?.key;
     expect(key).toMatch(/^logs:/);
     const posted: Reply[] = [];
@@ -314,7 +314,7 @@ describe('/ecs logs --follow against the sandbox', () => {
     expect(posted.map(text).join('\n')).toContain('The sandbox is throttling log reads; checking every');
     expect(done).toBe(false);
     sandbox.faults.clear();
-    const stop = await d.run('/ecs logs stop', alice);
+    const stop = await d.run('/ecs unfollow', alice);
     expect(text(stop.reply)).toContain('Stopped following the logs of worker in cluster demo (us-east-1, sandbox).');
     for (let i = 0; i < 50 && !done; i++) await step(100);
     await p;

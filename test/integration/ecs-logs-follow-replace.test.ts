@@ -75,7 +75,7 @@ describe('/ecs logs --follow twice in one channel', () => {
     const all = [...logLines(one), ...logLines(two)];
     expect(new Set(all).size).toBe(all.length);
 
-    await d.run('/ecs logs stop', alice);
+    await d.run('/ecs unfollow worker', alice);
     for (let i = 0; i < 50 && !twoDone; i++) await step(100);
     await p2;
     expect(activeFollows(alice)).toBe(0);

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -37,6 +37,29 @@ describe('boundaries', () => {
       for (const spec of imports(readFileSync(f, 'utf8'))) {
         if (/^@aws-sdk\//.test(spec) && !rel.startsWith('src/aws/')) offenders.push(`${rel} imports ${spec}`);
         if (/^(drizzle-orm|better-sqlite3)(\/|$)/.test(spec) && !rel.startsWith('src/db/')) offenders.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+  it('src/ports reaches no module that imports src/ports back (no type cycle through the core)', () => {
+    const portsDir = join(root, 'src/ports');
+    const deps = (f: string): string[] =>
+      imports(readFileSync(f, 'utf8'))
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => resolve(dirname(f), spec));
+    const offenders: string[] = [];
+    for (const start of files(portsDir)) {
+      const seen = new Set<string>();
+      const stack = deps(start).filter((d) => !d.startsWith(portsDir)).map((d) => [d]);
+      while (stack.length > 0) {
+        const path = stack.pop()!;
+        const f = path.at(-1)!;
+        if (seen.has(f)) continue;
+        seen.add(f);
+        for (const d of deps(f)) {
+          if (d.startsWith(portsDir)) offenders.push([start, ...path, d].map((x) => relative(root, x)).join(' → '));
+          else if (!seen.has(d)) stack.push([...path, d]);
+        }
       }
     }
     expect(offenders).toEqual([]);

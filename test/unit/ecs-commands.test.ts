@@ -4,6 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ecs } from '../../commands/ecs.ts';
+import { activeFollows } from '../../commands/ecs-logs.ts';
 import type { Caller } from '../../src/core/command.ts';
 import { Dispatcher, type DispatchResult } from '../../src/core/dispatcher.ts';
 import { silentLogger } from '../../src/core/logger.ts';
@@ -611,10 +612,10 @@ describe('/ecs logs', () => {
     expect(shown.at(-1)).toContain('GET /health 199');
   });
 
-  it('follows new lines into a thread, slows down when throttled, and stops on /ecs logs stop', async () => {
+  it('follows new lines into a thread, slows down when throttled, and stops on /ecs unfollow', async () => {
     const r = await w.d.run('/ecs logs web --lines 2 --follow 5m', me);
     expect(r.reply.thread?.parent).toBe(true);
-    expect(w.text(r.reply)).toContain('Following for 5m in a thread; /ecs logs stop ends it.');
+    expect(w.text(r.reply)).toContain('Following for 5m in a thread; /ecs unfollow ends it.');
     const posted: Reply[] = [];
     let done = false;
     const p = r.followUp!(async (x) => {
@@ -639,12 +640,55 @@ describe('/ecs logs', () => {
     await tick(0);
     expect(posted.map((x) => w.text(x)).join('\n')).toContain('new line B');
     expect(posted.map((x) => w.text(x)).join('\n').match(/new line A/g)).toHaveLength(1);
-    const stop = await w.d.run('/ecs logs stop', me);
+    const stop = await w.d.run('/ecs unfollow', me);
     expect(w.text(stop.reply)).toContain('Stopped following the logs of web in cluster demo (us-east-1, sandbox).');
     await p;
     expect(done).toBe(true);
     expect(w.text(posted.at(-1)!)).toContain('Stopped following web (stopped by alice');
     expect(w.text(posted.at(-1)!)).toContain('cluster demo · us-east-1 · sandbox data (not real AWS)');
+  });
+});
+
+describe('/ecs unfollow and the old /ecs logs stop', () => {
+  let w: World;
+  beforeEach(() => {
+    w = world();
+  });
+  const tick = async (): Promise<void> => {
+    await new Promise((res) => setImmediate(res));
+  };
+
+  it('stops only the named service, says what runs when the name matches none, and help shows it', async () => {
+    const web = await w.d.run('/ecs logs web --lines 1 --follow 5m', me);
+    const api = await w.d.run('/ecs logs api --lines 1 --follow 5m', me);
+    const pWeb = web.followUp!(async () => undefined);
+    const pApi = api.followUp!(async () => undefined);
+    await tick();
+    expect(w.text((await w.d.run('/ecs unfollow wbe', me)).reply)).toContain('No follow of wbe is running in this channel; following: web, api.');
+    expect(w.text((await w.d.run('/ecs unfollow web', me)).reply)).toContain('Stopped following the logs of web in cluster demo');
+    await pWeb;
+    expect(activeFollows(me)).toBe(1);
+    expect(w.text((await w.d.run('/ecs unfollow', me)).reply)).toContain('Stopped following the logs of api');
+    await pApi;
+    expect(activeFollows(me)).toBe(0);
+    expect(w.text((await w.d.run('/ecs help unfollow', me)).reply)).toContain('/ecs unfollow [service]');
+  });
+
+  it('keeps /ecs logs stop working, naming the new command', async () => {
+    const web = await w.d.run('/ecs logs web --lines 1 --follow 5m', me);
+    const p = web.followUp!(async () => undefined);
+    await tick();
+    const t = w.text((await w.d.run('/ecs logs stop', me)).reply);
+    expect(t).toContain('Stopped following the logs of web');
+    expect(t).toContain('`/ecs logs stop` is now `/ecs unfollow [service]`.');
+    await p;
+  });
+
+  it('shows the logs of a service that is really called stop', async () => {
+    w.ecsPort.services.set('stop', service('stop', 1));
+    const t = w.text((await w.d.run('/ecs logs stop', me)).reply);
+    expect(t).toContain('Logs of stop in cluster demo');
+    expect(t).not.toContain('unfollow');
   });
 });
 

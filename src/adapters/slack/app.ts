@@ -11,8 +11,9 @@ import type { Logger as BoltLogger, RespondArguments, RespondFn } from '@slack/b
 import type { Caller } from '../../core/command.ts';
 import type { DispatchResult } from '../../core/dispatcher.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { Adapter, QuizTimerPlace } from '../adapter.ts';
 import { silentLogger } from '../../core/logger.ts';
-import type { Reply } from '../../core/reply.ts';
+import type { PostFollowUp, Reply } from '../../core/reply.ts';
 import { ASK_PREFIX, askCommandLine, textReply } from '../../core/reply.ts';
 import type { Role } from '../../core/roles.ts';
 import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
@@ -152,7 +153,11 @@ function toBoltLogger(log: Logger): BoltLogger {
 }
 
 /** The Slack adapter; see the module comment. */
-export class SlackAdapter {
+export class SlackAdapter implements Adapter {
+  /** The platform it serves. */
+  readonly platform = 'slack' as const;
+  /** Its name in start-up errors. */
+  readonly name = 'Slack';
   /** The Bolt app (exposed for tests and for registering extra listeners). */
   readonly app: App;
   private readonly dispatcher: SlackDispatcher;
@@ -222,6 +227,21 @@ export class SlackAdapter {
   get port(): number | undefined {
     const a = this.server?.address();
     return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
+  }
+
+  /** How the banner shows it: Socket Mode, or the HTTP port it listens on. */
+  get label(): string {
+    return `slack (${this.socketMode ? 'Socket Mode' : `HTTP on :${this.port ?? this.portWanted}`})`;
+  }
+
+  /** Team quiz reveals go to the channel like alerts; solo sessions were private to their player and are not resumed here. */
+  quizTimerPost(place: QuizTimerPlace): PostFollowUp | undefined {
+    if (place.mode !== 'team') return undefined;
+    const target = this.alertTarget;
+    let n = 0;
+    return async (r) => {
+      await target.deliver(place.channelId, r, { idempotencyKey: `quiz-resume:${place.channelId}:${++n}` });
+    };
   }
 
   /** True when running in Socket Mode. */
