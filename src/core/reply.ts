@@ -29,15 +29,25 @@ export interface Field {
   value: string;
 }
 
-/** One visual part of a reply, in order. */
-export type Block =
+/**
+ * Marks a block a platform may shorten or leave out when the whole message is too long for it
+ * (an alert's log excerpt), with the command that shows the same content in full.
+ */
+export interface Droppable {
+  /** The command that shows what was left out, such as `/ecs logs web --task abc --since 1h`. */
+  readWith: string;
+}
+
+/** One visual part of a reply, in order; `droppable` ones may be shortened or left out to fit. */
+export type Block = (
   | { kind: 'heading'; text: string }
   | { kind: 'text'; text: string }
   | { kind: 'fields'; fields: Field[] }
   | { kind: 'table'; columns: string[]; rows: string[][]; align?: Array<'left' | 'right'> }
   | { kind: 'code'; text: string }
   | { kind: 'context'; text: string }
-  | { kind: 'actions'; buttons: Button[] };
+  | { kind: 'actions'; buttons: Button[] }
+) & { droppable?: Droppable };
 
 /** Where a reply should appear relative to the conversation. */
 export interface ThreadHint {
@@ -106,6 +116,22 @@ export function replyToPlainText(r: Reply): string {
     }
   }
   return out.join('\n');
+}
+
+/**
+ * The reply without its droppable blocks and with a note saying where to read them, for a
+ * platform that refused the message as too long; null when nothing in it may be dropped.
+ */
+export function withoutDroppable(r: Reply): Reply | null {
+  const dropped = r.blocks.filter((b) => b.droppable);
+  if (dropped.length === 0) return null;
+  const commands = [...new Set(dropped.map((b) => b.droppable?.readWith ?? ''))].filter(Boolean);
+  const note: Block = { kind: 'context', text: `Left out because the message was too long: read it with ${commands.map((c) => `\`${c}\``).join(' or ')}.` };
+  const kept = r.blocks.filter((b) => !b.droppable);
+  // The note goes where the first dropped block was, so it reads in place of what it stands for.
+  const at = r.blocks.findIndex((b) => b.droppable);
+  const before = r.blocks.slice(0, at).filter((b) => !b.droppable).length;
+  return { ...r, blocks: [...kept.slice(0, before), note, ...kept.slice(before)] };
 }
 
 /** The prefix of an action that asks the presser for free text before running its command. */

@@ -91,8 +91,11 @@ function evidenceBlocks(e: CrashEvidence): Block[] {
     });
   }
   if (e.logLines && e.logLines.length > 0) {
-    blocks.push({ kind: 'context', text: `Last ${e.logLines.length} log lines of ${e.verdict.container ?? 'the container'}:` });
-    blocks.push({ kind: 'code', text: e.logLines.map((l) => l.message).join('\n') });
+    // The excerpt may be shortened or left out where a platform's message is too small for it;
+    // the Logs button's command shows the same lines in full.
+    const droppable = { readWith: `/ecs logs ${e.service} --cluster ${e.cluster} --task ${t.id} --since 1h` };
+    blocks.push({ kind: 'context', text: `Last ${e.logLines.length} log lines of ${e.verdict.container ?? 'the container'}:`, droppable });
+    blocks.push({ kind: 'code', text: e.logLines.map((l) => l.message).join('\n'), droppable });
   } else {
     blocks.push({ kind: 'context', text: e.logNote ?? 'No log lines were found for this container.' });
   }

@@ -11,6 +11,7 @@ import { parse as parseQuery } from 'node:querystring';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { checkSlackMessage } from './slack-limits.ts';
+import { blockTextCount, SLACK_BLOCK_TEXT_LIMIT } from '../../src/adapters/slack/block-text.ts';
 
 /** One Web API call as the stand-in received it. */
 export interface RecordedCall {
@@ -77,7 +78,19 @@ export interface FakeSlackOptions {
   userGroups?: Record<string, string[]>;
   /** The team id auth.test reports. */
   teamId?: string;
+  /** The stand-in's clock (default Date.now), so tests can age a response_url past its 30 minutes. */
+  now?: () => number;
+  /**
+   * Answer chat.postMessage with HTTP 429 and Retry-After once a channel got more than `messages`
+   * posts within `perMs`. Slack allows "no more than one message per second" per channel with short
+   * bursts, then answers 429 with a Retry-After header (https://api.slack.com/docs/rate-limits).
+   * Off unless given, since Slack's burst allowance is not documented.
+   */
+  channelPostLimit?: { messages: number; perMs: number };
 }
+
+/** How long a response_url works: "up to 5 times within 30 minutes" (Slack, Handling user interaction / slash commands). */
+export const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
 /** What apps.connections.open hands out and what the Socket Mode client sends back. */
 interface Envelope {
@@ -225,10 +238,11 @@ export class FakeSlack {
   readonly socketMode = new FakeSocketMode();
   private readonly failures = new Map<string, InjectedFailure[]>();
   private readonly responseUses = new Map<string, number>();
-  private readonly responseTargets = new Map<string, { channel: string; originalTs?: string }>();
+  private readonly responseTargets = new Map<string, { channel: string; originalTs?: string; createdAt: number }>();
+  private readonly channelPosts = new Map<string, number[]>();
   private tsCounter = 0;
   private responseCounter = 0;
-  private readonly opts: Required<FakeSlackOptions>;
+  private readonly opts: Required<Omit<FakeSlackOptions, 'channelPostLimit'>> & Pick<FakeSlackOptions, 'channelPostLimit'>;
   private server: Server | undefined;
   private base = '';
 
@@ -240,6 +254,7 @@ export class FakeSlack {
       notInChannels: [],
       userGroups: {},
       teamId: 'T0TEAM',
+      now: () => Date.now(),
       ...opts,
     };
   }
@@ -276,7 +291,7 @@ export class FakeSlack {
    */
   newResponseUrl(channel = 'C0GENERAL', originalTs?: string): string {
     const id = `r${++this.responseCounter}`;
-    this.responseTargets.set(id, { channel, ...(originalTs ? { originalTs } : {}) });
+    this.responseTargets.set(id, { channel, ...(originalTs ? { originalTs } : {}), createdAt: this.opts.now() });
     return `${this.base}/response/${id}`;
   }
 
@@ -354,9 +369,26 @@ export class FakeSlack {
       call.outcome = injected.error;
       return send(res, 200, { ok: false, error: injected.error });
     }
+    const limited = this.channelRateLimited(method, params);
+    if (limited !== undefined) {
+      call.outcome = 'http_429';
+      return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limited) });
+    }
     const answer = this.answer(method, params, token);
     call.outcome = answer.ok === true ? 'ok' : String(answer.error);
     send(res, 200, answer);
+  }
+
+  /** Seconds to wait when this post goes over the channel's pace (see `channelPostLimit`), else undefined. */
+  private channelRateLimited(method: string, p: Record<string, unknown>): number | undefined {
+    const limit = this.opts.channelPostLimit;
+    if (!limit || method !== 'chat.postMessage' || typeof p.channel !== 'string') return undefined;
+    const now = this.opts.now();
+    const recent = (this.channelPosts.get(p.channel) ?? []).filter((t) => t > now - limit.perMs);
+    this.channelPosts.set(p.channel, recent);
+    if (recent.length >= limit.messages) return Math.max(1, Math.ceil(((recent[0] ?? now) + limit.perMs - now) / 1000));
+    recent.push(now);
+    return undefined;
   }
 
   private answer(method: string, p: Record<string, unknown>, token: string | undefined): Record<string, unknown> {
@@ -382,6 +414,8 @@ export class FakeSlack {
         if (ce) return ce;
         const violation = checkSlackMessage(p);
         if (violation) return err(violation.error, { response_metadata: { messages: [violation.detail] } });
+        const tooLong = this.blocksTooLong(p);
+        if (tooLong) return tooLong;
         const ts = this.nextTs();
         if (method === 'chat.postEphemeral') {
           if (typeof p.user !== 'string') return err('user_not_found');
@@ -401,6 +435,8 @@ export class FakeSlack {
         if (!msg) return err('message_not_found');
         const violation = checkSlackMessage(p);
         if (violation) return err(violation.error, { response_metadata: { messages: [violation.detail] } });
+        const tooLong = this.blocksTooLong(p);
+        if (tooLong) return tooLong;
         msg.text = String(p.text ?? '');
         msg.blocks = Array.isArray(p.blocks) ? p.blocks : [];
         msg.edits++;
@@ -430,6 +466,17 @@ export class FakeSlack {
     }
   }
 
+  /**
+   * `msg_blocks_too_long` when the blocks carry more than 12,000 characters of text in all, as
+   * chat.postMessage and chat.update answer (undocumented; bolt-js issues 2509 and 2867). Slack's
+   * error carries no count (2867), so neither does this one. chat.postEphemeral is held to the same
+   * rule: nobody measured it, and a message that fits the one fits the other.
+   */
+  private blocksTooLong(p: Record<string, unknown>): Record<string, unknown> | null {
+    const n = Array.isArray(p.blocks) ? blockTextCount(p.blocks) : 0;
+    return n > SLACK_BLOCK_TEXT_LIMIT ? { ok: false, error: 'msg_blocks_too_long' } : null;
+  }
+
   private handleResponseUrl(id: string, raw: string, res: ServerResponse): void {
     let body: Record<string, unknown>;
     try {
@@ -438,9 +485,15 @@ export class FakeSlack {
       this.responses.push({ id, body: { raw }, outcome: 'invalid_payload' });
       return send(res, 400, { ok: false, error: 'invalid_payload' });
     }
+    const target = this.responseTargets.get(id);
+    // A response_url works "up to 5 times within 30 minutes" (Slack docs, slash commands and
+    // interactivity); after that Slack answers 404 and the message goes nowhere.
+    if (target && this.opts.now() - target.createdAt > RESPONSE_URL_TTL_MS) {
+      this.responses.push({ id, body, outcome: 'expired_url' });
+      return send(res, 404, { ok: false, error: 'expired_url' });
+    }
     const uses = (this.responseUses.get(id) ?? 0) + 1;
     this.responseUses.set(id, uses);
-    // Slack allows five uses of a response_url.
     if (uses > 5) {
       this.responses.push({ id, body, outcome: 'used_url' });
       return send(res, 404, { ok: false, error: 'used_url' });
@@ -451,7 +504,6 @@ export class FakeSlack {
       return send(res, 400, { ok: false, error: violation.error });
     }
     // Like Slack, an in_channel answer becomes a channel message and replace_original edits the original.
-    const target = this.responseTargets.get(id);
     if (target && body.replace_original === true && target.originalTs) {
       const original = this.messages.find((m) => m.channel === target.channel && m.ts === target.originalTs);
       if (original) {

@@ -9,10 +9,44 @@ export function slackSignature(secret: string, ts: number, body: string): string
   return `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
 }
 
+/**
+ * Text as Slack sends it to an app: `&`, `<` and `>` become `&amp;`, `&lt;` and `&gt;`
+ * (Slack, "Formatting text for app surfaces": escaping; the same holds for slash-command text).
+ */
+export function slackEscape(typed: string): string {
+  return typed.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Who and what Slack resolves in a command typed with `should_escape: true`. */
+export interface SlackDirectory {
+  /** Display name (without `@`) → user id. */
+  users?: Record<string, string>;
+  /** Channel name (without `#`) → channel id. */
+  channels?: Record<string, string>;
+}
+
+/**
+ * The `text` of a slash command as Slack delivers it. The three characters are always escaped;
+ * with `should_escape: true` in the manifest, mentions of known users become `<@U…|name>`,
+ * channels `<#C…|name>` and links `<url>` (Slack, "Enabling interactivity with slash commands":
+ * escaping channels, users and links); without it they stay plain text.
+ */
+export function slackCommandText(typed: string, dir: SlackDirectory = {}, shouldEscape = true): string {
+  const escaped = slackEscape(typed);
+  if (!shouldEscape) return escaped;
+  return escaped
+    .replace(/(^|\s)@([\w.-]+)/g, (m, pre: string, name: string) => (dir.users?.[name] ? `${pre}<@${dir.users[name]}|${name}>` : m))
+    .replace(/(^|\s)#([\w-]+)/g, (m, pre: string, name: string) => (dir.channels?.[name] ? `${pre}<#${dir.channels[name]}|${name}>` : m))
+    .replace(/(^|\s)(https?:\/\/[^\s<]+)/g, (_m, pre: string, url: string) => `${pre}<${url}>`);
+}
+
 /** A slash command's form fields; the ones not given get plausible defaults. */
 export interface SlashFields {
   command: string;
+  /** The text as the user typed it; it is sent the way Slack sends it (see slackCommandText). */
   text: string;
+  /** Users and channels Slack resolves in the text (should_escape on). */
+  directory?: SlackDirectory;
   user_id: string;
   user_name?: string;
   channel_id?: string;
@@ -40,7 +74,7 @@ export function slashBody(f: SlashFields): string {
     user_id: f.user_id,
     user_name: f.user_name ?? f.user_id.toLowerCase(),
     command: f.command,
-    text: f.text,
+    text: slackCommandText(f.text, f.directory ?? {}),
     api_app_id: 'A0DOCKHAND',
     is_enterprise_install: 'false',
     response_url: f.response_url,
@@ -81,7 +115,8 @@ export function blockActionPayload(p: ButtonPress): Record<string, unknown> {
     ...(p.message ? { message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', text: p.message.text ?? '', blocks: p.message.blocks ?? [], ts: p.message.ts, ...(p.message.thread_ts ? { thread_ts: p.message.thread_ts } : {}) } } : {}),
     state: { values: {} },
     response_url: p.response_url,
-    actions: [{ action_id: p.action_id, block_id: 'b1', text: { type: 'plain_text', text: p.text ?? 'x', emoji: true }, value: p.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
+    // The label comes back escaped, as Slack escapes text it sends to apps; the value comes back as sent.
+    actions: [{ action_id: p.action_id, block_id: 'b1', text: { type: 'plain_text', text: slackEscape(p.text ?? 'x'), emoji: true }, value: p.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
   };
 }
 

@@ -17,6 +17,7 @@ import type { PostFollowUp, Reply } from '../../core/reply.ts';
 import { ASK_PREFIX, askCommandLine, textReply } from '../../core/reply.ts';
 import type { Role } from '../../core/roles.ts';
 import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
+import { WEB_API_BLOCK_TEXT_BUDGET } from './block-text.ts';
 import { classifySlackError } from './errors.ts';
 import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
 import type { AskButton, SlackMessage } from './render.ts';
@@ -112,14 +113,17 @@ export function mentionMarkup(token: string): string | undefined {
 
 const SEEN_TTL_MS = 10 * 60_000;
 
+/** Characters the "ran by" note may take: the user mention and up to 200 characters of the command. */
+const RAN_BY_MAX = 260;
+
 /**
  * Renders the reply with the mention first, in the text (which drives the notification) and in
  * the blocks. The renderer keeps a block free for it, so a full-size alert keeps its buttons.
  */
 function renderWithMention(reply: Reply, mention: string | undefined): SlackMessage {
   const m = mention ? mentionMarkup(mention) : undefined;
-  if (!m) return renderReply(reply);
-  const msg = renderReply(reply, { reserveBlocks: 1, reserveChars: m.length });
+  if (!m) return renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET });
+  const msg = renderReply(reply, { reserveBlocks: 1, reserveChars: m.length, budget: WEB_API_BLOCK_TEXT_BUDGET });
   return { text: `${m} ${msg.text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: m } }, ...msg.blocks] };
 }
 const SLACK_STALE_SEC = 5 * 60;
@@ -563,7 +567,7 @@ export class SlackAdapter implements Adapter {
     const msg = renderReply(reply);
     if (conv.apiFirst && conv.respond) {
       try {
-        await this.postViaApi(conv, reply, msg);
+        await this.postViaApi(conv, reply, this.apiMessage(conv, reply, false));
         return;
       } catch (e) {
         const err = classifySlackError(e, `chat.${reply.visibility === 'ephemeral' ? 'postEphemeral' : 'postMessage'} to ${conv.channelId}`);
@@ -586,12 +590,12 @@ export class SlackAdapter implements Adapter {
         this.log.warn({ err: e instanceof Error ? e.message : String(e), channel: conv.channelId }, 'slack: response_url failed; answering through the Web API');
       }
     }
-    await this.postViaApi(conv, reply, msg);
+    await this.postViaApi(conv, reply, this.apiMessage(conv, reply, false));
   }
 
   /** Posts through the Web API; where the bot may not post, falls back to response_url (and the thread is lost). */
   private async postOrRespond(conv: Conversation, reply: Reply, first = true): Promise<void> {
-    const msg = first ? this.withRanBy(renderReply(reply), conv) : renderReply(reply);
+    const msg = this.apiMessage(conv, reply, first);
     try {
       await this.postViaApi(conv, reply, msg);
     } catch (e) {
@@ -634,6 +638,12 @@ export class SlackAdapter implements Adapter {
       if (first !== undefined) this.threads.delete(first);
     }
     this.threads.set(`${channelId}|${key}`, ts);
+  }
+
+  /** A reply rendered for the Web API, within its block-text budget (block-text.ts), with room for the "ran by" note. */
+  private apiMessage(conv: Conversation, reply: Reply, ranBy: boolean): SlackMessage {
+    if (!ranBy) return renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET });
+    return this.withRanBy(renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, reserveBlocks: 1, reserveChars: RAN_BY_MAX }), conv);
   }
 
   /** Messages posted through the Web API do not show the command that caused them, so we add it. */

@@ -6,6 +6,7 @@
 import type { types as SlackTypes } from '@slack/bolt';
 import type { Block, Button, Field, Reply } from '../../core/reply.ts';
 import { ASK_PREFIX, replyToPlainText } from '../../core/reply.ts';
+import { blockTextCount } from './block-text.ts';
 
 /** A Block Kit block as this renderer emits it. */
 export type SlackBlock = SlackTypes.KnownBlock;
@@ -57,10 +58,15 @@ export const SLACK_LIMITS = {
 } as const;
 
 /**
- * Characters of visible text we allow across all blocks. Slack documents about 40,000 for a
- * message; we keep a margin for the markup around the text.
+ * Characters of block text allowed across all blocks of a reply sent through a response_url, which
+ * Slack does not hold to the ~12,000 of chat.postMessage (bolt-js issue 2867). Slack documents about
+ * 40,000 for a message; we keep a margin for the markup around the text. Messages posted through
+ * the Web API use WEB_API_BLOCK_TEXT_BUDGET instead (block-text.ts).
  */
 export const TOTAL_TEXT_BUDGET = 38000;
+
+/** Room kept for the note a cut message carries, so the note itself never breaks the budget. */
+const NOTE_ROOM = 400;
 
 /** Prefix of every action_id this renderer emits, so the app can match only its own buttons. */
 export const ACTION_ID_PREFIX = 'dockhand';
@@ -245,20 +251,60 @@ function renderBlock(b: Block, ctx: { question: string; nextButton: () => number
   }
 }
 
-/** Counts the visible characters of a rendered block, for the whole-message budget. */
+/** Counts the block text of one rendered block the way Slack's limit counts it (see block-text.ts). */
 export function blockTextLength(b: SlackBlock): number {
-  switch (b.type) {
-    case 'section':
-      return (b.text?.text.length ?? 0) + (b.fields ?? []).reduce((n, f) => n + f.text.length, 0);
-    case 'header':
-      return b.text.text.length;
-    case 'context':
-      return b.elements.reduce((n, e) => n + ('text' in e && typeof e.text === 'string' ? e.text.length : 0), 0);
-    case 'actions':
-      return b.elements.reduce((n, e) => n + (e.type === 'button' ? e.text.text.length + (e.value?.length ?? 0) : 0), 0);
-    default:
-      return 0;
+  return blockTextCount([b]);
+}
+
+/** Where a reply goes and what the caller puts around it, which decide its budget. */
+export interface RenderRoom {
+  /** Blocks the caller adds (a mention, a "ran by" note). */
+  reserveBlocks?: number;
+  /** Characters of block text the caller adds. */
+  reserveChars?: number;
+  /** Characters of block text the whole message may carry (default TOTAL_TEXT_BUDGET, for response_url). */
+  budget?: number;
+}
+
+/** The block text the reply's blocks come to once rendered. */
+function renderedLength(blocks: readonly Block[]): number {
+  let n = 0;
+  return blocks.reduce((sum, b) => sum + blockTextCount(renderBlock(b, { question: '', nextButton: () => n++, dropped: [] })), 0);
+}
+
+/**
+ * Shortens droppable code blocks (an alert's log excerpt) before anything else is cut: their
+ * oldest lines go first, and a note says how many and where to read them in full.
+ */
+function fitDroppable(blocks: readonly Block[], budget: number): { blocks: Block[]; notes: string[] } {
+  let out = [...blocks];
+  const notes: string[] = [];
+  if (renderedLength(out) <= budget) return { blocks: out, notes };
+  for (let i = out.length - 1; i >= 0; i--) {
+    const b = out[i];
+    if (!b?.droppable || b.kind !== 'code') continue;
+    const lines = b.text.split('\n');
+    const withLines = (keep: number): Block[] => out.map((x, j) => (j === i ? { ...b, text: lines.slice(lines.length - keep).join('\n') } : x));
+    // The most recent lines are kept: a crash is explained by what the container said last.
+    let lo = 0;
+    let hi = lines.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (renderedLength(withLines(mid)) + NOTE_ROOM <= budget) lo = mid;
+      else hi = mid - 1;
+    }
+    const left = lines.length - lo;
+    if (lo > 0) {
+      out = withLines(lo);
+      notes.push(`${left} earlier log line${left === 1 ? '' : 's'} left out to fit Slack; read them with \`${escapeMrkdwn(b.droppable.readWith)}\`.`);
+    } else {
+      const cmd = b.droppable.readWith;
+      out = out.filter((x, j) => j !== i && !(x.droppable?.readWith === cmd && x.kind === 'context'));
+      notes.push(`The ${lines.length} log line${lines.length === 1 ? '' : 's'} were left out to fit Slack; read them with \`${escapeMrkdwn(cmd)}\`.`);
+    }
+    if (renderedLength(out) + NOTE_ROOM <= budget) break;
   }
+  return { blocks: out, notes };
 }
 
 function noteBlock(text: string): SlackBlock {
@@ -278,13 +324,15 @@ function fallbackText(r: Reply): string {
  * Buttons are always kept, because a cut-off confirmation would leave the command hanging.
  * `room` keeps blocks and characters free for what the caller puts around the message.
  */
-export function renderReply(r: Reply, room: { reserveBlocks?: number; reserveChars?: number } = {}): SlackMessage {
+export function renderReply(r: Reply, room: RenderRoom = {}): SlackMessage {
   let n = 0;
   const dropped: string[] = [];
+  const budget = (room.budget ?? TOTAL_TEXT_BUDGET) - NOTE_ROOM;
+  const fitted = fitDroppable(r.blocks, budget - (room.reserveChars ?? 0));
   // The confirm dialog repeats the question, which is the last text shown before the buttons.
   let question = '';
   const rendered: Array<{ blocks: SlackBlock[]; keep: boolean }> = [];
-  for (const b of r.blocks) {
+  for (const b of fitted.blocks) {
     rendered.push({ blocks: renderBlock(b, { question, nextButton: () => n++, dropped }), keep: b.kind === 'actions' });
     if (b.kind === 'text' || b.kind === 'heading') question = b.text;
   }
@@ -305,7 +353,7 @@ export function renderReply(r: Reply, room: { reserveBlocks?: number; reserveCha
     }
     for (const b of part.blocks) {
       const len = blockTextLength(b);
-      if (usedBlocks + 1 > maxBlocks || usedChars + len > TOTAL_TEXT_BUDGET) {
+      if (usedBlocks + 1 > maxBlocks || usedChars + len > budget) {
         cutBlocks++;
         cutChars += len;
         continue;
@@ -316,7 +364,7 @@ export function renderReply(r: Reply, room: { reserveBlocks?: number; reserveCha
     }
   }
 
-  const notes: string[] = [];
+  const notes: string[] = [...fitted.notes];
   if (cutBlocks > 0) {
     notes.push(`Output cut to fit Slack: ${cutBlocks} more part${cutBlocks === 1 ? '' : 's'} (${cutChars} characters) not shown.`);
   }
