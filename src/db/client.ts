@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { projectPath } from '../config/paths.ts';
 import * as schema from './schema.ts';
 
 /** The drizzle database with dockhand's schema. */
@@ -22,7 +22,7 @@ export interface OpenDatabase {
 }
 
 /** The folder of committed migrations. */
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+export const MIGRATIONS_DIR = projectPath('drizzle');
 
 /**
  * Opens (creating when missing) the SQLite file, turns on WAL and foreign keys,

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { projectPath } from '../config/paths.ts';
 
 /** The repository's `quizzes/` folder, where the packs live. */
-export const QUIZZES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../quizzes');
+export const QUIZZES_DIR = projectPath('quizzes');
 
 /** YAML syntax errors reported per file; the rest are counted. */
 const MAX_SYNTAX_ERRORS = 3;
