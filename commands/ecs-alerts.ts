@@ -101,7 +101,7 @@ export const muteSub = defineSubcommand({
   name: 'mute',
   description: "Hold back a service's crash alerts for a while (they are still recorded)",
   options: [
-    { name: 'service', type: 'string', description: 'The service name', positional: true, required: true },
+    { name: 'service', type: 'string', description: 'The service name', positional: true, required: true, example: 'payments' },
     { name: 'duration', type: 'duration', description: 'How long, such as 30m, 1h or 1d', positional: true, required: true, min: 60_000, max: 7 * 24 * 60 * 60_000 },
     clusterOption,
   ] as const,
@@ -124,7 +124,7 @@ export const muteSub = defineSubcommand({
 export const unmuteSub = defineSubcommand({
   name: 'unmute',
   description: "Post a muted service's crash alerts again",
-  options: [{ name: 'service', type: 'string', description: 'The service name', positional: true, required: true }, clusterOption] as const,
+  options: [{ name: 'service', type: 'string', description: 'The service name', positional: true, required: true, example: 'payments' }, clusterOption] as const,
   role: 'operator',
   changes: false,
   example: '/ecs unmute payments',

@@ -17,6 +17,7 @@ export const clusterOption = {
   name: 'cluster',
   type: 'string',
   description: 'The cluster, where several are configured (the first is the default)',
+  example: 'prod',
 } as const satisfies OptionSpec;
 
 /** The guardrail applied to services config does not name. */
@@ -102,6 +103,12 @@ export async function findService(ctx: CommandContext, choice: ClusterChoice, na
   const found = out.items.find((s) => s.status !== 'INACTIVE');
   if (found) return found;
   const names = (await ecs.listServices(choice.target)).map(shortName);
+  // ECS names are case-sensitive, but `WEB` for `web` is no typo worth a round trip when only one service fits.
+  const fits = names.filter((n) => n.toLowerCase() === name.toLowerCase());
+  if (fits.length === 1) {
+    const again = (await ecs.describeServices(choice.target, [fits[0]!])).items.find((s) => s.status !== 'INACTIVE');
+    if (again) return again;
+  }
   throw unknownThing('service', name, names, where(choice.ref), `/ecs services${choice.ref === ctx.settings.clusters[0] ? '' : ` --cluster ${choice.ref.name}`}`);
 }
 

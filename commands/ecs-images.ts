@@ -73,7 +73,7 @@ async function usersOf(
 export const imagesSub = defineSubcommand({
   name: 'images',
   description: 'List ECR repositories with their newest image, or one repository’s images with tags, age, size, findings and users',
-  options: [{ name: 'repo', type: 'string', description: 'A repository name', positional: true }, clusterOption] as const,
+  options: [{ name: 'repo', type: 'string', description: 'A repository name', positional: true, kind: 'a repository name', example: 'web' }, clusterOption] as const,
   role: 'viewer',
   changes: false,
   example: '/ecs images web',

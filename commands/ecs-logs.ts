@@ -181,13 +181,13 @@ async function readLines(
 }
 
 const logsOptions = [
-  { name: 'service', type: 'string', description: 'The service name', positional: true, required: true },
+  { name: 'service', type: 'string', description: 'The service name', positional: true, required: true, example: 'web' },
   { name: 'since', type: 'duration', description: 'How far back to look (default 15m)', min: 1_000, max: 14 * 86_400_000 },
   // CloudWatch Logs takes filter patterns of up to 1,024 characters; quoting a phrase adds two.
-  { name: 'filter', type: 'string', description: 'Only lines with this text (a CloudWatch Logs filter pattern)', max: 1_000 },
+  { name: 'filter', type: 'string', description: 'Only lines with this text (a CloudWatch Logs filter pattern)', max: 1_000, kind: 'a CloudWatch Logs filter pattern', example: 'ERROR' },
   { name: 'lines', type: 'integer', description: 'How many of the newest lines to show (default 50)', min: 1, max: 1_000 },
-  { name: 'task', type: 'string', description: 'Only this task (its id or the start of it)' },
-  { name: 'container', type: 'string', description: 'Only this container of the task definition' },
+  { name: 'task', type: 'string', description: 'Only this task (its id or the start of it)', kind: 'a task id or the start of one', example: 'e72af3cb' },
+  { name: 'container', type: 'string', description: 'Only this container of the task definition', example: 'app' },
   { name: 'follow', type: 'duration', description: 'Keep posting new lines into a thread for this long', min: 10_000, max: 30 * 60_000 },
   clusterOption,
 ] as const;

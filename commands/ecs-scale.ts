@@ -2,7 +2,7 @@
 import { defineSubcommand, type CommandContext } from '../src/core/command.ts';
 import { UserError } from '../src/core/errors.ts';
 import { formatDuration } from '../src/core/parser.ts';
-import type { Block, PostFollowUp } from '../src/core/reply.ts';
+import type { Block, FollowUpOutcome, PostFollowUp } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
 import { isCloudError, shortName, type ServiceSummary } from '../src/ports/container-service.ts';
 import {
@@ -75,7 +75,7 @@ function supersededBy(s: ServiceSummary, goal: RolloutGoal): string | undefined 
 
 /** Follows a service after a change and posts once: steady, failed, or timed out with what it reached. */
 function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: RolloutGoal, startedAt: number) {
-  return async (post: PostFollowUp, signal: AbortSignal): Promise<void> => {
+  return async (post: PostFollowUp, signal: AbortSignal): Promise<FollowUpOutcome> => {
     const ecs = containersOf(ctx);
     const clock = ctx.ports.clock;
     let pause = ROLLOUT_POLL_MS;
@@ -97,7 +97,7 @@ function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: Rollout
       }
       if (!last) {
         await post(reply([{ kind: 'text', text: `⚠️ ${goal.service} is gone from ${where(choice.ref)}; stopped following it.` }, footer(ctx, choice.ref)]));
-        return;
+        return 'failed';
       }
       const superseded = supersededBy(last, goal);
       if (superseded) {
@@ -111,7 +111,7 @@ function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: Rollout
             { summary: `${goal.service} changed again; stopped following` },
           ),
         );
-        return;
+        return 'ok';
       }
       const primary = primaryOf(last);
       if (primary?.rolloutState === 'FAILED' && (!goal.deploymentId || primary.id === goal.deploymentId)) {
@@ -125,7 +125,7 @@ function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: Rollout
             { summary: `${goal.service} rollout failed` },
           ),
         );
-        return;
+        return 'failed';
       }
       if (isSteady(last, goal)) {
         const took = formatDuration(Math.max(1000, clock.now() - startedAt));
@@ -134,7 +134,7 @@ function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: Rollout
             summary: `${goal.service} is steady at ${last.runningCount}`,
           }),
         );
-        return;
+        return 'ok';
       }
     }
     const counts = last ? `${last.runningCount}/${last.desiredCount} running, ${last.pendingCount} pending` : 'no answer from ECS';
@@ -145,6 +145,7 @@ function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: Rollout
     blocks.push({ kind: 'context', text: `/ecs status ${goal.service} shows more; dockhand stopped watching but ECS keeps going.` });
     blocks.push(footer(ctx, choice.ref));
     await post(reply(blocks, { summary: `${goal.service} not steady after ${formatDuration(goal.timeoutMs)}` }));
+    return 'not-steady';
   };
 }
 
@@ -160,7 +161,7 @@ function checkGuardrail(ctx: CommandContext, choice: ClusterChoice, service: str
 }
 
 const scaleOptions = [
-  { name: 'service', type: 'string', description: 'The service name', positional: true, required: true },
+  { name: 'service', type: 'string', description: 'The service name', positional: true, required: true, example: 'web' },
   { name: 'count', type: 'integer', description: 'The desired number of tasks', positional: true, required: true, min: 0 },
   clusterOption,
 ] as const;
@@ -213,7 +214,7 @@ export const scaleSub = defineSubcommand({
 });
 
 const restartOptions = [
-  { name: 'service', type: 'string', description: 'The service name', positional: true, required: true },
+  { name: 'service', type: 'string', description: 'The service name', positional: true, required: true, example: 'web' },
   clusterOption,
 ] as const;
 

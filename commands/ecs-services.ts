@@ -172,7 +172,7 @@ function taskLine(t: TaskInfo, now: number): string {
 export const statusSub = defineSubcommand({
   name: 'status',
   description: 'Show a service: deployments, latest events, tasks by status, stop reasons and the image it runs',
-  options: [{ name: 'service', type: 'string', description: 'The service name', positional: true, required: true }, clusterOption] as const,
+  options: [{ name: 'service', type: 'string', description: 'The service name', positional: true, required: true, example: 'web' }, clusterOption] as const,
   role: 'viewer',
   changes: false,
   example: '/ecs status web',

@@ -38,7 +38,7 @@ export const quiz = {
       name: 'start',
       description: 'Start a quiz in this channel (or just for you with --solo)',
       options: [
-        { name: 'pack', type: 'string', description: 'The question pack, such as ecs', positional: true },
+        { name: 'pack', type: 'string', description: 'The question pack, such as ecs', positional: true, kind: 'a pack name', example: 'ecs' },
         { name: 'questions', type: 'integer', description: 'How many questions (default 10)', min: 1, max: 50 },
         { name: 'timer', type: 'duration', description: 'Time per question (default 30s in a channel, none solo)', min: 5_000, max: 600_000 },
         { name: 'solo', type: 'boolean', description: 'A private session just for you' },
@@ -53,7 +53,7 @@ export const quiz = {
     defineSubcommand({
       name: 'answer',
       description: 'Answer the open question with a letter, or your interview question in your own words',
-      options: [{ name: 'answer', type: 'string', description: 'A letter such as B, or your free-text answer', positional: true, required: true, rest: true }] as const,
+      options: [{ name: 'answer', type: 'string', description: 'A letter such as B, or your free-text answer', positional: true, required: true, rest: true, kind: 'a letter or your own words', example: 'B' }] as const,
       role: 'viewer',
       changes: false,
       example: '/quiz answer B',
@@ -81,8 +81,8 @@ export const quiz = {
       name: 'interview',
       description: 'Practise an interview question or exercise; answer in your own words',
       options: [
-        { name: 'pack', type: 'string', description: 'The question pack, such as ecs', positional: true },
-        { name: 'item', type: 'string', description: 'A specific item id (from /quiz review)' },
+        { name: 'pack', type: 'string', description: 'The question pack, such as ecs', positional: true, kind: 'a pack name', example: 'ecs' },
+        { name: 'item', type: 'string', description: 'A specific item id (from /quiz review)', kind: 'an item id from /quiz review' },
       ] as const,
       role: 'viewer',
       changes: false,
@@ -101,7 +101,7 @@ export const quiz = {
     defineSubcommand({
       name: 'score',
       description: 'Accuracy overall and per section, weakest sections and streak (yours or a teammate\'s)',
-      options: [{ name: 'user', type: 'string', description: 'A user id or name (default: you)', positional: true }] as const,
+      options: [{ name: 'user', type: 'string', description: 'A user id or name (default: you)', positional: true, kind: 'a user id or name' }] as const,
       role: 'viewer',
       changes: false,
       example: '/quiz score',
@@ -111,7 +111,7 @@ export const quiz = {
       name: 'leaderboard',
       description: 'Points per person in this workspace, for a pack or all packs',
       options: [
-        { name: 'pack', type: 'string', description: 'Only this pack', positional: true },
+        { name: 'pack', type: 'string', description: 'Only this pack', positional: true, kind: 'a pack name', example: 'ecs' },
         { name: 'week', type: 'boolean', description: 'The last 7 days' },
         { name: 'month', type: 'boolean', description: 'The last 30 days' },
         { name: 'all', type: 'boolean', description: 'All time (the default)' },

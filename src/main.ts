@@ -216,6 +216,8 @@ export async function main(io: MainIo): Promise<number> {
     } else await untilSignal();
   } finally {
     dispatcher.abortAll();
+    // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
+    consoleAdapter.expiredAtStop(dispatcher.expirePending());
     await alerts.stop();
     for (const a of adapters) await a.stop();
     aws.destroy();
@@ -223,7 +225,8 @@ export async function main(io: MainIo): Promise<number> {
     database.close();
     log.info({}, 'dockhand stopped');
   }
-  return 0;
+  // A script learns from the exit code whether everything it ran went well (DESIGN.md's table).
+  return withTerminal && !interactive ? consoleAdapter.exitCode : 0;
 }
 
 /** Resolves on SIGINT or SIGTERM, for running as a server. */

@@ -46,6 +46,10 @@ export interface OptionSpec {
   readonly max?: number;
   /** The allowed values of a string option. */
   readonly choices?: readonly string[];
+  /** For a string option: what kind of value it takes, as messages say it ("a service name"); default "a <name> name". */
+  readonly kind?: string;
+  /** For a string option: a sample value messages offer, such as `web`. */
+  readonly example?: string;
 }
 
 type ValueOf<S extends OptionSpec> = S['type'] extends 'integer' | 'duration'

@@ -9,20 +9,38 @@ import type { Logger } from './logger.ts';
 import type { HelpRequest, ParsedCommand, StructuredInput } from './parser.ts';
 import { formatDuration, parseCommandLine, parseStructured, structuredToText } from './parser.ts';
 import { mayRun, resolveRole, visibleCommands } from './policy.ts';
-import type { FollowUpTask, HandlerResult, PostFollowUp, Reply } from './reply.ts';
+import type { FollowUpOutcome, FollowUpTask, HandlerResult, PostFollowUp, Reply } from './reply.ts';
 import { hasFollowUp, reply } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { CoreSettings } from './settings.ts';
+
+/** How one request ended, as the audit log says it; `pending` while a confirmation waits for an answer. */
+export type DispatchOutcome = AuditOutcome | 'pending';
 
 /** What an adapter gets back: the reply to show now, and optional work that posts more later. */
 export interface DispatchResult {
   /** The reply to show at once. */
   reply: Reply;
+  /** How the request ended (a script's exit code follows it). */
+  outcome: DispatchOutcome;
   /**
-   * Starts the command's background work, posting through `post`. Already tracked by the
-   * dispatcher (see `idle`) and guarded: it never rejects.
+   * Starts the command's background work, posting through `post`, and resolves with how it ended.
+   * Already tracked by the dispatcher (see `idle`) and guarded: it never rejects.
    */
-  followUp?: (post: PostFollowUp) => Promise<void>;
+  followUp?: (post: PostFollowUp) => Promise<FollowUpOutcome>;
+}
+
+/** A confirmation that ended unanswered because dockhand stopped. */
+export interface ExpiredAtStop {
+  /** Who ran the command. */
+  caller: Caller;
+  /** The command line that was never confirmed. */
+  text: string;
+}
+
+/** Where one request's audit outcome is noted as it is written, so the result can carry it. */
+interface OutcomeBox {
+  value: DispatchOutcome;
 }
 
 /** A changing command waiting for its caller to press Confirm. */
@@ -83,7 +101,7 @@ export class Dispatcher {
   private readonly settings: CoreSettings;
   private readonly log: Logger;
   private readonly pending = new Map<string, PendingConfirmation>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly controllers = new Set<AbortController>();
 
   constructor(opts: DispatcherOptions) {
@@ -110,21 +128,21 @@ export class Dispatcher {
 
   /** Runs a typed command line such as `/ecs scale web 5`. */
   async run(text: string, caller: Caller): Promise<DispatchResult> {
-    return this.guard(text, () => this.execute(text, caller, () => parseCommandLine(text, this.commands)));
+    return this.guard(text, (box) => this.execute(text, caller, () => parseCommandLine(text, this.commands), box));
   }
 
   /** Runs structured input (Discord options) through the same validation as typed text. */
   async runStructured(input: StructuredInput, caller: Caller): Promise<DispatchResult> {
     const label = `/${input.command}${input.subcommand ? ` ${input.subcommand}` : ''}`;
-    return this.guard(label, () => {
+    return this.guard(label, (box) => {
       const text = structuredToText(input, this.commands);
-      return this.execute(text, caller, () => parseStructured(input, this.commands));
+      return this.execute(text, caller, () => parseStructured(input, this.commands), box);
     });
   }
 
   /** Handles a pressed button: `run:<command>`, `confirm:<id>`, `cancel:<id>` or `ask:<command>`. */
   async press(action: string, caller: Caller): Promise<DispatchResult> {
-    return this.guard(`button ${action.slice(0, 40)}`, () => this.pressUnguarded(action, caller));
+    return this.guard(`button ${action.slice(0, 40)}`, (box) => this.pressUnguarded(action, caller, box));
   }
 
   /**
@@ -132,24 +150,26 @@ export class Dispatcher {
    * (the audit log's database, a broken port) becomes an error id too, never a rejection an
    * adapter could turn into a crash or a stack trace.
    */
-  private async guard(text: string, run: () => Promise<DispatchResult>): Promise<DispatchResult> {
+  private async guard(text: string, run: (box: OutcomeBox) => Promise<Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome }>): Promise<DispatchResult> {
+    const box: OutcomeBox = { value: 'pending' };
     try {
-      return await run();
+      const r = await run(box);
+      return { ...r, outcome: r.outcome ?? box.value };
     } catch (e) {
-      return { reply: this.internalError(e, text, () => undefined) };
+      return { reply: this.internalError(e, text, () => undefined), outcome: 'error' };
     }
   }
 
-  private async pressUnguarded(action: string, caller: Caller): Promise<DispatchResult> {
+  private async pressUnguarded(action: string, caller: Caller, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome }> {
     this.sweepExpired();
     const colon = action.indexOf(':');
     const kind = colon >= 0 ? action.slice(0, colon) : action;
     const arg = colon >= 0 ? action.slice(colon + 1) : '';
     if (kind === 'run') return this.run(arg, caller);
-    if (kind === 'confirm' || kind === 'cancel') return this.answerConfirmation(kind, arg, caller);
+    if (kind === 'confirm' || kind === 'cancel') return this.answerConfirmation(kind, arg, caller, box);
     // Adapters with a form (Slack's modal) handle `ask:` themselves; reaching here means there is none.
-    if (kind === 'ask' && arg.trim()) return { reply: reply([{ kind: 'text', text: `Type \`${arg.trim()} <your answer>\` to answer.` }], { visibility: 'ephemeral' }) };
-    return { reply: problem(`this button is not one dockhand knows ('${action.slice(0, 40)}')`, 'It may come from an older version; run the command again.') };
+    if (kind === 'ask' && arg.trim()) return { reply: reply([{ kind: 'text', text: `Type \`${arg.trim()} <your answer>\` to answer.` }], { visibility: 'ephemeral' }), outcome: 'ok' };
+    return { reply: problem(`this button is not one dockhand knows ('${action.slice(0, 40)}')`, 'It may come from an older version; run the command again.'), outcome: 'invalid' };
   }
 
   /** Resolves when every follow-up in flight has finished. */
@@ -173,8 +193,24 @@ export class Dispatcher {
    * Runs background work that belongs to no command (a quiz timer resumed at boot), tracked and
    * guarded like a follow-up: `idle` waits for it, `abortAll` stops it, errors are logged under an id.
    */
-  runBackground(task: FollowUpTask, label: string, post: PostFollowUp): Promise<void> {
+  runBackground(task: FollowUpTask, label: string, post: PostFollowUp): Promise<FollowUpOutcome> {
     return this.track(task, label)(post);
+  }
+
+  /**
+   * Expires every confirmation still waiting (dockhand is stopping, so nobody can answer it any
+   * more): each is audited as `expired`, and a late press is told so. Returns what expired.
+   */
+  expirePending(): ExpiredAtStop[] {
+    const now = this.ports.clock.now();
+    const out: ExpiredAtStop[] = [];
+    for (const [token, p] of this.pending) {
+      this.pending.delete(token);
+      this.expired.set(token, p);
+      this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered before dockhand stopped');
+      out.push({ caller: p.caller, text: p.text });
+    }
+    return out;
   }
 
   /** Marks unanswered confirmations past their time as expired in the audit log. */
@@ -209,7 +245,7 @@ export class Dispatcher {
   /** Expired confirmations, kept so a late press can be told what happened. */
   private readonly expired = new Map<string, PendingConfirmation>();
 
-  private async execute(text: string, caller: Caller, parse: () => ParsedCommand | HelpRequest): Promise<DispatchResult> {
+  private async execute(text: string, caller: Caller, parse: () => ParsedCommand | HelpRequest, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'>> {
     this.sweepExpired();
     const started = this.ports.clock.now();
     const auditId = this.ports.audit.begin({
@@ -222,6 +258,7 @@ export class Dispatcher {
       command: text.trim().slice(0, 2000),
     });
     const finish = (outcome: AuditOutcome, detail?: string | null): void => {
+      box.value = outcome;
       this.finishAudit(auditId, outcome, this.ports.clock.now() - started, detail ?? null);
     };
     const role = this.roleOf(caller);
@@ -312,7 +349,7 @@ export class Dispatcher {
     ctx: CommandContext,
     text: string,
     finish: (o: AuditOutcome, d?: string | null) => void,
-  ): Promise<DispatchResult> {
+  ): Promise<Omit<DispatchResult, 'outcome'>> {
     let result: HandlerResult;
     try {
       result = await sub.handler(args as never, ctx);
@@ -324,7 +361,7 @@ export class Dispatcher {
     return { reply: result };
   }
 
-  private failure(e: unknown, text: string, finish: (o: AuditOutcome, d?: string | null) => void): DispatchResult {
+  private failure(e: unknown, text: string, finish: (o: AuditOutcome, d?: string | null) => void): Omit<DispatchResult, 'outcome'> {
     if (isUserError(e)) {
       finish('invalid', `${e.id}: ${userMessage(e, this.settings.sandbox)}`.slice(0, 500));
       return { reply: problem(userMessage(e, this.settings.sandbox), e.hint) };
@@ -342,18 +379,19 @@ export class Dispatcher {
     );
   }
 
-  private track(task: FollowUpTask, text: string): (post: PostFollowUp) => Promise<void> {
+  private track(task: FollowUpTask, text: string): (post: PostFollowUp) => Promise<FollowUpOutcome> {
     return (post) => {
       const controller = new AbortController();
       this.controllers.add(controller);
-      const p = (async () => {
+      const p = (async (): Promise<FollowUpOutcome> => {
         try {
-          await task(post, controller.signal);
+          return (await task(post, controller.signal)) ?? 'ok';
         } catch (e) {
-          if (controller.signal.aborted) return;
+          if (controller.signal.aborted) return 'ok';
           const errorId = shortId('E-');
           this.log.error({ errorId, err: e, command: text }, 'follow-up failed');
           await post(problem(`the follow-up of \`${text.trim().slice(0, 80)}\` failed (error id ${errorId})`, 'The details are in dockhand\'s log under that id.')).catch(() => undefined);
+          return 'failed';
         } finally {
           this.controllers.delete(controller);
         }
@@ -364,20 +402,21 @@ export class Dispatcher {
     };
   }
 
-  private async answerConfirmation(kind: 'confirm' | 'cancel', token: string, caller: Caller): Promise<DispatchResult> {
+  private async answerConfirmation(kind: 'confirm' | 'cancel', token: string, caller: Caller, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome }> {
     const now = this.ports.clock.now();
     const p = this.pending.get(token);
     if (!p) {
       const old = this.expired.get(token);
       if (old) {
         return {
+          outcome: 'expired',
           reply: problem(
             `this confirmation of \`${old.text.trim()}\` expired after ${formatDuration(this.settings.confirmExpiryMs)}; nothing was changed`,
             `It asked: ${old.question} Run the command again if you still want it.`,
           ),
         };
       }
-      return { reply: problem('this confirmation was already answered or is unknown (dockhand may have restarted); nothing was changed', 'Run the command again if you still want it.') };
+      return { reply: problem('this confirmation was already answered or is unknown (dockhand may have restarted); nothing was changed', 'Run the command again if you still want it.'), outcome: 'invalid' };
     }
     const role = this.roleOf(caller);
     const same = p.caller.platform === caller.platform && p.caller.userId === caller.userId;
@@ -393,14 +432,15 @@ export class Dispatcher {
         command: `${kind} ${p.text.trim()}`.slice(0, 2000),
       });
       this.ports.audit.finish(id, 'denied', 0, `only ${p.caller.platform}:${p.caller.userId} may ${kind}`);
-      return { reply: problem(`only ${p.caller.displayName}, who ran \`${p.text.trim()}\`, can ${kind} it`, 'Run the command yourself if you need it.') };
+      return { reply: problem(`only ${p.caller.displayName}, who ran \`${p.text.trim()}\`, can ${kind} it`, 'Run the command yourself if you need it.'), outcome: 'denied' };
     }
     if (p.expiresAt <= now) {
       this.sweepExpired();
-      return this.answerConfirmation(kind, token, caller);
+      return this.answerConfirmation(kind, token, caller, box);
     }
     this.pending.delete(token);
     const finish = (outcome: AuditOutcome, detail?: string | null): void => {
+      box.value = outcome;
       const by = same ? '' : ` by ${caller.platform}:${caller.userId}`;
       this.finishAudit(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? (by ? `confirmed${by}` : null));
     };

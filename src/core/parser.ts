@@ -135,7 +135,27 @@ export function formatDuration(ms: number): string {
   return parts.join('');
 }
 
-function describeRange(spec: OptionSpec): string {
+/** Durations offered as examples, most familiar first; only those inside an option's range are shown. */
+const DURATION_EXAMPLES = ['30s', '15m', '2h', '1d', '5m', '1m', '10s', '1h', '5s', '7d'];
+
+/** "30s, 15m or 2h" — example durations that the option itself accepts. */
+export function durationExamples(min = 0, max = Infinity): string {
+  const ok = DURATION_EXAMPLES.map((d) => [d, parseDuration(d)!] as const)
+    .filter(([, ms]) => ms >= min && ms <= max)
+    .slice(0, 3)
+    .sort((a, b) => a[1] - b[1])
+    .map(([d]) => d);
+  if (ok.length === 0) return formatDuration(min);
+  return ok.length === 1 ? ok[0]! : `${ok.slice(0, -1).join(', ')} or ${ok[ok.length - 1]}`;
+}
+
+/** How messages name an option: `--follow` for a flag, `count` for a positional argument. */
+export function optionLabel(spec: OptionSpec): string {
+  return spec.positional ? spec.name : `--${spec.name}`;
+}
+
+/** What kind of value an option takes, in words, with an example that obeys its own limits. */
+export function describeRange(spec: OptionSpec): string {
   if (spec.type === 'integer') {
     if (spec.min !== undefined && spec.max !== undefined) return `a whole number from ${spec.min} to ${spec.max}`;
     if (spec.min !== undefined) return `a whole number of at least ${spec.min}`;
@@ -143,7 +163,7 @@ function describeRange(spec: OptionSpec): string {
     return 'a whole number';
   }
   if (spec.type === 'duration') {
-    const base = 'a duration such as 30s, 15m or 2h';
+    const base = `a duration such as ${durationExamples(spec.min, spec.max)}`;
     if (spec.min !== undefined && spec.max !== undefined) return `${base}, from ${formatDuration(spec.min)} to ${formatDuration(spec.max)}`;
     if (spec.max !== undefined) return `${base}, at most ${formatDuration(spec.max)}`;
     if (spec.min !== undefined) return `${base}, at least ${formatDuration(spec.min)}`;
@@ -151,8 +171,9 @@ function describeRange(spec: OptionSpec): string {
   }
   if (spec.type === 'boolean') return 'true or false';
   if (spec.choices) return `one of ${spec.choices.join(', ')}`;
-  if (spec.max !== undefined) return `some text of at most ${spec.max} characters`;
-  return 'some text';
+  const kind = spec.kind ?? `a ${spec.name} name`;
+  const example = spec.example ? ` such as ${/\s/.test(spec.example) ? `"${spec.example}"` : spec.example}` : '';
+  return `${kind}${example}${spec.max !== undefined ? ` (at most ${spec.max} characters)` : ''}`;
 }
 
 /**
@@ -164,7 +185,7 @@ export function coerceValue(spec: OptionSpec, raw: string | number | boolean, us
   const bad = (): never => {
     // A run of digits past what a number can hold reads as "too large", not as a malformed number.
     const huge = spec.type === 'integer' && /^\+?\d+$/.test(given.trim()) && !Number.isSafeInteger(Number(given.trim()));
-    throw new UserError('invalid-argument', `${spec.name} must be ${describeRange(spec)}, got '${clipInput(given)}'${huge ? ', which is far too large' : ''}`, `Usage: ${usage}`);
+    throw new UserError('invalid-argument', `${optionLabel(spec)} must be ${describeRange(spec)}, got '${clipInput(given)}'${huge ? ', which is far too large' : ''}`, `Usage: ${usage}`);
   };
   switch (spec.type) {
     case 'integer': {
@@ -190,14 +211,16 @@ export function coerceValue(spec: OptionSpec, raw: string | number | boolean, us
     }
     case 'string': {
       if (given.trim() === '') return bad();
-      if (spec.max !== undefined && [...given].length > spec.max) return bad();
+      if (spec.max !== undefined && [...given].length > spec.max) {
+        throw new UserError('invalid-argument', `${optionLabel(spec)} must be at most ${spec.max} characters, got ${[...given].length}: '${clipInput(given)}'`, `Usage: ${usage}`);
+      }
       if (spec.choices) {
         const hit = spec.choices.find((c) => c.toLowerCase() === given.toLowerCase());
         if (!hit) {
           const near = closest(given, spec.choices);
           throw new UserError(
             'invalid-argument',
-            `${spec.name} must be one of ${spec.choices.join(', ')}, got '${clipInput(given)}'${near ? ` — did you mean '${near}'?` : ''}`,
+            `${optionLabel(spec)} must be one of ${spec.choices.join(', ')}, got '${clipInput(given)}'${near ? ` — did you mean '${near}'?` : ''}`,
             `Usage: ${usage}`,
           );
         }
@@ -212,7 +235,7 @@ export function coerceValue(spec: OptionSpec, raw: string | number | boolean, us
 function requireAll(sub: SubcommandDef, args: ArgMap, usage: string): void {
   for (const spec of sub.options) {
     if (spec.required && args[spec.name] === undefined) {
-      throw new UserError('missing-argument', `${spec.name} is missing: ${spec.description.replace(/\.$/, '')}`, `Usage: ${usage}`);
+      throw new UserError('missing-argument', `${optionLabel(spec)} is missing: expected ${describeRange(spec)}, as in ${sub.example}`, `Usage: ${usage}`);
     }
   }
 }
@@ -221,7 +244,8 @@ function requireAll(sub: SubcommandDef, args: ArgMap, usage: string): void {
 export function findCommand(name: string, commands: readonly CommandDef[]): CommandDef {
   const cmd = commands.find((c) => c.name === name.toLowerCase());
   if (cmd) return cmd;
-  const near = closest(name, commands.map((c) => c.name));
+  // `/help` is answered by the parser itself, so it is a name a typo can be close to as well.
+  const near = closest(name, [...commands.map((c) => c.name), 'help']);
   throw new UserError(
     'unknown-command',
     `there is no command /${clipInput(name)}${near ? ` — did you mean /${near}?` : ''}`,
@@ -239,6 +263,11 @@ export function findSubcommand(cmd: CommandDef, name: string): SubcommandDef {
     `/${cmd.name} has no subcommand '${clipInput(name)}'${near ? ` — did you mean \`${near}\`?` : ''}`,
     near ? `Usage: ${usageOf(cmd, cmd.subcommands.find((s) => s.name === near)!)}` : `Subcommands: ${cmd.subcommands.map((s) => s.name).join(', ')}. Try /${cmd.name} help.`,
   );
+}
+
+/** How messages name a command: `/ecs logs`, `/audit`. */
+function commandLabel(cmd: CommandDef, sub: SubcommandDef): string {
+  return isDirect(cmd) ? `/${cmd.name}` : `/${cmd.name} ${sub.name}`;
 }
 
 /** Parses the argument tokens of one subcommand into typed, validated values. */
@@ -267,7 +296,7 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
         const near = closest(name, flags.map((f) => f.name));
         throw new UserError(
           'unknown-option',
-          `${usage.split(' [')[0]} has no option --${clipInput(name)}${near ? ` — did you mean --${near}?` : ''}`,
+          `${commandLabel(cmd, sub)} has no option --${clipInput(name)}${near ? ` — did you mean --${near}?` : ''}`,
           `Usage: ${usage}`,
         );
       }
@@ -295,7 +324,7 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
     }
     const spec = positionals[pos];
     if (!spec) {
-      throw new UserError('extra-argument', `unexpected '${clipInput(tok.text)}' after ${usage.split(' ').slice(0, isDirect(cmd) ? 1 : 2).join(' ')}`, `Usage: ${usage}`);
+      throw new UserError('extra-argument', `unexpected '${clipInput(tok.text)}' after ${commandLabel(cmd, sub)}`, `Usage: ${usage}`);
     }
     if (spec.rest) {
       // The rest of the line, as typed, is one free-text argument (answers, filters).
@@ -329,8 +358,8 @@ export function parseCommandLine(line: string, commands: readonly CommandDef[]):
   }
   const cmd = findCommand(first.text, commands);
   if (isDirect(cmd)) {
-    if (tokens[1]?.text.toLowerCase() === 'help' && !tokens[1].quoted) return { help: true, command: cmd };
     const sub = cmd.subcommands[0]!;
+    if (asksForHelp(sub, tokens.slice(1))) return { help: true, command: cmd };
     return { command: cmd, sub, args: parseArgs(cmd, sub, tokens.slice(1), trimmed) };
   }
   const subTok = tokens[1];
@@ -353,10 +382,24 @@ export function parseCommandLine(line: string, commands: readonly CommandDef[]):
     sub = findSubcommand(cmd, subTok.text);
     rest = tokens.slice(2);
   }
-  if (rest[0]?.text.toLowerCase() === 'help' && !rest[0].quoted && !sub.options.some((o) => o.rest)) {
-    return { help: true, command: cmd, sub };
-  }
+  if (asksForHelp(sub, rest)) return { help: true, command: cmd, sub };
   return { command: cmd, sub, args: parseArgs(cmd, sub, rest, trimmed) };
+}
+
+/**
+ * True when the words after a subcommand ask for its help: `help` first (`/ecs scale help`) or last
+ * (`/ecs logs stop help`), unless it is the value of a flag (`--filter help`) or free text (answers).
+ */
+function asksForHelp(sub: SubcommandDef, rest: readonly Token[]): boolean {
+  if (sub.options.some((o) => o.rest)) return false;
+  const isHelp = (t: Token | undefined): boolean => t !== undefined && !t.quoted && t.text.toLowerCase() === 'help';
+  if (isHelp(rest[0])) return true;
+  const last = rest[rest.length - 1];
+  if (!isHelp(last)) return false;
+  const before = rest[rest.length - 2];
+  if (!before || before.quoted || !before.text.startsWith('--') || before.text.includes('=')) return true;
+  const flag = sub.options.find((o) => !o.positional && o.name === before.text.slice(2).toLowerCase());
+  return flag?.type === 'boolean';
 }
 
 /** A near-miss subcommand name (a typo), which must not fall through to the fallback. */
@@ -385,7 +428,7 @@ export function parseStructured(input: StructuredInput, commands: readonly Comma
   for (const [name, raw] of Object.entries(input.options)) {
     if (raw === undefined) continue;
     const spec = sub.options.find((o) => o.name === name);
-    if (!spec) throw new UserError('unknown-option', `${usage.split(' [')[0]} has no option ${name}`, `Usage: ${usage}`);
+    if (!spec) throw new UserError('unknown-option', `${commandLabel(cmd, sub)} has no option --${name}`, `Usage: ${usage}`);
     args[name] = coerceValue(spec, raw, usage);
   }
   requireAll(sub, args, usage);

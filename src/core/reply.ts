@@ -78,7 +78,13 @@ export type PostFollowUp = (reply: Reply) => Promise<void>;
  * Work a command goes on doing after its first reply (following a deployment,
  * tailing logs). It posts through `post` and ends when the work is done or `signal` aborts.
  */
-export type FollowUpTask = (post: PostFollowUp, signal: AbortSignal) => Promise<void>;
+export type FollowUpTask = (post: PostFollowUp, signal: AbortSignal) => Promise<void | FollowUpOutcome>;
+
+/**
+ * How a follow-up ended, for scripts' exit codes: `failed` (the rollout failed, the service went
+ * away) and `not-steady` (time ran out) make a piped run exit 1; nothing returned means ok.
+ */
+export type FollowUpOutcome = 'ok' | 'failed' | 'not-steady';
 
 /** What a handler may return: a reply, or a reply and the follow-up work behind it. */
 export type HandlerResult = Reply | { reply: Reply; followUp: FollowUpTask };

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Caller } from '../core/command.ts';
-import { UserError } from '../core/errors.ts';
-import { formatDuration } from '../core/parser.ts';
+import { clipInput, UserError } from '../core/errors.ts';
+import { closest, formatDuration } from '../core/parser.ts';
 import type { Block, FollowUpTask, HandlerResult, Reply } from '../core/reply.ts';
 import { reply } from '../core/reply.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -90,7 +90,10 @@ export function resolvePack(packs: PackCatalog, id: string | undefined): Pack {
     throw new UserError('pack-required', `which pack? The packs are: ${packList(packs)}`, 'For example: /quiz ecs');
   }
   const p = packs.packs.get(id.toLowerCase());
-  if (!p) throw new UserError('unknown-pack', `there is no quiz pack '${id}'. The packs are: ${packList(packs)}`, 'See them with item counts: /quiz packs');
+  if (!p) {
+    const near = closest(id, [...packs.packs.keys()]);
+    throw new UserError('unknown-pack', `there is no quiz pack '${clipInput(id)}'${near ? ` — did you mean '${near}'? The` : '. The'} packs are: ${packList(packs)}`, 'See them with item counts: /quiz packs');
+  }
   return p;
 }
 

@@ -598,7 +598,7 @@ describe('/ecs logs', () => {
       return real(f, o);
     };
     const t = w.text((await w.d.run(`/ecs logs web --filter "${'x'.repeat(1_001)}"`, me)).reply);
-    expect(t).toMatch(/filter must be some text of at most 1000 characters, got 'x{59}…'/);
+    expect(t).toMatch(/--filter must be at most 1000 characters, got 1001: 'x{59}…'/);
     expect(calls).toBe(0);
   });
 

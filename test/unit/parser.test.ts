@@ -108,7 +108,7 @@ describe('parser: bad input says what was wrong and what is expected', () => {
     const cases: Array<[string, RegExp]> = [
       [`/${'z'.repeat(10_000)}`, /^there is no command \/z{59}…$/],
       [`/svc scale web 5 ${'x'.repeat(10_000)}`, /^unexpected 'x{59}…' after \/svc scale$/],
-      [`/svc logs web --since ${'9'.repeat(10_000)}m`, /^since must be .{0,120}, got '9{59}…'$/],
+      [`/svc logs web --since ${'9'.repeat(10_000)}m`, /^--since must be .{0,120}, got '9{59}…'$/],
       [`/svc logs web --${'q'.repeat(10_000)} 1`, /has no option --q{59}…$/],
       [`/svc ${'s'.repeat(10_000)}`, /no subcommand 's{59}…'$/],
     ];
@@ -120,7 +120,7 @@ describe('parser: bad input says what was wrong and what is expected', () => {
   it('limits the length of a string option that has a max', () => {
     const spec = { name: 'filter', type: 'string', description: 'Text to match', max: 5 } as const;
     expect(coerceValue(spec, 'abcde', '/svc logs')).toBe('abcde');
-    expect(() => coerceValue(spec, 'abcdef', '/svc logs')).toThrow("filter must be some text of at most 5 characters, got 'abcdef'");
+    expect(() => coerceValue(spec, 'abcdef', '/svc logs')).toThrow("filter must be at most 5 characters, got 6: 'abcdef'");
   });
 
   it('gives the usage with argument errors', () => {

@@ -1,9 +1,19 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Caller } from '../../core/command.ts';
-import type { DispatchResult, Dispatcher } from '../../core/dispatcher.ts';
+import type { DispatchResult, Dispatcher, ExpiredAtStop } from '../../core/dispatcher.ts';
 import type { Button, Reply } from '../../core/reply.ts';
 import { renderForTerminal } from './render.ts';
+
+/** The most buttons a session remembers by number. */
+const MAX_BUTTONS = 1_000;
+
+/** A button shown with its number, the numbers of the buttons beside it, and why it no longer works once it does not. */
+interface NumberedButton {
+  button: Button;
+  group: number[];
+  gone?: string;
+}
 
 /** Options for the terminal adapter. */
 export interface ConsoleAdapterOptions {
@@ -30,7 +40,11 @@ export interface ConsoleAdapterOptions {
  */
 export class ConsoleAdapter {
   private readonly opts: ConsoleAdapterOptions;
-  private lastButtons: Button[] = [];
+  /** Every button shown this session by its number, so an earlier Confirm stays reachable after newer buttons appear. */
+  private readonly buttons = new Map<number, NumberedButton>();
+  private nextButton = 1;
+  /** Set when a command ended invalid, denied, error, cancelled or expired, or a follow-up failed: a script exits 1. */
+  private failed = false;
   private rl: Interface | undefined;
   private closed = false;
   /** Set when the reader went away (`| head -1` closed the pipe): nothing more can be shown. */
@@ -49,8 +63,17 @@ export class ConsoleAdapter {
   print(reply: Reply, prefix = ''): void {
     if (this.opts.output.errored || this.opts.output.destroyed) this.readerGone();
     if (this.gone || (this.closed && !this.opts.output.writable)) return;
-    const out = renderForTerminal(reply, { color: this.opts.color });
-    if (out.buttons.length > 0) this.lastButtons = out.buttons;
+    const out = renderForTerminal(reply, { color: this.opts.color, firstButton: this.nextButton });
+    if (out.buttons.length > 0) {
+      const group = out.buttons.map((_, i) => this.nextButton + i);
+      out.buttons.forEach((b, i) => this.buttons.set(group[i]!, { button: b, group }));
+      this.nextButton += out.buttons.length;
+      // A long REPL session would otherwise keep every button ever shown.
+      for (const n of this.buttons.keys()) {
+        if (this.buttons.size <= MAX_BUTTONS) break;
+        this.buttons.delete(n);
+      }
+    }
     const text = prefix ? out.text.split('\n').map((l, i) => (i === 0 ? prefix + l : ' '.repeat(prefix.length) + l)).join('\n') : out.text;
     if (this.rl && this.opts.interactive) {
       // Keep the prompt intact when a follow-up arrives while the user is typing.
@@ -82,21 +105,60 @@ export class ConsoleAdapter {
       return;
     }
     let result: DispatchResult;
-    const n = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
-    const button = Number.isInteger(n) ? this.lastButtons[n - 1] : undefined;
+    const n = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+    const numbered = Number.isInteger(n) ? this.buttons.get(n) : undefined;
     if (!this.opts.interactive) this.opts.output.write(`${this.opts.color ? '\u001b[2m' : ''}> ${text}${this.opts.color ? '\u001b[0m' : ''}\n`);
-    if (button) {
-      result = await this.opts.dispatcher.press(button.action, this.caller);
+    if (numbered?.gone) {
+      this.failed = true;
+      this.print({ visibility: 'ephemeral', blocks: [{ kind: 'text', text: `⚠️ Button ${n} (${numbered.button.label}) has gone: ${numbered.gone}.` }] });
+      return;
+    }
+    if (numbered) {
+      result = await this.opts.dispatcher.press(numbered.button.action, this.caller);
+      // A confirmation is answered once: its Confirm and Cancel go together, and their numbers say so.
+      if (/^(confirm|cancel):/.test(numbered.button.action) && result.outcome !== 'denied') {
+        const why = result.outcome === 'expired' ? 'that confirmation expired' : `that confirmation was answered with [${n}] ${numbered.button.label}`;
+        for (const g of numbered.group) {
+          const b = this.buttons.get(g);
+          if (b) b.gone = why;
+        }
+      }
     } else if (Number.isInteger(n) && !text.startsWith('/')) {
-      this.print({ visibility: 'ephemeral', blocks: [{ kind: 'text', text: `⚠️ There is no button ${n} to press. Type a command such as /help.` }] });
+      this.failed = true;
+      const last = this.nextButton - 1;
+      this.print({
+        visibility: 'ephemeral',
+        blocks: [{ kind: 'text', text: `⚠️ There is no button ${n} to press${last > 0 ? ` (buttons so far are numbered 1 to ${last})` : ''}. Type a command such as /help.` }],
+      });
       return;
     } else {
       result = await this.opts.dispatcher.run(text.startsWith('/') ? text : `/${text}`, this.caller);
     }
+    if (result.outcome !== 'ok' && result.outcome !== 'pending') this.failed = true;
     this.print(result.reply);
     if (result.followUp) {
-      void result.followUp(async (r) => this.print(r, '↳ '));
+      void result.followUp(async (r) => this.print(r, '↳ ')).then((o) => {
+        if (o !== 'ok') this.failed = true;
+      });
     }
+  }
+
+  /**
+   * The exit code of a script by DESIGN.md's table: 0 when every command ended ok, 1 when any ended
+   * invalid, denied, error, cancelled or expired, or a follow-up ended failed or not steady.
+   */
+  get exitCode(): number {
+    return this.failed ? 1 : 0;
+  }
+
+  /** Says which of the terminal's confirmations expired because dockhand stopped; they count as expired. */
+  expiredAtStop(expired: readonly ExpiredAtStop[]): void {
+    const mine = expired.filter((e) => e.caller.platform === 'console');
+    if (mine.length === 0) return;
+    this.failed = true;
+    if (this.gone || this.opts.output.destroyed || !this.opts.output.writable) return;
+    const list = mine.map((e) => `\`${e.text.trim()}\``).join(', ');
+    this.opts.output.write(`(unanswered confirmation${mine.length > 1 ? 's' : ''} of ${list} expired as dockhand stopped; nothing was changed)\n`);
   }
 
   /** Runs until end of input (pipe) or `exit` (TTY); resolves when done. */

@@ -6,6 +6,8 @@ export interface TerminalStyle {
   color: boolean;
   /** Terminal width for wrapping tables' last column; 0 for no limit. */
   width?: number;
+  /** The number the first button of this reply gets (the terminal numbers buttons across the session). */
+  firstButton?: number;
 }
 
 const ansi = (on: boolean, code: string, s: string): string => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -97,7 +99,7 @@ function block(raw: Block, style: TerminalStyle, buttons: Button[]): string {
     case 'actions': {
       const parts = b.buttons.map((btn) => {
         buttons.push(btn);
-        return `[${buttons.length}] ${btn.label}`;
+        return `[${(style.firstButton ?? 1) + buttons.length - 1}] ${btn.label}`;
       });
       return `${parts.join('   ')}   ${ansi(style.color, '2', '(type the number to press)')}`;
     }
@@ -108,7 +110,7 @@ function block(raw: Block, style: TerminalStyle, buttons: Button[]): string {
 export interface TerminalOutput {
   /** What to print. */
   text: string;
-  /** Button n is at index n-1. */
+  /** The buttons in order: the first is numbered `firstButton` (default 1), the next one more, and so on. */
   buttons: Button[];
 }
 

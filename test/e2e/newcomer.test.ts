@@ -1,0 +1,104 @@
+/**
+ * What a newcomer meets on the terminal over a pipe (issue 12): exit codes scripts can trust,
+ * confirmations that end as expired, buttons numbered for the whole session, and messages that
+ * name values instead of placeholders, with help and did-you-mean wherever names are typed.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDb } from './cli.ts';
+
+/** The reply printed after `> line`, up to the next command's echo. */
+function replyTo(stdout: string, line: string): string {
+  const start = stdout.indexOf(`> ${line}\n`);
+  if (start < 0) throw new Error(`'${line}' was not echoed:\n${stdout}`);
+  const body = stdout.slice(start + line.length + 3);
+  const next = body.search(/\n> /);
+  return next < 0 ? body : body.slice(0, next);
+}
+
+describe('a piped script learns from the exit code whether its commands went well', () => {
+  it('exits 0 when every command ended ok', async () => {
+    const r = await runCli(['/help', '/ecs services']);
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 1 when a command ended invalid (a typo), and still runs every line', async () => {
+    const r = await runCli(['/ecs status wbe', '/help']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('What you can run');
+  });
+
+  it('exits 1 for an unknown command', async () => {
+    const r = await runCli(['/nosuch']);
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 1 when a command was denied to the caller', async () => {
+    const r = await runCli(['/audit'], { DOCKHAND_CONFIG: 'test/e2e/viewer-terminal.yaml' });
+    expect(r.code).toBe(1);
+  });
+
+  it('expires an unanswered confirmation when dockhand stops, audits it as expired, and exits 1', async () => {
+    const db = tempDb();
+    const r = await runCli(['/ecs scale web 0'], { DOCKHAND_DB: db });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('unanswered confirmation of `/ecs scale web 0` expired as dockhand stopped; nothing was changed');
+    const audit = await runCli(['/audit 5'], { DOCKHAND_DB: db });
+    expect(audit.stdout).toMatch(/\/ecs scale web 0\s+expired/);
+    expect(audit.stdout).not.toMatch(/\/ecs scale web 0\s+pending/);
+  });
+
+  it('exits 1 when a confirmation is cancelled', async () => {
+    const r = await runCli(['/ecs scale web 0', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Cancelled `/ecs scale web 0`; nothing was changed.');
+  });
+});
+
+describe('buttons are numbered for the whole session', () => {
+  it('keeps an earlier Confirm reachable after newer buttons appear, and says when a number has gone', async () => {
+    const r = await runCli(['/ecs scale web 0', '/ecs restart api', '1', '1', '7']);
+    const first = replyTo(r.stdout, '/ecs scale web 0');
+    const second = replyTo(r.stdout, '/ecs restart api');
+    expect(first).toContain('[1] Confirm   [2] Cancel');
+    // The restart's buttons get new numbers instead of reusing 1 and 2.
+    expect(second).toContain('[3] Confirm   [4] Cancel');
+    // Typing 1 presses the scale's Confirm, not the restart's.
+    const pressed = r.stdout.split('> 1\n')[1] ?? '';
+    expect(pressed).toContain('Scaling web 2 → 0');
+    const again = r.stdout.split('> 1\n')[2] ?? '';
+    expect(again).toContain('Button 1 (Confirm) has gone: that confirmation was answered');
+    expect(replyTo(r.stdout, '7')).toContain('There is no button 7 to press (buttons so far are numbered 1 to 4)');
+  }, 90_000);
+});
+
+describe('messages name values, not placeholders', () => {
+  it('says what kind of value is missing, with an example that obeys the rule', async () => {
+    const lines = ['/ecs scale web', '/ecs logs web --cluster', '/ecs status', '/ecs mute web 10s', '/ecs logs web --follow 1s'];
+    const r = await runCli(lines);
+    expect(replyTo(r.stdout, '/ecs scale web')).toContain('count is missing: expected a whole number of at least 0, as in /ecs scale web 5');
+    expect(replyTo(r.stdout, '/ecs logs web --cluster')).toContain('--cluster needs a value: a cluster name such as prod');
+    expect(replyTo(r.stdout, '/ecs status')).toContain('service is missing: expected a service name such as web, as in /ecs status web');
+    // Every duration offered as an example lies inside the range the rule states.
+    expect(replyTo(r.stdout, '/ecs mute web 10s')).toContain("duration must be a duration such as 15m, 2h or 1d, from 1m to 7d, got '10s'");
+    // Flags are named as they are typed, with their dashes.
+    expect(replyTo(r.stdout, '/ecs logs web --follow 1s')).toContain("--follow must be a duration such as 30s, 5m or 15m, from 10s to 30m, got '1s'");
+    expect(r.stdout).not.toMatch(/some text|The service name|The desired number/);
+  });
+});
+
+describe('help and did-you-mean wherever names are typed', () => {
+  it('suggests the closest command, pack and service; a service in another case is found when only one fits', async () => {
+    const r = await runCli(['/helpp', '/quiz ecz', '/ecs status WEB']);
+    expect(replyTo(r.stdout, '/helpp')).toContain('there is no command /helpp — did you mean /help?');
+    expect(replyTo(r.stdout, '/quiz ecz')).toContain("there is no quiz pack 'ecz' — did you mean 'ecs'? The packs are: ecs");
+    expect(replyTo(r.stdout, '/ecs status WEB')).toMatch(/^web in cluster demo \(us-east-1\)/m);
+  });
+
+  it('answers help after the arguments of a subcommand too', async () => {
+    const r = await runCli(['/ecs logs stop help', '/audit 5 help', '/ecs logs web --filter help --lines 1']);
+    expect(replyTo(r.stdout, '/ecs logs stop help')).toMatch(/^\/ecs logs <service>/);
+    expect(replyTo(r.stdout, '/audit 5 help')).toContain('/audit [n]');
+    // A value of a flag is a value, not a request for help.
+    expect(replyTo(r.stdout, '/ecs logs web --filter help --lines 1')).toContain('Logs of web (matching “help”)');
+  });
+});
