@@ -28,7 +28,8 @@ describe('DOCKHAND_BACKEND=aws without a usable AWS', () => {
   it('without credentials, says none were found and how to provide them, fast', async () => {
     const started = Date.now();
     const r = await runCli(['/ecs services', '/ecs scale web 3', '/ecs images'], { ...offline, AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}` }, 30_000);
-    expect(r.code).toBe(0);
+    // The commands failed, so a script is told: exit 1 (DESIGN.md).
+    expect(r.code).toBe(1);
     expect(r.stdout.match(/dockhand found no AWS credentials to call/g)).toHaveLength(3);
     expect(r.stdout).toContain('DOCKHAND_BACKEND=sandbox tries dockhand without AWS');
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
@@ -44,7 +45,8 @@ describe('DOCKHAND_BACKEND=aws without a usable AWS', () => {
       AWS_REGION: 'eu-west-1',
       AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}`,
     }, 30_000);
-    expect(r.code).toBe(0);
+    // The commands failed, so a script is told: exit 1 (DESIGN.md).
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('Could not reach AWS for ecs:ListServices in eu-west-1 (ECONNREFUSED)');
     expect(r.stdout).toContain('Could not reach AWS for ecs:DescribeServices in eu-west-1');
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
