@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { clipInput } from '../core/errors.ts';
 import { closest, parseDuration } from '../core/parser.ts';
 import type { Role } from '../core/roles.ts';
 import { ROLES } from '../core/roles.ts';
@@ -42,6 +43,9 @@ const expiryString = durationString.refine(
 const roleEnum = z.enum(ROLES);
 const userRef = z.string().regex(/^(slack|discord|console):[^\s,]+$/, { message: 'expected platform:user-id, such as slack:U0123ABC or discord:81234567890' });
 
+const countMsg = { error: 'expected a whole number of tasks from 0 to 10000' };
+const guardrailCount = z.int(countMsg).min(0, countMsg).max(10_000, countMsg);
+
 /** The optional YAML file's shape; unknown keys are errors so typos do not pass silently. */
 export const fileSchema = z.strictObject({
   roles: z
@@ -74,8 +78,12 @@ export const fileSchema = z.strictObject({
     .record(
       z.string(),
       // max defaults to 50 where it is left out, so a lone min above 50 would refuse every scale.
-      z.strictObject({ min: z.int().min(0).max(10_000).optional(), max: z.int().min(0).max(10_000).optional() }).refine((g) => (g.min ?? 0) <= (g.max ?? 50), {
-        message: 'min must not be above max (max is 50 when left out)',
+      z.strictObject({ min: guardrailCount.optional(), max: guardrailCount.optional() }).superRefine((g, ctx) => {
+        if ((g.min ?? 0) <= (g.max ?? 50)) return;
+        ctx.addIssue({
+          code: 'custom',
+          message: g.max === undefined ? `min must not be above max, which is 50 when left out; set max too` : `min (${g.min ?? 0}) must not be above max (${g.max})`,
+        });
       }),
     )
     .optional(),
@@ -115,7 +123,7 @@ export const envSchema = z.object({
   AWS_PROFILE: z.string().optional(),
   AWS_ACCESS_KEY_ID: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, { message: 'expected a bot token starting with xoxb-' }).optional(),
-  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, { message: "expected the Signing Secret from the Slack app's Basic Information page (at least 8 characters)" }).optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'expected an app-level token starting with xapp-' }).optional(),
   SLACK_API_URL: z.url({ error: 'expected a URL such as https://slack.com/api/' }).optional(),
   PORT: z.coerce.number({ error: 'expected a TCP port from 1 to 65535' }).int({ error: 'expected a TCP port from 1 to 65535' }).min(1, { error: 'expected a TCP port from 1 to 65535' }).max(65_535, { error: 'expected a TCP port from 1 to 65535' }).default(3000),
@@ -176,8 +184,55 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return last instanceof z.ZodObject ? Object.keys(last.shape) : [];
 }
 
+/** The words for a type the schema expected, as the parser says them. */
+const TYPE_WORDS: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping of keys to values',
+  record: 'a mapping of keys to values',
+};
+
+/**
+ * What was allowed, in the parser's voice. Messages written in the schema are kept; zod's own
+ * wording ("Too small: expected string to have >=8 characters") is rewritten from the issue's facts.
+ */
+function allowed(i: z.core.$ZodIssue): string {
+  const own = !/^(Invalid|Too (small|big)|Unrecognized|expected \w+, received)/.test(i.message);
+  if (own) return i.message;
+  const n = (v: unknown): string => (typeof v === 'bigint' || typeof v === 'number' ? v.toLocaleString('en-US') : String(v));
+  switch (i.code) {
+    case 'invalid_type':
+      return `expected ${TYPE_WORDS[i.expected] ?? i.expected}`;
+    case 'too_small':
+      if (i.origin === 'string') return `expected at least ${n(i.minimum)} characters`;
+      if (i.origin === 'array' || i.origin === 'set') return `expected at least ${n(i.minimum)} entr${i.minimum === 1 ? 'y' : 'ies'}`;
+      return `expected ${Number.isInteger(Number(i.minimum)) && i.origin === 'int' ? 'a whole number' : 'a number'} of at least ${n(i.minimum)}`;
+    case 'too_big':
+      if (i.origin === 'string') return `expected at most ${n(i.maximum)} characters`;
+      if (i.origin === 'array' || i.origin === 'set') return `expected at most ${n(i.maximum)} entries`;
+      return `expected a number of at most ${n(i.maximum)}`;
+    case 'invalid_value':
+      return `expected one of ${i.values.map((v) => String(v)).join(', ')}`;
+    case 'invalid_format':
+      return `expected ${i.format === 'url' ? 'a URL' : `text in ${i.format} format`}`;
+    default:
+      return 'expected a different value (see dockhand.example.yaml)';
+  }
+}
+
 function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], source: unknown, secretKeys: Set<string> = new Set(), schema?: z.ZodType): string[] {
-  return issues.map((i) => {
+  // One line per field: the first problem found is the one to fix; a second about the same value only repeats it.
+  const seen = new Set<string>();
+  const firstPerField = issues.filter((i) => {
+    const key = i.code === 'unrecognized_keys' ? `${formatPath(i.path)}:${i.keys.join(',')}` : formatPath(i.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return firstPerField.map((i) => {
     const path = formatPath(i.path);
     const top = String(i.path[0] ?? '');
     const secret = secretKeys.has(top);
@@ -187,8 +242,23 @@ function issuesToLines(where: string, issues: readonly z.core.$ZodIssue[], sourc
       return `${where}${path ? ` ${path}` : ''}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}; ${near ? `did you mean '${near}'?` : 'check the spelling'} (see dockhand.example.yaml)`;
     }
     const given = secret ? '<hidden>' : describeGiven(valueAt(source, i.path));
-    return `${where} ${path || '(root)'}: got ${given}, ${i.message.replace(/^Invalid (input|option): /, '')}`;
+    return `${where} ${path || '(root)'}: got ${given}, ${allowed(i)}`;
   });
+}
+
+/**
+ * A YAML syntax error as one line a user can act on: where, what the parser said, and the
+ * offending line itself, so the fix does not need an editor's line numbers.
+ */
+function yamlProblem(label: string, source: string, e: unknown): string {
+  const err = e as Error & { linePos?: Array<{ line: number; col: number }> };
+  const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const pos = err.linePos?.[0];
+  if (!pos) return `${label}: not valid YAML: ${what}`;
+  const lines = source.split(/\r?\n/);
+  // The parser often notices a problem on the line after it (an unclosed bracket): show the last non-empty line up to there.
+  const text = (lines[pos.line - 1] ?? '').trim() ? lines[pos.line - 1]! : (lines.slice(0, pos.line).reverse().find((l) => l.trim()) ?? '');
+  return `${label} line ${pos.line}, column ${pos.col}: not valid YAML: ${what} — the line reads: ${clipInput(text.trim(), 80)}`;
 }
 
 /** Parses `slack:U1,discord:2` lists into role grants, collecting problems. */
@@ -222,13 +292,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (!existsSync(filePath)) {
       problems.push(`env DOCKHAND_CONFIG: got '${explicitPath}', but no file is there; expected the path of a YAML config file`);
     } else {
+      const source = readFileSync(filePath, 'utf8');
       try {
-        const data: unknown = parseYaml(readFileSync(filePath, 'utf8'), { uniqueKeys: true }) ?? {};
+        const data: unknown = parseYaml(source, { uniqueKeys: true }) ?? {};
         const r = fileSchema.safeParse(data, { reportInput: true });
         if (r.success) file = r.data;
         else problems.push(...issuesToLines(label, r.error.issues, data, new Set(), fileSchema));
       } catch (e) {
-        problems.push(`${label}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+        problems.push(yamlProblem(label, source, e));
       }
     }
   }

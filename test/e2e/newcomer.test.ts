@@ -3,6 +3,9 @@
  * confirmations that end as expired, buttons numbered for the whole session, and messages that
  * name values instead of placeholders, with help and did-you-mean wherever names are typed.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDb } from './cli.ts';
 
@@ -100,5 +103,27 @@ describe('help and did-you-mean wherever names are typed', () => {
     expect(replyTo(r.stdout, '/audit 5 help')).toContain('/audit [n]');
     // A value of a flag is a value, not a request for help.
     expect(replyTo(r.stdout, '/ecs logs web --filter help --lines 1')).toContain('Logs of web (matching “help”)');
+  });
+});
+
+describe('config errors speak like the parser', () => {
+  it('one line per field, what was given and what is allowed, no schema-library wording, the bad YAML line shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockhand-cfg-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'watch:\n  every: abc\nguardrails:\n  web: {min: 5, max: 3}\n  api: {min: x}\n');
+    const r = await runCli(['/help'], { DOCKHAND_CONFIG: bad, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'short' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("env SLACK_SIGNING_SECRET: got <hidden>, expected the Signing Secret from the Slack app's Basic Information page (at least 8 characters)");
+    expect(r.stderr).toContain(`${bad} guardrails.web: got {"min":5,"max":3}, min (5) must not be above max (3)`);
+    expect(r.stderr).toContain(`${bad} guardrails.api.min: got 'x', expected a whole number of tasks from 0 to 10000`);
+    // One line for watch.every, not one per rule it broke.
+    expect(r.stderr.match(/watch\.every/g)).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/Too small|received string|expected string to have/);
+
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'roles:\n  default: viewer\n  admins: [slack:U1\n');
+    const y = await runCli(['/help'], { DOCKHAND_CONFIG: broken });
+    expect(y.code).toBe(2);
+    expect(y.stderr).toMatch(/broken\.yaml line \d+, column \d+: not valid YAML: .* — the line reads: admins: \[slack:U1\n/);
   });
 });

@@ -50,10 +50,10 @@ describe('config', () => {
       'clusters:\n  - name: prod\n    region: Europe\nguardrails:\n  web: { min: 5, max: 2 }\nconfrim: {}\n',
     );
     expect(p).toHaveLength(6);
-    expect(p.join('\n')).toContain("env DOCKHAND_BACKEND: got 'azure', expected one of \"aws\"|\"sandbox\"");
+    expect(p.join('\n')).toContain("env DOCKHAND_BACKEND: got 'azure', expected one of aws, sandbox");
     expect(p.join('\n')).toContain("env DOCKHAND_SANDBOX_SPEED: got 'fast'");
     expect(p.join('\n')).toContain("dockhand.yaml clusters[0].region: got 'Europe', expected an AWS region such as us-east-1");
-    expect(p.join('\n')).toContain('dockhand.yaml guardrails.web: got {"min":5,"max":2}, min must not be above max');
+    expect(p.join('\n')).toContain('dockhand.yaml guardrails.web: got {"min":5,"max":2}, min (5) must not be above max (2)');
     expect(p.join('\n')).toContain("dockhand.yaml: unknown key 'confrim'");
   });
   it('refuses a confirmation expiry too short to press or longer than a day', () => {
@@ -62,7 +62,8 @@ describe('config', () => {
     expect(problems({}, 'confirm:\n  expireAfter: 5s\n')).toEqual([]);
   });
   it('refuses a guardrail whose min is above its max, also when max is left at its default of 50', () => {
-    expect(problems({}, 'guardrails:\n  web: { min: 60 }\n')).toEqual(['dockhand.yaml guardrails.web: got {"min":60}, min must not be above max (max is 50 when left out)']);
+    expect(problems({}, 'guardrails:\n  web: { min: 60 }\n')).toEqual(['dockhand.yaml guardrails.web: got {"min":60}, min must not be above max, which is 50 when left out; set max too']);
+    expect(problems({}, 'guardrails:\n  web: { min: 5, max: 3 }\n')).toEqual(['dockhand.yaml guardrails.web: got {"min":5,"max":3}, min (5) must not be above max (3)']);
     expect(problems({}, 'guardrails:\n  web: { min: 60, max: 80 }\n')).toEqual([]);
   });
   it('suggests the closest key for a misspelt one, at the top and nested', () => {
@@ -89,6 +90,6 @@ describe('config', () => {
   });
   it('says when DOCKHAND_CONFIG points nowhere, and when the YAML is broken', () => {
     expect(problems({ DOCKHAND_CONFIG: 'missing.yaml' })[0]).toContain("env DOCKHAND_CONFIG: got 'missing.yaml', but no file is there");
-    expect(problems({}, 'roles: [unclosed\n')[0]).toMatch(/^dockhand.yaml: not valid YAML/);
+    expect(problems({}, 'roles: [unclosed\n')[0]).toMatch(/^dockhand.yaml line \d+, column \d+: not valid YAML: .* — the line reads: roles: \[unclosed$/);
   });
 });
