@@ -17,6 +17,7 @@ import { createAwsPorts, resolveDefaultRegion, SANDBOX_CREDENTIALS, type AwsPort
 import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
+import { lintPack } from './quiz/lint.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
 import { resumableTimers } from './quiz/service.ts';
 import type { Ports } from './ports/index.ts';
@@ -131,6 +132,8 @@ export async function main(io: MainIo): Promise<number> {
   };
   // A pack with errors is left out; say which and why at start.
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
+  // Answer cues and miscalibrated scoring fail quiz:lint (and CI), but such a pack still loads.
+  for (const p of ports.packs?.packs.values() ?? []) for (const e of lintPack(p)) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
 
   // Chat platforms, each behind the one Adapter interface; a new platform is one more line here.

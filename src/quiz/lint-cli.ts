@@ -4,7 +4,8 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatPackError, loadPackFile, loadPacks, type PackError } from './pack.ts';
+import { formatFigures, lintPack, packFigures } from './lint.ts';
+import { formatPackError, loadPackFile, loadPacks, type Pack, type PackError } from './pack.ts';
 
 function isDirectory(p: string): boolean {
   try {
@@ -14,20 +15,28 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** Lints the given paths (folders or files) and returns the problems and the packs that passed. */
+/** Lints the given paths (folders or files): structural errors, answer cues and calibration, and each good pack's figures. */
 export function lintPaths(paths: readonly string[]): { errors: PackError[]; ok: string[] } {
   const errors: PackError[] = [];
   const ok: string[] = [];
+  const packs: Pack[] = [];
   for (const p of paths) {
     if (isDirectory(p)) {
       const c = loadPacks(p);
       errors.push(...c.errors);
-      for (const pack of c.packs.values()) ok.push(`${pack.file}: pack "${pack.id}", ${pack.items.length} items`);
+      packs.push(...c.packs.values());
     } else {
       const r = loadPackFile(p);
-      if (r.ok) ok.push(`${r.pack.file}: pack "${r.pack.id}", ${r.pack.items.length} items`);
+      if (r.ok) packs.push(r.pack);
       else errors.push(...r.errors);
     }
+  }
+  for (const pack of packs) {
+    const problems = lintPack(pack);
+    errors.push(...problems);
+    const open = pack.items.filter((i) => i.type !== 'mcq' && !i.retired).length;
+    const head = `${pack.file}: pack "${pack.id}", ${pack.items.length} items (${open} free-text, calibration answers scored)`;
+    ok.push(`${head}; ${formatFigures(packFigures(pack))}${problems.length ? ` — ${problems.length} problem${problems.length === 1 ? '' : 's'}` : ''}`);
   }
   return { errors, ok };
 }
@@ -36,7 +45,7 @@ const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === res
 if (isMain) {
   const args = process.argv.slice(2);
   const { errors, ok } = lintPaths(args.length > 0 ? args : ['quizzes']);
-  for (const line of ok) console.log(`ok   ${line}`);
+  for (const line of ok) console.log(`pack ${line}`);
   for (const e of errors) console.error(`error ${formatPackError(e)}`);
   if (errors.length > 0) {
     console.error(`${errors.length} problem${errors.length === 1 ? '' : 's'} found`);

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { projectPath } from '../config/paths.ts';
+import { DEFAULT_PASS_MARK, NEGATION_CUES, tokenize } from './coverage.ts';
 
 /** The repository's `quizzes/` folder, where the packs live. */
 export const QUIZZES_DIR = projectPath('quizzes');
@@ -27,8 +28,10 @@ const choiceSchema = z.strictObject({
   why: text.optional(),
 });
 
+const idSchema = z.string().regex(ID, 'must be lowercase letters, digits and dashes (2-64 characters)');
+
 const mcqSchema = z.strictObject({
-  id: z.string().regex(ID, 'must be lowercase letters, digits and dashes (2-64 characters)'),
+  id: idSchema,
   type: z.literal('mcq'),
   section: text,
   difficulty,
@@ -36,28 +39,54 @@ const mcqSchema = z.strictObject({
   choices: z.array(choiceSchema).min(3, 'needs 3 to 5 choices').max(5, 'needs 3 to 5 choices'),
   answer: z.string().regex(/^[A-Z]$/, 'must be one capital letter such as B'),
   explanation: text,
+  retired: z.boolean().optional(),
 });
 
-const keyPointSchema = z.strictObject({
-  point: text,
-  weight: z.number().int().min(1).max(10),
-  terms: z.array(text).min(1, 'needs at least one word or phrase'),
-});
+const nearSchema = z.array(z.array(text).min(2, 'a near set needs at least 2 words or phrases')).min(1, 'needs at least one near set');
+
+const keyPointSchema = z
+  .strictObject({
+    point: text,
+    weight: z.number().int().min(1).max(10),
+    terms: z.array(text).min(1, 'needs at least one word or phrase').optional(),
+    near: nearSchema.optional(),
+    negated: z.boolean().optional(),
+  })
+  .refine((k) => k.terms !== undefined || k.near !== undefined, { message: 'needs terms or near (or both)' });
+
+const misconceptionSchema = z
+  .strictObject({
+    claim: text,
+    terms: z.array(text).min(1, 'needs at least one word or phrase').optional(),
+    near: nearSchema.optional(),
+    contradicts: z.union([z.number().int().min(1, 'is the number of a key point, counting from 1'), z.array(z.number().int().min(1, 'is the number of a key point, counting from 1')).min(1)]),
+    correction: text,
+  })
+  .refine((k) => k.terms !== undefined || k.near !== undefined, { message: 'needs terms or near (or both)' });
 
 const openSchema = z.strictObject({
-  id: z.string().regex(ID, 'must be lowercase letters, digits and dashes (2-64 characters)'),
+  id: idSchema,
   type: z.enum(['interview', 'exercise']),
   section: text,
   difficulty,
   prompt: text,
   modelAnswer: text,
   keyPoints: z.array(keyPointSchema).min(1, 'needs at least one key point'),
+  misconceptions: z.array(misconceptionSchema).optional(),
+  passMark: z.number().int().min(1).max(100).optional(),
+  references: z
+    .strictObject({
+      pass: z.array(text).default([]),
+      fail: z.array(text).default([]),
+    })
+    .optional(),
+  retired: z.boolean().optional(),
 });
 
-const itemSchema = z.discriminatedUnion('type', [mcqSchema, openSchema]);
+const ITEM_TYPES = ['mcq', 'interview', 'exercise'] as const;
 
 const packSchema = z.strictObject({
-  pack: z.string().regex(ID, 'must be lowercase letters, digits and dashes (2-64 characters)'),
+  pack: idSchema,
   title: text,
   chapter: z.number().int().positive().optional(),
   source: text.optional(),
@@ -94,6 +123,8 @@ export interface McqItem {
   answer: number;
   /** Why the right answer is right. */
   explanation: string;
+  /** Kept for its history but no longer asked. */
+  retired?: boolean;
 }
 
 /** A key point an open answer should cover. */
@@ -103,7 +134,33 @@ export interface KeyPoint {
   /** Its weight in the coverage score. */
   weight: number;
   /** Words and phrases any of which shows the point was covered. */
-  terms: string[];
+  terms?: string[];
+  /** Word sets that show the point when all their words occur within 6 words of each other. */
+  near?: string[][];
+  /** The point is about an absence ("no OS boots"): only negated matches count. */
+  negated?: boolean;
+}
+
+/** A wrong belief an answer may state, and what is true instead. */
+export interface Misconception {
+  /** The wrong belief, shown in feedback. */
+  claim: string;
+  /** Words and phrases that state it. */
+  terms?: string[];
+  /** Word sets that state it when close together. */
+  near?: string[][];
+  /** Indexes (0-based) of the key points it contradicts; stating it takes their credit. */
+  contradicts: number[];
+  /** One sentence saying what is true. */
+  correction: string;
+}
+
+/** Calibration answers kept with an item: these must pass, those must not. */
+export interface References {
+  /** Answers that must pass. */
+  pass: string[];
+  /** Answers that must not pass. */
+  fail: string[];
 }
 
 /** An interview question or exercise answered in free text. */
@@ -122,6 +179,14 @@ export interface OpenItem {
   modelAnswer: string;
   /** The weighted points a good answer covers. */
   keyPoints: KeyPoint[];
+  /** Wrong beliefs recognised in answers. */
+  misconceptions: Misconception[];
+  /** Percentage of the weighted key points needed to pass (default 60). */
+  passMark: number;
+  /** Calibration answers, checked by quiz:lint. */
+  references?: References;
+  /** Kept for its history but no longer asked. */
+  retired?: boolean;
 }
 
 /** Any pack item. */
@@ -192,24 +257,47 @@ function issueField(issue: z.core.$ZodIssue): string | undefined {
   return fieldPath(path) || undefined;
 }
 
+/** zod's own wording ("Too small: expected array to have >=1 items"); replaced by plain words. */
+const ZOD_WORDING = /^(Too (small|big)|Invalid (input|option|string|key|element)|Expected|Unrecognized)/;
+
+function plural(n: number | bigint, one: string): string {
+  return `${n} ${one}${Number(n) === 1 ? '' : 's'}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a map',
+};
+
 function issueMessage(issue: z.core.$ZodIssue, root: unknown): string {
+  const v = valueAt(root, issue.path);
   if (issue.code === 'invalid_type') {
-    const v = valueAt(root, issue.path);
-    if (v === undefined) return `is missing (expected ${issue.expected})`;
+    const want = TYPE_WORDS[issue.expected] ?? issue.expected;
+    if (v === undefined) return `is missing (it should be ${want})`;
     if (issue.expected === 'string' && (typeof v === 'number' || typeof v === 'boolean' || v === null)) {
       return `YAML read this as ${describe(v)} (${String(v)}), not text; put it in quotes`;
     }
-    return `expected ${issue.expected}, got ${describe(v)}`;
+    return `should be ${want}, not ${describe(v)}${typeof v === 'number' ? ` (${v})` : ''}`;
   }
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   // zod says only "Invalid key in record"; the rule the key broke is in the nested issue.
   if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
-  if (issue.code === 'invalid_union') {
-    const v = valueAt(root, issue.path);
-    const t = v && typeof v === 'object' ? (v as { type?: unknown }).type : undefined;
-    return `unknown item type ${JSON.stringify(t)}; use mcq, interview or exercise`;
+  if (!ZOD_WORDING.test(issue.message)) return issue.message;
+  if (issue.code === 'too_small') {
+    if (issue.origin === 'array') return `needs at least ${plural(issue.minimum, 'entry')}`.replace('entrys', 'entries');
+    if (issue.origin === 'string') return 'must not be empty';
+    return `must be at least ${issue.minimum}${typeof v === 'number' ? `, not ${v}` : ''}`;
   }
-  return issue.message;
+  if (issue.code === 'too_big') {
+    if (issue.origin === 'array') return `may have at most ${plural(issue.maximum, 'entry')}`.replace('entrys', 'entries');
+    return `must be at most ${issue.maximum}${typeof v === 'number' ? `, not ${v}` : ''}`;
+  }
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}${v !== undefined ? `, not ${JSON.stringify(v)}` : ''}`;
+  return `is not valid here (${describe(v)})`;
 }
 
 function findForbiddenKeys(v: unknown, path: PropertyKey[], out: PropertyKey[][]): void {
@@ -226,6 +314,10 @@ function findForbiddenKeys(v: unknown, path: PropertyKey[], out: PropertyKey[][]
 function itemIdOf(raw: unknown): string | undefined {
   if (raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string') return (raw as { id: string }).id;
   return undefined;
+}
+
+function termHasCue(t: string): boolean {
+  return tokenize(t).some((w) => NEGATION_CUES.has(w.stem));
 }
 
 /** Validates the text of one pack file; `file` is used in error messages. */
@@ -264,40 +356,63 @@ export function parsePack(source: string, file: string): PackResult {
     };
   }
 
+  // Every problem of the file in one run: the head and each item are checked even when another part failed.
   const top = packSchema.safeParse(raw);
   if (!top.success) {
-    return { ok: false, errors: top.error.issues.map((i) => ({ file: name, field: issueField(i), message: issueMessage(i, raw) })) };
+    for (const i of top.error.issues) {
+      if (i.path[0] === 'items' && i.path.length > 1) continue;
+      errors.push({ file: name, field: issueField(i), message: issueMessage(i, raw) });
+    }
   }
-  const head = top.data;
+  const rawHead = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const rawItems = Array.isArray(rawHead.items) ? (rawHead.items as unknown[]) : [];
+  const sections = top.success ? top.data.sections : rawHead.sections && typeof rawHead.sections === 'object' ? (rawHead.sections as Record<string, unknown>) : null;
   const items: PackItem[] = [];
   const seen = new Map<string, number>();
-  head.items.forEach((rawItem, index) => {
+  rawItems.forEach((rawItem, index) => {
     const id = itemIdOf(rawItem);
     const at = (field?: string): Pick<PackError, 'file' | 'itemId' | 'field'> => ({
       file: name,
       itemId: id ?? `#${index + 1}`,
       field,
     });
-    const parsed = itemSchema.safeParse(rawItem);
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) errors.push({ ...at(issueField(i)), message: issueMessage(i, rawItem) });
+    // Duplicates first, from the raw id: an invalid item still takes its id.
+    if (id !== undefined) {
+      const before = seen.get(id);
+      if (before !== undefined) errors.push({ ...at('id'), message: `duplicate id; item #${before + 1} already uses it` });
+      else seen.set(id, index);
+    }
+    if (rawItem === null || typeof rawItem !== 'object' || Array.isArray(rawItem)) {
+      errors.push({ ...at(), message: `an item should be a map of fields (id, type, ...), not ${describe(rawItem)}` });
       return;
     }
-    const it = parsed.data;
-    const before = seen.get(it.id);
-    if (before !== undefined) errors.push({ ...at('id'), message: `duplicate id; item #${before + 1} already uses it` });
-    else seen.set(it.id, index);
-    if (!(it.section in head.sections)) {
-      errors.push({ ...at('section'), message: `unknown section "${it.section}"; sections are ${Object.keys(head.sections).join(', ')}` });
+    const type = (rawItem as { type?: unknown }).type;
+    if (type === undefined) {
+      errors.push({ ...at('type'), message: `is missing; use ${ITEM_TYPES.join(', ')}` });
+      return;
     }
-    if (it.type === 'mcq') {
+    if (!ITEM_TYPES.includes(type as (typeof ITEM_TYPES)[number])) {
+      errors.push({ ...at('type'), message: `unknown item type ${typeof type === 'string' ? type : JSON.stringify(type)}; use ${ITEM_TYPES.join(', ')}` });
+      return;
+    }
+    const section = (rawItem as { section?: unknown }).section;
+    if (sections && typeof section === 'string' && section.trim() && !(section in sections)) {
+      errors.push({ ...at('section'), message: `unknown section "${section}"; sections are ${Object.keys(sections).join(', ')}` });
+    }
+    if (type === 'mcq') {
+      const parsed = mcqSchema.safeParse(rawItem);
+      if (!parsed.success) {
+        for (const i of parsed.error.issues) errors.push({ ...at(issueField(i)), message: issueMessage(i, rawItem) });
+        return;
+      }
+      const it = parsed.data;
       const answer = CHOICE_LETTERS.indexOf(it.answer as (typeof CHOICE_LETTERS)[number]);
-      if (answer < 0 || answer >= it.choices.length) {
+      const inRange = answer >= 0 && answer < it.choices.length;
+      if (!inRange) {
         errors.push({
           ...at('answer'),
           message: `"${it.answer}" is out of range: the item has ${it.choices.length} choices (A-${CHOICE_LETTERS[it.choices.length - 1]})`,
         });
-        return;
       }
       const texts = new Map<string, number>();
       it.choices.forEach((c, ci) => {
@@ -305,14 +420,37 @@ export function parsePack(source: string, file: string): PackResult {
         const prev = texts.get(key);
         if (prev !== undefined) errors.push({ ...at(`choices[${ci}].text`), message: `duplicate choice; same as choice ${CHOICE_LETTERS[prev]}` });
         else texts.set(key, ci);
-        if (ci !== answer && !c.why) errors.push({ ...at(`choices[${ci}].why`), message: 'a wrong choice needs "why" (why it is wrong)' });
+        if (inRange && ci !== answer && !c.why) errors.push({ ...at(`choices[${ci}].why`), message: 'a wrong choice needs "why" (why it is wrong)' });
       });
-      items.push({ ...it, answer });
-    } else {
-      items.push(it);
+      if (inRange) items.push({ ...it, answer });
+      return;
     }
+    const parsed = openSchema.safeParse(rawItem);
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) errors.push({ ...at(issueField(i)), message: issueMessage(i, rawItem) });
+      return;
+    }
+    const it = parsed.data;
+    const misconceptions: Misconception[] = [];
+    (it.misconceptions ?? []).forEach((m, mi) => {
+      const nums = Array.isArray(m.contradicts) ? m.contradicts : [m.contradicts];
+      for (const n of nums) {
+        if (n > it.keyPoints.length) {
+          errors.push({ ...at(`misconceptions[${mi}].contradicts`), message: `there is no key point ${n}; the item has ${plural(it.keyPoints.length, 'key point')} (1-${it.keyPoints.length})` });
+        }
+      }
+      misconceptions.push({ ...m, contradicts: nums.map((n) => n - 1) });
+    });
+    it.keyPoints.forEach((k, ki) => {
+      if (!k.negated) return;
+      for (const t of [...(k.terms ?? []), ...(k.near ?? []).flat()]) {
+        if (termHasCue(t)) errors.push({ ...at(`keyPoints[${ki}]`), message: `"${t}" carries its own negation; a negated point counts negated matches, so write the term without it` });
+      }
+    });
+    items.push({ ...it, misconceptions, passMark: it.passMark ?? DEFAULT_PASS_MARK });
   });
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0 || !top.success) return { ok: false, errors };
+  const head = top.data;
   return {
     ok: true,
     pack: { id: head.pack, title: head.title, chapter: head.chapter, source: head.source, sections: head.sections, items, file: name },
@@ -373,14 +511,14 @@ export function loadPacks(dir: string): PackCatalog {
   return { packs, errors };
 }
 
-/** The multiple-choice items of a pack. */
+/** The multiple-choice items of a pack that are still asked (retired ones keep only their history). */
 export function mcqItems(pack: Pack): McqItem[] {
-  return pack.items.filter((i): i is McqItem => i.type === 'mcq');
+  return pack.items.filter((i): i is McqItem => i.type === 'mcq' && !i.retired);
 }
 
-/** The interview and exercise items of a pack. */
+/** The interview and exercise items of a pack that are still asked. */
 export function openItems(pack: Pack): OpenItem[] {
-  return pack.items.filter((i): i is OpenItem => i.type !== 'mcq');
+  return pack.items.filter((i): i is OpenItem => i.type !== 'mcq' && !i.retired);
 }
 
 /** Finds an item by id. */

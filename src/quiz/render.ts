@@ -99,11 +99,29 @@ export function openQuestionBlocks(pack: Pack, item: OpenItem): Block[] {
   ];
 }
 
-/** The feedback on a free-text answer: coverage, covered and missed points, the model answer, rating buttons. */
+/** The feedback on a free-text answer: score and verdict first, each key point with its weight, misconceptions, the model answer, rating buttons. */
 export function coverageBlocks(item: OpenItem, c: CoverageResult): Block[] {
-  const blocks: Block[] = [{ kind: 'heading', text: `Coverage: ${c.score}% of the key points` }];
-  if (c.covered.length > 0) blocks.push({ kind: 'text', text: ['Covered:', ...c.covered.map((x) => `✅ ${x.point.point} ("${x.term}")`)].join('\n') });
-  if (c.missed.length > 0) blocks.push({ kind: 'text', text: ['Missed:', ...c.missed.map((p) => `❌ ${p.point}`)].join('\n') });
+  const verdict = c.passed ? '✅ passed' : '❌ not passed';
+  const blocks: Block[] = [
+    { kind: 'heading', text: `Score ${c.score}% — ${verdict} (pass mark ${c.passMark}%)` },
+    {
+      kind: 'text',
+      text: [
+        `Key points (weight; ${c.got} of ${c.total} credited):`,
+        ...c.points.map((p) => {
+          if (p.credited) return `✅ (${p.point.weight}) ${p.point.point} — "${p.matched}"`;
+          if (p.contradictedBy) return `⚠️ (${p.point.weight}) ${p.point.point} — no credit: the answer says ${p.contradictedBy.claim.replace(/\.$/, '')}`;
+          return `❌ (${p.point.weight}) ${p.point.point}`;
+        }),
+      ].join('\n'),
+    },
+  ];
+  if (c.misconceptions.length > 0) {
+    blocks.push({
+      kind: 'text',
+      text: ['Misconception:', ...c.misconceptions.map((m) => `⚠️ ${m.misconception.claim} ("${m.matched}") — ${m.misconception.correction}`)].join('\n'),
+    });
+  }
   blocks.push(
     { kind: 'text', text: `Model answer:\n${item.modelAnswer}` },
     { kind: 'context', text: 'How well did you know it? Rate yourself so review brings it back at the right time: /quiz rate again|hard|good|easy' },

@@ -405,7 +405,7 @@ function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: s
   }
   if (text.length < 3) throw new UserError('answer-too-short', 'write your answer in a sentence or more', 'For example: /quiz answer A container shares the host kernel...');
   const now = deps.clock.now();
-  const c = coverage(text, it.keyPoints);
+  const c = coverage(text, it);
   const outcome = deps.store.recordAnswer({
     sessionId: attemptId,
     platform: caller.platform,
@@ -419,7 +419,7 @@ function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: s
     kind: it.type,
     choice: null,
     text: text.slice(0, 4000),
-    correct: c.score >= 50,
+    correct: c.passed,
     points: 0,
     coverage: c.score,
     responseMs: now - startedAt,
@@ -427,7 +427,7 @@ function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: s
   });
   if (outcome !== 'recorded') throw new UserError('already-answered', 'you have already answered this question', 'Rate yourself with /quiz rate good (or again, hard, easy).');
   deps.store.updateInterview(attemptId, 'rating', c.score);
-  return reply(coverageBlocks(it, c), { visibility: 'ephemeral', summary: `Coverage ${c.score}%` });
+  return reply(coverageBlocks(it, c), { visibility: 'ephemeral', summary: `Score ${c.score}%, ${c.passed ? 'passed' : 'not passed'}` });
 }
 
 /** `/quiz next`: reveals the open question now (its starter or an operator). */
@@ -529,7 +529,7 @@ export function score(deps: QuizDeps, caller: Caller, who: string | undefined): 
     target = found;
   }
   const all = deps.store.userAnswers({ platform: caller.platform, workspaceId: caller.workspaceId, userId: target.userId });
-  const mcq = all.filter((a) => a.kind === 'mcq');
+  // Every answer counts, as on the leaderboard: a free-text answer is right when it passed.
   const open = all.filter((a) => a.kind !== 'mcq');
   const name = target.userId === caller.userId ? caller.displayName : target.userName;
   if (all.length === 0) {
@@ -538,10 +538,10 @@ export function score(deps: QuizDeps, caller: Caller, who: string | undefined): 
   const order: string[] = [];
   for (const p of deps.packs.packs.values()) for (const k of Object.keys(p.sections)) order.push(`${p.id}\u0000${k}`);
   const s = summarize(
-    mcq.map((a) => ({ section: `${a.pack}\u0000${a.section}`, correct: a.correct, at: a.at })),
+    all.map((a) => ({ section: `${a.pack}\u0000${a.section}`, correct: a.correct, at: a.at })),
     order,
   );
-  const multiPack = new Set(mcq.map((a) => a.pack)).size > 1;
+  const multiPack = new Set(all.map((a) => a.pack)).size > 1;
   const blocks: Block[] = [
     { kind: 'heading', text: `Quiz score — ${name}` },
     {
@@ -567,7 +567,11 @@ export function score(deps: QuizDeps, caller: Caller, who: string | undefined): 
   }
   if (open.length > 0) {
     const avg = open.reduce((a, b) => a + (b.coverage ?? 0), 0) / open.length;
-    blocks.push({ kind: 'context', text: `Interview practice: ${open.length} answer${open.length === 1 ? '' : 's'}, average coverage ${Math.round(avg)}%.` });
+    const passed = open.filter((a) => a.correct).length;
+    blocks.push({
+      kind: 'context',
+      text: `Of these, interview practice: ${open.length} answer${open.length === 1 ? '' : 's'}, ${passed} passed, average score ${Math.round(avg)}%.`,
+    });
   }
   return reply(blocks, { visibility: 'channel', summary: `${name}: ${s.correct}/${s.total} right` });
 }
@@ -601,7 +605,12 @@ export function leaderboard(deps: QuizDeps, caller: Caller, packId: string | und
 /** `/quiz review`: the items due for this user, with buttons to practise them. */
 export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
   const now = deps.clock.now();
-  const due = deps.store.dueCards(userKey(caller), now, 50).filter((d) => deps.packs.packs.get(d.pack) && findItem(deps.packs.packs.get(d.pack) as Pack, d.itemId));
+  // Retired items keep their cards (history) but are no longer asked.
+  const due = deps.store.dueCards(userKey(caller), now, 50).filter((d) => {
+    const pack = deps.packs.packs.get(d.pack);
+    const it = pack ? findItem(pack, d.itemId) : undefined;
+    return it !== undefined && !it.retired;
+  });
   if (due.length === 0) {
     return reply([{ kind: 'text', text: 'Nothing is due for review. 🎉' }, { kind: 'context', text: 'Questions you answer come back here: wrong ones soon, right ones later.' }], { visibility: 'ephemeral' });
   }
@@ -631,7 +640,7 @@ export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
 /** `/quiz packs`: the packs with their item counts, and packs left out for errors. */
 export function listPacks(deps: QuizDeps): Reply {
   const rows = [...deps.packs.packs.values()].map((p) => {
-    const n = (t: string): string => String(p.items.filter((i) => i.type === t).length);
+    const n = (t: string): string => String(p.items.filter((i) => i.type === t && !i.retired).length);
     return [p.id, p.title, n('mcq'), n('interview'), n('exercise')];
   });
   const blocks: Block[] = [

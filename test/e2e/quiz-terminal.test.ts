@@ -33,7 +33,7 @@ describe('study mode over the terminal (npm start)', () => {
     const r = await runCli(['/quiz answer B', '/quiz packs', '/quiz nope']);
     expect(r.stdout).toContain('no quiz is running here for you to answer');
     expect(r.stdout).toContain('/quiz ecs --solo');
-    expect(r.stdout).toMatch(/ecs\s+AWS ECS and Docker Basics\s+28\s+2\s+2/);
+    expect(r.stdout).toMatch(/ecs\s+AWS ECS and Docker Basics\s+35\s+2\s+2/);
     expect(r.stdout).toContain("there is no quiz pack 'nope'. The packs are: ecs");
   });
 });

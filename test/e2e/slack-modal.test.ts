@@ -146,10 +146,10 @@ describe('Slack: answering an interview question in a modal', () => {
     expect(posted.outcome).toBe('ok');
     expect(posted.params).toMatchObject({ channel: 'C0STUDY', user: 'U0ANA' });
     const feedback = shown(posted.params);
-    expect(feedback).toMatch(/Coverage: \d+% of the key points/);
-    expect(feedback).toContain('Covered:');
-    expect(feedback).toContain("Containers share the host's kernel");
-    expect(feedback).toContain('Missed:');
+    expect(feedback).toMatch(/Score \d+% — (✅ passed|❌ not passed)/);
+    expect(feedback).toMatch(/Key points \(weight; \d+ of \d+ credited\):/);
+    expect(feedback).toContain("share the host's kernel");
+    expect(feedback).toMatch(/❌ \(\d+\) /);
     expect(feedback).toContain('Model answer:');
     expect(buttonsOf(posted.params).map((b) => b.value)).toEqual(['run:/quiz rate again', 'run:/quiz rate hard', 'run:/quiz rate good', 'run:/quiz rate easy']);
     expect(fake.callsOf('chat.postMessage')).toHaveLength(0);
@@ -188,7 +188,7 @@ describe('Slack: answering an interview question in a modal', () => {
     const viaUrl = await fake.waitFor(() => fake.responses.find((r) => r.id === pressResponse), 10_000);
     expect(viaUrl.outcome).toBe('ok');
     expect(viaUrl.body.response_type).toBe('ephemeral');
-    expect(shown(viaUrl.body)).toMatch(/Coverage: \d+% of the key points/);
+    expect(shown(viaUrl.body)).toMatch(/Score \d+% — (✅ passed|❌ not passed)/);
   }, 30_000);
 
   it('when the modal cannot open (the trigger expired), the press says what to type instead', async () => {
@@ -213,7 +213,7 @@ describe('the terminal: the same Answer button', () => {
     expect(r.stdout).toContain('answer in your own words with /quiz answer <your answer>');
     const afterPress = r.stdout.split('\n> 1\n')[1] ?? '';
     expect(afterPress.split('\n> ')[0]).toContain('Type `/quiz answer <your answer>` to answer.');
-    expect(r.stdout).toMatch(/Coverage: \d+% of the key points/);
+    expect(r.stdout).toMatch(/Score \d+% — (✅ passed|❌ not passed)/);
     expect(r.stdout).toContain('Model answer:');
   }, 60_000);
 });

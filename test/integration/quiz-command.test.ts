@@ -239,15 +239,21 @@ describe('/quiz solo, interview practice, scores and review', () => {
     const item = loadPacks(quizzes).packs.get('ecs')!.items.find((i) => i.id === attempt.itemId)!;
     expect(text(ask)).toContain(item.prompt);
     const fb = text(await b.run('/quiz answer Containers share the host kernel; a VM boots a full guest OS on a hypervisor. The Dockerfile builds an image pushed to ECR.', ann));
-    expect(fb).toMatch(/Coverage: \d+% of the key points/);
-    expect(fb).toContain('Covered:');
+    expect(fb).toMatch(/Score \d+% — (✅ passed|❌ not passed) \(pass mark \d+%\)/);
+    expect(fb).toMatch(/Key points \(weight; \d+ of \d+ credited\):/);
+    expect(fb).toMatch(/(✅|❌|⚠️) \(\d+\) /);
     expect(fb).toContain('Model answer:');
     expect(fb).toContain('[Again] [Hard] [Good] [Easy]');
     expect(text(await b.run('/quiz answer more words here', ann))).toContain('you have already answered your interview question');
     const rated = text(await b.run('/quiz rate good', ann));
     expect(rated).toMatch(/Rated good\. This question comes back for review in \d+m/);
     expect(text(await b.run('/quiz rate easy', ann))).toContain('there is no answer of yours waiting for a rating');
-    expect(text(await b.run('/quiz score', ann))).toContain('Interview practice: 1 answer, average coverage');
+    const scored = text(await b.run('/quiz score', ann));
+    expect(scored).toMatch(/Of these, interview practice: 1 answer, [01] passed, average score \d+%/);
+    // The score counts the same answers as the leaderboard: the interview answer is one of them.
+    const board = text(await b.run('/quiz leaderboard', ann));
+    const answered = /Answered \| (\d+)|Answered: (\d+)/.exec(scored);
+    expect(board).toMatch(new RegExp(`ann \\| \\d+ \\| \\d/${answered?.[1] ?? answered?.[2]}`));
   });
 
   it('explains bad input: unknown pack, no session, conflicting windows; lists packs and those left out', async () => {
@@ -265,7 +271,7 @@ describe('/quiz solo, interview practice, scores and review', () => {
     expect(text(await b.run('/quiz leaderboard --week --month'))).toContain('choose one of --week, --month or --all, not --week and --month');
     expect(text(await b.run('/quiz leaderboard'))).toContain('No answers yet');
     const packs = text(await b.run('/quiz packs'));
-    expect(packs).toMatch(/ecs \| AWS ECS and Docker Basics \| 28 \| 2 \| 2/);
+    expect(packs).toMatch(/ecs \| AWS ECS and Docker Basics \| 35 \| 2 \| 2/);
     expect(packs).toContain('Left out for errors: broken.yaml');
   });
 });

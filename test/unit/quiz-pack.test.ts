@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { coverage } from '../../src/quiz/coverage.ts';
+import { formatFigures, lintPack, packFigures } from '../../src/quiz/lint.ts';
 import { lintPaths } from '../../src/quiz/lint-cli.ts';
 import { formatPackError, loadPackFile, loadPacks, mcqItems, openItems, parsePack, type PackError } from '../../src/quiz/pack.ts';
 
@@ -36,6 +38,9 @@ items:
       - point: Mentions the kernel
         weight: 2
         terms: [kernel]
+    references:
+      pass: [the kernel, kernels, it shares a kernel, "kernel: the host's"]
+      fail: [no idea, a VM, a hypervisor, it is explained]
 `;
 
 function errorsOf(src: string): PackError[] {
@@ -94,8 +99,8 @@ describe('pack validation', () => {
   });
 
   it('reports missing fields', () => {
-    expect(lines(good.replace('    explanation: The second is right.\n', ''))).toEqual(['demo.yaml item "demo-q1" field explanation: is missing (expected string)']);
-    expect(lines(good.replace('title: Demo pack\n', ''))).toEqual(['demo.yaml field title: is missing (expected string)']);
+    expect(lines(good.replace('    explanation: The second is right.\n', ''))).toEqual(['demo.yaml item "demo-q1" field explanation: is missing (it should be text)']);
+    expect(lines(good.replace('title: Demo pack\n', ''))).toEqual(['demo.yaml field title: is missing (it should be text)']);
   });
 
   it('reports YAML that silently became another type', () => {
@@ -120,7 +125,8 @@ describe('pack validation', () => {
     expect(lines(good.replace('    section: basics\n    difficulty: medium', '    section: advanced\n    difficulty: medium'))).toEqual([
       'demo.yaml item "demo-open" field section: unknown section "advanced"; sections are basics',
     ]);
-    expect(lines(good.replace('type: interview', 'type: essay'))[0]).toContain('item "demo-open" field type');
+    expect(lines(good.replace('type: interview', 'type: essay'))).toEqual(['demo.yaml item "demo-open" field type: unknown item type essay; use mcq, interview, exercise']);
+    expect(lines(good.replace('    type: interview\n', ''))).toEqual(['demo.yaml item "demo-open" field type: is missing; use mcq, interview, exercise']);
   });
 
   it('refuses files over 1 MB before parsing them', () => {
@@ -141,8 +147,130 @@ describe('pack validation', () => {
     expect([...c.packs.keys()]).toEqual(['demo']);
     expect(c.errors.map(formatPackError)).toEqual(['b-bad.yaml item "demo-q1" field answer: "Z" is out of range: the item has 3 choices (A-C)']);
     const lint = lintPaths([dir]);
-    expect(lint.ok).toEqual(['a-good.yaml: pack "demo", 2 items']);
+    expect(lint.ok).toEqual(['a-good.yaml: pack "demo", 2 items (1 free-text, calibration answers scored); 1 MCQs; right choice strictly the longest in 1 (100%); right letters A 0 · B 1 · C 0']);
     expect(lint.errors).toHaveLength(1);
+  });
+});
+
+describe('pack lint: answer cues and calibration', () => {
+  const mcq = (id: string, right: string, answer: string, texts: [string, string, string]): string => `
+  - id: ${id}
+    type: mcq
+    section: basics
+    difficulty: easy
+    prompt: Pick one.
+    choices:
+${texts.map((t) => `      - text: "${t}"\n${t === right ? '' : '        why: Not this one.\n'}`).join('')}    answer: ${answer}
+    explanation: Because.`;
+  // Six MCQs with the right letters spread A, B, C, A, B, C and no length cue.
+  const six = ['A', 'B', 'C', 'A', 'B', 'C'].map((l, i) => {
+    const texts: [string, string, string] = [`alpha ${i}`, `bravo ${i}`, `charl ${i}`];
+    return mcq(`q${i}`, texts['ABC'.indexOf(l)] as string, l, texts);
+  });
+  const pack = (items: string[], open = ''): string => `pack: cues\ntitle: Cues\nsections:\n  basics: "1. Basics"\nitems:${items.join('')}${open}\n`;
+  const load = (src: string) => {
+    const r = parsePack(src, 'cues.yaml');
+    if (!r.ok) throw new Error(r.errors.map(formatPackError).join('\n'));
+    return r.pack;
+  };
+
+  it('passes a pack without cues and reports its figures', () => {
+    const p = load(pack(six));
+    expect(lintPack(p)).toEqual([]);
+    expect(formatFigures(packFigures(p))).toBe('6 MCQs; right choice strictly the longest in 0 (0%); right letters A 2 · B 2 · C 2');
+  });
+
+  it('fails when the right choice is the strictly longest in more than a third of 6+ MCQs', () => {
+    const cued = six.map((x, i) => (i < 3 ? x.replace(/"(alpha|bravo|charl) (\d)"\n(?! {8}why)/, '"$1 $2 is the long and careful answer"\n') : x));
+    const problems = lintPack(load(pack(cued))).map(formatPackError);
+    expect(problems).toEqual([
+      'cues.yaml: the right choice is the longest in 3 of 6 MCQs (50%); at most a third may be, or picking the longest wins. Even out the lengths of: q0, q1, q2',
+    ]);
+  });
+
+  it('fails when one letter is right in more than 40% of 6+ MCQs, and not for smaller packs', () => {
+    const allA = ['A', 'A', 'A', 'B', 'C', 'A'].map((l, i) => {
+      const texts: [string, string, string] = [`alpha ${i}`, `bravo ${i}`, `charl ${i}`];
+      return mcq(`q${i}`, texts['ABC'.indexOf(l)] as string, l, texts);
+    });
+    expect(lintPack(load(pack(allA))).map(formatPackError)).toEqual(['cues.yaml: A is the right letter in 4 of 6 MCQs (67%); at most 40% may share one letter']);
+    expect(lintPack(load(pack(allA.slice(0, 5))))).toEqual([]);
+  });
+
+  it('fails a calibration answer on the wrong side and too few references', () => {
+    const open = `
+  - id: why-kernel
+    type: interview
+    section: basics
+    difficulty: easy
+    prompt: Why?
+    modelAnswer: The kernel is shared.
+    keyPoints:
+      - point: Shares the kernel
+        weight: 1
+        near: [[share, kernel]]
+    references:
+      pass: [they share the kernel, "a kernel. It is shared.", sharing the kernel, they share one kernel]
+      fail: [a kernel, "they don't share the kernel", none]`;
+    expect(lintPack(load(pack(six, open))).map(formatPackError)).toEqual([
+      'cues.yaml item "why-kernel" field references.pass[1]: scores 0% (pass mark 60%), so it does not pass but must: "a kernel. It is shared."',
+      'cues.yaml item "why-kernel" field references.fail: has 3 answers; give at least 4 that must not pass',
+    ]);
+  });
+
+  it('scores every reference answer of quizzes/ecs.yaml on its side, and finds no cue there', () => {
+    const ecs = loadPacks(repoQuizzes).packs.get('ecs')!;
+    for (const it of openItems(ecs)) {
+      expect(it.references?.pass.length, it.id).toBeGreaterThanOrEqual(4);
+      expect(it.references?.fail.length, it.id).toBeGreaterThanOrEqual(4);
+    }
+    expect(lintPack(ecs).map(formatPackError)).toEqual([]);
+  });
+
+  it("puts the issue's example answers on the right side", () => {
+    const ecs = loadPacks(repoQuizzes).packs.get('ecs')!;
+    const score = (id: string, a: string) => coverage(a, openItems(ecs).find((i) => i.id === id)!);
+    const vm = score('ecs-iq-container-vs-vm', 'A container is a tiny virtual machine that boots its own kernel and its own operating system on the hypervisor, which is why it works the same everywhere');
+    expect(vm.passed).toBe(false);
+    expect(vm.misconceptions[0]?.misconception.correction).toMatch(/not a virtual machine/);
+    expect(score('ecs-ex-boot-speed', "A VM must boot its own OS from scratch. A Docker container doesn't boot anything").passed).toBe(true);
+    expect(score('ecs-ex-boot-speed', "Docker uses a smaller, optimized kernel that boots faster than the VM's full operating system boot process").passed).toBe(false);
+    expect(score('ecs-ex-ec2-vs-fargate', 'Fargate runs on EC2 instances you provision yourself, it is cheaper and serverless, while EC2 gives you no control').passed).toBe(false);
+    expect(score('ecs-iq-deployment-pipeline', "I don't know what a Dockerfile, ECR, task definition or cluster do.")).toMatchObject({ passed: false, score: 0 });
+  });
+});
+
+describe('pack validation reports every problem in plain words', () => {
+  it('checks every item even when the head has errors, and finds a duplicate id of an invalid item', () => {
+    const src = good.replace('pack: demo', 'pack: Demo!').replace('id: demo-open', 'id: demo-q1').replace('difficulty: medium', 'difficulty: extreme');
+    expect(lines(src)).toEqual([
+      'demo.yaml field pack: must be lowercase letters, digits and dashes (2-64 characters)',
+      'demo.yaml item "demo-q1" field id: duplicate id; item #1 already uses it',
+      'demo.yaml item "demo-q1" field difficulty: must be one of easy, medium, hard, not "extreme"',
+    ]);
+  });
+
+  it('says limits without schema wording', () => {
+    expect(lines(good.replace('weight: 2', 'weight: 12'))).toEqual(['demo.yaml item "demo-open" field keyPoints[0].weight: must be at most 10, not 12']);
+    expect(lines(good.replace('weight: 2', 'weight: 1.5'))).toEqual(['demo.yaml item "demo-open" field keyPoints[0].weight: should be a whole number, not a number (1.5)']);
+    expect(lines(good.replace('        terms: [kernel]\n', ''))).toEqual(['demo.yaml item "demo-open" field keyPoints[0]: needs terms or near (or both)']);
+    expect(lines(good.replace('terms: [kernel]', 'terms: [kernel]\n    passMark: 0'))[0]).toMatch(/field passMark: must be at least 1, not 0$/);
+    expect(lines(good.replace('terms: [kernel]', 'terms: [kernel]\n        negated: true\n        near: [[no, boot]]'))).toEqual([
+      'demo.yaml item "demo-open" field keyPoints[0]: "no" carries its own negation; a negated point counts negated matches, so write the term without it',
+    ]);
+  });
+
+  it('checks that a misconception contradicts a key point that exists', () => {
+    const src = good.replace('    references:', '    misconceptions:\n      - { claim: x, terms: [y], contradicts: 3, correction: z }\n    references:');
+    expect(lines(src)).toEqual(['demo.yaml item "demo-open" field misconceptions[0].contradicts: there is no key point 3; the item has 1 key point (1-1)']);
+  });
+
+  it('keeps a retired item for its history but stops serving it', () => {
+    const r = parsePack(good.replace('  - id: demo-q1\n', '  - id: demo-q1\n    retired: true\n'), 'demo.yaml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(mcqItems(r.pack)).toEqual([]);
+    expect(r.pack.items.map((i) => i.id)).toContain('demo-q1');
   });
 });
 
@@ -154,10 +282,12 @@ describe('npm run quiz:lint', () => {
     const bad = spawnSync('npm', ['run', '-s', 'quiz:lint', '--', dir], { cwd: root, encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('error bad.yaml field titel: unknown key titel');
-    expect(bad.stderr).toContain('1 problem found');
+    // Every problem of the file in one run: the head's typo and the item's answer.
+    expect(bad.stderr).toContain('error bad.yaml item "demo-q1" field answer: "D" is out of range');
+    expect(bad.stderr).toContain('2 problems found');
     const ok = spawnSync('npm', ['run', '-s', 'quiz:lint'], { cwd: root, encoding: 'utf8' });
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain('ok   ecs.yaml: pack "ecs", 32 items');
+    expect(ok.stdout).toMatch(/pack ecs\.yaml: pack "ecs", \d+ items .*right choice strictly the longest in \d+ \(\d+%\); right letters A \d+ · B \d+ · C \d+ · D \d+\n/);
   });
 });
 
@@ -195,9 +325,22 @@ describe('the ECS pack (quizzes/ecs.yaml)', () => {
     const why = (id: string, text: string): string => mcqItems(ecs).find((i) => i.id === id)!.choices.find((ch) => ch.text === text)!.why ?? '';
     const explanation = (id: string): string => mcqItems(ecs).find((i) => i.id === id)!.explanation;
     // RegisterTaskDefinition does not check the image; only starting a task needs it in the registry.
-    expect(why('ecs-deployment-order', 'Create the service, register the task definition, build the image, push it to ECR')).not.toMatch(/task definition needs an image/);
+    expect(why('ecs-deployment-order', 'Create the cluster and the service, register the task definition, build the image, push to ECR')).not.toMatch(/task definition needs an image/);
     // ECS Anywhere and ECS Managed Instances are capacity too; EC2 and Fargate are examples, not the list.
     expect(why('ecs-launch-type-choice', 'No launch type; ECS runs containers on its own servers only')).not.toMatch(/: your EC2 instances or Fargate/);
+    // Fargate is AWS-owned capacity, not "yours".
+    expect(why('ecs-launch-type-choice', 'No launch type; ECS runs containers on its own servers only')).toMatch(/Fargate, where AWS owns and runs the compute/);
+    // Fargate: per second from the image download, one-minute minimum (Linux), storage only above the included 20 GiB.
+    expect(explanation('ecs-fargate-billing')).toMatch(/per second, from when its image starts downloading.*one-minute minimum for Linux.*above\s+the included 20 GiB/s);
+    // cgroups do reserve CPU and memory; the reason is that no OS boots.
+    expect(why('ecs-containers-share-kernel', 'Each container gets dedicated hardware that is kept powered on and ready')).toMatch(/no operating system boots/);
+    expect(why('ecs-containers-share-kernel', 'Each container gets dedicated hardware that is kept powered on and ready')).not.toMatch(/nothing is dedicated/);
+    // Replacement is the default; container restart policies (opt-in) restart in place.
+    expect(why('ecs-service-replaces-failed-task', 'Restarts the crashed container in place, keeping the files it wrote')).toMatch(/opt-in container restart policy/);
+    // ECS Managed Instances are EC2 instances AWS patches: the "you patch" answer is about the EC2 launch type.
+    expect(why('ecs-ec2-launch-type-patching', 'AWS, automatically and invisibly')).toMatch(/Not with the EC2 launch type.*ECS Managed Instances/s);
+    // A re-pushed tag rolls out with a forced new deployment; tags resolve to digests at deployment.
+    expect(explanation('ecs-images-read-only-template')).toMatch(/resolves a\s+tag to an image digest/);
     // A reused (mutable) tag can roll out with a forced new deployment, without a new revision.
     expect(explanation('ecs-images-read-only-template')).not.toMatch(/Any change means/);
     expect(why('ecs-fargate-awsvpc', 'none')).toContain('awsvpc');

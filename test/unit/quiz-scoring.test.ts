@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverage } from '../../src/quiz/coverage.ts';
+import { coverage, termStems, type Scorable } from '../../src/quiz/coverage.ts';
 import type { KeyPoint } from '../../src/quiz/pack.ts';
 import { isDue, ratingForAnswer, scheduleReview } from '../../src/quiz/review.ts';
 import { pointsFor, summarize } from '../../src/quiz/scoring.ts';
@@ -45,23 +45,72 @@ describe('key-point coverage', () => {
     { point: 'VM has a guest OS', weight: 2, terms: ['hypervisor', 'guest operating system'] },
     { point: 'Image pulled from ECR', weight: 1, terms: ['pull', 'ecr'] },
   ];
+  const item = (keyPoints: KeyPoint[], extra: Partial<Scorable> = {}): Scorable => ({ keyPoints, ...extra });
+  const credited = (answer: string, s: Scorable): string[] => coverage(answer, s).points.filter((p) => p.credited).map((p) => p.point.point);
 
   it('counts a point when any of its words or phrases appears, ignoring case, punctuation and endings', () => {
-    const c = coverage('Containers share the host\'s KERNEL; the image is pulled at start.', points);
-    expect(c.covered.map((x) => [x.point.point, x.term])).toEqual([
+    const c = coverage("Containers share the host's KERNEL; the image is pulled at start.", item(points));
+    expect(c.points.map((p) => [p.point.point, p.matched])).toEqual([
       ['Shares the host kernel', 'kernel'],
+      ['VM has a guest OS', null],
       ['Image pulled from ECR', 'pull'],
     ]);
-    expect(c.missed.map((p) => p.point)).toEqual(['VM has a guest OS']);
-    expect(c.score).toBe(67);
+    expect(c).toMatchObject({ score: 67, got: 4, total: 6, passed: true, passMark: 60 });
   });
 
-  it('matches phrases only as consecutive whole words', () => {
-    expect(coverage('a guest, operating system', points).missed).toHaveLength(2);
-    expect(coverage('each guest operating systems boots', points).covered.map((x) => x.term)).toEqual(['guest operating system']);
-    expect(coverage('kernels', points).score).toBe(50);
-    expect(coverage('kernelspace', points).score).toBe(0);
-    expect(coverage('', points)).toMatchObject({ score: 0, covered: [] });
+  it('matches phrases only as consecutive whole words within one clause', () => {
+    expect(credited('a guest, operating system', item(points))).toEqual([]);
+    expect(credited('each guest operating systems boots', item(points))).toEqual(['VM has a guest OS']);
+    expect(coverage('kernels', item(points)).score).toBe(50);
+    expect(coverage('kernelspace', item(points)).score).toBe(0);
+    expect(coverage('', item(points))).toMatchObject({ score: 0, passed: false });
+  });
+
+  it('stems terms and answers the same way, so every inflection of a term matches', () => {
+    const p = item([{ point: 'Packaged', weight: 1, terms: ['packages'] }]);
+    for (const a of ['it is packaged', 'packaging it', 'one package', 'it packages']) expect(coverage(a, p).score).toBe(100);
+    expect(termStems('Provisioned instances')).toEqual(termStems('provision instance'));
+  });
+
+  it('needs every word of a near set within 6 words of each other, in one sentence', () => {
+    const p = item([{ point: 'Share the kernel', weight: 1, near: [['share', 'kernel']] }]);
+    expect(coverage('containers share the host kernel', p).score).toBe(100);
+    expect(coverage('a kernel', p).score).toBe(0);
+    expect(coverage('they share one, two, three, four, five, six kernel', p).score).toBe(0);
+    expect(coverage('they share a lot. The kernel boots.', p).score).toBe(0);
+  });
+
+  it('flips a match after a negation cue within 3 words; only negated points count flipped matches', () => {
+    const noBoot = item([{ point: 'No OS boots', weight: 1, terms: ['boot'], negated: true }]);
+    for (const a of ["A container doesn't boot anything", 'there is no OS to boot', 'it starts without booting', 'nothing boots', 'it never boots'])
+      expect(coverage(a, noBoot).score, a).toBe(100);
+    for (const a of ['the kernel boots faster', 'no, it boots']) expect(coverage(a, noBoot).score, a).toBe(0);
+    const share = item([{ point: 'Share the kernel', weight: 1, near: [['share', 'kernel']] }]);
+    expect(coverage("containers don't share the kernel", share).score).toBe(0);
+    expect(coverage('containers do not each need a kernel, they share one kernel', share).score).toBe(100);
+  });
+
+  it('takes the credit of a contradicted point when the answer states a misconception, and names it', () => {
+    const s = item(points, {
+      misconceptions: [{ claim: 'A container is a tiny VM', terms: ['tiny virtual machine'], contradicts: [1], correction: 'A container is a process.' }],
+    });
+    const c = coverage('A container is a tiny virtual machine on a hypervisor with its kernel', s);
+    expect(c.points[1]).toMatchObject({ credited: false, matched: 'hypervisor' });
+    expect(c.points[1]?.contradictedBy?.claim).toBe('A container is a tiny VM');
+    expect(c.misconceptions.map((m) => m.matched)).toEqual(['tiny virtual machine']);
+    expect(c.score).toBe(50);
+    // Denying the misconception states none.
+    expect(coverage('A container is not a tiny virtual machine; a VM has a hypervisor', s).misconceptions).toEqual([]);
+  });
+
+  it('passes at the item pass mark, 60% by default', () => {
+    const two = [
+      { point: 'a', weight: 3, terms: ['alpha'] },
+      { point: 'b', weight: 2, terms: ['beta'] },
+    ];
+    expect(coverage('alpha', item(two))).toMatchObject({ score: 60, passed: true });
+    expect(coverage('beta', item(two))).toMatchObject({ score: 40, passed: false });
+    expect(coverage('beta', item(two, { passMark: 40 }))).toMatchObject({ passed: true, passMark: 40 });
   });
 });
 
