@@ -84,6 +84,16 @@ export const alertsSub = defineSubcommand({
       });
     }
     const stats = ctx.ports.alertOutbox?.stats();
+    const failed = ctx.ports.alertOutbox?.failures(5) ?? [];
+    if (failed.length > 0) {
+      // Given-up messages say why and what to do, so a channel that silently gets nothing is noticed here.
+      blocks.push({ kind: 'text', text: `*Undeliverable alerts (latest ${failed.length})*` });
+      blocks.push({
+        kind: 'table',
+        columns: ['Channel', 'Given up', 'Why'],
+        rows: failed.map((f) => [`${f.platform} ${f.channelId}`, f.failedAt === undefined ? '-' : `${new Date(f.failedAt).toISOString().slice(0, 16).replace('T', ' ')}Z`, f.lastError ?? 'unknown']),
+      });
+    }
     const ref = chooseCluster(ctx, args.cluster).ref;
     blocks.push(footer(ctx, ref, stats ? `outbox: ${stats.pending} waiting, ${stats.failed} undeliverable` : undefined));
     if (open.length > 0) {

@@ -26,6 +26,8 @@ function toRow(r: Row): OutboxRow {
   if (r.messageRef !== null) out.messageRef = r.messageRef;
   if (r.lastError !== null) out.lastError = r.lastError;
   if (r.sentAt !== null) out.sentAt = r.sentAt;
+  if (r.firstFailedAt !== null) out.firstFailedAt = r.firstFailedAt;
+  if (r.failedAt !== null) out.failedAt = r.failedAt;
   return out;
 }
 
@@ -84,14 +86,23 @@ export class SqliteOutbox implements Outbox {
     this.db.update(outbox).set({ status: 'sent', messageRef, sentAt: now, attempts: sql`${outbox.attempts} + 1`, lastError: null }).where(eq(outbox.id, id)).run();
   }
 
-  /** Records a failed attempt to retry at `nextAt`. */
-  markRetry(id: number, nextAt: number, error: string): void {
-    this.db.update(outbox).set({ nextAt, lastError: error, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
+  /** Records a failed attempt to retry at `nextAt`; the first failure's time is kept. */
+  markRetry(id: number, nextAt: number, error: string, now?: number): void {
+    this.db
+      .update(outbox)
+      .set({ nextAt, lastError: error, attempts: sql`${outbox.attempts} + 1`, firstFailedAt: sql`coalesce(${outbox.firstFailedAt}, ${now ?? null})` })
+      .where(eq(outbox.id, id))
+      .run();
   }
 
-  /** Records a failure retrying cannot fix. */
-  markFailed(id: number, error: string): void {
-    this.db.update(outbox).set({ status: 'failed', lastError: error, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
+  /** Records a failure retrying cannot fix, given up at `now`. */
+  markFailed(id: number, error: string, now?: number): void {
+    this.db.update(outbox).set({ status: 'failed', lastError: error, attempts: sql`${outbox.attempts} + 1`, failedAt: now ?? null }).where(eq(outbox.id, id)).run();
+  }
+
+  /** The messages given up on, newest first. */
+  failures(limit: number): OutboxRow[] {
+    return this.db.select().from(outbox).where(eq(outbox.status, 'failed')).orderBy(desc(outbox.id)).limit(limit).all().map(toRow);
   }
 
   /** Replaces pending messages by one summary message, in one transaction. */

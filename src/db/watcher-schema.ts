@@ -93,6 +93,8 @@ export const outbox = sqliteTable(
     messageRef: text('message_ref'),
     lastError: text('last_error'),
     foldedInto: integer('folded_into'),
+    firstFailedAt: integer('first_failed_at'),
+    failedAt: integer('failed_at'),
   },
   (t) => [
     uniqueIndex('outbox_once').on(t.alertKey, t.platform, t.channelId),

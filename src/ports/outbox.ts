@@ -46,6 +46,10 @@ export interface OutboxRow extends OutboxMessage {
   lastError?: string;
   /** When it was delivered. */
   sentAt?: number;
+  /** When its first failed attempt was (delivery's real-time clock); the give-up deadline counts from here. */
+  firstFailedAt?: number;
+  /** When it was given up on. */
+  failedAt?: number;
 }
 
 /** A channel on a platform: the unit in which order is kept. */
@@ -78,10 +82,12 @@ export interface Outbox {
   pending(lane: Lane): OutboxRow[];
   /** Records a delivery. */
   markSent(id: number, messageRef: string, now: number): void;
-  /** Records a failed attempt to be retried at `nextAt`. */
-  markRetry(id: number, nextAt: number, error: string): void;
-  /** Records a failure that retrying cannot fix. */
-  markFailed(id: number, error: string): void;
+  /** Records a failed attempt to be retried at `nextAt`; the first one also records `now` as firstFailedAt. */
+  markRetry(id: number, nextAt: number, error: string, now?: number): void;
+  /** Records a failure that retrying cannot fix (or that was retried for too long), given up at `now`. */
+  markFailed(id: number, error: string, now?: number): void;
+  /** The messages given up on, newest first, at most `limit` (for `/ecs alerts`). */
+  failures(limit: number): OutboxRow[];
   /** Folds the given pending messages into one new summary message, atomically; returns its id. */
   fold(ids: readonly number[], summary: OutboxMessage, now: number): number;
   /** A stored message by alert key in a channel, whatever its status. */
@@ -116,10 +122,53 @@ export interface DeliveryOptions {
   mention?: string;
 }
 
+/** What a failed delivery means: try again later (rate limit, outage, network) or give up now. */
+export type DeliveryVerdict = 'retryable' | 'final';
+
 /**
- * A platform's way to post a message to a channel. A failure throws an error that may carry
- * `retryAfterMs` (the platform asked to wait) and `permanent` (retrying cannot help), as
- * SlackDeliveryError does.
+ * A delivery failure as a DeliveryTarget throws it, classified by the platform adapter so the lane
+ * knows what to do without knowing the platform: wait and retry (honouring `retryAfterMs`), re-send
+ * without the reply's droppable blocks (`tooLong`), or give up and tell an operator (`action`).
+ */
+export class DeliveryError extends Error {
+  /** Whether retrying can help. */
+  readonly verdict: DeliveryVerdict;
+  /** The platform's own code (`not_in_channel`, `http_503`, `50013`…), for logs. */
+  readonly code: string;
+  /** How long the platform asked to wait before the next try, when it said. */
+  readonly retryAfterMs: number | undefined;
+  /** True when the platform refused the message as too long: a shorter one may go through. */
+  readonly tooLong: boolean;
+  /** What an operator should do about a final failure, in a sentence. */
+  readonly action: string | undefined;
+
+  constructor(code: string, message: string, opts: { verdict: DeliveryVerdict; retryAfterMs?: number; tooLong?: boolean; action?: string; cause?: unknown }) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'DeliveryError';
+    this.code = code;
+    this.verdict = opts.verdict;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.tooLong = opts.tooLong ?? false;
+    this.action = opts.action;
+  }
+
+  /** True when retrying the same call cannot succeed. */
+  get permanent(): boolean {
+    return this.verdict === 'final';
+  }
+}
+
+/**
+ * The HTTP statuses worth retrying on any platform: 408 and 429 (wait, then again) and every 5xx;
+ * any other 4xx is the request's own fault and final.
+ */
+export function retryableHttpStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * A platform's way to post a message to a channel. A failure throws a DeliveryError (or any error
+ * with `permanent`, `retryAfterMs` and `tooLong` fields); anything else counts as a network failure.
  */
 export interface DeliveryTarget {
   /** The platform it posts to. */
@@ -128,13 +177,15 @@ export interface DeliveryTarget {
   deliver(channelId: string, reply: Reply, options: DeliveryOptions): Promise<{ messageRef: string }>;
 }
 
-/** What a delivery error says about retrying, read from its `retryAfterMs` and `permanent` fields. */
-export function deliveryErrorInfo(e: unknown): { retryAfterMs?: number; permanent: boolean; message: string } {
-  const o = (typeof e === 'object' && e !== null ? e : {}) as { retryAfterMs?: unknown; permanent?: unknown; message?: unknown };
-  const info: { retryAfterMs?: number; permanent: boolean; message: string } = {
+/** What a delivery error says about retrying, read from its `retryAfterMs`, `permanent`, `tooLong` and `action` fields. */
+export function deliveryErrorInfo(e: unknown): { retryAfterMs?: number; permanent: boolean; tooLong: boolean; action?: string; message: string } {
+  const o = (typeof e === 'object' && e !== null ? e : {}) as { retryAfterMs?: unknown; permanent?: unknown; tooLong?: unknown; action?: unknown; message?: unknown };
+  const info: { retryAfterMs?: number; permanent: boolean; tooLong: boolean; action?: string; message: string } = {
     permanent: o.permanent === true,
+    tooLong: o.tooLong === true,
     message: typeof o.message === 'string' ? o.message : String(e),
   };
   if (typeof o.retryAfterMs === 'number' && Number.isFinite(o.retryAfterMs) && o.retryAfterMs >= 0) info.retryAfterMs = o.retryAfterMs;
+  if (typeof o.action === 'string' && o.action) info.action = o.action;
   return info;
 }

@@ -44,6 +44,13 @@ export const watchSchema = z.strictObject({
     .optional(),
   /** Log lines of the crashed container shown in an alert. */
   logLines: z.int().min(0).max(50).optional(),
+  /** How delivery treats a channel that keeps failing. */
+  delivery: z
+    .strictObject({
+      /** How long a message failing with retryable errors (rate limits, outages) may hold its channel's later alerts back. */
+      giveUpAfter: duration(60_000, 'watch.delivery.giveUpAfter').optional(),
+    })
+    .optional(),
 });
 
 /** One route: which clusters and services (globs with `*`), to which channels on which platforms. */
@@ -105,6 +112,8 @@ export interface WatcherSettings {
   rateLimitWindowMs: number;
   /** Log lines per alert. */
   logLines: number;
+  /** How long a message failing with retryable errors may hold its lane, ms. */
+  deliveryGiveUpAfterMs: number;
   /** The routes, in config order. */
   routes: readonly RouteConfig[];
 }
@@ -114,7 +123,7 @@ export const MIN_WATCH_EVERY_MS = 5_000;
 
 /**
  * Fills in the defaults (30 s polls, 3 crashes in 10 min, 5 min recovery and under-desired time,
- * 5 messages a minute per channel, 20 log lines). Without routes, alerts go to the terminal.
+ * 5 messages a minute per channel, 20 log lines, 6 h of retrying before a message is given up). Without routes, alerts go to the terminal.
  */
 export function watcherSettings(watch: WatchFileConfig | undefined, routes: readonly RouteConfig[] | undefined, envEvery?: string): WatcherSettings {
   const d = (s: string | undefined, def: number): number => (s === undefined ? def : (parseDuration(s) ?? def));
@@ -132,6 +141,7 @@ export function watcherSettings(watch: WatchFileConfig | undefined, routes: read
     rateLimitMessages: watch?.rateLimit?.messages ?? 5,
     rateLimitWindowMs: d(watch?.rateLimit?.per, 60_000),
     logLines: watch?.logLines ?? 20,
+    deliveryGiveUpAfterMs: d(watch?.delivery?.giveUpAfter, 6 * 60 * 60_000),
     routes: routes && routes.length > 0 ? routes : [{ console: true }],
   };
 }

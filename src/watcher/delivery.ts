@@ -1,10 +1,14 @@
 /**
  * Delivers the outbox: one lane per channel, messages in order, retries with exponential
- * backoff that honours a platform's Retry-After, gives up only on permanent errors, and folds
- * a storm into one summary once a channel's rate limit is reached. Lanes run independently,
- * so a platform that is down (or hangs) never holds up the others.
+ * backoff that honours a platform's Retry-After, and folds a storm into one summary once a
+ * channel's rate limit is reached. A final error takes its message out of the lane at once; a
+ * message that keeps failing with retryable errors holds the lane (to keep order) only until
+ * `giveUpAfterMs`. A message refused as too long goes again without its droppable blocks. Lanes
+ * run independently, so a platform that is down (or hangs) never holds up the others.
  */
 import type { Logger } from '../core/logger.ts';
+import { formatDuration } from '../core/parser.ts';
+import { withoutDroppable } from '../core/reply.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeliveryTarget, Lane, Outbox, OutboxRow } from '../ports/outbox.ts';
 import { deliveryErrorInfo } from '../ports/outbox.ts';
@@ -30,7 +34,12 @@ export interface AlertDeliveryOptions {
   backoffMaxMs?: number;
   /** Longest a single delivery call may take before it counts as failed, real ms (default 20 s). */
   callTimeoutMs?: number;
+  /** How long a message failing with retryable errors may hold its lane before it is given up, ms (default 6 h; `watch.delivery.giveUpAfter`). */
+  giveUpAfterMs?: number;
 }
+
+/** The default of `watch.delivery.giveUpAfter`. */
+export const DEFAULT_GIVE_UP_AFTER_MS = 6 * 60 * 60_000;
 
 /** What one flush did. */
 export interface FlushReport {
@@ -74,6 +83,7 @@ export class AlertDelivery {
       backoffBaseMs: opts.backoffBaseMs ?? 2_000,
       backoffMaxMs: opts.backoffMaxMs ?? 60_000,
       callTimeoutMs: opts.callTimeoutMs ?? 20_000,
+      giveUpAfterMs: opts.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS,
       targets: new Map(opts.targets.map((t) => [t.platform, t])),
     };
   }
@@ -127,7 +137,7 @@ export class AlertDelivery {
       if (!row) return;
       const now = this.o.clock.now();
       if (!target) {
-        outbox.markFailed(row.id, `no ${lane.platform} connection is configured for alert routes`);
+        outbox.markFailed(row.id, `no ${lane.platform} connection is configured for alert routes`, now);
         report.failed++;
         log.error({ platform: lane.platform, channel: lane.channelId }, `alerts: a route names ${lane.platform} but dockhand has no ${lane.platform} connection; message dropped`);
         continue;
@@ -185,34 +195,60 @@ export class AlertDelivery {
     }
     const thread = row.reply.thread;
     const threadOf = thread && !thread.parent ? outbox.threadRef(lane, thread.key) : undefined;
+    const options = {
+      idempotencyKey: `${row.alertKey}@${lane.platform}:${lane.channelId}`,
+      ...(threadOf ? { threadOf } : {}),
+      ...(updateOf ? { updateOf } : {}),
+      ...(row.mention ? { mention: row.mention } : {}),
+    };
+    const where = { platform: lane.platform, channel: lane.channelId, alert: row.alertKey };
+    let info: ReturnType<typeof deliveryErrorInfo>;
     try {
-      const res = await this.withTimeout(
-        target.deliver(lane.channelId, row.reply, {
-          idempotencyKey: `${row.alertKey}@${lane.platform}:${lane.channelId}`,
-          ...(threadOf ? { threadOf } : {}),
-          ...(updateOf ? { updateOf } : {}),
-          ...(row.mention ? { mention: row.mention } : {}),
-        }),
-      );
+      const res = await this.withTimeout(target.deliver(lane.channelId, row.reply, options));
       outbox.markSent(row.id, res.messageRef, this.o.clock.now());
       report.sent++;
       return true;
     } catch (e) {
-      const info = deliveryErrorInfo(e);
-      if (info.permanent) {
-        outbox.markFailed(row.id, info.message);
-        report.failed++;
-        log.error({ platform: lane.platform, channel: lane.channelId, alert: row.alertKey }, `alerts: delivery failed for good: ${info.message}`);
-        return true;
-      }
-      const backoff = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(row.attempts, 20));
-      const jittered = Math.round(backoff * (0.8 + Math.random() * 0.4));
-      const delay = Math.max(info.retryAfterMs ?? 0, Math.min(jittered, this.o.backoffMaxMs));
-      outbox.markRetry(row.id, this.o.clock.now() + delay, info.message);
-      report.retried++;
-      log.warn({ platform: lane.platform, channel: lane.channelId, attempt: row.attempts + 1, retryInMs: delay }, `alerts: delivery failed, will retry: ${info.message}`);
-      return false;
+      info = deliveryErrorInfo(e);
     }
+    if (info.tooLong) {
+      // Refused as too long: the same message without its droppable blocks (and a note saying
+      // where to read them) is worth one more try before the message is given up.
+      const shorter = withoutDroppable(row.reply);
+      if (shorter) {
+        try {
+          const res = await this.withTimeout(target.deliver(lane.channelId, shorter, options));
+          outbox.markSent(row.id, res.messageRef, this.o.clock.now());
+          report.sent++;
+          log.warn(where, `alerts: ${info.message}; sent again without its log excerpt`);
+          return true;
+        } catch (e) {
+          info = deliveryErrorInfo(e);
+        }
+      }
+    }
+    const now = this.o.clock.now();
+    if (info.permanent) {
+      outbox.markFailed(row.id, info.message, now);
+      report.failed++;
+      log.error(where, `alerts: delivery failed for good, the next message in this channel goes on: ${info.message}${info.action && !info.message.includes(info.action) ? ` — ${info.action}` : ''}`);
+      return true;
+    }
+    const failingFor = now - (row.firstFailedAt ?? now);
+    if (failingFor >= this.o.giveUpAfterMs) {
+      const why = `gave up after ${formatDuration(failingFor)} of retrying (watch.delivery.giveUpAfter is ${formatDuration(this.o.giveUpAfterMs)}): ${info.message}`;
+      outbox.markFailed(row.id, why, now);
+      report.failed++;
+      log.error(where, `alerts: delivery ${why}; the next message in this channel goes on`);
+      return true;
+    }
+    const backoff = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(row.attempts, 20));
+    const jittered = Math.round(backoff * (0.8 + Math.random() * 0.4));
+    const delay = Math.max(info.retryAfterMs ?? 0, Math.min(jittered, this.o.backoffMaxMs));
+    outbox.markRetry(row.id, now + delay, info.message, now);
+    report.retried++;
+    log.warn({ ...where, attempt: row.attempts + 1, retryInMs: delay }, `alerts: delivery failed, will retry: ${info.message}`);
+    return false;
   }
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {

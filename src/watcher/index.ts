@@ -66,6 +66,7 @@ export function createAlerts(o: AlertsOptions): Alerts {
     log: o.log,
     rateLimitMessages: o.settings.rateLimitMessages,
     rateLimitWindowMs: o.settings.rateLimitWindowMs,
+    giveUpAfterMs: o.settings.deliveryGiveUpAfterMs,
   });
   const watcher = new CrashWatcher({
     containers: o.containers,

@@ -307,6 +307,11 @@ export class FakeSlack {
     this.failures.set(method, q);
   }
 
+  /** Forgets the failures still queued for `method` (Slack is back). */
+  clearFailures(method: string): void {
+    this.failures.delete(method);
+  }
+
   /** The recorded calls of one method. */
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);

@@ -153,3 +153,25 @@ describe('/ecs alerts before the watcher has polled', () => {
   });
 });
 
+
+describe('/ecs alerts and undeliverable alerts', () => {
+  it('lists the alerts given up on, with the channel and what to do', async () => {
+    const db = openDatabase(':memory:');
+    const box = new SqliteOutbox(db);
+    const fresh = new Dispatcher({
+      commands: [{ ...ecs, subcommands: [...ecs.subcommands, ...alertSubcommands] }],
+      ports: { clock: sandbox.clock, audit: new SqliteAuditLog(db.db), incidents: new SqliteIncidentStore(db), alertOutbox: box },
+      settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true }),
+      log: silentLogger,
+    });
+    expect(replyToPlainText((await fresh.run('/ecs alerts', vic)).reply)).not.toContain('Undeliverable');
+    box.enqueue({ alertKey: 'crash:t1', platform: 'slack', channelId: 'C0OPS', reply: { visibility: 'channel', blocks: [{ kind: 'text', text: 'web crashed' }] } }, 0);
+    const id = box.pending({ platform: 'slack', channelId: 'C0OPS' })[0]!.id;
+    box.markFailed(id, 'slack chat.postMessage to C0OPS: not_in_channel — the bot is not a member of the channel; invite it with /invite @dockhand', Date.UTC(2026, 10, 27, 9, 30));
+    const t = replyToPlainText((await fresh.run('/ecs alerts', vic)).reply);
+    expect(t).toContain('Undeliverable alerts (latest 1)');
+    expect(t).toMatch(/slack C0OPS \| 2026-11-27 09:30Z \| .*not_in_channel — the bot is not a member of the channel; invite it with \/invite @dockhand/);
+    expect(t).toContain('outbox: 0 waiting, 1 undeliverable');
+    db.close();
+  });
+});
