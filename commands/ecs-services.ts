@@ -23,6 +23,7 @@ import {
   type ClusterChoice,
   where,
 } from './ecs-common.ts';
+import { DEFAULT_METRICS_WINDOW_MS, readMetrics, statusMetricFields } from './ecs-metrics.ts';
 
 /** Maps over items with a few calls in flight at once. */
 export async function mapFew<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 5): Promise<R[]> {
@@ -181,9 +182,11 @@ export const statusSub = defineSubcommand({
     const ecs = containersOf(ctx);
     const s = await findService(ctx, choice, args.service);
     const now = awsNow(ctx);
-    const [running, stopped] = await Promise.all([
+    const [running, stopped, metrics] = await Promise.all([
       ecs.listTasks(choice.target, { serviceName: s.name, desiredStatus: 'RUNNING' }),
       ecs.listTasks(choice.target, { serviceName: s.name, desiredStatus: 'STOPPED', limit: 100 }),
+      // Denied or throttled metrics leave the sparklines out with a note; the status still answers.
+      readMetrics(ctx, choice, s.name, DEFAULT_METRICS_WINDOW_MS, { end: now }),
     ]);
     const tasks = (await ecs.describeTasks(choice.target, [...running, ...stopped])).items;
     const byStatus = new Map<string, number>();
@@ -209,6 +212,7 @@ export const statusSub = defineSubcommand({
           { label: 'Rollout', value: rolloutOf(s) },
           { label: 'Task definition', value: revisionOf(s.taskDefinition) },
           { label: 'Image', value: image ? `${image}${digest ? ` (${digest.replace(/^sha256:/, '').slice(0, 12)})` : ''}` : tdImages.problem ? `unknown: ${tdImages.problem}` : '—' },
+          ...statusMetricFields(metrics),
         ],
       },
       { kind: 'text', text: '*Deployments*' },

@@ -1,8 +1,10 @@
 import type { ArgMap, CommandDef, SubcommandDef } from '../src/core/command.ts';
 import { explainMissingCluster } from './ecs-common.ts';
 import { alertSubcommands } from './ecs-alerts.ts';
+import { diagnoseSub } from './ecs-diagnose.ts';
 import { imagesSub } from './ecs-images.ts';
 import { logsSub, unfollowSub } from './ecs-logs.ts';
+import { metricsSub } from './ecs-metrics.ts';
 import { restartSub, scaleSub } from './ecs-scale.ts';
 import { clustersSub, servicesSub, statusSub } from './ecs-services.ts';
 
@@ -28,9 +30,9 @@ function withClusterHints(sub: SubcommandDef): SubcommandDef {
   return { ...sub, handler, ...(confirm ? { confirm } : {}) };
 }
 
-/** `/ecs`: clusters, services, status, scale, restart, logs and images, on real AWS or the sandbox. */
+/** `/ecs`: clusters, services, status, diagnose, metrics, scale, restart, logs and images, on real AWS or the sandbox. */
 export const ecs = {
   name: 'ecs',
-  description: 'Amazon ECS: services, status, scaling, restarts, logs and images',
-  subcommands: [clustersSub, servicesSub, statusSub, scaleSub, restartSub, logsSub, unfollowSub, imagesSub, ...alertSubcommands].map(withClusterHints),
+  description: 'Amazon ECS: services, status, diagnosis, metrics, scaling, restarts, logs and images',
+  subcommands: [clustersSub, servicesSub, statusSub, diagnoseSub, metricsSub, scaleSub, restartSub, logsSub, unfollowSub, imagesSub, ...alertSubcommands].map(withClusterHints),
 } satisfies CommandDef;

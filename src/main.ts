@@ -125,6 +125,7 @@ export async function main(io: MainIo): Promise<number> {
     containers: aws.containers,
     images: aws.images,
     logs: aws.logs,
+    metrics: aws.metrics,
     quiz: new SqliteQuizStore(database.db),
     packs: loadPacks(QUIZZES_DIR),
     incidents,

@@ -128,6 +128,11 @@ function toTask(t: Task): TaskInfo {
   };
 }
 
+function numeric(v: string | undefined): number | undefined {
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
 function toContainerDefinition(c: ContainerDefinition, region: string): ContainerDefinitionInfo {
   const lc = c.logConfiguration;
   const group = lc?.logDriver === 'awslogs' ? lc.options?.['awslogs-group'] : undefined;
@@ -135,6 +140,9 @@ function toContainerDefinition(c: ContainerDefinition, region: string): Containe
     name: c.name ?? '',
     image: c.image ?? '',
     essential: c.essential ?? true,
+    ...(c.memory !== undefined ? { memory: c.memory } : {}),
+    ...(c.memoryReservation !== undefined ? { memoryReservation: c.memoryReservation } : {}),
+    ...(c.healthCheck?.command?.length ? { healthCheck: c.healthCheck.command } : {}),
     ...(group
       ? {
           logs: {
@@ -288,6 +296,9 @@ export class SdkContainerService implements ContainerService {
       family: td.family ?? '',
       revision: td.revision ?? 0,
       containers: (td.containerDefinitions ?? []).map((c) => toContainerDefinition(c, region)),
+      // ECS returns task-level sizes as strings ("512"); "0.5 vCPU" forms only appear on input.
+      ...(numeric(td.cpu) !== undefined ? { cpu: numeric(td.cpu) } : {}),
+      ...(numeric(td.memory) !== undefined ? { memory: numeric(td.memory) } : {}),
     };
   }
 

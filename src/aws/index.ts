@@ -7,17 +7,19 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { SdkContainerService } from './container-service.ts';
 import { SdkImageRegistry } from './image-registry.ts';
 import { SdkLogSource } from './log-source.ts';
+import { SdkMetrics } from './metrics.ts';
 import type { AwsClientOptions, StaticCredentials } from './clients.ts';
 
 export type { AwsClientOptions, StaticCredentials } from './clients.ts';
 export { SdkContainerService } from './container-service.ts';
 export { SdkImageRegistry } from './image-registry.ts';
 export { SdkLogSource } from './log-source.ts';
+export { SdkMetrics } from './metrics.ts';
 
 /** Credentials for the sandbox, which does not check signatures but the SDK insists on signing. */
 export const SANDBOX_CREDENTIALS: StaticCredentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
-/** The three AWS-backed ports, sharing one set of options, and a way to close their sockets. */
+/** The AWS-backed ports, sharing one set of options, and a way to close their sockets. */
 export interface AwsPorts {
   /** ECS. */
   containers: SdkContainerService;
@@ -25,23 +27,28 @@ export interface AwsPorts {
   images: SdkImageRegistry;
   /** CloudWatch Logs. */
   logs: SdkLogSource;
+  /** CloudWatch metrics. */
+  metrics: SdkMetrics;
   /** Closes every client. */
   destroy(): void;
 }
 
-/** Builds ContainerService, ImageRegistry and LogSource on the AWS SDK with the same options. */
+/** Builds ContainerService, ImageRegistry, LogSource and Metrics on the AWS SDK with the same options. */
 export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
   const containers = new SdkContainerService(options);
   const images = new SdkImageRegistry(options);
   const logs = new SdkLogSource(options);
+  const metrics = new SdkMetrics(options);
   return {
     containers,
     images,
     logs,
+    metrics,
     destroy() {
       containers.destroy();
       images.destroy();
       logs.destroy();
+      metrics.destroy();
     },
   };
 }

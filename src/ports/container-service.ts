@@ -212,6 +212,12 @@ export interface ContainerDefinitionInfo {
   essential: boolean;
   /** Its awslogs configuration, when it logs to CloudWatch Logs. */
   logs?: AwsLogsConfig;
+  /** Its hard memory limit in MiB (the container is killed above it), when set. */
+  memory?: number;
+  /** Its soft memory limit in MiB (what placement reserves), when set. */
+  memoryReservation?: number;
+  /** Its container health check command, such as `CMD-SHELL curl -f http://localhost/health`, when it has one. */
+  healthCheck?: string[];
 }
 
 /** A task definition revision. */
@@ -224,6 +230,10 @@ export interface TaskDefinitionInfo {
   revision: number;
   /** Its containers. */
   containers: ContainerDefinitionInfo[];
+  /** Task-level CPU units (Fargate requires them), when set. */
+  cpu?: number;
+  /** Task-level memory in MiB (Fargate's hard limit for all containers together), when set. */
+  memory?: number;
 }
 
 /** What to change on a service; only the given fields change. */

@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { ContainerService } from './container-service.ts';
 import type { ImageRegistry } from './image-registry.ts';
 import type { LogSource } from './log-source.ts';
+import type { Metrics } from './metrics.ts';
 import type { QuizStore } from './quiz-store.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { Outbox } from './outbox.ts';
@@ -14,6 +15,7 @@ export type * from './container-service.ts';
 export { CloudError, isCloudError, shortName } from './container-service.ts';
 export type * from './image-registry.ts';
 export type * from './log-source.ts';
+export type * from './metrics.ts';
 export type * from './quiz-store.ts';
 export type * from './incident-store.ts';
 export type * from './outbox.ts';
@@ -38,6 +40,8 @@ export interface Ports {
   images?: ImageRegistry;
   /** CloudWatch Logs: container log lines. */
   logs?: LogSource;
+  /** CloudWatch metrics: service CPU and memory (absent when not wired). */
+  metrics?: Metrics;
   /** Study mode: sessions, answers, scores, review cards. */
   quiz?: QuizStore;
   /** The question packs that loaded (and the errors of those left out). */

@@ -23,7 +23,7 @@ export interface FaultSpec {
 }
 
 /** The AWS service an operation belongs to, as IAM action prefixes name them. */
-export type SandboxServiceName = 'ecs' | 'ecr' | 'logs';
+export type SandboxServiceName = 'ecs' | 'ecr' | 'logs' | 'cloudwatch';
 
 interface Entry {
   spec: FaultSpec;

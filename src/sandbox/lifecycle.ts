@@ -138,13 +138,14 @@ export function startRunning(state: SandboxState, task: TaskRecord, at: number):
       const nth = service.crashCount + 1;
       const oom = failure.oomEvery !== undefined && failure.oomEvery > 0 && nth % failure.oomEvery === 0;
       service.crashCount = nth;
-      task.plannedExit = oom ? { at: exitAt, kind: 'oom', exitCode: 137 } : { at: exitAt, kind: 'crash', exitCode: failure.exitCode ?? 1 };
+      const oomAt = failure.oomRunMs === undefined ? exitAt : at + Math.max(1_000, Math.round(failure.oomRunMs * (0.9 + state.rng.next() * 0.2)));
+      task.plannedExit = oom ? { at: oomAt, kind: 'oom', exitCode: 137 } : { at: exitAt, kind: 'crash', exitCode: failure.exitCode ?? 1 };
     } else if (failure.kind === 'oom') {
       task.plannedExit = { at: exitAt, kind: 'oom', exitCode: 137 };
     } else {
       task.plannedExit = { at: exitAt, kind: 'health-check', exitCode: 143 };
     }
-    task.nextAt = exitAt;
+    task.nextAt = task.plannedExit.at;
   }
   writeLines(state, task, at, startupLines(task.logStyle, at, task.containers[0]?.image ?? ''));
   // Tasks without awslogs skip line generation entirely, which keeps 10,000-task sandboxes cheap.

@@ -8,8 +8,11 @@ import type { JsonObject } from './protocol.ts';
 /** How a service's tasks fail, as real clusters do; `healthy` means they run until stopped. */
 export type FailureMode =
   | { kind: 'healthy' }
-  /** The essential container exits with `exitCode` (default 1) after `runMs`; every `oomEvery`-th crash is an OOM kill instead. */
-  | { kind: 'crash'; runMs?: number; exitCode?: number; oomEvery?: number }
+  /**
+   * The essential container exits with `exitCode` (default 1) after `runMs`; every `oomEvery`-th crash is an
+   * OOM kill instead, after `oomRunMs` (default `runMs`: a leak takes longer to fill memory than a bad config to fail).
+   */
+  | { kind: 'crash'; runMs?: number; exitCode?: number; oomEvery?: number; oomRunMs?: number }
   /** The container is killed for memory after `runMs` (exit 137). */
   | { kind: 'oom'; runMs?: number }
   /** The image cannot be pulled, so tasks never start (TaskFailedToStart). */

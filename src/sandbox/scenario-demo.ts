@@ -1,7 +1,8 @@
 /**
  * The demo world: cluster `demo` with healthy services (web, api, worker), a crash-looping
- * one (payments, with an occasional out-of-memory kill) and one whose image cannot be
- * pulled (reports), their ECR repositories and log groups, and a quarter hour of history.
+ * one (payments, with an occasional out-of-memory kill), one whose image cannot be
+ * pulled (reports) and one whose tasks fail their container health checks (search), their
+ * ECR repositories and log groups, and a quarter hour of history.
  */
 import type { SandboxState } from './state.ts';
 import type { FindingRecord } from './model.ts';
@@ -57,6 +58,10 @@ const REPOS: RepoPlan[] = [
       { tags: ['0.5.0', 'latest'], daysAgo: 15, mb: 99, findings: { MEDIUM: 1, LOW: 1 } },
     ],
   },
+  {
+    name: 'search',
+    images: [{ tags: ['1.2.0', 'latest'], daysAgo: 4, mb: 212, findings: { LOW: 2 } }],
+  },
 ];
 
 /** Builds the demo scenario into an empty state and runs its history up to the clock's now. */
@@ -86,6 +91,7 @@ export function buildDemoScenario(state: SandboxState): void {
   const worker = state.defineTaskDefinition({ family: 'worker', image: image('worker', '1.0.0'), memory: '1024' });
   const payments = state.defineTaskDefinition({ family: 'payments', image: image('payments', '3.2.0'), port: 8443, memory: '512' });
   const reports = state.defineTaskDefinition({ family: 'reports', image: image('reports', '0.6.0') });
+  const search = state.defineTaskDefinition({ family: 'search', image: image('search', '1.2.0'), port: 9200, healthCheck: true, memory: '1024', cpu: '512' });
 
   const created = (days: number): number => now - days * DAY;
   const services = [
@@ -97,13 +103,14 @@ export function buildDemoScenario(state: SandboxState): void {
       taskDefinition: payments,
       desiredCount: 1,
       logStyle: 'payments',
-      failure: { kind: 'crash', runMs: 40_000, exitCode: 1, oomEvery: 3 },
+      failure: { kind: 'crash', runMs: 40_000, exitCode: 1, oomEvery: 3, oomRunMs: 150_000 },
       running: false,
       createdAt: t0,
     }),
     state.createService('demo', { name: 'reports', taskDefinition: reports, desiredCount: 1, logStyle: 'worker', failure: { kind: 'image-pull' }, createdAt: t0 }),
+    state.createService('demo', { name: 'search', taskDefinition: search, desiredCount: 2, logStyle: 'api', failure: { kind: 'health-check', runMs: 90_000 }, running: false, createdAt: t0 }),
   ];
-  const ages = [64, 64, 30, 3, 1];
+  const ages = [64, 64, 30, 3, 1, 2];
   services.forEach((s, i) => (s.createdAt = created(ages[i] ?? 1)));
 
   for (let t = t0; t <= now; t += 1_000) tick(state, t);

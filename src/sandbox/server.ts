@@ -1,6 +1,6 @@
 /**
  * The sandbox HTTP server: a local endpoint on 127.0.0.1 that speaks the AWS JSON 1.1
- * protocol for ECS, ECR and CloudWatch Logs, so the AWS SDK clients and the aws CLI work
+ * protocol for ECS, ECR and CloudWatch Logs, and AWS JSON 1.0 for CloudWatch metrics, so the AWS SDK clients and the aws CLI work
  * against it through their endpoint override. Signatures are not checked.
  */
 import { createServer } from 'node:http';
@@ -18,6 +18,7 @@ import { ecsOperations } from './ecs.ts';
 import type { Operation } from './ecs.ts';
 import { ecrOperations } from './ecr.ts';
 import { logsOperations } from './logs.ts';
+import { cloudwatchOperations, QUERY_ERROR_CODES } from './cloudwatch.ts';
 import { buildDemoScenario } from './scenario-demo.ts';
 
 export { SandboxClock } from './clock.ts';
@@ -67,10 +68,21 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const PREFIXES: Record<string, { service: SandboxServiceName; operations: Record<string, Operation> }> = {
-  AmazonEC2ContainerServiceV20141113: { service: 'ecs', operations: ecsOperations },
-  AmazonEC2ContainerRegistry_V20150921: { service: 'ecr', operations: ecrOperations },
-  Logs_20140328: { service: 'logs', operations: logsOperations },
+interface Api {
+  service: SandboxServiceName;
+  operations: Record<string, Operation>;
+  /** The AWS JSON version the service speaks: 1.1 (ECS, ECR, Logs) or 1.0 (CloudWatch). */
+  json: '1.0' | '1.1';
+  /** Query-compatible services also name each error by its old query-protocol code in `x-amzn-query-error`. */
+  queryCompatible?: boolean;
+}
+
+const PREFIXES: Record<string, Api> = {
+  AmazonEC2ContainerServiceV20141113: { service: 'ecs', operations: ecsOperations, json: '1.1' },
+  AmazonEC2ContainerRegistry_V20150921: { service: 'ecr', operations: ecrOperations, json: '1.1' },
+  Logs_20140328: { service: 'logs', operations: logsOperations, json: '1.1' },
+  // @aws-sdk/client-cloudwatch 3.1164 speaks AWS JSON 1.0 with awsQueryCompatible (see DESIGN.md).
+  GraniteServiceVersion20100801: { service: 'cloudwatch', operations: cloudwatchOperations, json: '1.0', queryCompatible: true },
 };
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -185,6 +197,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
   const opName = target.slice(dot + 1);
   const op = dot > 0 && api && Object.hasOwn(api.operations, opName) ? api.operations[opName] : undefined;
   if (!api || !op) return sendError(res, new AwsError('UnknownOperationException', `Unknown operation ${target}`));
+  // AWS routes on the content type too: a JSON 1.0 service refuses a 1.1 body and the other way round.
+  const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
+  if (contentType !== `application/x-amz-json-${api.json}`) {
+    return sendError(res, new AwsError('UnknownOperationException', `${target} takes Content-Type application/x-amz-json-${api.json}, not ${contentType || 'none'}`), api);
+  }
 
   let body: JsonObject;
   try {
@@ -192,24 +209,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     body = parsed as JsonObject;
   } catch {
-    return sendError(res, new AwsError('SerializationException', 'Start of structure or map found where not expected.'));
+    return sendError(res, new AwsError('SerializationException', 'Start of structure or map found where not expected.'), api);
   }
 
   const fault = faults.decide(api.service, opName);
   if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
-  if (fault.error) return sendError(res, fault.error);
+  if (fault.error) return sendError(res, fault.error, api);
 
   let out: JsonObject;
   try {
     out = op(state, body);
   } catch (err) {
-    if (err instanceof AwsError) return sendError(res, err);
+    if (err instanceof AwsError) return sendError(res, err, api);
     throw err;
   }
   if (fault.emptyPage) out = emptyFilterPage(out, body);
   const payload = JSON.stringify(out);
   res.writeHead(200, {
-    'content-type': 'application/x-amz-json-1.1',
+    'content-type': `application/x-amz-json-${api.json}`,
     'content-length': Buffer.byteLength(payload),
     'x-amzn-requestid': randomUUID(),
   });
@@ -227,17 +244,25 @@ function emptyFilterPage(out: JsonObject, body: JsonObject): JsonObject {
   };
 }
 
-function sendError(res: ServerResponse, err: AwsError): void {
+function sendError(res: ServerResponse, err: AwsError, api?: Api): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const payload = JSON.stringify({ __type: err.type, message: err.message });
-  res.writeHead(err.status, {
-    'content-type': 'application/x-amz-json-1.1',
+  const headers: Record<string, string | number> = {
+    'content-type': `application/x-amz-json-${api?.json ?? '1.1'}`,
     'content-length': Buffer.byteLength(payload),
     'x-amzn-requestid': randomUUID(),
     'x-amzn-errortype': err.type,
-  });
+  };
+  let status = err.status;
+  if (api?.queryCompatible) {
+    const code = QUERY_ERROR_CODES[err.type] ?? `${err.type};${err.status >= 500 ? 'Receiver' : 'Sender'}`;
+    headers['x-amzn-query-error'] = code;
+    // CloudWatch answers AccessDenied with 403, as its query protocol always did.
+    if (code.startsWith('AccessDenied;')) status = 403;
+  }
+  res.writeHead(status, headers);
   res.end(payload);
 }

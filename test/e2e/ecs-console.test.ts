@@ -12,7 +12,7 @@ describe('/ecs over the terminal against the default sandbox', () => {
     expect(r.code).toBe(0);
     const out = r.stdout;
     // The services table, aligned, naming cluster, region and the sandbox.
-    expect(out).toContain('Services in cluster demo (us-east-1) — 5');
+    expect(out).toContain('Services in cluster demo (us-east-1) — 6');
     expect(out).toMatch(/\nweb +2 +2 +0 +completed +web:2 +1\.4\.0\n/);
     expect(out).toContain('cluster demo · us-east-1 · sandbox data (not real AWS)');
     // The immediate reply, then the follow-up once web is steady (printed before the process exits).
@@ -23,7 +23,7 @@ describe('/ecs over the terminal against the default sandbox', () => {
     expect(logLines).toHaveLength(5);
     expect(out).toMatch(/showing the newest 5 of [\d,]+ lines/);
     // The repositories table.
-    expect(out).toContain('Repositories in us-east-1 — 5');
+    expect(out).toContain('Repositories in us-east-1 — 6');
     expect(out).toMatch(/\nweb +4 +1\.4\.1, latest, git-c0ffee1 +2d ago/);
     // Each reply follows its command, in order.
     const order = ['> /ecs services', '> /ecs scale web 3', '> /ecs logs web --lines 5', '> /ecs images'].map((s) => out.indexOf(s));

@@ -68,7 +68,7 @@ describe.skipIf(!awsAvailable)(`aws CLI against the sandbox${awsAvailable ? '' :
 
   it('ecs list-services follows nextToken across pages', async () => {
     const out = await json<{ serviceArns: string[] }>('ecs', 'list-services', '--cluster', 'demo');
-    expect(out.serviceArns).toHaveLength(29);
+    expect(out.serviceArns).toHaveLength(30);
     expect(out.serviceArns).toContain('arn:aws:ecs:us-east-1:123456789012:service/demo/payments');
   });
 

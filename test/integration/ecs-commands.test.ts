@@ -93,14 +93,14 @@ function desiredOf(service: string, cluster = 'demo'): number {
 describe('/ecs against the sandbox: reading', () => {
   it('lists the configured clusters with counts', async () => {
     const t = text((await d.run('/ecs clusters', alice)).reply);
-    expect(t).toMatch(/demo \(default\) \| us-east-1 \| {2}\| ACTIVE \| 5 \|/);
+    expect(t).toMatch(/demo \(default\) \| us-east-1 \| {2}\| ACTIVE \| 6 \|/);
     expect(t).toContain('big | us-east-1 | load-test | ACTIVE | 130');
     expect(t).toContain('sandbox data');
   });
 
   it('lists the demo services with counts, rollout, revision and image tag', async () => {
     const t = text((await d.run('/ecs services', alice)).reply);
-    expect(t).toContain('Services in cluster demo (us-east-1) — 5');
+    expect(t).toContain('Services in cluster demo (us-east-1) — 6');
     expect(t).toMatch(/web \| 2 \| 2 \| 0 \| completed \| web:2 \| 1\.4\.0/);
     expect(t).toMatch(/api \| 3 \| 3 \| 0 \| completed \| api:2 \| 2\.8\.1/);
     expect(t).toMatch(/reports \| 1 \| 0 \|/);
@@ -271,7 +271,7 @@ describe('/ecs against the sandbox: failures', () => {
   it('rides out throttling that the retries absorb', async () => {
     sandbox.faults.set('ecs:ListServices', { throttle: 0.5 });
     const t = text((await d.run('/ecs services', alice)).reply);
-    expect(t).toContain('Services in cluster demo (us-east-1) — 5');
+    expect(t).toContain('Services in cluster demo (us-east-1) — 6');
   }, 30_000);
 
   it('reads through empty log pages that carry a next token', async () => {

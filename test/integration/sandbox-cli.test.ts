@@ -29,7 +29,7 @@ describe('npm run sandbox', () => {
     expect(stdout).toContain(`aws --region us-east-1 --endpoint-url ${endpoint} ecs list-services --cluster demo`);
     const ecs = new ECSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const out = await ecs.send(new ListServicesCommand({ cluster: 'demo' }));
-    expect(out.serviceArns).toHaveLength(5);
+    expect(out.serviceArns).toHaveLength(6);
     ecs.destroy();
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');

@@ -180,8 +180,8 @@ describe('sandbox demo scenario', () => {
     await sandbox.stop();
   });
 
-  it('has cluster demo with healthy, crash-looping and unpullable services', async () => {
-    const names = ['web', 'api', 'worker', 'payments', 'reports'];
+  it('has cluster demo with healthy, crash-looping, unpullable and health-check-failing services', async () => {
+    const names = ['web', 'api', 'worker', 'payments', 'reports', 'search'];
     const out = await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: names }));
     const byName = new Map(out.services?.map((s) => [s.serviceName, s]));
     expect(byName.get('web')).toMatchObject({ desiredCount: 2, runningCount: 2 });
@@ -197,6 +197,9 @@ describe('sandbox demo scenario', () => {
     const failed = await ecs.send(new ListTasksCommand({ cluster: 'demo', serviceName: 'reports', desiredStatus: 'STOPPED' }));
     const reports = await ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: failed.taskArns }));
     expect(reports.tasks?.[0]?.stopCode).toBe('TaskFailedToStart');
+    const unhealthy = await ecs.send(new ListTasksCommand({ cluster: 'demo', serviceName: 'search', desiredStatus: 'STOPPED' }));
+    const search = await ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: unhealthy.taskArns }));
+    expect(search.tasks?.[0]).toMatchObject({ stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' });
   });
 
   it('has ECR repositories with several images, and web runs an older tag than the newest', async () => {

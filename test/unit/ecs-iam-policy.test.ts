@@ -7,6 +7,7 @@ const PREFIX: Record<string, string> = {
   '@aws-sdk/client-ecs': 'ecs',
   '@aws-sdk/client-ecr': 'ecr',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
 };
 
 /** Every IAM action the src/aws code can call, read from its SDK commands and paginators. */
@@ -29,7 +30,7 @@ function actionsNamedInMessages(): Set<string> {
   const named = new Set<string>();
   for (const file of readdirSync(AWS_DIR).filter((f) => f.endsWith('.ts'))) {
     const src = readFileSync(join(AWS_DIR, file), 'utf8');
-    for (const m of src.matchAll(/action: '((?:ecs|ecr|logs):\w+)'/g)) named.add(m[1] as string);
+    for (const m of src.matchAll(/action: '((?:ecs|ecr|logs|cloudwatch):\w+)'/g)) named.add(m[1] as string);
   }
   return named;
 }
@@ -70,5 +71,11 @@ describe('least-privilege IAM policy (src/aws/iam-policy.json)', () => {
     });
     expect(writers.length).toBeGreaterThan(0);
     for (const s of writers) expect(s.Resource).not.toBe('*');
+  });
+
+  it('grants cloudwatch:GetMetricData for /ecs metrics, diagnose and the OOM alert trend, on every resource (it has no resource-level permissions)', () => {
+    const st = policy.Statement.find((x) => (Array.isArray(x.Action) ? x.Action : [x.Action]).includes('cloudwatch:GetMetricData'));
+    expect(st?.Resource).toBe('*');
+    expect(actionsUsedByCode()).toContain('cloudwatch:GetMetricData');
   });
 });
