@@ -65,8 +65,9 @@ afterAll(async () => {
 describe('/ecs alerts, mute and unmute', () => {
   it("sums up the demo's hour of history in its first poll: one message per crash loop", () => {
     const texts = chat.received.map((m) => m.text);
-    expect(texts).toHaveLength(2);
+    expect(texts).toHaveLength(3);
     expect(texts.filter((t) => t.startsWith('🔥 Crash loop: payments'))).toHaveLength(1);
+    expect(texts.filter((t) => t.startsWith('🔥 Crash loop: search'))).toHaveLength(1);
     const opened = texts.find((t) => t.startsWith('🔥 Crash loop: payments'))!;
     expect(opened).toMatch(/exit (1|137)/);
     expect(opened).toMatch(/Last \d+ log lines of payments/);
