@@ -3,8 +3,13 @@
 #   docker run --rm -it dockhand                                   # terminal + local sandbox, no AWS needed
 #   docker run -d -p 3000:3000 -v dockhand-data:/data \
 #     -e SLACK_BOT_TOKEN -e SLACK_SIGNING_SECRET -e AWS_REGION=eu-west-1 -e DOCKHAND_CLUSTERS=prod dockhand
+# On ECS: deploy/cloudformation.yaml (README: "Run dockhand on ECS").
 
-FROM node:20-bookworm-slim AS deps
+# An exact Node 20 release, so a rebuild next month runs the same runtime the tests ran on.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+# Build: compile TypeScript to dist/ with every dependency, dev ones included.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 builds its native addon when no prebuilt binary fits.
 RUN apt-get update \
@@ -12,22 +17,34 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY commands ./commands
+RUN npm run build
 
-FROM node:20-bookworm-slim
+# Production dependencies only, native modules built here where the compiler is.
+FROM build AS prod-deps
+RUN rm -rf node_modules && npm ci --omit=dev --no-audit --no-fund
+
+# Run: no compiler, no TypeScript, no dev dependencies.
+FROM ${NODE_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production \
     DOCKHAND_DB=/data/dockhand.db \
     PORT=3000 \
+    HEALTH_PORT=8080 \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json drizzle.config.ts ./
-COPY src ./src
-COPY commands ./commands
-COPY quizzes ./quizzes
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
 COPY drizzle ./drizzle
+COPY quizzes ./quizzes
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 3000
-# Run node directly (not through npm) so SIGTERM from `docker stop` reaches dockhand and it shuts down cleanly.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+EXPOSE 3000 8080
+# The slim image has no curl: node itself asks dockhand's health endpoint.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HEALTH_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form with node itself (no npm, no shell in between), so SIGTERM from ECS or `docker stop` reaches dockhand.
+CMD ["node", "dist/src/main.js"]
