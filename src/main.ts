@@ -24,6 +24,7 @@ import type { Ports } from './ports/index.ts';
 import { SystemClock } from './ports/clock.ts';
 import { startSandbox, type Sandbox } from './sandbox/server.ts';
 import { SqliteIncidentStore } from './db/incident-store.ts';
+import { startHealthServer, type HealthServer } from './health/server.ts';
 import { SqliteOutbox } from './db/outbox.ts';
 import { consoleTarget, createAlerts, watcherSettings, withSandboxNote } from './watcher/index.ts';
 
@@ -210,6 +211,22 @@ export async function main(io: MainIo): Promise<number> {
       if (post) void dispatcher.runBackground(t.task, `quiz timer in ${t.platform}:${t.channelId}`, post);
     }
   }
+  // Health endpoints whenever dockhand runs as a server, or wherever HEALTH_PORT asks for them (the image sets it).
+  let health: HealthServer | undefined;
+  const healthPort = config.env.HEALTH_PORT ?? (chat.length > 0 && !interactive ? 8080 : undefined);
+  if (healthPort !== undefined) {
+    try {
+      health = await startHealthServer({
+        port: healthPort,
+        checks: [
+          { name: 'database', check: () => (database.ping() ? true : 'the database does not answer') },
+          ...chat.map((a) => ({ name: a.platform, check: () => a.readiness?.() ?? true })),
+        ],
+      });
+    } catch (e) {
+      log.warn({ port: healthPort }, `health endpoints not served: port ${healthPort} is not free (${e instanceof Error ? e.message : String(e)}); set HEALTH_PORT to another port`);
+    }
+  }
   // A piped script gets alerts only when it asks for them, so its output stays what it ran.
   if (interactive || chat.length > 0 || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined) alerts.start();
   try {
@@ -219,6 +236,7 @@ export async function main(io: MainIo): Promise<number> {
       await terminal.ended;
     } else await untilSignal();
   } finally {
+    health?.draining();
     dispatcher.abortAll();
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
     consoleAdapter.expiredAtStop(dispatcher.expirePending());
@@ -226,6 +244,7 @@ export async function main(io: MainIo): Promise<number> {
     for (const a of adapters) await a.stop();
     aws.destroy();
     await sandbox?.stop();
+    await health?.stop();
     database.close();
     log.info({}, 'dockhand stopped');
   }

@@ -35,6 +35,8 @@ export interface Adapter {
   readonly alertTarget: DeliveryTarget;
   /** Where a resumed quiz timer posts its reveals, or undefined when this adapter cannot post there. */
   quizTimerPost(place: QuizTimerPlace): PostFollowUp | undefined;
+  /** true while connected to its platform, otherwise why not (for /readyz); absent means ready once started. */
+  readiness?(): true | string;
   /** Set after start by an adapter whose session ends by itself (the terminal at end of input). */
   readonly ended?: Promise<void>;
 }

@@ -126,6 +126,7 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(8, { message: "expected the Signing Secret from the Slack app's Basic Information page (at least 8 characters)" }).optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'expected an app-level token starting with xapp-' }).optional(),
   SLACK_API_URL: z.url({ error: 'expected a URL such as https://slack.com/api/' }).optional(),
+  HEALTH_PORT: z.coerce.number({ error: 'expected a TCP port from 1 to 65535' }).int({ error: 'expected a TCP port from 1 to 65535' }).min(1, { error: 'expected a TCP port from 1 to 65535' }).max(65_535, { error: 'expected a TCP port from 1 to 65535' }).optional(),
   PORT: z.coerce.number({ error: 'expected a TCP port from 1 to 65535' }).int({ error: 'expected a TCP port from 1 to 65535' }).min(1, { error: 'expected a TCP port from 1 to 65535' }).max(65_535, { error: 'expected a TCP port from 1 to 65535' }).default(3000),
 });
 

@@ -19,6 +19,8 @@ export interface OpenDatabase {
   path: string;
   /** Closes the file. */
   close(): void;
+  /** True when the database answers a query (for the readiness check). */
+  ping(): boolean;
 }
 
 /** The folder of committed migrations. */
@@ -37,5 +39,17 @@ export function openDatabase(path: string): OpenDatabase {
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, sqlite, path, close: () => sqlite.close() };
+  return {
+    db,
+    sqlite,
+    path,
+    close: () => sqlite.close(),
+    ping: () => {
+      try {
+        return sqlite.prepare('select 1 as ok').get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+  };
 }

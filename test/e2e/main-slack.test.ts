@@ -29,12 +29,14 @@ describe('npm start with Slack configured (the real Bolt app as wired by main.ts
   let slack: FakeSlack;
   let child: ChildProcess;
   let port: number;
+  let healthPort: number;
   let stderr = '';
   let stdout = '';
 
   beforeAll(async () => {
     slack = await FakeSlack.start();
     port = await freePort();
+    healthPort = await freePort();
     child = spawn('npm', ['start', '--silent'], {
       cwd: repoRoot,
       env: {
@@ -45,6 +47,7 @@ describe('npm start with Slack configured (the real Bolt app as wired by main.ts
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: slack.apiUrl,
         PORT: String(port),
+        HEALTH_PORT: String(healthPort),
         DOCKHAND_OPERATORS: 'slack:U0OPS',
         LOG_LEVEL: 'info',
       },
@@ -70,6 +73,15 @@ describe('npm start with Slack configured (the real Bolt app as wired by main.ts
     expect(stderr).not.toContain('terminal');
     expect(stderr + stdout).not.toContain(SECRET);
     expect(stderr + stdout).not.toContain('xoxb-test');
+  });
+
+  it('serves /healthz and /readyz (database and Slack ready) on HEALTH_PORT, apart from the public Slack port', async () => {
+    const alive = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+    expect(alive.status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { database: 'ok', slack: 'ok' } });
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).not.toBe(200);
   });
 
   it('answers a signed /ecs services through response_url with sandbox data', async () => {

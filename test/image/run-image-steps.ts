@@ -8,6 +8,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { execForm, parseDockerfile, type Stage } from './dockerfile.ts';
@@ -126,9 +127,17 @@ if (leaked.length) fail(`dev dependencies in the image: ${leaked.join(', ')}`);
 for (const d of ['src', 'commands', 'tsconfig.json']) if (existsSync(join(image.cwd, d))) fail(`${d} is in the image; only dist/ should be`);
 say('final stage: dist/, production dependencies only, migrations and quiz packs');
 
+// The image's HEALTH_PORT would be 8080; here a free one, so the check runs beside whatever else this machine serves.
+const healthPort = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as AddressInfo;
+    probe.close(() => resolve(port));
+  });
+});
 const imageEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: image.cwd };
   for (const [k, v] of Object.entries(image.env)) env[k] = inImage(image.root, v);
+  env.HEALTH_PORT = String(healthPort);
   return env;
 };
 
