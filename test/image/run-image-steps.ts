@@ -122,7 +122,8 @@ const finalOf = (k: string): string | undefined => image.stage.instructions.find
 const cmd = execForm(finalOf('CMD') ?? '');
 if (!cmd) fail('no exec-form CMD');
 const dev = JSON.parse(readFileSync(join(context, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-const leaked = Object.keys(dev.devDependencies).filter((d) => existsSync(join(image.cwd, 'node_modules', d)));
+// @types/* come along as dependencies of production packages (discord.js declares @types/ws); they hold no code.
+const leaked = Object.keys(dev.devDependencies).filter((d) => !d.startsWith('@types/') && existsSync(join(image.cwd, 'node_modules', d)));
 if (leaked.length) fail(`dev dependencies in the image: ${leaked.join(', ')}`);
 for (const d of ['src', 'commands', 'tsconfig.json']) if (existsSync(join(image.cwd, d))) fail(`${d} is in the image; only dist/ should be`);
 say('final stage: dist/, production dependencies only, migrations and quiz packs');
