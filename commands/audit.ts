@@ -1,4 +1,5 @@
 import { defineSubcommand, type CommandDef } from '../src/core/command.ts';
+import { clipInput } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
 
 function when(ms: number): string {
@@ -30,8 +31,8 @@ export const audit = {
                 when(r.at),
                 `${r.platform}/${r.channelId}`,
                 r.userName,
-                r.command.length > 60 ? `${r.command.slice(0, 57)}...` : r.command,
-                r.detail && r.outcome !== 'ok' ? `${r.outcome} (${r.detail.slice(0, 40)})` : r.outcome,
+                clipInput(r.command, 60),
+                r.detail && r.outcome !== 'ok' ? `${r.outcome} (${clipInput(r.detail, 40)})` : r.outcome,
                 r.durationMs === null ? '' : String(r.durationMs),
               ]),
             },

@@ -179,6 +179,7 @@ export async function main(io: MainIo): Promise<number> {
     interactive,
     user: terminalUser,
     color: interactive && !io.env.NO_COLOR,
+    width: Number(io.env.COLUMNS) || undefined,
   });
   const adapters: Adapter[] = [...chat, ...(withTerminal ? [terminalAdapter(consoleAdapter)] : [])];
   const backend = sandbox

@@ -149,9 +149,9 @@ export interface Config {
 
 function describeGiven(input: unknown): string {
   if (input === undefined) return 'nothing';
-  if (typeof input === 'string') return `'${input.length > 60 ? `${input.slice(0, 57)}...` : input}'`;
+  if (typeof input === 'string') return `'${clipInput(input)}'`;
   const s = JSON.stringify(input);
-  return s === undefined ? String(input) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return s === undefined ? String(input) : clipInput(s);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

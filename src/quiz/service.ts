@@ -618,7 +618,7 @@ export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
     const pack = deps.packs.packs.get(d.pack) as Pack;
     const it = findItem(pack, d.itemId) as McqItem | OpenItem;
     const late = now - d.card.due;
-    return [d.pack, it.type, sectionTitle(pack, it.section), it.prompt.length > 60 ? `${it.prompt.slice(0, 57)}...` : it.prompt, late < 60_000 ? 'now' : `${formatDuration(late)} ago`];
+    return [d.pack, it.type, sectionTitle(pack, it.section), clipInput(it.prompt, 60), late < 60_000 ? 'now' : `${formatDuration(late)} ago`];
   });
   const buttons = [];
   for (const packId of new Set(due.map((d) => d.pack))) {

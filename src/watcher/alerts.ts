@@ -87,7 +87,8 @@ function evidenceBlocks(e: CrashEvidence): Block[] {
     blocks.push({
       kind: 'table',
       columns: ['Container', 'Exit', 'Reason'],
-      rows: t.containers.map((c) => [c.name, c.exitCode === undefined ? '-' : String(c.exitCode), c.reason ?? '']),
+      // A container's reason that the task's Reason above already says is not printed again.
+      rows: t.containers.map((c) => [c.name, c.exitCode === undefined ? '-' : String(c.exitCode), c.reason && t.stoppedReason?.includes(c.reason) ? '(as above)' : (c.reason ?? '')]),
     });
   }
   if (e.logLines && e.logLines.length > 0) {

@@ -53,7 +53,7 @@ describe('a piped script learns from the exit code whether its commands went wel
   it('exits 1 when a confirmation is cancelled', async () => {
     const r = await runCli(['/ecs scale web 0', '2']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Cancelled `/ecs scale web 0`; nothing was changed.');
+    expect(r.stdout).toContain('Cancelled /ecs scale web 0; nothing was changed.');
   });
 });
 
@@ -126,4 +126,30 @@ describe('config errors speak like the parser', () => {
     expect(y.code).toBe(2);
     expect(y.stderr).toMatch(/broken\.yaml line \d+, column \d+: not valid YAML: .* — the line reads: admins: \[slack:U1\n/);
   });
+});
+
+describe('output fits the terminal', () => {
+  const lines = ['/help', '/ecs status web', '/ecs services', '/ecs logs web --lines 5', '/ecs images', '/audit 5', '/ecs scale web 0', '2'];
+
+  it('on a pipe keeps every line within COLUMNS: tables shrink with an ellipsis, text wraps at word boundaries', async () => {
+    const r = await runCli(lines, { COLUMNS: '72' });
+    const long = r.stdout.split('\n').filter((l) => [...l].length > 72);
+    expect(long).toEqual([]);
+    // The services table still has its columns, the widest cut with an ellipsis where needed.
+    expect(r.stdout).toMatch(/\nService +Desired +Running/);
+    expect(r.stdout).toMatch(/…/);
+    // Help wraps at word boundaries: no line ends in the middle of a word it continues on the next.
+    expect(r.stdout).toMatch(/\n {4}\S/);
+    // Markdown marks are rendered, not shown raw.
+    expect(r.stdout).not.toContain('`');
+    expect(r.stdout).toContain('Cancelled /ecs scale web 0; nothing was changed.');
+  }, 60_000);
+
+  it('without COLUMNS uses 100, and below 60 columns a table prints as key: value lines', async () => {
+    const wide = await runCli(['/ecs status web', '/help']);
+    expect(wide.stdout.split('\n').filter((l) => [...l].length > 100)).toEqual([]);
+    const narrow = await runCli(['/ecs services'], { COLUMNS: '50' });
+    expect(narrow.stdout).toMatch(/\nService: +web\nDesired: +2\nRunning: +2\n/);
+    expect(narrow.stdout.split('\n').filter((l) => [...l].length > 50)).toEqual([]);
+  }, 60_000);
 });

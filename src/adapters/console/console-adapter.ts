@@ -29,6 +29,8 @@ export interface ConsoleAdapterOptions {
   user: string;
   /** Colour output. */
   color: boolean;
+  /** Columns to fit output into on a pipe (from COLUMNS); a TTY's own width is used on a TTY. Default 100. */
+  width?: number;
   /** Longest a script waits at end of input for follow-ups still running, ms. */
   drainTimeoutMs?: number;
 }
@@ -63,7 +65,7 @@ export class ConsoleAdapter {
   print(reply: Reply, prefix = ''): void {
     if (this.opts.output.errored || this.opts.output.destroyed) this.readerGone();
     if (this.gone || (this.closed && !this.opts.output.writable)) return;
-    const out = renderForTerminal(reply, { color: this.opts.color, firstButton: this.nextButton });
+    const out = renderForTerminal(reply, { color: this.opts.color, firstButton: this.nextButton, width: Math.max(20, this.width() - prefix.length) });
     if (out.buttons.length > 0) {
       const group = out.buttons.map((_, i) => this.nextButton + i);
       out.buttons.forEach((b, i) => this.buttons.set(group[i]!, { button: b, group }));
@@ -82,6 +84,12 @@ export class ConsoleAdapter {
     } else {
       this.opts.output.write(`${text}\n\n`);
     }
+  }
+
+  /** The width to fit output into: the TTY's own (it may have been resized), else the configured one, else 100. */
+  private width(): number {
+    const tty = this.opts.interactive ? (this.opts.output as Writable & { columns?: number }).columns : undefined;
+    return tty && tty > 0 ? tty : this.opts.width && this.opts.width > 0 ? this.opts.width : 100;
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Block, Button, Reply } from '../../core/reply.ts';
 export interface TerminalStyle {
   /** Use ANSI colours and bold (only on a TTY without NO_COLOR). */
   color: boolean;
-  /** Terminal width for wrapping tables' last column; 0 for no limit. */
+  /** Terminal width: tables shrink to it, text wraps at it; 0 or absent for no limit. */
   width?: number;
   /** The number the first button of this reply gets (the terminal numbers buttons across the session). */
   firstButton?: number;
@@ -23,12 +23,47 @@ function pad(s: string, width: number, right: boolean): string {
   return right ? fill + s : s + fill;
 }
 
-/** Renders a table with columns aligned on spaces; numbers align right when asked. */
-export function renderTable(columns: string[], rows: string[][], align: Array<'left' | 'right'> = [], color = false): string {
+/** Cuts text to `width` visible characters, ending with an ellipsis when something was cut. */
+export function cut(s: string, width: number): string {
+  const chars = [...s];
+  if (chars.length <= width) return s;
+  return width <= 1 ? '…'.slice(0, width) : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/** Below this many columns a table is easier to read as `key: value` lines than as squeezed columns. */
+export const NARROW_COLUMNS = 60;
+
+/**
+ * Renders a table with columns aligned on spaces; numbers align right when asked. With a width,
+ * the widest column shrinks (cells cut with an ellipsis) until the table fits; below
+ * NARROW_COLUMNS each row prints as `key: value` lines instead.
+ */
+export function renderTable(columns: string[], rows: string[][], align: Array<'left' | 'right'> = [], color = false, width = 0): string {
+  if (width > 0 && width < NARROW_COLUMNS && columns.length > 1) {
+    const keyWidth = Math.max(...columns.map(visibleLength)) + 1;
+    return rows
+      .map((r) => columns.map((c, i) => wrap(`${pad(`${c}:`, keyWidth, false)} ${r[i] ?? ''}`, width, ' '.repeat(keyWidth + 1))).join('\n'))
+      .join('\n\n');
+  }
   const widths = columns.map((c, i) => Math.max(visibleLength(c), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  if (width > 0) {
+    const total = (): number => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+    // Shrink the widest column one character at a time, first no narrower than its header, then
+    // (when that is not enough) below it: every column keeps as much as it can.
+    for (const floor of [columns.map((c) => Math.max(3, visibleLength(c))), columns.map(() => 3)]) {
+      while (total() > width) {
+        const room = widths.map((w, i) => (w > floor[i]! ? w : -1));
+        const widest = room.indexOf(Math.max(...room));
+        if (room[widest]! < 0) break;
+        widths[widest]!--;
+      }
+    }
+  }
+  // eslint-disable-next-line no-control-regex
+  const fit = (c: string, i: number): string => (visibleLength(c) > widths[i]! ? cut(c.replace(/\u001b\[[0-9;]*m/g, ''), widths[i]!) : c);
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 && align[i] !== 'right' ? c : pad(c, widths[i] ?? 0, align[i] === 'right')))
+      .map((c, i) => (i === cells.length - 1 && align[i] !== 'right' ? fit(c, i) : pad(fit(c, i), widths[i] ?? 0, align[i] === 'right')))
       .join('  ')
       .trimEnd();
   const head = ansi(color, '1', line(columns));
@@ -36,11 +71,53 @@ export function renderTable(columns: string[], rows: string[][], align: Array<'l
   return [head, rule, ...rows.map((r) => line(columns.map((_, i) => r[i] ?? '')))].join('\n');
 }
 
-/** Turns Slack-style `*bold*` into terminal bold, and leaves `code` as is. */
+/**
+ * Turns Slack-style markdown into what a terminal shows: `*bold*` into bold and `code` into
+ * cyan with colour, both into plain text without, so no raw marks reach the reader.
+ */
 function inline(text: string, color: boolean): string {
-  // A line that is all code (a usage line in help) reads better without its backticks in a terminal.
-  text = text.replace(/^`([^`\n]+)`$/gm, (_, t: string) => ansi(color, '36', t));
+  text = text.replace(/`([^`\n]+)`/g, (_, t: string) => ansi(color, '36', t));
   return color ? text.replace(/\*([^*\n]+)\*/g, (_, t: string) => ansi(true, '1', t)) : text.replace(/\*([^*\n]+)\*/g, '$1');
+}
+
+/**
+ * Wraps each line longer than `width` at word boundaries; continuation lines keep the line's own
+ * indentation (or take `indent`). A single word longer than the width is left whole.
+ */
+export function wrap(text: string, width: number, indent?: string): string {
+  if (!width) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (visibleLength(line) <= width) return line;
+      const own = /^\s*/.exec(line)![0];
+      const lead = indent ?? own;
+      // Split into words and the runs of spaces between them, so aligned padding survives.
+      const parts = line.slice(own.length).split(/( +)/);
+      const out: string[] = [];
+      let cur = own;
+      let fresh = true;
+      for (let i = 0; i < parts.length; i += 2) {
+        const word = parts[i]!;
+        const sep = i > 0 ? parts[i - 1]! : '';
+        if (!fresh && visibleLength(cur) + sep.length + visibleLength(word) > width) {
+          out.push(cur);
+          cur = lead + word;
+          // A word longer than a whole line (an image URI) is broken where the line ends.
+          // eslint-disable-next-line no-control-regex
+          while (visibleLength(cur) > width && !/\u001b/.test(cur) && width - lead.length >= 10) {
+            out.push(cur.slice(0, width));
+            cur = lead + cur.slice(width);
+          }
+        } else {
+          cur += (fresh ? '' : sep) + word;
+        }
+        fresh = false;
+      }
+      out.push(cur);
+      return out.join('\n');
+    })
+    .join('\n');
 }
 
 /**
@@ -78,24 +155,30 @@ function safeBlock(b: Block): Block {
 
 function block(raw: Block, style: TerminalStyle, buttons: Button[]): string {
   const b = safeBlock(raw);
+  const width = style.width ?? 0;
   switch (b.kind) {
     case 'heading':
-      return ansi(style.color, '1;36', b.text);
+      return ansi(style.color, '1;36', wrap(b.text, width));
     case 'text':
-      return inline(b.text, style.color);
+      return wrap(inline(b.text, style.color), width);
     case 'context':
-      return ansi(style.color, '2', b.text);
+      return ansi(style.color, '2', wrap(inline(b.text, false), width));
     case 'code':
-      return b.text
-        .split('\n')
-        .map((l) => `  ${l}`)
-        .join('\n');
+      // Log lines and events wrap rather than get cut: every character of them may matter.
+      return wrap(
+        b.text
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n'),
+        width,
+        '      ',
+      );
     case 'fields': {
       const w = Math.max(...b.fields.map((f) => visibleLength(f.label)));
-      return b.fields.map((f) => `${pad(f.label + ':', w + 1, false)} ${f.value}`).join('\n');
+      return b.fields.map((f) => wrap(`${pad(f.label + ':', w + 1, false)} ${f.value}`, width, ' '.repeat(w + 2))).join('\n');
     }
     case 'table':
-      return b.rows.length === 0 ? ansi(style.color, '2', '(none)') : renderTable(b.columns, b.rows, b.align, style.color);
+      return b.rows.length === 0 ? ansi(style.color, '2', '(none)') : renderTable(b.columns, b.rows, b.align, style.color, width);
     case 'actions': {
       const parts = b.buttons.map((btn) => {
         buttons.push(btn);
