@@ -49,6 +49,36 @@ export interface StoredMessage {
   blocks: unknown[];
   /** How many times chat.update changed it. */
   edits: number;
+  /** Who it notifies as Slack would: `here`, `channel`, `everyone`, `subteam:S…`, `user:U…` (see pingsOf). */
+  pings?: string[];
+}
+
+/**
+ * Who a message notifies, read as Slack reads it. In mrkdwn the sequences `<!here>`, `<!channel>`,
+ * `<!everyone>`, `<!subteam^S…>` and `<@U…>` ping (Slack, "Formatting text for app surfaces":
+ * advanced formatting); escaped as `&lt;!here&gt;` they are plain text. A mrkdwn text object without
+ * `verbatim: true` is also parsed automatically, which turns a plain `@here`, `@channel` or
+ * `@everyone` into a mention (Block Kit text object: `verbatim`). plain_text objects never ping; the
+ * top-level `text` is read for sequences only (no `link_names`).
+ */
+export function pingsOf(text: string, blocks: readonly unknown[]): string[] {
+  const out = new Set<string>();
+  const scan = (t: string, auto: boolean): void => {
+    for (const m of t.matchAll(/<!(here|channel|everyone)(?:\|[^>]*)?>|<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>|<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)) {
+      out.add(m[1] ?? (m[2] ? `subteam:${m[2]}` : `user:${m[3] ?? ''}`));
+    }
+    if (auto) for (const m of t.matchAll(/(^|[^\w&])@(here|channel|everyone)\b/g)) out.add(m[2] ?? '');
+  };
+  scan(text, false);
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as Record<string, unknown>;
+    if (o.type === 'mrkdwn' && typeof o.text === 'string') scan(o.text, o.verbatim !== true);
+    for (const x of Object.values(o)) walk(x);
+  };
+  walk(blocks);
+  return [...out].sort();
 }
 
 /** A modal opened with views.open, as Slack would show it to the user. */
@@ -429,6 +459,7 @@ export class FakeSlack {
         const threadTs = typeof p.thread_ts === 'string' ? p.thread_ts : undefined;
         if (threadTs && !this.messages.some((m) => m.channel === channel && m.ts === threadTs)) return err('thread_not_found');
         const msg: StoredMessage = { channel, ts, text: String(p.text ?? ''), blocks: Array.isArray(p.blocks) ? p.blocks : [], edits: 0 };
+        msg.pings = pingsOf(msg.text, msg.blocks);
         if (threadTs) msg.threadTs = threadTs;
         this.messages.push(msg);
         return { ok: true, channel, ts, message: { type: 'message', text: msg.text, ts, bot_id: 'B0BOT' } };
@@ -445,6 +476,7 @@ export class FakeSlack {
         msg.text = String(p.text ?? '');
         msg.blocks = Array.isArray(p.blocks) ? p.blocks : [];
         msg.edits++;
+        msg.pings = pingsOf(msg.text, msg.blocks);
         return { ok: true, channel, ts: msg.ts, text: msg.text };
       }
       case 'views.open': {
@@ -517,7 +549,8 @@ export class FakeSlack {
         original.edits++;
       }
     } else if (target && body.response_type === 'in_channel') {
-      this.messages.push({ channel: target.channel, ts: this.nextTs(), text: String(body.text ?? ''), blocks: Array.isArray(body.blocks) ? body.blocks : [], edits: 0 });
+      const blocks = Array.isArray(body.blocks) ? body.blocks : [];
+      this.messages.push({ channel: target.channel, ts: this.nextTs(), text: String(body.text ?? ''), blocks, edits: 0, pings: pingsOf(String(body.text ?? ''), blocks) });
     }
     this.responses.push({ id, body, outcome: 'ok' });
     send(res, 200, { ok: true });

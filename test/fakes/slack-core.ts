@@ -81,6 +81,18 @@ export function testCommands(effects: Effects): CommandDef[] {
         },
       }),
       defineSubcommand({
+        name: 'logs',
+        description: 'Says which filter it would send to CloudWatch, like /ecs logs',
+        options: [
+          { name: 'service', type: 'string', description: 'service', positional: true, required: true },
+          { name: 'filter', type: 'string', description: 'CloudWatch filter pattern' },
+        ] as const,
+        role: 'viewer',
+        changes: false,
+        example: '/ecs logs web --filter ERROR',
+        handler: (a) => textReply(`filter for ${a.service}: ${a.filter ?? '(none)'}`, { visibility: 'ephemeral' }),
+      }),
+      defineSubcommand({
         name: 'whoami',
         description: 'Shows the caller as the core sees it',
         options: [] as const,

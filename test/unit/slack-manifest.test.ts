@@ -61,7 +61,35 @@ describe('Slack app manifest', () => {
     expect(m.settings.interactivity.request_url).toBe('https://x.example.org/slack/events');
     const bad = cli(['--url', 'not a url']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain("expected a public base URL");
+    expect(bad.err).toContain("expected a public https base URL");
     expect(cli(['--frobnicate']).err).toContain('unknown option --frobnicate');
+  });
+
+  it('turns should_escape on, so a mention typed in a command arrives as <@U…|name>', () => {
+    const m = buildManifest({ socketMode: true });
+    expect(m.features.slash_commands.map((c) => c.should_escape)).toEqual([true, true, true]);
+  });
+
+  it('refuses an app name Slack would refuse, and makes the bot name of the characters Slack allows', () => {
+    const long = cli(['--socket', '--name', 'the dockhand operations bot for prod']);
+    expect(long.code).toBe(2);
+    expect(long.err).toContain("is 36 characters; Slack takes an app name of at most 35");
+    const m = JSON.parse(cli(['--socket', '--json', '--name', 'Dock Hand (Ops)']).out) as ReturnType<typeof buildManifest>;
+    expect(m.display_information.name).toBe('Dock Hand (Ops)');
+    expect(m.features.bot_user.display_name).toBe('dock-hand-ops');
+    const none = cli(['--socket', '--name', '***']);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('has no letter or digit Slack allows in a bot name');
+  });
+
+  it('takes https request URLs only, and refuses --socket together with --url instead of picking one', () => {
+    const http = cli(['--url', 'http://dockhand.example.com']);
+    expect(http.code).toBe(2);
+    expect(http.err).toContain('Slack calls request URLs over https only');
+    expect(() => buildManifest({ socketMode: false, publicUrl: 'http://x.example.com' })).toThrow(/https only/);
+    const both = cli(['--socket', '--url', 'https://dockhand.example.com']);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--socket and --url ask for two different apps');
+    expect(both.out).toBe('');
   });
 });

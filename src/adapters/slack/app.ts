@@ -19,7 +19,8 @@ import type { Role } from '../../core/roles.ts';
 import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
 import { WEB_API_BLOCK_TEXT_BUDGET } from './block-text.ts';
 import { classifySlackError } from './errors.ts';
-import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
+import { decodeSlackEntities, decodeSlackText } from './inbound.ts';
+import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
 import type { AskButton, SlackMessage } from './render.ts';
 
 /** The part of the core's Dispatcher the Slack adapter needs. */
@@ -124,7 +125,7 @@ function renderWithMention(reply: Reply, mention: string | undefined): SlackMess
   const m = mention ? mentionMarkup(mention) : undefined;
   if (!m) return renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET });
   const msg = renderReply(reply, { reserveBlocks: 1, reserveChars: m.length, budget: WEB_API_BLOCK_TEXT_BUDGET });
-  return { text: `${m} ${msg.text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: m } }, ...msg.blocks] };
+  return { text: `${m} ${msg.text}`, blocks: [{ type: 'section', text: mrkdwn(m) }, ...msg.blocks] };
 }
 const SLACK_STALE_SEC = 5 * 60;
 
@@ -382,7 +383,8 @@ export class SlackAdapter implements Adapter {
 
     this.app.command(/^\/.+/, async ({ command, ack, respond }) => {
       await ack();
-      const text = this.commandLine(command.command, command.text);
+      // Slack escapes &, < and > and sends mentions as control sequences; commands parse what was typed.
+      const text = this.commandLine(command.command, decodeSlackText(command.text));
       const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, text: text ?? undefined };
       await this.track(async () => {
         if (text === null) {
@@ -411,7 +413,7 @@ export class SlackAdapter implements Adapter {
       await this.track(async () => {
         // The trigger_id lasts about 3 seconds, so the modal opens before anything slower happens.
         const ask = parseAskValue(value);
-        if (ask && (await this.openAsk(body.trigger_id, ask, action.type === 'button' ? action.text.text : '', channelId, body.response_url))) return;
+        if (ask && (await this.openAsk(body.trigger_id, ask, action.type === 'button' ? decodeSlackEntities(action.text.text) : '', channelId, body.response_url))) return;
         const teamId = body.team?.id ?? body.user.team_id ?? '';
         const name = body.user.username ?? body.user.name ?? body.user.id;
         const caller = await this.caller(teamId, channelId, body.user.id, name);
@@ -649,7 +651,8 @@ export class SlackAdapter implements Adapter {
   /** Messages posted through the Web API do not show the command that caused them, so we add it. */
   private withRanBy(msg: SlackMessage, conv: Conversation): SlackMessage {
     if (!conv.text || msg.blocks.length >= SLACK_LIMITS.blocks) return msg;
-    const cmd = conv.text.replace(/`/g, "'").slice(0, 200);
-    return { ...msg, blocks: [...msg.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `<@${conv.userId}> ran \`${cmd}\`` }] }] };
+    // The caller's own mention may ping them; the command they typed is escaped, so nothing in it pings anyone.
+    const cmd = escapeMrkdwn(cutText(conv.text.replace(/`/g, "'"), 200));
+    return { ...msg, blocks: [...msg.blocks, { type: 'context', elements: [mrkdwn(`<@${conv.userId}> ran \`${cmd}\``)] }] };
   }
 }

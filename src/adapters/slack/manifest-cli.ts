@@ -12,7 +12,8 @@ const USAGE = `usage: npm run slack:manifest -- [--socket | --url https://your.h
   --socket     Socket Mode: no public URL needed (needs SLACK_APP_TOKEN with connections:write)
   --url URL    HTTP mode: the public base URL; Slack calls URL/slack/events
   --json       print JSON instead of YAML
-  --name NAME  the app's name in Slack (default dockhand)
+  --name NAME  the app's name in Slack, up to 35 characters (default dockhand); the bot's
+               name is made of its lower-case letters, digits, -, _ and .
 Without --socket or --url, the mode comes from config: slack.socketMode in dockhand.yaml, else HTTP when only SLACK_SIGNING_SECRET is set, else Socket Mode.`;
 
 /** Runs the CLI; returns the exit code. */
@@ -41,8 +42,12 @@ export function runManifestCli(argv: string[], env: NodeJS.ProcessEnv, out: (s: 
       return 2;
     }
   }
-  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
-    err(`--url: got '${url}', expected a public base URL such as https://dockhand.example.com\n`);
+  if (socket && url !== undefined) {
+    err(`--socket and --url ask for two different apps: Socket Mode needs no URL, HTTP needs one; give one of them\n${USAGE}\n`);
+    return 2;
+  }
+  if (url !== undefined && !/^https:\/\/[^\s/]+/i.test(url)) {
+    err(`--url: got '${url}', expected a public https base URL such as https://dockhand.example.com (Slack calls request URLs over https only)\n`);
     return 2;
   }
   let config;

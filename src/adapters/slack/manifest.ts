@@ -60,10 +60,27 @@ const FALLBACK_DESCRIPTIONS: Record<string, { description: string; hint: string 
   quiz: { description: 'Study session on the ECS chapter', hint: 'ecs | score | review | help' },
 };
 
-/** Builds the manifest object. */
+/** Longest app name Slack takes (`display_information.name`, Slack app manifest reference). */
+export const APP_NAME_MAX = 35;
+
+/**
+ * The bot's display name derived from the app name, in the characters Slack allows for
+ * `features.bot_user.display_name` (lower-case letters, digits, `-`, `_` and `.`, up to 80).
+ */
+export function botDisplayName(appName: string): string {
+  return appName.trim().toLowerCase().replace(/\s+/g, '-').replace(/[^a-z0-9._-]/g, '').slice(0, 80);
+}
+
+/** Builds the manifest object; throws an Error saying what was wrong and what would be right. */
 export function buildManifest(o: ManifestOptions): SlackManifest {
-  const name = o.appName ?? 'dockhand';
+  const name = (o.appName ?? 'dockhand').trim();
+  if (!name) throw new Error('--name: the app needs a name, such as dockhand');
+  if (name.length > APP_NAME_MAX) throw new Error(`--name: '${name}' is ${name.length} characters; Slack takes an app name of at most ${APP_NAME_MAX}`);
+  const displayName = botDisplayName(name);
+  if (!displayName) throw new Error(`--name: '${name}' has no letter or digit Slack allows in a bot name (a-z, 0-9, -, _, .); try a name such as dockhand`);
   if (!o.socketMode && !o.publicUrl) throw new Error('HTTP mode needs the public URL Slack will call (--url https://…), or use --socket');
+  // Slack calls request URLs only over TLS ("must use TLS (https) with a valid certificate").
+  if (!o.socketMode && o.publicUrl && !/^https:\/\/[^\s/]+/i.test(o.publicUrl)) throw new Error(`--url: got '${o.publicUrl}', but Slack calls request URLs over https only; give https://your.host`);
   const requestUrl = o.socketMode ? undefined : `${o.publicUrl!.replace(/\/+$/, '')}/slack/events`;
   const slash: ManifestSlashCommand[] = [];
   for (const [core, command] of Object.entries(o.commands ?? DEFAULT_SLACK_COMMANDS)) {
@@ -75,7 +92,9 @@ export function buildManifest(o: ManifestOptions): SlackManifest {
       ...(requestUrl ? { url: requestUrl } : {}),
       description: cut(def?.description ?? fb?.description ?? `dockhand ${core}`, 100),
       ...(hint ? { usage_hint: cut(hint, 100) } : {}),
-      should_escape: false,
+      // Mentions then arrive as <@U…|name>, channels as <#C…|name> and links as <url>, so
+      // `/quiz score @ana` names a user instead of the text someone typed (inbound.ts reads them).
+      should_escape: true,
     });
   }
   const catchAll = o.catchAllCommand === undefined ? DEFAULT_CATCH_ALL : o.catchAllCommand;
@@ -85,7 +104,7 @@ export function buildManifest(o: ManifestOptions): SlackManifest {
       ...(requestUrl ? { url: requestUrl } : {}),
       description: 'Any dockhand command: help, audit, ecs, quiz',
       usage_hint: 'help | audit 20 | ecs services',
-      should_escape: false,
+      should_escape: true,
     });
   }
   return {
@@ -94,7 +113,7 @@ export function buildManifest(o: ManifestOptions): SlackManifest {
       description: 'ChatOps for Amazon ECS: scale, tail logs, crash alerts, study sessions',
       background_color: '#1d3557',
     },
-    features: { bot_user: { display_name: name, always_online: true }, slash_commands: slash },
+    features: { bot_user: { display_name: displayName, always_online: true }, slash_commands: slash },
     oauth_config: { scopes: { bot: botScopes(o.userGroups ?? false) } },
     settings: {
       interactivity: { is_enabled: true, ...(requestUrl ? { request_url: requestUrl } : {}) },

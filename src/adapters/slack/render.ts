@@ -79,10 +79,20 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Cuts a string to `max` characters, ending in an ellipsis when it was cut. */
+/**
+ * Where to cut escaped text at or before `at` so no `&amp;`, `&lt;` or `&gt;` is split: a cut
+ * inside one would leave a stray `&a` that Slack shows as typed.
+ */
+function entitySafe(s: string, at: number): number {
+  const amp = s.lastIndexOf('&', at - 1);
+  if (amp < 0 || at - amp >= 5) return at;
+  return /^&(amp|lt|gt);/.test(s.slice(amp, amp + 5)) && amp + (s[amp + 1] === 'a' ? 5 : 4) > at ? amp : at;
+}
+
+/** Cuts a string to `max` characters, ending in an ellipsis when it was cut, never inside an entity. */
 export function cut(s: string, max: number): string {
   if (s.length <= max) return s;
-  return `${s.slice(0, Math.max(0, max - 1))}…`;
+  return `${s.slice(0, entitySafe(s, Math.max(0, max - 1)))}…`;
 }
 
 /** Splits text into chunks of at most `max` characters, preferring line breaks. */
@@ -92,8 +102,8 @@ export function splitText(s: string, max: number): string[] {
   let rest = s;
   while (rest.length > max) {
     let at = rest.lastIndexOf('\n', max);
-    // A break too early would make many tiny chunks; cut mid-line instead.
-    if (at < max / 2) at = max;
+    // A break too early would make many tiny chunks; cut mid-line instead (but not inside an entity).
+    if (at < max / 2) at = entitySafe(rest, max);
     out.push(rest.slice(0, at));
     rest = rest.slice(at).replace(/^\n/, '');
   }
@@ -153,8 +163,17 @@ export function tableLines(b: Extract<Block, { kind: 'table' }>): { header: stri
   };
 }
 
+/**
+ * A mrkdwn text object with `verbatim: true`: Slack then turns no plain `@channel`, channel name or
+ * URL into a mention or link, and only the `<!subteam^…>`-style sequences dockhand writes itself
+ * (escaped text can contain none) ping anyone (Slack, Block Kit text object: `verbatim`).
+ */
+export function mrkdwn(text: string): SlackTypes.MrkdwnElement {
+  return { type: 'mrkdwn', text, verbatim: true };
+}
+
 function section(text: string): SlackTypes.SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
+  return { type: 'section', text: mrkdwn(text) };
 }
 
 function fieldText(f: Field): string {
@@ -207,12 +226,12 @@ function renderBlock(b: Block, ctx: { question: string; nextButton: () => number
       if (!b.text.trim()) return [];
       return splitText(escapeMrkdwn(b.text), SLACK_LIMITS.contextText).map((t) => ({
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: t }],
+        elements: [mrkdwn(t)],
       }));
     case 'fields': {
       const out: SlackBlock[] = [];
       for (let i = 0; i < b.fields.length; i += SLACK_LIMITS.fields) {
-        out.push({ type: 'section', fields: b.fields.slice(i, i + SLACK_LIMITS.fields).map((f) => ({ type: 'mrkdwn', text: fieldText(f) })) });
+        out.push({ type: 'section', fields: b.fields.slice(i, i + SLACK_LIMITS.fields).map((f) => mrkdwn(fieldText(f))) });
       }
       return out;
     }
@@ -308,7 +327,7 @@ function fitDroppable(blocks: readonly Block[], budget: number): { blocks: Block
 }
 
 function noteBlock(text: string): SlackBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${text}` }] };
+  return { type: 'context', elements: [mrkdwn(`:warning: ${text}`)] };
 }
 
 /** Text the fallback shows: the summary if there is one, else the start of the plain text. */
@@ -465,7 +484,7 @@ export function askModal(ask: AskButton, title: string, ctx: AskContext): SlackT
         label: plain(ask.prompt ?? 'Your answer', SLACK_LIMITS.inputLabel),
         element: { type: 'plain_text_input', action_id: ASK_INPUT_ID, multiline: true, max_length: SLACK_LIMITS.textInput },
       },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: cut(`dockhand runs \`${escapeMrkdwn(ask.command.replace(/`/g, "'"))} <your text>\` as you.`, SLACK_LIMITS.contextText) }] },
+      { type: 'context', elements: [mrkdwn(cut(`dockhand runs \`${escapeMrkdwn(ask.command.replace(/`/g, "'"))} <your text>\` as you.`, SLACK_LIMITS.contextText))] },
     ],
   };
 }
