@@ -3,10 +3,13 @@ import { UserError } from '../src/core/errors.ts';
 import { roleAtLeast } from '../src/core/roles.ts';
 import {
   answer,
+  flagQuestion,
   leaderboard,
+  listFlags,
   listPacks,
   nextQuestion,
   rate,
+  resolveFlag,
   reviewDue,
   score,
   startInterview,
@@ -143,6 +146,39 @@ export const quiz = {
       changes: false,
       example: '/quiz packs',
       handler: (_args, ctx) => listPacks(deps(ctx)),
+    }),
+    defineSubcommand({
+      name: 'flag',
+      description: 'Report a problem with the question last shown to you here (or the item named)',
+      options: [
+        { name: 'reason', type: 'string', description: 'What is wrong with the question', positional: true, required: true, rest: true },
+        { name: 'item', type: 'string', description: 'An item id (default: the question last shown to you here)' },
+      ] as const,
+      role: 'viewer',
+      changes: false,
+      example: '/quiz flag choice B is also right since 2024',
+      handler: (args, ctx) => flagQuestion(deps(ctx), ctx.caller, args.reason, args.item),
+    }),
+    defineSubcommand({
+      name: 'flags',
+      description: 'The open flags of this workspace, grouped by question (operators)',
+      options: [{ name: 'pack', type: 'string', description: 'Only this pack', positional: true }] as const,
+      role: 'operator',
+      changes: false,
+      example: '/quiz flags ecs',
+      handler: (args, ctx) => listFlags(deps(ctx), ctx.caller, args.pack),
+    }),
+    defineSubcommand({
+      name: 'resolve',
+      description: 'Close an open flag, with an optional note (operators)',
+      options: [
+        { name: 'flag', type: 'integer', description: 'The flag id, from /quiz flags', positional: true, required: true, min: 1 },
+        { name: 'note', type: 'string', description: 'What was done about it', positional: true, rest: true },
+      ] as const,
+      role: 'operator',
+      changes: false,
+      example: '/quiz resolve 3 fixed the billing explanation',
+      handler: (args, ctx) => resolveFlag(deps(ctx), ctx.caller, args.flag, args.note),
     }),
   ],
 } satisfies CommandDef;

@@ -168,7 +168,7 @@ export class Dispatcher {
     if (kind === 'run') return this.run(arg, caller);
     if (kind === 'confirm' || kind === 'cancel') return this.answerConfirmation(kind, arg, caller, box);
     // Adapters with a form (Slack's modal) handle `ask:` themselves; reaching here means there is none.
-    if (kind === 'ask' && arg.trim()) return { reply: reply([{ kind: 'text', text: `Type \`${arg.trim()} <your answer>\` to answer.` }], { visibility: 'ephemeral' }), outcome: 'ok' };
+    if (kind === 'ask' && arg.trim()) return { reply: reply([{ kind: 'text', text: `Type \`${arg.trim()} <your text>\` to send it.` }], { visibility: 'ephemeral' }), outcome: 'ok' };
     return { reply: problem(`this button is not one dockhand knows ('${action.slice(0, 40)}')`, 'It may come from an older version; run the command again.'), outcome: 'invalid' };
   }
 

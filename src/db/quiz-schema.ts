@@ -136,3 +136,46 @@ export const quizMeta = sqliteTable('quiz_meta', {
   key: text('key').primaryKey(),
   value: integer('value').notNull(),
 });
+
+/**
+ * Problems learners reported with an item (a wrong fact, a misleading choice): the team's review
+ * queue. Open while `resolved_at` is null.
+ */
+export const quizFlags = sqliteTable(
+  'quiz_flags',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull(),
+    pack: text('pack').notNull(),
+    itemId: text('item_id').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: integer('created_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    resolutionNote: text('resolution_note'),
+  },
+  // Open flags are read per workspace (the queue) and per item (the note at a reveal).
+  (t) => [index('quiz_flags_open').on(t.platform, t.workspaceId, t.resolvedAt, t.pack, t.itemId)],
+);
+
+/**
+ * The last question shown in a channel (`user_id` empty: a team question everyone saw) or to one
+ * user there (solo quiz, interview), so `/quiz flag <reason>` knows what it is about after a restart.
+ */
+export const quizLastShown = sqliteTable(
+  'quiz_last_shown',
+  {
+    platform: text('platform').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    userId: text('user_id').notNull(),
+    pack: text('pack').notNull(),
+    itemId: text('item_id').notNull(),
+    shownAt: integer('shown_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.workspaceId, t.channelId, t.userId] })],
+);

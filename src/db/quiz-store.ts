@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Platform } from '../core/platform.ts';
 import type {
   AnswerRecord,
@@ -6,16 +6,19 @@ import type {
   InterviewAttempt,
   LeaderboardQuery,
   LeaderRow,
+  QuizFlag,
   QuizStore,
   QuizUserKey,
   RecordOutcome,
+  ShownAt,
+  ShownItem,
   StoredSession,
 } from '../ports/quiz-store.ts';
 import type { SessionState } from '../quiz/engine.ts';
 import type { ReviewCard } from '../quiz/review.ts';
 import type Database from 'better-sqlite3';
 import type { Db } from './client.ts';
-import { quizAnswers, quizDaily, quizInterviews, quizReviews, quizSessions, quizTotals } from './quiz-schema.ts';
+import { quizAnswers, quizDaily, quizFlags, quizInterviews, quizLastShown, quizReviews, quizSessions, quizTotals } from './quiz-schema.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -58,6 +61,10 @@ function toAnswer(r: AnswerRow): AnswerRecord {
     responseMs: r.responseMs,
     at: r.answeredAt,
   };
+}
+
+function toFlag(r: typeof quizFlags.$inferSelect): QuizFlag {
+  return { ...r, platform: r.platform as Platform };
 }
 
 /**
@@ -443,5 +450,105 @@ export class SqliteQuizStore implements QuizStore {
       .limit(limit)
       .all()
       .map((r) => ({ pack: r.pack, itemId: r.itemId, card: JSON.parse(r.card) as ReviewCard }));
+  }
+
+  /** Cards not yet due at `now`, soonest first. */
+  upcomingCards(user: QuizUserKey, now: number, limit: number): DueItem[] {
+    return this.db
+      .select({ pack: quizReviews.pack, itemId: quizReviews.itemId, card: quizReviews.card })
+      .from(quizReviews)
+      .where(
+        and(
+          eq(quizReviews.platform, user.platform),
+          eq(quizReviews.workspaceId, user.workspaceId),
+          eq(quizReviews.userId, user.userId),
+          gt(quizReviews.due, now),
+        ),
+      )
+      .orderBy(asc(quizReviews.due))
+      .limit(limit)
+      .all()
+      .map((r) => ({ pack: r.pack, itemId: r.itemId, card: JSON.parse(r.card) as ReviewCard }));
+  }
+
+  /** Remembers the question just shown in a channel or to one user there. */
+  noteShown(where: ShownAt, item: ShownItem): void {
+    const row = { ...where, pack: item.pack, itemId: item.itemId, shownAt: item.at };
+    this.db
+      .insert(quizLastShown)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [quizLastShown.platform, quizLastShown.workspaceId, quizLastShown.channelId, quizLastShown.userId],
+        set: { pack: row.pack, itemId: row.itemId, shownAt: row.shownAt },
+      })
+      .run();
+  }
+
+  /** The newest of the question shown to this user here and the channel's team question. */
+  lastShown(where: ShownAt): ShownItem | null {
+    const r = this.db
+      .select({ pack: quizLastShown.pack, itemId: quizLastShown.itemId, at: quizLastShown.shownAt })
+      .from(quizLastShown)
+      .where(
+        and(
+          eq(quizLastShown.platform, where.platform),
+          eq(quizLastShown.workspaceId, where.workspaceId),
+          eq(quizLastShown.channelId, where.channelId),
+          inArray(quizLastShown.userId, [where.userId, '']),
+        ),
+      )
+      .orderBy(desc(quizLastShown.shownAt))
+      .limit(1)
+      .get();
+    return r ?? null;
+  }
+
+  /** Stores a flag and returns it with its id. */
+  addFlag(f: Omit<QuizFlag, 'id' | 'resolvedAt' | 'resolvedBy' | 'resolutionNote'>): QuizFlag {
+    const row = this.db.insert(quizFlags).values(f).returning().get();
+    return toFlag(row);
+  }
+
+  /** A flag by id within a workspace. */
+  getFlag(platform: Platform, workspaceId: string, id: number): QuizFlag | null {
+    const r = this.db
+      .select()
+      .from(quizFlags)
+      .where(and(eq(quizFlags.platform, platform), eq(quizFlags.workspaceId, workspaceId), eq(quizFlags.id, id)))
+      .get();
+    return r ? toFlag(r) : null;
+  }
+
+  /** The open flags of a workspace, oldest first, optionally of one pack. */
+  openFlags(platform: Platform, workspaceId: string, pack?: string): QuizFlag[] {
+    return this.db
+      .select()
+      .from(quizFlags)
+      .where(and(eq(quizFlags.platform, platform), eq(quizFlags.workspaceId, workspaceId), isNull(quizFlags.resolvedAt), pack ? eq(quizFlags.pack, pack) : undefined))
+      .orderBy(asc(quizFlags.id))
+      .all()
+      .map(toFlag);
+  }
+
+  /** How many open flags an item has in a workspace. */
+  openFlagCount(platform: Platform, workspaceId: string, pack: string, itemId: string): number {
+    const r = this.db
+      .select({ n: count() })
+      .from(quizFlags)
+      .where(
+        and(eq(quizFlags.platform, platform), eq(quizFlags.workspaceId, workspaceId), isNull(quizFlags.resolvedAt), eq(quizFlags.pack, pack), eq(quizFlags.itemId, itemId)),
+      )
+      .get();
+    return r?.n ?? 0;
+  }
+
+  /** Closes an open flag; false when it was already resolved (or does not exist). */
+  resolveFlag(platform: Platform, workspaceId: string, id: number, by: string, note: string | null, at: number): boolean {
+    const r = this.db
+      .update(quizFlags)
+      .set({ resolvedAt: at, resolvedBy: by, resolutionNote: note })
+      .where(and(eq(quizFlags.platform, platform), eq(quizFlags.workspaceId, workspaceId), eq(quizFlags.id, id), isNull(quizFlags.resolvedAt)))
+      .run();
+    return r.changes > 0;
   }
 }

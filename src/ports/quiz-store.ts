@@ -129,7 +129,59 @@ export interface DueItem {
   card: ReviewCard;
 }
 
-/** Storage for study mode: sessions, the answer log, leaderboards, interviews and review cards. */
+/** Where a question was shown: a channel (team question, `userId` empty) or one user in it. */
+export interface ShownAt {
+  /** The platform. */
+  platform: Platform;
+  /** Workspace or guild. */
+  workspaceId: string;
+  /** Channel. */
+  channelId: string;
+  /** The user it was shown to, or '' for everyone in the channel. */
+  userId: string;
+}
+
+/** The question last shown somewhere. */
+export interface ShownItem {
+  /** Pack id. */
+  pack: string;
+  /** Item id. */
+  itemId: string;
+  /** When it was shown, ms since the epoch. */
+  at: number;
+}
+
+/** A problem a learner reported with an item. */
+export interface QuizFlag {
+  /** Flag id, as `/quiz resolve` takes it. */
+  id: number;
+  /** The platform. */
+  platform: Platform;
+  /** Workspace or guild (flags form one queue per workspace). */
+  workspaceId: string;
+  /** Where it was flagged. */
+  channelId: string;
+  /** Who flagged it. */
+  userId: string;
+  /** Their display name then. */
+  userName: string;
+  /** Pack id. */
+  pack: string;
+  /** Item id. */
+  itemId: string;
+  /** What they said is wrong. */
+  reason: string;
+  /** When, ms since the epoch. */
+  createdAt: number;
+  /** When it was resolved, or null while open. */
+  resolvedAt: number | null;
+  /** Who resolved it. */
+  resolvedBy: string | null;
+  /** The resolver's note. */
+  resolutionNote: string | null;
+}
+
+/** Storage for study mode: sessions, the answer log, leaderboards, interviews, review cards and flags. */
 export interface QuizStore {
   /** Stores a new running session; false when its scope already has one running. */
   createSession(s: Omit<StoredSession, 'version'>): boolean;
@@ -164,4 +216,20 @@ export interface QuizStore {
   putCard(user: QuizUserKey, pack: string, itemId: string, card: ReviewCard): void;
   /** Cards due at `now`, most overdue first. */
   dueCards(user: QuizUserKey, now: number, limit: number): DueItem[];
+  /** Cards not yet due at `now`, soonest first. */
+  upcomingCards(user: QuizUserKey, now: number, limit: number): DueItem[];
+  /** Remembers the question just shown in a channel or to one user there. */
+  noteShown(where: ShownAt, item: ShownItem): void;
+  /** The newest of the question shown to this user here and the channel's team question. */
+  lastShown(where: ShownAt): ShownItem | null;
+  /** Stores a flag and returns it with its id. */
+  addFlag(f: Omit<QuizFlag, 'id' | 'resolvedAt' | 'resolvedBy' | 'resolutionNote'>): QuizFlag;
+  /** A flag by id within a workspace. */
+  getFlag(platform: Platform, workspaceId: string, id: number): QuizFlag | null;
+  /** The open flags of a workspace, oldest first, optionally of one pack. */
+  openFlags(platform: Platform, workspaceId: string, pack?: string): QuizFlag[];
+  /** How many open flags an item has in a workspace. */
+  openFlagCount(platform: Platform, workspaceId: string, pack: string, itemId: string): number;
+  /** Closes an open flag; false when it was already resolved (or does not exist). */
+  resolveFlag(platform: Platform, workspaceId: string, id: number, by: string, note: string | null, at: number): boolean;
 }

@@ -35,8 +35,22 @@ export function questionBlocks(pack: Pack, s: SessionState, item: McqItem): Bloc
   ];
 }
 
+/** The prompt of the form a Flag button opens. */
+export const FLAG_PROMPT = 'What is wrong with this question?';
+
+/** The Flag button of a reveal: a form for the reason where the platform has one, what to type elsewhere. */
+export function flagButton(itemId: string): Block {
+  return { kind: 'actions', buttons: [{ label: 'Flag', action: `${ASK_PREFIX}/quiz flag --item ${itemId}`, prompt: FLAG_PROMPT }] };
+}
+
+/** The note at the reveal of an item teammates have flagged. */
+export function openFlagsNote(n: number): Block[] {
+  if (n <= 0) return [];
+  return [{ kind: 'context', text: `⚑ This question has ${n} open flag${n === 1 ? '' : 's'} from learners; an operator is reviewing ${n === 1 ? 'it' : 'them'} (/quiz flags).` }];
+}
+
 /** The blocks of a reveal: the right answer, why, why not the others, and (in a channel) how people answered and who got it. */
-export function revealBlocks(item: McqItem, r: RevealResult, solo = false): Block[] {
+export function revealBlocks(item: McqItem, r: RevealResult, solo = false, openFlags = 0): Block[] {
   const right = item.choices[item.answer];
   const blocks: Block[] = [
     { kind: 'heading', text: `✅ Answer: ${letter(item.answer)}) ${right?.text ?? ''}` },
@@ -45,9 +59,13 @@ export function revealBlocks(item: McqItem, r: RevealResult, solo = false): Bloc
       kind: 'text',
       text: ['Why not the others:', ...item.choices.flatMap((c, i) => (i === item.answer ? [] : [`• ${letter(i)}) ${c.why ?? ''}`]))].join('\n'),
     },
+    ...openFlagsNote(openFlags),
   ];
   // A solo player already knows how they answered; the tally is for channels.
-  if (solo) return blocks;
+  if (solo) {
+    blocks.push(flagButton(item.id));
+    return blocks;
+  }
   const total = r.counts.reduce((a, b) => a + b, 0);
   blocks.push({
     kind: 'context',
@@ -62,6 +80,7 @@ export function revealBlocks(item: McqItem, r: RevealResult, solo = false): Bloc
   if (r.wrong.length > 0) {
     blocks.push({ kind: 'context', text: `Missed: ${r.wrong.map((w) => `${w.name} (${letter(w.choice)})`).join(', ')}` });
   }
+  blocks.push(flagButton(item.id));
   return blocks;
 }
 
@@ -100,7 +119,7 @@ export function openQuestionBlocks(pack: Pack, item: OpenItem): Block[] {
 }
 
 /** The feedback on a free-text answer: score and verdict first, each key point with its weight, misconceptions, the model answer, rating buttons. */
-export function coverageBlocks(item: OpenItem, c: CoverageResult): Block[] {
+export function coverageBlocks(item: OpenItem, c: CoverageResult, openFlags = 0): Block[] {
   const verdict = c.passed ? '✅ passed' : '❌ not passed';
   const blocks: Block[] = [
     { kind: 'heading', text: `Score ${c.score}% — ${verdict} (pass mark ${c.passMark}%)` },
@@ -124,11 +143,49 @@ export function coverageBlocks(item: OpenItem, c: CoverageResult): Block[] {
   }
   blocks.push(
     { kind: 'text', text: `Model answer:\n${item.modelAnswer}` },
+    ...openFlagsNote(openFlags),
     { kind: 'context', text: 'How well did you know it? Rate yourself so review brings it back at the right time: /quiz rate again|hard|good|easy' },
     {
       kind: 'actions',
       buttons: (['again', 'hard', 'good', 'easy'] as const).map((r) => ({ label: r[0]!.toUpperCase() + r.slice(1), action: `run:/quiz rate ${r}` })),
     },
+    flagButton(item.id),
   );
+  return blocks;
+}
+
+/** One flagged item in the review queue. */
+export interface FlaggedItem {
+  /** Pack id. */
+  pack: string;
+  /** Item id. */
+  itemId: string;
+  /** The start of its prompt. */
+  prompt: string;
+  /** Its open flags, oldest first. */
+  flags: Array<{ id: number; userName: string; reason: string; createdAt: number }>;
+}
+
+/** The most flagged items listed at once; the rest are counted. */
+const MAX_FLAGGED_ITEMS = 15;
+
+/** The review queue: open flags grouped by item, most flagged first. */
+export function flagsBlocks(packTitle: string | null, items: readonly FlaggedItem[], now: number): Block[] {
+  const total = items.reduce((n, i) => n + i.flags.length, 0);
+  const head: Block = { kind: 'heading', text: `⚑ Open quiz flags — ${packTitle ?? 'all packs'}: ${total} on ${items.length} question${items.length === 1 ? '' : 's'}` };
+  if (items.length === 0) return [head, { kind: 'text', text: 'No open flags. Learners flag a question with /quiz flag <reason> or the Flag button at a reveal.' }];
+  const sorted = [...items].sort((a, b) => b.flags.length - a.flags.length || (a.flags[0]?.id ?? 0) - (b.flags[0]?.id ?? 0));
+  const blocks: Block[] = [head];
+  for (const it of sorted.slice(0, MAX_FLAGGED_ITEMS)) {
+    const lines = it.flags.slice(0, 5).map((f) => {
+      const age = now - f.createdAt;
+      const reason = f.reason.replace(/\s+/g, ' ');
+      return `• #${f.id} ${f.userName}, ${age < 60_000 ? 'just now' : `${formatDuration(age)} ago`}: ${reason.length > 200 ? `${reason.slice(0, 199)}…` : reason}`;
+    });
+    if (it.flags.length > 5) lines.push(`• … and ${it.flags.length - 5} more`);
+    blocks.push({ kind: 'text', text: [`${it.pack}/${it.itemId} — ${it.flags.length} flag${it.flags.length === 1 ? '' : 's'} — ${it.prompt}`, ...lines].join('\n') });
+  }
+  if (sorted.length > MAX_FLAGGED_ITEMS) blocks.push({ kind: 'context', text: `… and ${sorted.length - MAX_FLAGGED_ITEMS} more flagged questions; narrow it with /quiz flags <pack>.` });
+  blocks.push({ kind: 'context', text: 'Close one with /quiz resolve <flag-id> [note]; fix the item in quizzes/ (npm run quiz:lint).' });
   return blocks;
 }

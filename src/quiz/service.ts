@@ -10,7 +10,7 @@ import { closest, formatDuration } from '../core/parser.ts';
 import type { Block, FollowUpTask, HandlerResult, Reply } from '../core/reply.ts';
 import { reply } from '../core/reply.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { AnswerRecord, QuizStore, QuizUserKey, StoredSession } from '../ports/quiz-store.ts';
+import type { AnswerRecord, QuizFlag, QuizStore, QuizUserKey, ShownAt, StoredSession } from '../ports/quiz-store.ts';
 import { coverage } from './coverage.ts';
 import {
   canStop,
@@ -28,7 +28,7 @@ import {
   type SessionState,
 } from './engine.ts';
 import { CHOICE_LETTERS, findItem, mcqItems, openItems, type McqItem, type OpenItem, type Pack, type PackCatalog } from './pack.ts';
-import { coverageBlocks, letter, openQuestionBlocks, questionBlocks, revealBlocks, sectionTitle, standingsBlocks } from './render.ts';
+import { coverageBlocks, flagsBlocks, letter, openQuestionBlocks, questionBlocks, revealBlocks, sectionTitle, standingsBlocks } from './render.ts';
 import { ratingForAnswer, scheduleReview, type SelfRating } from './review.ts';
 import { percent, summarize } from './scoring.ts';
 
@@ -73,6 +73,15 @@ export function teamScope(c: Caller): string {
 /** The slot of a user's solo session in a channel. */
 export function soloScope(c: Caller): string {
   return `solo:${c.platform}:${c.workspaceId}:${c.channelId}:${c.userId}`;
+}
+
+/** Where a session's questions are shown: the channel for a team session, the starter for a solo one. */
+function shownAtOf(st: Pick<StoredSession, 'platform' | 'workspaceId' | 'channelId'>, s: SessionState): ShownAt {
+  return { platform: st.platform, workspaceId: st.workspaceId, channelId: st.channelId, userId: s.mode === 'solo' ? s.starterId : '' };
+}
+
+function openFlagsOf(deps: QuizDeps, where: Pick<ShownAt, 'platform' | 'workspaceId'>, pack: string, itemId: string): number {
+  return deps.store.openFlagCount(where.platform, where.workspaceId, pack, itemId);
 }
 
 function userKey(c: Caller): QuizUserKey {
@@ -147,13 +156,16 @@ function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult['reas
   const { state, result } = reveal(st.state, item, answers, reason, now);
   const saved = deps.store.saveSession(st.id, st.version, state);
   if (!saved) return null;
-  const blocks = revealBlocks(item, result, st.state.mode === 'solo');
+  const blocks = revealBlocks(item, result, st.state.mode === 'solo', openFlagsOf(deps, st, pack.id, item.id));
   if (result.finished) {
     blocks.push(...standingsBlocks(pack, state, standings(state), false));
     return { session: null, blocks, result };
   }
   const next = mcqOf(pack, currentItemId(state));
-  if (next) blocks.push(...questionBlocks(pack, state, next));
+  if (next) {
+    blocks.push(...questionBlocks(pack, state, next));
+    deps.store.noteShown(shownAtOf(st, state), { pack: pack.id, itemId: next.id, at: now });
+  }
   return { session: saved, blocks, result };
 }
 
@@ -290,6 +302,7 @@ export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): Hand
   const created = deps.store.createSession({ id, scope, platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, state });
   if (!created) throw new UserError('quiz-running', 'a quiz was just started here by someone else', 'Join it with /quiz answer <letter>.');
   const first = mcqOf(pack, currentItemId(state)) as McqItem;
+  deps.store.noteShown(shownAtOf({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId }, state), { pack: pack.id, itemId: first.id, at: now });
   const intro: Block = {
     kind: 'context',
     text: solo
@@ -427,7 +440,7 @@ function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: s
   });
   if (outcome !== 'recorded') throw new UserError('already-answered', 'you have already answered this question', 'Rate yourself with /quiz rate good (or again, hard, easy).');
   deps.store.updateInterview(attemptId, 'rating', c.score);
-  return reply(coverageBlocks(it, c), { visibility: 'ephemeral', summary: `Score ${c.score}%, ${c.passed ? 'passed' : 'not passed'}` });
+  return reply(coverageBlocks(it, c, deps.store.openFlagCount(caller.platform, caller.workspaceId, pack.id, it.id)), { visibility: 'ephemeral', summary: `Score ${c.score}%, ${c.passed ? 'passed' : 'not passed'}` });
 }
 
 /** `/quiz next`: reveals the open question now (its starter or an operator). */
@@ -488,6 +501,7 @@ export function startInterview(deps: QuizDeps, caller: Caller, packId: string | 
   }
   const chosen = item as OpenItem;
   deps.store.startInterview({ id: newId(), user, channelId: caller.channelId, pack: pack.id, itemId: chosen.id, phase: 'answering', startedAt: now, coverage: null });
+  deps.store.noteShown({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, userId: caller.userId }, { pack: pack.id, itemId: chosen.id, at: now });
   return reply(openQuestionBlocks(pack, chosen), { visibility: 'ephemeral', summary: chosen.prompt.slice(0, 80) });
 }
 
@@ -680,4 +694,102 @@ export function resumableTimers(deps: QuizDeps): ResumableTimer[] {
     .activeSessions()
     .filter((s) => s.state.deadline !== null && !loopsOf(deps.store).has(s.id))
     .map((s) => ({ platform: s.platform, workspaceId: s.workspaceId, channelId: s.channelId, mode: s.state.mode, task: timerTask(deps, s.scope, s.id) }));
+}
+
+/** The longest flag reason or resolution note kept; a flag is a pointer for a reviewer, not an essay. */
+export const MAX_FLAG_TEXT = 500;
+
+function findAnyItem(deps: QuizDeps, itemId: string): { pack: Pack; item: McqItem | OpenItem } | null {
+  for (const pack of deps.packs.packs.values()) {
+    const item = findItem(pack, itemId);
+    if (item) return { pack, item };
+  }
+  return null;
+}
+
+function promptStart(prompt: string, n = 70): string {
+  const one = prompt.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+/**
+ * `/quiz flag [--item <id>] <reason>`: reports a problem with the question last shown to this user
+ * in this channel (a team or solo question, or an interview item), or with the item named.
+ */
+export function flagQuestion(deps: QuizDeps, caller: Caller, reason: string, itemId: string | undefined): Reply {
+  const text = reason.trim();
+  if (!text) {
+    throw new UserError('flag-reason-required', 'say what is wrong with the question', 'For example: /quiz flag choice B is also right since 2024');
+  }
+  if (text.length > MAX_FLAG_TEXT) throw new UserError('flag-too-long', `a flag reason may be at most ${MAX_FLAG_TEXT} characters (this one has ${text.length})`, 'Say in a sentence or two what is wrong.');
+  let target: { pack: Pack; item: McqItem | OpenItem } | null;
+  if (itemId) {
+    target = findAnyItem(deps, itemId.trim());
+    if (!target) throw new UserError('unknown-item', `there is no question '${itemId}' in the packs`, 'See the ids with /quiz packs <pack>, or flag the question just shown with /quiz flag <reason>.');
+  } else {
+    const shown = deps.store.lastShown({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, userId: caller.userId });
+    const pack = shown ? deps.packs.packs.get(shown.pack) : undefined;
+    const item = pack && shown ? findItem(pack, shown.itemId) : undefined;
+    if (!shown) {
+      throw new UserError('nothing-to-flag', 'no quiz question has been shown to you in this channel yet', 'Flag one after it is asked with /quiz flag <what is wrong>, or name it: /quiz flag --item <id> <what is wrong>.');
+    }
+    if (!pack || !item) throw new UserError('item-gone', `the last question shown here (${shown.pack}/${shown.itemId}) is no longer in the packs`);
+    target = { pack, item };
+  }
+  const flag = deps.store.addFlag({
+    platform: caller.platform,
+    workspaceId: caller.workspaceId,
+    channelId: caller.channelId,
+    userId: caller.userId,
+    userName: caller.displayName,
+    pack: target.pack.id,
+    itemId: target.item.id,
+    reason: text,
+    createdAt: deps.clock.now(),
+  });
+  return reply(
+    [
+      { kind: 'text', text: `⚑ Flag #${flag.id} noted on ${target.item.id} ("${promptStart(target.item.prompt)}"): ${text}` },
+      { kind: 'context', text: 'Thank you. An operator reviews open flags with /quiz flags and closes them with /quiz resolve.' },
+    ],
+    { visibility: 'ephemeral', summary: `Flag #${flag.id} on ${target.item.id}` },
+  );
+}
+
+/** `/quiz flags [pack]` (operator): the open flags of this workspace, grouped by item, with counts and prompts. */
+export function listFlags(deps: QuizDeps, caller: Caller, packId: string | undefined): Reply {
+  const pack = packId ? resolvePack(deps.packs, packId) : undefined;
+  const flags = deps.store.openFlags(caller.platform, caller.workspaceId, pack?.id);
+  const byItem = new Map<string, QuizFlag[]>();
+  for (const f of flags) {
+    const key = `${f.pack}/${f.itemId}`;
+    byItem.set(key, [...(byItem.get(key) ?? []), f]);
+  }
+  const items = [...byItem.values()].map((fs) => {
+    const first = fs[0] as QuizFlag;
+    const p = deps.packs.packs.get(first.pack);
+    const it = p ? findItem(p, first.itemId) : undefined;
+    return { pack: first.pack, itemId: first.itemId, prompt: it ? promptStart(it.prompt, 90) : '(no longer in the packs)', flags: fs };
+  });
+  return reply(flagsBlocks(pack?.title ?? null, items, deps.clock.now()), { visibility: 'ephemeral', summary: `${flags.length} open quiz flag${flags.length === 1 ? '' : 's'}` });
+}
+
+/** `/quiz resolve <flag-id> [note]` (operator): closes one open flag. */
+export function resolveFlag(deps: QuizDeps, caller: Caller, id: number, note: string | undefined): Reply {
+  const text = note?.trim() || null;
+  if (text && text.length > MAX_FLAG_TEXT) throw new UserError('flag-too-long', `a note may be at most ${MAX_FLAG_TEXT} characters (this one has ${text.length})`);
+  const flag = deps.store.getFlag(caller.platform, caller.workspaceId, id);
+  if (!flag) throw new UserError('unknown-flag', `there is no flag #${id} here`, 'See the open ones with /quiz flags.');
+  if (flag.resolvedAt !== null || !deps.store.resolveFlag(caller.platform, caller.workspaceId, id, caller.displayName, text, deps.clock.now())) {
+    const again = deps.store.getFlag(caller.platform, caller.workspaceId, id);
+    throw new UserError('flag-resolved', `flag #${id} was already resolved${again?.resolvedBy ? ` by ${again.resolvedBy}` : ''}`, 'See the open ones with /quiz flags.');
+  }
+  const left = deps.store.openFlagCount(caller.platform, caller.workspaceId, flag.pack, flag.itemId);
+  return reply(
+    [
+      { kind: 'text', text: `✅ Flag #${id} on ${flag.itemId} resolved${text ? `: ${text}` : '.'}` },
+      { kind: 'context', text: left === 0 ? `No open flags left on ${flag.itemId}.` : `${left} open flag${left === 1 ? '' : 's'} left on ${flag.itemId}.` },
+    ],
+    { visibility: 'ephemeral', summary: `Flag #${id} resolved` },
+  );
 }

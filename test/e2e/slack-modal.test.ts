@@ -151,7 +151,14 @@ describe('Slack: answering an interview question in a modal', () => {
     expect(feedback).toContain("share the host's kernel");
     expect(feedback).toMatch(/❌ \(\d+\) /);
     expect(feedback).toContain('Model answer:');
-    expect(buttonsOf(posted.params).map((b) => b.value)).toEqual(['run:/quiz rate again', 'run:/quiz rate hard', 'run:/quiz rate good', 'run:/quiz rate easy']);
+    // The Flag button opens the same kind of form, for the reason, and runs /quiz flag --item <id>.
+    expect(buttonsOf(posted.params).map((b) => b.value)).toEqual([
+      'run:/quiz rate again',
+      'run:/quiz rate hard',
+      'run:/quiz rate good',
+      'run:/quiz rate easy',
+      'ask:/quiz flag --item ecs-iq-container-vs-vm\nWhat is wrong with this question?',
+    ]);
     expect(fake.callsOf('chat.postMessage')).toHaveLength(0);
 
     const stored = store.userAnswers({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0ANA' });
@@ -200,7 +207,7 @@ describe('Slack: answering an interview question in a modal', () => {
     expect(res.status).toBe(200);
     const hint = await fake.waitFor(() => fake.responses.find((r) => r.id === FakeSlack.responseId(responseUrl)), 10_000);
     expect(hint.body.response_type).toBe('ephemeral');
-    expect(shown(hint.body)).toContain('Type `/quiz answer &lt;your answer&gt;` to answer.');
+    expect(shown(hint.body)).toContain('Type `/quiz answer &lt;your text&gt;` to send it.');
     expect(fake.views).toHaveLength(opened);
   }, 30_000);
 });
@@ -212,7 +219,7 @@ describe('the terminal: the same Answer button', () => {
     expect(r.stdout).toMatch(/\[1\] Answer/);
     expect(r.stdout).toContain('answer in your own words with /quiz answer <your answer>');
     const afterPress = r.stdout.split('\n> 1\n')[1] ?? '';
-    expect(afterPress.split('\n> ')[0]).toContain('Type `/quiz answer <your answer>` to answer.');
+    expect(afterPress.split('\n> ')[0]).toContain('Type `/quiz answer <your text>` to send it.');
     expect(r.stdout).toMatch(/Score \d+% — (✅ passed|❌ not passed)/);
     expect(r.stdout).toContain('Model answer:');
   }, 60_000);

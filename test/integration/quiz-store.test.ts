@@ -170,4 +170,32 @@ describe('SqliteQuizStore (real migrations)', () => {
     store.updateInterview('i2', 'done');
     expect(store.openInterview(user)).toBeNull();
   });
+
+  it('remembers the last question shown per user and per channel, and keeps flags per workspace across a reopen', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'quiz-flags-')), 'q.db');
+    const { store, db } = open(path);
+    const here = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1' };
+    expect(store.lastShown({ ...here, userId: 'U1' })).toBeNull();
+    store.noteShown({ ...here, userId: '' }, { pack: 'ecs', itemId: 'team-q', at: T0 });
+    store.noteShown({ ...here, userId: 'U1' }, { pack: 'ecs', itemId: 'solo-q', at: T0 + 1 });
+    expect(store.lastShown({ ...here, userId: 'U1' })?.itemId).toBe('solo-q');
+    expect(store.lastShown({ ...here, userId: 'U2' })?.itemId).toBe('team-q');
+    store.noteShown({ ...here, userId: '' }, { pack: 'ecs', itemId: 'team-q2', at: T0 + 2 });
+    expect(store.lastShown({ ...here, userId: 'U1' })?.itemId).toBe('team-q2');
+    const f = store.addFlag({ ...here, userId: 'U1', userName: 'ann', pack: 'ecs', itemId: 'team-q2', reason: 'unclear', createdAt: T0 + 3 });
+    store.addFlag({ ...here, workspaceId: 'T2', userId: 'U9', userName: 'zed', pack: 'ecs', itemId: 'team-q2', reason: 'other team', createdAt: T0 + 4 });
+    db.close();
+    opened.pop();
+
+    const again = open(path).store;
+    expect(again.lastShown({ ...here, userId: 'U1' })?.itemId).toBe('team-q2');
+    expect(again.openFlags('slack', 'T1').map((x) => [x.id, x.reason])).toEqual([[f.id, 'unclear']]);
+    expect(again.openFlagCount('slack', 'T1', 'ecs', 'team-q2')).toBe(1);
+    expect(again.resolveFlag('slack', 'T2', f.id, 'otto', null, T0 + 5)).toBe(false);
+    expect(again.resolveFlag('slack', 'T1', f.id, 'otto', 'fixed', T0 + 5)).toBe(true);
+    expect(again.resolveFlag('slack', 'T1', f.id, 'otto', 'again', T0 + 6)).toBe(false);
+    expect(again.getFlag('slack', 'T1', f.id)).toMatchObject({ resolvedBy: 'otto', resolutionNote: 'fixed', resolvedAt: T0 + 5 });
+    expect(again.openFlags('slack', 'T1')).toEqual([]);
+    expect(again.openFlags('slack', 'T2')).toHaveLength(1);
+  });
 });
