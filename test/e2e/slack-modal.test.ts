@@ -219,7 +219,7 @@ describe('the terminal: the same Answer button', () => {
     expect(r.stdout).toMatch(/\[1\] Answer/);
     expect(r.stdout).toContain('answer in your own words with /quiz answer <your answer>');
     const afterPress = r.stdout.split('\n> 1\n')[1] ?? '';
-    expect(afterPress.split('\n> ')[0]).toContain('Type `/quiz answer <your text>` to send it.');
+    expect(afterPress.split('\n> ')[0]).toContain('Type /quiz answer <your text> to send it.');
     expect(r.stdout).toMatch(/Score \d+% — (✅ passed|❌ not passed)/);
     expect(r.stdout).toContain('Model answer:');
   }, 60_000);
