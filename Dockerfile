@@ -39,6 +39,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY drizzle ./drizzle
 COPY quizzes ./quizzes
+# The font PNG charts are drawn with (slim images have none).
+COPY assets ./assets
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

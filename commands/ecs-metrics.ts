@@ -1,9 +1,11 @@
 /** `/ecs metrics <service> [--since 6h]`: CPU and memory of a service as min/avg/max, sparklines and a chart. */
 import { defineSubcommand, type CommandContext } from '../src/core/command.ts';
 import { isUserError, userMessage } from '../src/core/errors.ts';
-import type { Block } from '../src/core/reply.ts';
+import type { Block, ImageBlock } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
 import { percentSparkline } from '../src/core/sparkline.ts';
+import { COLORS, type ChartSpec } from '../src/charts/chart.ts';
+import { renderChartPng } from '../src/charts/png.ts';
 import { summarize } from '../src/diagnosis/rules.ts';
 import type { MetricPoint, ServiceMetrics } from '../src/ports/metrics.ts';
 import { awsNow, chooseCluster, clusterOption, findService, footer, where, type ClusterChoice } from './ecs-common.ts';
@@ -95,6 +97,32 @@ export function statusMetricFields(read: MetricsRead): Array<{ label: string; va
   ];
 }
 
+function stats(label: string, points: readonly MetricPoint[]): string {
+  const sum = summarize(points);
+  return sum ? `${label} (min ${pct(sum.min)}, avg ${pct(sum.avg)}, max ${pct(sum.max)})` : `${label} (no data)`;
+}
+
+/** The PNG chart of a service's CPU and memory, with alt text that says what it shows. */
+export function metricsChart(service: string, windowMs: number, start: number, end: number, m: ServiceMetrics): ImageBlock {
+  const spec: ChartSpec = {
+    title: `${service} — CPU and memory, last ${windowText(windowMs)}`,
+    start,
+    end,
+    series: [
+      { label: 'CPU', color: COLORS.cpu, points: m.cpu },
+      { label: 'Memory', color: COLORS.memory, points: m.memory },
+    ],
+  };
+  const span = `${new Date(start).toISOString().slice(11, 16)} to ${new Date(end).toISOString().slice(11, 16)} UTC`;
+  return {
+    kind: 'image',
+    png: renderChartPng(spec),
+    title: spec.title,
+    filename: `${service}-metrics.png`,
+    alt: `Line chart of ${service}: ${stats('CPU', m.cpu)} and ${stats('memory', m.memory)} from ${span}, with a dashed line at 100% of the task size.`,
+  };
+}
+
 /** `/ecs metrics <service> [--since 6h]`. */
 export const metricsSub = defineSubcommand({
   name: 'metrics',
@@ -132,6 +160,7 @@ export const metricsSub = defineSubcommand({
     blocks.push({ kind: 'table', columns: ['Metric', 'Min', 'Avg', 'Max', 'Trend'], rows, align: ['left', 'right', 'right', 'right', 'left'] });
     const from = new Date(read.start).toISOString().slice(11, 16);
     const to = new Date(read.end).toISOString().slice(11, 16);
+    blocks.push(metricsChart(s.name, windowMs, read.start, read.end, m));
     blocks.push(
       footer(ctx, choice.ref, `${from}–${to} UTC · ${m.periodSeconds / 60}-minute averages over all tasks, in percent of what the tasks reserved`),
     );

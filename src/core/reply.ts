@@ -38,6 +38,22 @@ export interface Droppable {
   readWith: string;
 }
 
+/**
+ * A picture (a PNG chart). Platforms that show images attach it; the terminal prints `alt`, and a
+ * reply that cannot carry a file (ephemeral, response_url) shows `alt` with a note instead.
+ */
+export interface ImageBlock {
+  kind: 'image';
+  /** The PNG bytes. */
+  png: Uint8Array;
+  /** What the picture shows, in words (screen readers, terminals, and where the file cannot go). */
+  alt: string;
+  /** A short title shown with the file. */
+  title: string;
+  /** The file name, such as `payments-metrics.png`. */
+  filename: string;
+}
+
 /** One visual part of a reply, in order; `droppable` ones may be shortened or left out to fit. */
 export type Block = (
   | { kind: 'heading'; text: string }
@@ -47,6 +63,7 @@ export type Block = (
   | { kind: 'code'; text: string }
   | { kind: 'context'; text: string }
   | { kind: 'actions'; buttons: Button[] }
+  | ImageBlock
 ) & { droppable?: Droppable };
 
 /** Where a reply should appear relative to the conversation. */
@@ -118,6 +135,9 @@ export function replyToPlainText(r: Reply): string {
         break;
       case 'actions':
         out.push(b.buttons.map((x) => `[${x.label}]`).join(' '));
+        break;
+      case 'image':
+        out.push(`[image: ${b.alt}]`);
         break;
     }
   }

@@ -117,6 +117,33 @@ export interface FakeSlackOptions {
    * Off unless given, since Slack's burst allowance is not documented.
    */
   channelPostLimit?: { messages: number; perMs: number };
+  /**
+   * The bot token's scopes (default: every scope dockhand's manifest asks for). A method whose scope
+   * is missing answers `missing_scope` with `needed`, as the Web API does; only the file methods check it.
+   */
+  scopes?: string[];
+}
+
+/** A file uploaded through files.getUploadURLExternal → upload URL → files.completeUploadExternal. */
+export interface UploadedFile {
+  /** The file id Slack handed out. */
+  id: string;
+  /** The name given to files.getUploadURLExternal. */
+  filename: string;
+  /** The length declared there. */
+  length: number;
+  /** The alt text given there (`alt_txt`). */
+  altText?: string;
+  /** The bytes POSTed to the upload URL (absent until then). */
+  bytes?: Buffer;
+  /** The title given to files.completeUploadExternal. */
+  title?: string;
+  /** Where it was shared (absent until completed, or when completed privately). */
+  channel?: string;
+  /** The thread it was shared into. */
+  threadTs?: string;
+  /** True once files.completeUploadExternal finished it. */
+  completed: boolean;
 }
 
 /** How long a response_url works: "up to 5 times within 30 minutes" (Slack, Handling user interaction / slash commands). */
@@ -128,7 +155,7 @@ interface Envelope {
   payload?: Record<string, unknown>;
 }
 
-const JSON_PARAMS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurl']);
+const JSON_PARAMS = new Set(['blocks', 'attachments', 'view', 'metadata', 'unfurl', 'files']);
 
 /** What Slack refuses in a modal view (the limits dockhand's modals come near), or null. */
 function checkModal(view: Record<string, unknown>): string | null {
@@ -264,6 +291,8 @@ export class FakeSlack {
   private readonly usedTriggers = new Set<string>();
   /** Messages posted, by channel. */
   readonly messages: StoredMessage[] = [];
+  /** Files started, uploaded and shared, in order. */
+  readonly files: UploadedFile[] = [];
   /** The Socket Mode endpoint. */
   readonly socketMode = new FakeSocketMode();
   private readonly failures = new Map<string, InjectedFailure[]>();
@@ -285,6 +314,7 @@ export class FakeSlack {
       userGroups: {},
       teamId: 'T0TEAM',
       now: () => Date.now(),
+      scopes: ['commands', 'chat:write', 'files:write', 'usergroups:read'],
       ...opts,
     };
   }
@@ -374,6 +404,7 @@ export class FakeSlack {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', this.base).pathname;
+    if (path.startsWith('/upload/')) return this.handleUpload(req, res, path.slice('/upload/'.length));
     const raw = await readBody(req);
     const json = (req.headers['content-type'] ?? '').includes('application/json');
     if (req.method === 'POST' && path.startsWith('/response/')) return this.handleResponseUrl(path.slice('/response/'.length), raw, res);
@@ -493,6 +524,47 @@ export class FakeSlack {
         this.views.push({ id, triggerId: p.trigger_id, view });
         return { ok: true, view: { id, team_id: this.opts.teamId, state: { values: {} }, hash: `${Date.now()}.${id}`, ...view } };
       }
+      case 'files.getUploadURLExternal': {
+        // https://docs.slack.dev/reference/methods/files.getUploadURLExternal: files:write; filename and a
+        // length above 0 are required (`missing_argument`, "typically when length is 0"); alt_txt at most 1,000 characters.
+        if (!this.opts.scopes.includes('files:write')) return err('missing_scope', { needed: 'files:write', provided: this.opts.scopes.join(',') });
+        const length = Number(p.length);
+        if (typeof p.filename !== 'string' || p.filename === '' || !Number.isInteger(length) || length <= 0) return err('missing_argument');
+        if (typeof p.alt_txt === 'string' && p.alt_txt.length > 1000) return err('alt_txt_too_large');
+        const id = `F${String(this.files.length + 1).padStart(8, '0')}`;
+        this.files.push({ id, filename: p.filename, length, ...(typeof p.alt_txt === 'string' ? { altText: p.alt_txt } : {}), completed: false });
+        return { ok: true, upload_url: `${this.base}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        // https://docs.slack.dev/reference/methods/files.completeUploadExternal: `files` is required (ids
+        // from getUploadURLExternal); sharing into a channel needs the bot there; thread_ts names a parent.
+        if (!this.opts.scopes.includes('files:write')) return err('missing_scope', { needed: 'files:write', provided: this.opts.scopes.join(',') });
+        const list = Array.isArray(p.files) ? (p.files as Array<{ id?: unknown; title?: unknown }>) : undefined;
+        if (!list || list.length === 0) return err('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: files'] } });
+        const found: UploadedFile[] = [];
+        for (const f of list) {
+          const file = this.files.find((x) => x.id === f.id);
+          // Slack's docs name no code for an id whose bytes never reached the upload URL; answering
+          // file_not_found makes a skipped upload fail a test instead of passing unnoticed.
+          if (!file || file.bytes === undefined || file.completed) return err('file_not_found');
+          found.push(file);
+        }
+        const target = typeof p.channel_id === 'string' ? p.channel_id : undefined;
+        if (target !== undefined) {
+          if (this.opts.missingChannels.includes(target)) return err('channel_not_found');
+          if (this.opts.notInChannels.includes(target)) return err('not_in_channel');
+        }
+        const threadTs = typeof p.thread_ts === 'string' ? p.thread_ts : undefined;
+        if (threadTs && !this.messages.some((m) => m.channel === target && m.ts === threadTs)) return err('thread_not_found');
+        found.forEach((file, i) => {
+          file.completed = true;
+          const title = list[i]?.title;
+          if (typeof title === 'string') file.title = title;
+          if (target !== undefined) file.channel = target;
+          if (threadTs) file.threadTs = threadTs;
+        });
+        return { ok: true, files: found.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename, size: f.length })) };
+      }
       case 'usergroups.users.list': {
         const members = this.opts.userGroups[String(p.usergroup)];
         if (!members) return err('no_such_subteam');
@@ -512,6 +584,33 @@ export class FakeSlack {
   private blocksTooLong(p: Record<string, unknown>): Record<string, unknown> | null {
     const n = Array.isArray(p.blocks) ? blockTextCount(p.blocks) : 0;
     return n > SLACK_BLOCK_TEXT_LIMIT ? { ok: false, error: 'msg_blocks_too_long' } : null;
+  }
+
+  /**
+   * The upload URL: takes the file's bytes raw or as a multipart form and answers 200, as Slack's
+   * upload service does ("HTTP 200 if the upload is successful; non-200 otherwise"); an unknown or
+   * finished id gets 404.
+   */
+  private async handleUpload(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const file = this.files.find((f) => f.id === id);
+    if (req.method !== 'POST' || !file || file.completed) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const type = String(req.headers['content-type'] ?? '');
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(type);
+    let bytes = body;
+    if (type.startsWith('multipart/form-data') && boundary) {
+      const marker = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+      const start = body.indexOf('\r\n\r\n', body.indexOf(marker)) + 4;
+      const end = body.indexOf(marker, start) - 2;
+      bytes = body.subarray(start, end);
+    }
+    file.bytes = bytes;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
   }
 
   private handleResponseUrl(id: string, raw: string, res: ServerResponse): void {

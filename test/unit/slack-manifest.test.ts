@@ -20,7 +20,7 @@ describe('Slack app manifest', () => {
     for (const c of m.features.slash_commands) expect(c.url).toBe('https://dockhand.example.com/slack/events');
     expect(m.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://dockhand.example.com/slack/events' });
     expect(m.settings.socket_mode_enabled).toBe(false);
-    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'files:write']);
   });
 
   it('in Socket Mode has no URLs, and asks for usergroups:read only with group roles', () => {
@@ -28,7 +28,7 @@ describe('Slack app manifest', () => {
     expect(m.settings.socket_mode_enabled).toBe(true);
     expect(JSON.stringify(m)).not.toContain('url');
     expect(m.features.slash_commands.map((c) => c.command)).toEqual(['/ops']);
-    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'usergroups:read']);
+    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'files:write', 'usergroups:read']);
     expect(() => buildManifest({ socketMode: false })).toThrow(/public URL/);
   });
 

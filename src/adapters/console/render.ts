@@ -150,6 +150,8 @@ function safeBlock(b: Block): Block {
       return { ...b, columns: b.columns.map(terminalSafe), rows: b.rows.map((r) => r.map(terminalSafe)) };
     case 'actions':
       return { ...b, buttons: b.buttons.map((btn) => ({ ...btn, label: terminalSafe(btn.label) })) };
+    case 'image':
+      return { ...b, alt: terminalSafe(b.alt), title: terminalSafe(b.title) };
   }
 }
 
@@ -186,6 +188,9 @@ function block(raw: Block, style: TerminalStyle, buttons: Button[]): string {
       });
       return `${parts.join('   ')}   ${ansi(style.color, '2', '(type the number to press)')}`;
     }
+    case 'image':
+      // A terminal shows no pictures: the words of the chart stand in for it (the reply carries the sparklines).
+      return ansi(style.color, '2', `[chart: ${b.title}] ${b.alt}`);
   }
 }
 

@@ -13,7 +13,7 @@ import type { DispatchResult } from '../../core/dispatcher.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Adapter, QuizTimerPlace } from '../adapter.ts';
 import { silentLogger } from '../../core/logger.ts';
-import type { PostFollowUp, Reply } from '../../core/reply.ts';
+import type { ImageBlock, PostFollowUp, Reply } from '../../core/reply.ts';
 import { ASK_PREFIX, askCommandLine, textReply } from '../../core/reply.ts';
 import type { Role } from '../../core/roles.ts';
 import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
@@ -21,6 +21,7 @@ import { WEB_API_BLOCK_TEXT_BUDGET } from './block-text.ts';
 import { classifySlackError } from './errors.ts';
 import { decodeSlackEntities, decodeSlackText } from './inbound.ts';
 import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
+import { uploadImage } from './upload.ts';
 import type { AskButton, SlackMessage } from './render.ts';
 
 /** The part of the core's Dispatcher the Slack adapter needs. */
@@ -82,6 +83,8 @@ interface Conversation {
    * submission: it has no response_url of its own, only the one of the press that opened it).
    */
   apiFirst?: boolean;
+  /** Set once the Web API refused the channel, so a reply with a chart goes through response_url without it. */
+  noUpload?: boolean;
 }
 
 /** A respond function over a saved response_url, for answers that arrive without one. */
@@ -567,15 +570,17 @@ export class SlackAdapter implements Adapter {
   /** The first answer: through response_url, which shows the command to the channel and works in any channel. */
   private async send(conv: Conversation, reply: Reply): Promise<void> {
     const msg = renderReply(reply);
-    if (conv.apiFirst && conv.respond) {
+    // A response_url answer cannot carry a file, so a reply with a chart goes through the Web API when it can.
+    const attach = imagesOf(reply).length > 0 && reply.visibility === 'channel' && !conv.noUpload;
+    if ((conv.apiFirst || attach) && conv.respond) {
       try {
-        await this.postViaApi(conv, reply, this.apiMessage(conv, reply, false));
+        await this.postViaApi(conv, reply, this.apiMessage(conv, reply, attach && !conv.apiFirst));
         return;
       } catch (e) {
         const err = classifySlackError(e, `chat.${reply.visibility === 'ephemeral' ? 'postEphemeral' : 'postMessage'} to ${conv.channelId}`);
         if (!err.permanent) throw err;
         this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through the saved response_url');
-        return this.send({ ...conv, apiFirst: false }, reply);
+        return this.send({ ...conv, apiFirst: false, noUpload: true }, reply);
       }
     }
     if (conv.respond) {
@@ -626,6 +631,19 @@ export class SlackAdapter implements Adapter {
     }
     const r = await client.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...thread });
     if (r.ts && reply.thread?.parent) this.rememberThread(conv.channelId, reply.thread.key, r.ts);
+    for (const image of imagesOf(reply)) await this.attach(conv.channelId, image, threadTs);
+  }
+
+  /** Uploads a chart next to the message it belongs to; when Slack refuses, says why in the channel instead. */
+  private async attach(channelId: string, image: ImageBlock, threadTs: string | undefined): Promise<void> {
+    try {
+      await uploadImage(this.app.client, image, { channel: channelId, ...(threadTs ? { threadTs } : {}) });
+    } catch (e) {
+      const err = classifySlackError(e, `files upload to ${channelId}`);
+      this.log.warn({ code: err.code, channel: channelId }, `slack: chart upload failed: ${err.message}`);
+      const why = err.code === 'missing_scope' ? 'the app lacks the files:write scope (add it in the manifest and reinstall)' : `Slack answered ${err.code ?? 'an error'}`;
+      await this.app.client.chat.postMessage({ channel: channelId, text: `📈 ${image.title}: the chart could not be attached: ${why}. ${image.alt}`, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    }
   }
 
   /** The thread a reply's hint names, when its parent went out through the Web API. */
@@ -644,8 +662,10 @@ export class SlackAdapter implements Adapter {
 
   /** A reply rendered for the Web API, within its block-text budget (block-text.ts), with room for the "ran by" note. */
   private apiMessage(conv: Conversation, reply: Reply, ranBy: boolean): SlackMessage {
-    if (!ranBy) return renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET });
-    return this.withRanBy(renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, reserveBlocks: 1, reserveChars: RAN_BY_MAX }), conv);
+    // Web API posts to the channel get their charts uploaded next to them; ephemeral ones cannot.
+    const images = reply.visibility === 'channel' ? 'attached' : 'left-out';
+    if (!ranBy) return renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, images });
+    return this.withRanBy(renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, reserveBlocks: 1, reserveChars: RAN_BY_MAX, images }), conv);
   }
 
   /** Messages posted through the Web API do not show the command that caused them, so we add it. */
@@ -655,4 +675,9 @@ export class SlackAdapter implements Adapter {
     const cmd = escapeMrkdwn(cutText(conv.text.replace(/`/g, "'"), 200));
     return { ...msg, blocks: [...msg.blocks, { type: 'context', elements: [mrkdwn(`<@${conv.userId}> ran \`${cmd}\``)] }] };
   }
+}
+
+/** The pictures of a reply, in order. */
+function imagesOf(reply: Reply): ImageBlock[] {
+  return reply.blocks.filter((b): b is ImageBlock & { kind: 'image' } => b.kind === 'image');
 }

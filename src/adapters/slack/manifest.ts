@@ -49,10 +49,11 @@ export interface SlackManifest {
 /**
  * The bot scopes dockhand uses, each for a Web API method the adapter calls:
  * slash commands need `commands`; chat.postMessage, chat.update and chat.postEphemeral need `chat:write`;
+ * files.getUploadURLExternal and files.completeUploadExternal (charts) need `files:write`;
  * usergroups.users.list (only with user-group roles) needs `usergroups:read`.
  */
 export function botScopes(userGroups: boolean): string[] {
-  return ['commands', 'chat:write', ...(userGroups ? ['usergroups:read'] : [])];
+  return ['commands', 'chat:write', 'files:write', ...(userGroups ? ['usergroups:read'] : [])];
 }
 
 const FALLBACK_DESCRIPTIONS: Record<string, { description: string; hint: string }> = {

@@ -213,7 +213,7 @@ function buttonValue(btn: Button): string {
 }
 
 /** Renders one neutral block into Slack blocks (several when it has to be split). */
-function renderBlock(b: Block, ctx: { question: string; nextButton: () => number; dropped: string[] }): SlackBlock[] {
+function renderBlock(b: Block, ctx: { question: string; nextButton: () => number; dropped: string[]; images?: 'attached' | 'left-out' }): SlackBlock[] {
   switch (b.kind) {
     // Slack refuses a header, section or context whose text is empty, so such blocks are left out.
     case 'heading':
@@ -267,6 +267,15 @@ function renderBlock(b: Block, ctx: { question: string; nextButton: () => number
       }
       return out;
     }
+    case 'image': {
+      // Blocks cannot carry bytes: the adapter uploads the PNG as a file next to the message. Where it
+      // cannot (an ephemeral reply, a response_url answer), the words of the chart stand in with a note.
+      const text =
+        ctx.images === 'attached'
+          ? `📈 ${escapeMrkdwn(b.title)}: chart attached below`
+          : `📈 ${escapeMrkdwn(b.title)}: ${escapeMrkdwn(b.alt)} (chart left out: a reply only you can see, or one sent through response_url, cannot carry a file)`;
+      return [{ type: 'context', elements: [{ type: 'mrkdwn', text: cut(text, SLACK_LIMITS.contextText) }] }];
+    }
   }
 }
 
@@ -283,6 +292,8 @@ export interface RenderRoom {
   reserveChars?: number;
   /** Characters of block text the whole message may carry (default TOTAL_TEXT_BUDGET, for response_url). */
   budget?: number;
+  /** Whether the adapter uploads the reply's images next to it (`attached`) or cannot (`left-out`, the default). */
+  images?: 'attached' | 'left-out';
 }
 
 /** The block text the reply's blocks come to once rendered. */
@@ -352,7 +363,7 @@ export function renderReply(r: Reply, room: RenderRoom = {}): SlackMessage {
   let question = '';
   const rendered: Array<{ blocks: SlackBlock[]; keep: boolean }> = [];
   for (const b of fitted.blocks) {
-    rendered.push({ blocks: renderBlock(b, { question, nextButton: () => n++, dropped }), keep: b.kind === 'actions' });
+    rendered.push({ blocks: renderBlock(b, { question, nextButton: () => n++, dropped, images: room.images ?? 'left-out' }), keep: b.kind === 'actions' });
     if (b.kind === 'text' || b.kind === 'heading') question = b.text;
   }
 
