@@ -17,7 +17,8 @@ describe('/ecs diagnose over the terminal against the demo sandbox', () => {
   it('finds out-of-memory kills in payments, a missing tag in reports, failing health checks in search, and health elsewhere', async () => {
     const services = ['payments', 'reports', 'search', 'web', 'api', 'worker'];
     const lines = [...services.map((s) => `/ecs diagnose ${s}`), '/ecs metrics payments --since 30m', '/ecs status web', '/ecs diagnose paymnts'];
-    const r = await runCli(lines, {}, 120_000);
+    // Wide enough that no finding wraps, so each reads as one line here.
+    const r = await runCli(lines, { COLUMNS: '400' }, 120_000);
     const out = r.stdout;
     const first = (s: string): string => (section(out, `/ecs diagnose ${s}`).split('\n')[2] ?? '').trim();
 
@@ -25,7 +26,7 @@ describe('/ecs diagnose over the terminal against the demo sandbox', () => {
     const payments = section(out, '/ecs diagnose payments');
     expect(payments).toContain('• memory: task 512 MiB');
     expect(payments).toMatch(/• service memory [▁▂▃▄▅▆▇█]+ avg \d+%, max (9\d|100)%/);
-    expect(payments).toContain('(`/ecs logs payments --filter heap`)');
+    expect(payments).toContain('(/ecs logs payments --filter heap)');
     // The exits with what exit 1 means, and the last lines before the latest exits.
     expect(payments).toMatch(/🔴 essential container exits: exit 1 in \d+ of \d+ exits in the last hour/);
     expect(payments).toContain('exit 1 ×');
@@ -34,7 +35,7 @@ describe('/ecs diagnose over the terminal against the demo sandbox', () => {
 
     expect(first('reports')).toBe('🔴 image tag 0.6.0 is not in ECR repository reports');
     expect(section(out, '/ecs diagnose reports')).toContain('tags it has (newest first): 0.5.0, latest, 0.4.0');
-    expect(section(out, '/ecs diagnose reports')).toContain('`/ecs deploy reports 0.5.0`');
+    expect(section(out, '/ecs diagnose reports')).toContain('(/ecs deploy reports 0.5.0)');
     expect(section(out, '/ecs diagnose reports')).toContain('no CPU or memory data for reports');
 
     expect(first('search')).toMatch(/^🔴 failing health checks: \d+ tasks? replaced in the last hour$/);
