@@ -191,6 +191,7 @@ export async function main(io: MainIo): Promise<number> {
   const alerts = createAlerts({
     containers: aws.containers,
     logs: aws.logs,
+    metrics: aws.metrics,
     store: incidents,
     outbox: alertOutbox,
     // Crash windows are measured in the time tasks are stamped with; retries and rate limits in real time.

@@ -7,6 +7,8 @@ import { formatDuration } from '../core/parser.ts';
 import type { Block, Button, Reply } from '../core/reply.ts';
 import type { Incident } from '../ports/incident-store.ts';
 import type { LogLine } from '../ports/log-source.ts';
+import type { MetricPoint } from '../ports/metrics.ts';
+import { percentSparkline, sparkline } from '../core/sparkline.ts';
 import type { TaskInfo } from '../ports/container-service.ts';
 import { shortName } from '../ports/container-service.ts';
 import type { StopVerdict } from './rules.ts';
@@ -26,6 +28,40 @@ export interface CrashEvidence {
   logLines: LogLine[] | null;
   /** Why there are no log lines, when there are none. */
   logNote?: string;
+  /** For an out-of-memory kill: the memory before it, as CloudWatch had it at alert time. */
+  memory?: MemoryTrend;
+}
+
+/** The memory before an out-of-memory kill. */
+export interface MemoryTrend {
+  /** The service's MemoryUtilization (percent, one-minute averages over all tasks), the last 30 minutes. */
+  service: MetricPoint[];
+  /** The crashed task's own MemoryUtilized (MiB) where Container Insights is on; empty where it is off. */
+  task: MetricPoint[];
+  /** Why there is no trend (metrics denied, throttled or not wired), when there is none. */
+  note?: string;
+}
+
+/** The lines an OOM alert shows about memory: the service's trend, and the task's own where recorded. */
+export function memoryTrendText(m: MemoryTrend): string {
+  if (m.note) return `Memory before the kill unavailable: ${m.note}`;
+  const lines: string[] = [];
+  if (m.service.length) {
+    const max = Math.max(...m.service.map((p) => p.v));
+    const last = m.service[m.service.length - 1] as MetricPoint;
+    lines.push(
+      `Service memory, last 30 min: ${percentSparkline(m.service.map((p) => p.v), 30)} max ${Math.round(max)}%, last ${Math.round(last.v)}% (one-minute averages over all tasks; a task that lives under a minute is blurred into them)`,
+    );
+  } else {
+    lines.push('Service memory, last 30 min: CloudWatch has no data yet (service metrics arrive with a delay of a few minutes).');
+  }
+  if (m.task.length) {
+    const peak = Math.max(...m.task.map((p) => p.v));
+    lines.push(`This task (Container Insights): ${sparkline(m.task.map((p) => p.v), { min: 0, width: 30 })} peak ${Math.round(peak)} MiB`);
+  } else {
+    lines.push("This task's own memory is not recorded (Container Insights with enhanced observability is off).");
+  }
+  return lines.join('\n');
 }
 
 const KIND_TITLE: Record<string, string> = {
@@ -91,6 +127,7 @@ function evidenceBlocks(e: CrashEvidence): Block[] {
       rows: t.containers.map((c) => [c.name, c.exitCode === undefined ? '-' : String(c.exitCode), c.reason && t.stoppedReason?.includes(c.reason) ? '(as above)' : (c.reason ?? '')]),
     });
   }
+  if (e.memory) blocks.push({ kind: 'text', text: memoryTrendText(e.memory) });
   if (e.logLines && e.logLines.length > 0) {
     // The excerpt may be shortened or left out where a platform's message is too small for it;
     // the Logs button's command shows the same lines in full.

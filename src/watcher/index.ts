@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ClusterTarget, ContainerService } from '../ports/container-service.ts';
 import type { IncidentStore } from '../ports/incident-store.ts';
 import type { LogSource } from '../ports/log-source.ts';
+import type { Metrics } from '../ports/metrics.ts';
 import type { DeliveryTarget, Outbox } from '../ports/outbox.ts';
 import type { WatcherSettings } from './config.ts';
 import { AlertDelivery } from './delivery.ts';
@@ -23,6 +24,8 @@ export interface AlertsOptions {
   containers: ContainerService;
   /** CloudWatch Logs, for the evidence lines. */
   logs?: LogSource;
+  /** CloudWatch metrics, for the memory trend of out-of-memory alerts. */
+  metrics?: Metrics;
   /** The watcher's memory (SqliteIncidentStore). */
   store: IncidentStore;
   /** The outbox (SqliteOutbox). */
@@ -71,6 +74,7 @@ export function createAlerts(o: AlertsOptions): Alerts {
   const watcher = new CrashWatcher({
     containers: o.containers,
     ...(o.logs ? { logs: o.logs } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
     store: o.store,
     outbox: o.outbox,
     clock: o.clock,

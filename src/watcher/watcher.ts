@@ -19,6 +19,7 @@ import type { ClusterTarget, ContainerService, ServiceSummary, TaskDefinitionInf
 import { isCloudError, shortName } from '../ports/container-service.ts';
 import type { Incident, IncidentStore, WatchCondition } from '../ports/incident-store.ts';
 import type { LogSource } from '../ports/log-source.ts';
+import type { Metrics } from '../ports/metrics.ts';
 import type { Outbox } from '../ports/outbox.ts';
 import type { CrashEvidence } from './alerts.ts';
 import { backToDesired, crashAlert, deploymentFailed, incidentOpened, incidentParentNow, incidentRecovered, incidentUpdate, underDesired } from './alerts.ts';
@@ -33,6 +34,8 @@ export interface CrashWatcherDeps {
   containers: ContainerService;
   /** CloudWatch Logs, for the evidence lines; alerts go out without them when absent. */
   logs?: LogSource;
+  /** CloudWatch metrics, for the memory trend an out-of-memory alert shows; absent, the alert says so. */
+  metrics?: Metrics;
   /** The watcher's memory. */
   store: IncidentStore;
   /** Where alerts are written. */
@@ -293,6 +296,7 @@ export class CrashWatcher {
   private async evidence(target: ClusterTarget, task: TaskInfo, service: string, verdict: StopVerdict, withLogs: boolean): Promise<CrashEvidence> {
     const e: CrashEvidence = { cluster: target.cluster, service, task, verdict, logLines: null };
     if (!withLogs) return e;
+    if (verdict.kind === 'oom') e.memory = await this.memoryTrend(target, service, task);
     if (task.startedAt === undefined && verdict.kind === 'failed-to-start') {
       e.logNote = 'The task never started, so its containers wrote no logs; the reason above is the evidence.';
       return e;
@@ -315,6 +319,18 @@ export class CrashWatcher {
       e.logNote = `Log lines could not be read (${isUserError(err) ? userMessage(err, this.d.sandbox === true) : errText(err)}); use the Logs button.`;
     }
     return e;
+  }
+
+  /** The service's memory over the 30 minutes before now (and the task's own, where Container Insights records it). */
+  private async memoryTrend(target: ClusterTarget, service: string, task: TaskInfo): Promise<NonNullable<CrashEvidence['memory']>> {
+    if (!this.d.metrics) return { service: [], task: [], note: 'no CloudWatch metrics connection' };
+    const end = this.d.clock.now();
+    try {
+      const m = await this.d.metrics.serviceUtilization({ region: target.region, cluster: target.cluster, service, start: end - 30 * 60_000, end, periodSeconds: 60, taskId: task.id });
+      return { service: m.memory, task: m.taskMemoryMiB ?? [] };
+    } catch (err) {
+      return { service: [], task: [], note: isUserError(err) ? userMessage(err, this.d.sandbox === true) : errText(err) };
+    }
   }
 
   private async handleTasks(target: ClusterTarget, tasks: TaskInfo[], report: PollReport, warn: (what: string, e: unknown) => void, baseline: boolean): Promise<void> {

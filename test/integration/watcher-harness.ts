@@ -146,6 +146,8 @@ export interface RigOptions {
   targets?: DeliveryTarget[];
   /** Tell the watcher its cloud is the sandbox (error notes then name it). */
   sandbox?: boolean;
+  /** Leave CloudWatch metrics out (OOM alerts then say the trend is unavailable). */
+  noMetrics?: boolean;
 }
 
 /** A temporary SQLite path. */
@@ -173,7 +175,18 @@ export async function startRig(opts: RigOptions = {}): Promise<WatchRig> {
     rateLimitMessages: settings.rateLimitMessages,
     rateLimitWindowMs: settings.rateLimitWindowMs,
   });
-  const watcher = new CrashWatcher({ containers: aws.containers, logs: aws.logs, store, outbox, clock, log, settings, clusters: [{ cluster: 'prod', region: 'us-east-1' }], ...(opts.sandbox ? { sandbox: true } : {}) });
+  const watcher = new CrashWatcher({
+    containers: aws.containers,
+    logs: aws.logs,
+    ...(opts.noMetrics ? {} : { metrics: aws.metrics }),
+    store,
+    outbox,
+    clock,
+    log,
+    settings,
+    clusters: [{ cluster: 'prod', region: 'us-east-1' }],
+    ...(opts.sandbox ? { sandbox: true } : {}),
+  });
   return {
     sandbox,
     aws,
