@@ -455,6 +455,19 @@ export class Dispatcher {
     }
     const ctx = this.context(p.caller, this.roleOf(p.caller), p.text, visibleCommands(this.roleOf(p.caller), this.commands));
     const result = await this.invoke(p.parsed.sub, p.parsed.args, ctx, p.text, finish);
-    return { ...result, reply: { ...result.reply, replaceOriginal: true } };
+    if (box.value === 'ok') return { ...result, reply: { ...result.reply, replaceOriginal: true } };
+    // A failure is for the one who pressed Confirm only. Replacing the public question with it would
+    // show it to everyone (Slack's replace_original ignores `ephemeral`), so the question is replaced
+    // by a public line saying the command did not complete, and the reason follows privately.
+    const { replaceOriginal: _drop, ...why } = result.reply;
+    const privately: Reply = { ...why, visibility: 'ephemeral' };
+    const line = `⚠️ \`${p.text.trim()}\` did not complete; nothing more was done. ${caller.displayName} was shown why.`;
+    return {
+      reply: reply([{ kind: 'text', text: line }, { kind: 'context', text: `It asked: ${p.question}` }], { replaceOriginal: true, summary: line }),
+      followUp: async (post) => {
+        await post(privately);
+        return 'ok';
+      },
+    };
   }
 }

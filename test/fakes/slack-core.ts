@@ -11,6 +11,7 @@ import type { DispatchResult } from '../../src/core/dispatcher.ts';
 import type { Caller } from '../../src/core/command.ts';
 import { reply, textReply } from '../../src/core/reply.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
+import { UserError } from '../../src/core/errors.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { SlackDispatcher } from '../../src/adapters/slack/app.ts';
 import { MemoryAudit } from './memory-audit.ts';
@@ -42,6 +43,8 @@ export function testCommands(effects: Effects): CommandDef[] {
         example: '/ecs scale web 5',
         confirm: (a) => `Scale ${a.service} from 2 to ${a.count} tasks?`,
         handler: (a, ctx) => {
+          // A service deleted between the question and the Confirm press, as happens in real clusters.
+          if (a.service === 'gone') throw new UserError('not-found', `service '${a.service}' no longer exists in cluster prod`, 'It was deleted after you asked; /ecs services lists what is there.');
           effects.scaled.push({ service: a.service, count: a.count, by: ctx.caller.userId });
           return reply([
             { kind: 'text', text: `Scaled ${a.service} to ${a.count}.` },

@@ -33,6 +33,8 @@ export const svc = {
       example: '/svc scale web 5',
       confirm: (args) => (args.count === 0 || args.count > 4 ? `Scale ${args.service} to ${args.count}?` : null),
       handler: (args) => {
+        // A failure only known once it runs (after any confirmation), as an AWS call can fail.
+        if (args.service === 'boom') throw new Error('UpdateService failed: internal error');
         calls.push(`scale ${args.service} ${args.count}`);
         return textReply(`Scaling ${args.service} → ${args.count}`);
       },

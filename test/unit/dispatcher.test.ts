@@ -122,7 +122,24 @@ describe('confirmation', () => {
     expect(text(again)).toContain('already answered');
     expect(calls).toEqual(['scale web 10']);
   });
-  it('refuses another user, audits the attempt, and still lets the caller confirm', async () => {
+  it('after Confirm, a failure replaces the question publicly with "did not complete" and tells only the caller why', async () => {
+    const { dispatcher, audit } = setup();
+    const ask = (await dispatcher.run('/svc scale boom 10', operator)).reply;
+    const done = await dispatcher.press(confirmAction(ask), operator);
+    expect(done.outcome).toBe('error');
+    expect(done.reply.visibility).toBe('channel');
+    expect(done.reply.replaceOriginal).toBe(true);
+    expect(text(done.reply)).toContain('`/svc scale boom 10` did not complete; nothing more was done. otto was shown why.');
+    expect(text(done.reply)).not.toContain('error id');
+    const posted: Reply[] = [];
+    await done.followUp?.(async (r) => void posted.push(r));
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.visibility).toBe('ephemeral');
+    expect(posted[0]!.replaceOriginal).toBeUndefined();
+    expect(text(posted[0]!)).toMatch(/something went wrong running `\/svc scale boom 10` \(error id E-/);
+    expect(audit.latest(1)[0]!.outcome).toBe('error');
+  });
+    it('refuses another user, audits the attempt, and still lets the caller confirm', async () => {
     const { dispatcher, audit } = setup();
     const ask = (await dispatcher.run('/svc scale web 0', operator)).reply;
     const refused = (await dispatcher.press(confirmAction(ask), operator2)).reply;
