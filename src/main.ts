@@ -236,13 +236,16 @@ export async function main(io: MainIo): Promise<number> {
     if (terminal) {
       await terminal.start();
       await terminal.ended;
-    } else await untilSignal();
+    } else await untilSignal(io.stderr);
   } finally {
+    // Graceful stop: out of the load balancer's and ECS's rotation, no new commands, the answers being
+    // worked on finished, follow-ups ended, confirmations expired, the outbox flushed: 10 s for each at most.
     health?.draining();
+    if (!(await dispatcher.drain(SHUTDOWN_STEP_MS))) log.warn({}, `answers still in flight after ${SHUTDOWN_STEP_MS / 1000}s of shutdown were cut off`);
     dispatcher.abortAll();
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
     consoleAdapter.expiredAtStop(dispatcher.expirePending());
-    await alerts.stop();
+    await alerts.stop(SHUTDOWN_STEP_MS);
     for (const a of adapters) await a.stop();
     aws.destroy();
     await sandbox?.stop();
@@ -254,11 +257,28 @@ export async function main(io: MainIo): Promise<number> {
   return withTerminal && !interactive ? consoleAdapter.exitCode : 0;
 }
 
-/** Resolves on SIGINT or SIGTERM, for running as a server. */
-function untilSignal(): Promise<void> {
+/** How long each step of a graceful stop may take (answers in flight, then the outbox flush). */
+const SHUTDOWN_STEP_MS = 10_000;
+
+/**
+ * Resolves on SIGINT or SIGTERM, for running as a server. A second signal while dockhand is
+ * stopping gracefully exits at once (exit 1), for an operator who will not wait.
+ */
+function untilSignal(stderr: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    const first = (): void => {
+      process.off('SIGINT', first);
+      process.off('SIGTERM', first);
+      const again = (): void => {
+        stderr.write('dockhand: stopping at once (second signal); replies in flight and the outbox are left as they are\n');
+        process.exit(1);
+      };
+      process.once('SIGINT', again);
+      process.once('SIGTERM', again);
+      resolve();
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
   });
 }
 

@@ -103,6 +103,9 @@ export class Dispatcher {
   private readonly pending = new Map<string, PendingConfirmation>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly controllers = new Set<AbortController>();
+  /** Commands and presses being answered right now (not their follow-ups). */
+  private readonly answering = new Set<Promise<unknown>>();
+  private draining = false;
 
   constructor(opts: DispatcherOptions) {
     this.commands = opts.commands;
@@ -151,12 +154,47 @@ export class Dispatcher {
    * adapter could turn into a crash or a stack trace.
    */
   private async guard(text: string, run: (box: OutcomeBox) => Promise<Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome }>): Promise<DispatchResult> {
+    if (this.draining) {
+      // Nothing of it runs, so nothing is audited: the same command on the next replica is the one that counts.
+      return { reply: problem('dockhand is restarting and takes no new commands now', 'Run it again in a minute; nothing was changed.'), outcome: 'error' };
+    }
     const box: OutcomeBox = { value: 'pending' };
+    const answer = (async (): Promise<DispatchResult> => {
+      try {
+        const r = await run(box);
+        return { ...r, outcome: r.outcome ?? box.value };
+      } catch (e) {
+        return { reply: this.internalError(e, text, () => undefined), outcome: 'error' };
+      }
+    })();
+    this.answering.add(answer);
     try {
-      const r = await run(box);
-      return { ...r, outcome: r.outcome ?? box.value };
-    } catch (e) {
-      return { reply: this.internalError(e, text, () => undefined), outcome: 'error' };
+      return await answer;
+    } finally {
+      this.answering.delete(answer);
+    }
+  }
+
+  /**
+   * Stops taking commands (each new one is told dockhand is restarting) and waits up to `withinMs`
+   * for the answers already being worked on, so a shutdown never cuts a reply in half.
+   * Resolves true when all of them finished in time.
+   */
+  async drain(withinMs: number): Promise<boolean> {
+    this.draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), withinMs);
+      timer.unref();
+    });
+    const done = (async (): Promise<true> => {
+      while (this.answering.size > 0) await Promise.allSettled([...this.answering]);
+      return true;
+    })();
+    try {
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -56,8 +56,11 @@ export interface Alerts {
   delivery: AlertDelivery;
   /** Starts delivery (every second) and the polls (first one at once). */
   start(): void;
-  /** Stops polling and waits for deliveries in flight. */
-  stop(): Promise<void>;
+  /**
+   * Stops polling and waits for deliveries in flight; with `flushWithinMs`, first sends what is
+   * already due in the outbox for up to that long (what is left stays there for the next start).
+   */
+  stop(flushWithinMs?: number): Promise<void>;
 }
 
 /** Builds the watcher and the delivery worker; a poll that writes alerts starts delivery at once. */
@@ -94,8 +97,13 @@ export function createAlerts(o: AlertsOptions): Alerts {
       delivery.start();
       watcher.start();
     },
-    async stop() {
+    async stop(flushWithinMs = 0) {
       await watcher.stop();
+      if (flushWithinMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([delivery.flush(), new Promise((resolve) => (timer = setTimeout(resolve, flushWithinMs)))]);
+        clearTimeout(timer);
+      }
       await delivery.stop();
     },
   };
