@@ -8,6 +8,7 @@ import type { Adapter } from './adapters/adapter.ts';
 import { terminalAdapter } from './adapters/console/terminal-adapter.ts';
 import { SlackAdapter } from './adapters/slack/app.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
+import { configuredSecrets, secretRedactor } from './config/redact.ts';
 import { Dispatcher } from './core/dispatcher.ts';
 import type { Logger } from './core/logger.ts';
 import { parseDuration } from './core/parser.ts';
@@ -86,6 +87,8 @@ export async function main(io: MainIo): Promise<number> {
     {
       level,
       redact: { paths: ['token', '*.token', 'secret', '*.secret', 'headers.authorization', '*.headers.authorization'], censor: '<hidden>' },
+      // Keys are not enough: a secret can sit inside an error text or a URL, so every configured value is hidden wherever it appears.
+      hooks: { streamWrite: secretRedactor(configuredSecrets(io.env)) },
     },
     logFile ? pino.destination({ dest: logFile, sync: true, mkdir: true }) : pino.destination({ fd: 2, sync: true }),
   );

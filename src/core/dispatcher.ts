@@ -82,6 +82,11 @@ function shortId(prefix: string): string {
   return `${prefix}${s}`;
 }
 
+/** The id that ties a command's log lines to its audit row. */
+function requestId(auditId: number): string {
+  return `cmd-${auditId}`;
+}
+
 /** A reply that says what went wrong, for the caller only. */
 function problem(message: string, hint?: string): Reply {
   const text = message;
@@ -273,6 +278,7 @@ export class Dispatcher {
    * command has run and its reply must still reach the user.
    */
   private finishAudit(auditId: number, outcome: AuditOutcome, durationMs: number, detail: string | null): void {
+    this.log.info({ requestId: requestId(auditId), outcome, durationMs }, 'command finished');
     try {
       this.ports.audit.finish(auditId, outcome, durationMs, detail);
     } catch (e) {
@@ -295,6 +301,8 @@ export class Dispatcher {
       userName: caller.displayName,
       command: text.trim().slice(0, 2000),
     });
+    // The audit row's id is the request id: one log line when a command arrives, one when it ends, both findable from /audit.
+    this.log.info({ requestId: requestId(auditId), platform: caller.platform, user: caller.userId, channel: caller.channelId, command: text.trim().slice(0, 200) }, 'command');
     const finish = (outcome: AuditOutcome, detail?: string | null): void => {
       box.value = outcome;
       this.finishAudit(auditId, outcome, this.ports.clock.now() - started, detail ?? null);

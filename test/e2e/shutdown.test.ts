@@ -1,44 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 import { FakeSlack } from '../fakes/slack-api.ts';
 import { postToApp, slashBody } from '../fakes/slack-requests.ts';
-import { repoRoot, tempDb } from './cli.ts';
+import { startServerProcess, waitFor, type ServerProcess } from './server-process.ts';
 
 const SECRET = 'shutdown-signing-secret-0123456789';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** dockhand as a server (Slack over HTTP) on a standalone sandbox, started with node itself so signals reach it directly. */
-interface Running {
-  child: ChildProcess;
-  port: number;
-  healthPort: number;
-  out: { stderr: string; stdout: string };
-  exited: Promise<number | null>;
-}
 
 describe('graceful shutdown of dockhand running as a server', () => {
   let sandbox: Sandbox;
   let slack: FakeSlack;
-  let running: Running | undefined;
+  let running: ServerProcess | undefined;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ scenario: 'demo' });
@@ -56,39 +27,21 @@ describe('graceful shutdown of dockhand running as a server', () => {
     running = undefined;
   });
 
-  async function start(): Promise<Running> {
-    const port = await freePort();
-    const healthPort = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        DOCKHAND_DB: tempDb(),
-        DOCKHAND_BACKEND: 'aws',
-        AWS_ENDPOINT_URL: sandbox.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        DOCKHAND_CLUSTERS: 'demo',
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        PORT: String(port),
-        HEALTH_PORT: String(healthPort),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const start = (): Promise<ServerProcess> =>
+    startServerProcess({
+      DOCKHAND_BACKEND: 'aws',
+      AWS_ENDPOINT_URL: sandbox.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      DOCKHAND_CLUSTERS: 'demo',
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      LOG_LEVEL: 'warn',
     });
-    const out = { stderr: '', stdout: '' };
-    child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    await waitFor('the banner', () => (out.stderr.includes('adapters: slack') ? true : child.exitCode !== null ? (() => { throw new Error(out.stderr); })() : undefined), 40_000);
-    return { child, port, healthPort, out, exited };
-  }
 
-  const slash = (r: Running, text: string, channel: string): Promise<unknown> => {
+  const slash = (r: ServerProcess, text: string, channel: string): Promise<unknown> => {
     const url = slack.newResponseUrl(channel);
     return postToApp(`http://127.0.0.1:${r.port}/slack/events`, slashBody({ command: '/ecs', text, user_id: 'U0VIEW', channel_id: channel, response_url: url }), { secret: SECRET }).then(
       () => url,
