@@ -82,10 +82,10 @@ export const quiz = {
     }),
     defineSubcommand({
       name: 'interview',
-      description: 'Practise an interview question or exercise; answer in your own words',
+      description: 'Practise an interview question or exercise: one due for review, else one not yet seen, else random',
       options: [
         { name: 'pack', type: 'string', description: 'The question pack, such as ecs', positional: true, kind: 'a pack name', example: 'ecs' },
-        { name: 'item', type: 'string', description: 'A specific item id (from /quiz review)', kind: 'an item id from /quiz review' },
+        { name: 'item', type: 'string', description: 'A specific item id (see /quiz packs <pack>)', kind: 'an item id from /quiz packs <pack>' },
       ] as const,
       role: 'viewer',
       changes: false,
@@ -140,12 +140,12 @@ export const quiz = {
     }),
     defineSubcommand({
       name: 'packs',
-      description: 'The question packs and how many items each has',
-      options: [] as const,
+      description: 'The question packs and how many items each has, or one pack\'s item ids',
+      options: [{ name: 'pack', type: 'string', description: 'List this pack\'s item ids', positional: true, kind: 'a pack name', example: 'ecs' }] as const,
       role: 'viewer',
       changes: false,
-      example: '/quiz packs',
-      handler: (_args, ctx) => listPacks(deps(ctx)),
+      example: '/quiz packs ecs',
+      handler: (args, ctx) => listPacks(deps(ctx), args.pack),
     }),
     defineSubcommand({
       name: 'flag',

@@ -283,7 +283,11 @@ export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): Hand
     const due = new Set(deps.store.dueCards(userKey(caller), now, 500).filter((d) => d.pack === pack.id).map((d) => d.itemId));
     ids = ids.filter((id) => due.has(id));
     if (ids.length === 0) {
-      return reply([...pre, { kind: 'text', text: `Nothing from ${pack.id} is due for review right now. 🎉` }, { kind: 'context', text: `Practise anyway with /quiz ${pack.id} --solo.` }], { visibility: 'ephemeral' });
+      const next = nextDueText(deps, caller, (p, it) => p.id === pack.id && it.type === 'mcq');
+      return reply(
+        [...pre, { kind: 'text', text: `Nothing from ${pack.id} is due for review right now. 🎉${next ? ` ${next}` : ''}` }, { kind: 'context', text: `Practise anyway with /quiz ${pack.id} --solo.` }],
+        { visibility: 'ephemeral' },
+      );
     }
   }
   if (ids.length === 0) throw new UserError('no-questions', `the pack '${pack.id}' has no multiple-choice questions`, `Try /quiz interview ${pack.id}.`);
@@ -488,21 +492,35 @@ export function startInterview(deps: QuizDeps, caller: Caller, packId: string | 
   const user = userKey(caller);
   const now = deps.clock.now();
   let item: OpenItem | undefined;
+  let why: string;
   if (itemId) {
     item = items.find((i) => i.id === itemId);
-    if (!item) throw new UserError('unknown-item', `'${itemId}' is not an interview question or exercise of ${pack.id}`, `Get one at random with /quiz interview ${pack.id}.`);
+    if (!item) throw new UserError('unknown-item', `'${itemId}' is not an interview question or exercise of ${pack.id}`, `See them with /quiz packs ${pack.id}, or let dockhand pick: /quiz interview ${pack.id}.`);
+    why = 'The item you asked for.';
   } else {
-    const due = new Set(deps.store.dueCards(user, now, 500).filter((d) => d.pack === pack.id).map((d) => d.itemId));
-    item = items.find((i) => due.has(i.id)) ?? items.find((i) => !deps.store.getCard(user, pack.id, i.id));
-    if (!item) {
+    // Due for review first, then one never practised (in pack order), then one at random.
+    const dueIds = deps.store.dueCards(user, now, 500).filter((d) => d.pack === pack.id).map((d) => d.itemId);
+    const due = items.filter((i) => dueIds.includes(i.id));
+    const unseen = items.filter((i) => !deps.store.getCard(user, pack.id, i.id));
+    if (due[0]) {
+      item = due[0];
+      why = `Due for review${due.length > 1 ? ` (${due.length} are due)` : ''}.`;
+    } else if (unseen[0]) {
+      item = unseen[0];
+      why = `Nothing is due, so one you have not practised yet (${unseen.length} left).`;
+    } else {
       const id = pickQuestions(items.map((i) => i.id), 1, `${caller.userId}:${now}`)[0];
       item = items.find((i) => i.id === id);
+      why = 'Nothing is due and you have practised them all, so one at random.';
     }
   }
   const chosen = item as OpenItem;
   deps.store.startInterview({ id: newId(), user, channelId: caller.channelId, pack: pack.id, itemId: chosen.id, phase: 'answering', startedAt: now, coverage: null });
   deps.store.noteShown({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, userId: caller.userId }, { pack: pack.id, itemId: chosen.id, at: now });
-  return reply(openQuestionBlocks(pack, chosen), { visibility: 'ephemeral', summary: chosen.prompt.slice(0, 80) });
+  return reply([...openQuestionBlocks(pack, chosen), { kind: 'context', text: `Why this one: ${why} Pick one yourself with /quiz interview ${pack.id} --item <id> (ids: /quiz packs ${pack.id}).` }], {
+    visibility: 'ephemeral',
+    summary: chosen.prompt.slice(0, 80),
+  });
 }
 
 /** `/quiz rate <again|hard|good|easy>`: schedules the next review of the interview item just answered. */
@@ -616,6 +634,24 @@ export function leaderboard(deps: QuizDeps, caller: Caller, packId: string | und
   );
 }
 
+/**
+ * When the user's next questions come due ("3 come back in 9m"), counting those due within a minute
+ * of the first; only served items of the given packs and kinds count.
+ */
+function nextDueText(deps: QuizDeps, caller: Caller, keep: (pack: Pack, item: McqItem | OpenItem) => boolean): string | null {
+  const now = deps.clock.now();
+  const upcoming = deps.store.upcomingCards(userKey(caller), now, 500).filter((d) => {
+    const pack = deps.packs.packs.get(d.pack);
+    const it = pack ? findItem(pack, d.itemId) : undefined;
+    return pack !== undefined && it !== undefined && !it.retired && keep(pack, it);
+  });
+  const first = upcoming[0];
+  if (!first) return null;
+  const n = upcoming.filter((d) => d.card.due - first.card.due < 60_000).length;
+  const wait = Math.max(60_000, Math.ceil((first.card.due - now) / 60_000) * 60_000);
+  return `${n} ${n === 1 ? 'question comes' : 'questions come'} back in ${formatDuration(wait)}${upcoming.length > n ? ` (${upcoming.length} scheduled in all)` : ''}.`;
+}
+
 /** `/quiz review`: the items due for this user, with buttons to practise them. */
 export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
   const now = deps.clock.now();
@@ -626,7 +662,14 @@ export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
     return it !== undefined && !it.retired;
   });
   if (due.length === 0) {
-    return reply([{ kind: 'text', text: 'Nothing is due for review. 🎉' }, { kind: 'context', text: 'Questions you answer come back here: wrong ones soon, right ones later.' }], { visibility: 'ephemeral' });
+    const next = nextDueText(deps, caller, () => true);
+    return reply(
+      [
+        { kind: 'text', text: `Nothing is due for review. 🎉${next ? ` ${next}` : ''}` },
+        { kind: 'context', text: next ? 'Wrong answers come back soon, right ones later.' : 'Questions you answer come back here: wrong ones soon, right ones later.' },
+      ],
+      { visibility: 'ephemeral' },
+    );
   }
   const rows = due.map((d) => {
     const pack = deps.packs.packs.get(d.pack) as Pack;
@@ -651,8 +694,22 @@ export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
   );
 }
 
-/** `/quiz packs`: the packs with their item counts, and packs left out for errors. */
-export function listPacks(deps: QuizDeps): Reply {
+/** `/quiz packs <pack>`: the ids of a pack's items, each with its type and the start of its prompt. */
+function listItems(pack: Pack): Reply {
+  const served = pack.items.filter((i) => !i.retired);
+  return reply(
+    [
+      { kind: 'heading', text: `${pack.title} — ${served.length} items` },
+      { kind: 'table', columns: ['Id', 'Type', 'Question'], rows: served.map((i) => [i.id, i.type, promptStart(i.prompt, 60)]) },
+      { kind: 'context', text: `Practise one with /quiz interview ${pack.id} --item <id> (interview and exercise items); flag one with /quiz flag --item <id> <reason>.` },
+    ],
+    { visibility: 'ephemeral', summary: `${served.length} items in ${pack.id}` },
+  );
+}
+
+/** `/quiz packs [pack]`: the packs with their item counts and packs left out for errors, or one pack's item ids. */
+export function listPacks(deps: QuizDeps, packId?: string): Reply {
+  if (packId) return listItems(resolvePack(deps.packs, packId));
   const rows = [...deps.packs.packs.values()].map((p) => {
     const n = (t: string): string => String(p.items.filter((i) => i.type === t && !i.retired).length);
     return [p.id, p.title, n('mcq'), n('interview'), n('exercise')];
@@ -667,7 +724,7 @@ export function listPacks(deps: QuizDeps): Reply {
     const files = [...new Set(deps.packs.errors.map((e) => e.file))];
     blocks.push({ kind: 'context', text: `Left out for errors: ${files.join(', ')} (run npm run quiz:lint for details).` });
   }
-  blocks.push({ kind: 'context', text: 'Start with /quiz <pack>, /quiz <pack> --solo or /quiz interview <pack>.' });
+  blocks.push({ kind: 'context', text: 'Start with /quiz <pack>, /quiz <pack> --solo or /quiz interview <pack>; see a pack\'s item ids with /quiz packs <pack>.' });
   return reply(blocks, { visibility: 'ephemeral', summary: `${rows.length} quiz packs` });
 }
 

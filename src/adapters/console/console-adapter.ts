@@ -139,6 +139,9 @@ export class ConsoleAdapter {
         blocks: [{ kind: 'text', text: `⚠️ There is no button ${n} to press${last > 0 ? ` (buttons so far are numbered 1 to ${last})` : ''}. Type a command such as /help.` }],
       });
       return;
+    } else if (/^[a-e][).]?$/i.test(text)) {
+      // A letter typed alone answers the open quiz question, as its lettered buttons do (issue 13).
+      result = await this.opts.dispatcher.run(`/quiz answer ${text.charAt(0).toUpperCase()}`, this.caller);
     } else {
       result = await this.opts.dispatcher.run(text.startsWith('/') ? text : `/${text}`, this.caller);
     }
