@@ -21,20 +21,22 @@ describe('flagging quiz questions over the terminal (npm start)', () => {
     expect(reveal).toContain('⚑ This question has 1 open flag from learners');
     expect(reveal).toMatch(/\[\d+\] Flag {3}\(type the number to press\)/);
 
-    // A new process: the last question shown is remembered in the database.
+    // A new process: the last question shown is remembered in the database. The item flagged by id
+    // is another one than the (random) question shown.
+    const [other, otherPrompt] = id === 'ecs-fargate-billing' ? ['ecs-cluster-what', 'What is an ECS cluster?'] : ['ecs-fargate-billing', 'How is a task on AWS Fargate billed?'];
     const second = await runCli(
-      ['/quiz flag still unclear after the fix', '/quiz flag --item ecs-fargate-billing the minimum is missing', '/quiz flags', '/quiz resolve 1 reworded the choices', '/quiz resolve 1', '/quiz resolve 99', '/quiz flags ecs'],
+      ['/quiz flag still unclear after the fix', `/quiz flag --item ${other} the minimum is missing`, '/quiz flags', '/quiz resolve 1 reworded the choices', '/quiz resolve 1', '/quiz resolve 99', '/quiz flags ecs'],
       { DOCKHAND_DB: db },
     );
     expect(after(second.stdout, '/quiz flag still unclear after the fix')).toContain(`⚑ Flag #2 noted on ${id} `);
-    expect(after(second.stdout, '/quiz flag --item ecs-fargate-billing the minimum is missing')).toContain('⚑ Flag #3 noted on ecs-fargate-billing ("How is a task on AWS Fargate billed?")');
+    expect(after(second.stdout, `/quiz flag --item ${other} the minimum is missing`)).toContain(`⚑ Flag #3 noted on ${other} ("${otherPrompt}")`);
     const queue = after(second.stdout, '/quiz flags');
     expect(queue).toContain('Open quiz flags — all packs: 3 on 2 questions');
     expect(queue).toContain(`ecs/${id} — 2 flags — `);
     expect(queue).toMatch(/• #1 tester, \S.*: the choices give the answer away/);
-    expect(queue).toContain('ecs/ecs-fargate-billing — 1 flag — How is a task on AWS Fargate billed?');
+    expect(queue).toContain(`ecs/${other} — 1 flag — ${otherPrompt}`);
     // The most flagged question comes first.
-    expect(queue.indexOf(`ecs/${id}`)).toBeLessThan(queue.indexOf('ecs/ecs-fargate-billing'));
+    expect(queue.indexOf(`ecs/${id}`)).toBeLessThan(queue.indexOf(`ecs/${other}`));
     expect(after(second.stdout, '/quiz resolve 1 reworded the choices')).toContain(`✅ Flag #1 on ${id} resolved: reworded the choices`);
     expect(after(second.stdout, '/quiz resolve 1')).toContain('flag #1 was already resolved by tester');
     expect(after(second.stdout, '/quiz resolve 99')).toContain('there is no flag #99 here');
