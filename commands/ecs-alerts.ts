@@ -8,7 +8,7 @@ import { formatDuration } from '../src/core/parser.ts';
 import type { Block } from '../src/core/reply.ts';
 import type { IncidentStore } from '../src/ports/incident-store.ts';
 import { firstPollKey } from '../src/watcher/rules.ts';
-import { awsNow, chooseCluster, clusterOption, findService, footer } from './ecs-common.ts';
+import { awsNow, chooseCluster, clusterOption, findService, footer, whereIn } from './ecs-common.ts';
 
 function storeOf(ctx: CommandContext): IncidentStore {
   if (!ctx.ports.incidents) {
@@ -125,8 +125,8 @@ export const muteSub = defineSubcommand({
     const until = now + args.duration;
     store.mute({ cluster, service, until, by: `${ctx.caller.platform}:${ctx.caller.displayName}`, at: now });
     const open = store.openIncident(cluster, service);
-    const text = `🔕 ${service} in cluster ${cluster} is muted for ${formatDuration(args.duration)} (until ${new Date(until).toISOString().slice(11, 16)}Z). Its crashes are still recorded${open ? ` and counted in the open incident (${open.crashes} crashes so far)` : ''}; /ecs unmute ${service} ends it early.`;
-    return { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text }] };
+    const text = `🔕 ${service} in ${whereIn(ctx, chooseCluster(ctx, args.cluster).ref)} is muted for ${formatDuration(args.duration)} (until ${new Date(until).toISOString().slice(11, 16)}Z). Its crashes are still recorded${open ? ` and counted in the open incident (${open.crashes} crashes so far)` : ''}; /ecs unmute ${service} ends it early.`;
+    return { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text }, footer(ctx, chooseCluster(ctx, args.cluster).ref)] };
   },
 });
 
@@ -140,13 +140,14 @@ export const unmuteSub = defineSubcommand({
   example: '/ecs unmute payments',
   handler: (args, ctx) => {
     const store = storeOf(ctx);
-    const cluster = chooseCluster(ctx, args.cluster).ref.name;
+    const choice = chooseCluster(ctx, args.cluster);
+    const cluster = choice.ref.name;
     if (!store.unmute(cluster, args.service)) {
       const muted = store.activeMutes(ctx.ports.clock.now()).filter((m) => m.cluster === cluster).map((m) => m.service);
       throw new UserError('not-muted', `${args.service} is not muted in cluster ${cluster}`, muted.length > 0 ? `Muted there: ${muted.join(', ')}.` : 'No service is muted there.');
     }
-    const text = `🔔 ${args.service} in cluster ${cluster} is no longer muted; its next crash will be posted.`;
-    return { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text }] };
+    const text = `🔔 ${args.service} in ${whereIn(ctx, choice.ref)} is no longer muted; its next crash will be posted.`;
+    return { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text }, footer(ctx, choice.ref)] };
   },
 });
 

@@ -72,6 +72,17 @@ export function filterPatternFor(text: string): string {
   return `"${t}"`;
 }
 
+/** The same filter in another case (`ERROR`, `error`, `Error`) when it finds lines the typed one did not. */
+async function otherCaseMatch(ctx: CommandContext, targets: LogTarget[], extra: Partial<LogFilter>, filter: string): Promise<string | undefined> {
+  if (!/[a-z]/i.test(filter) || /["{}[\]%]/.test(filter)) return undefined;
+  const variants = [filter.toUpperCase(), filter.toLowerCase(), filter.charAt(0).toUpperCase() + filter.slice(1).toLowerCase()].filter((v, i, all) => v !== filter && all.indexOf(v) === i);
+  for (const v of variants) {
+    const r = await readLines(ctx, targets, { ...extra, filterPattern: filterPatternFor(v) }, 1, 'last');
+    if (r.lines.length > 0) return /\s/.test(v) ? `"${v}"` : v;
+  }
+  return undefined;
+}
+
 /** The short task id of an awslogs stream (`prefix/container/taskid` → first 8 characters of taskid). */
 function taskOfStream(stream: string): string {
   const last = stream.slice(stream.lastIndexOf('/') + 1);
@@ -294,6 +305,9 @@ export const logsSub = defineSubcommand({
       blocks.push({ kind: 'context', text: 'The task may have run a task definition the service no longer uses, or its logs expired under the group’s retention.' });
     } else if (read.lines.length === 0) {
       blocks.push({ kind: 'text', text: `No log lines${args.filter ? ` matching “${clipInput(args.filter)}”` : ''} in the last ${formatDuration(since)}.` });
+      // CloudWatch Logs filter patterns are case-sensitive: `error` misses `ERROR`. Say so when another case would match.
+      const otherCase = args.filter ? await otherCaseMatch(ctx, targets, extra, args.filter) : undefined;
+      if (otherCase) blocks.push({ kind: 'context', text: `CloudWatch Logs filter patterns are case-sensitive: --filter ${otherCase} finds lines.` });
       blocks.push({ kind: 'context', text: `Look further back with --since 1h${args.filter ? ', or drop --filter' : ''}. Groups: ${[...new Set(targets.map((t) => t.filter.group))].join(', ')}` });
     } else {
       if (fit.omitted > 0) {

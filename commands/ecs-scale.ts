@@ -155,7 +155,9 @@ function checkGuardrail(ctx: CommandContext, choice: ClusterChoice, service: str
     throw new UserError(
       'guardrail',
       `${service} may be scaled from ${g.min} to ${g.max} tasks in ${where(choice.ref)}; ${count} is ${count > g.max ? 'above' : 'below'} that limit. Nothing was changed.`,
-      'The limits come from guardrails in dockhand.yaml (default max 50).',
+      ctx.settings.configFile && (ctx.settings.guardrails.has(service) || ctx.settings.guardrails.has('*'))
+        ? `The limits come from guardrails.${ctx.settings.guardrails.has(service) ? service : "'*'"} in ${ctx.settings.configFile}.`
+        : `These are the default limits (0 to 50); set guardrails.${service}.min and .max in ${ctx.settings.configFile ?? 'dockhand.yaml (see dockhand.example.yaml)'} to change them.`,
     );
   }
 }

@@ -237,7 +237,17 @@ export const statusSub = defineSubcommand({
         fields:
           byStatus.size === 0
             ? [{ label: 'Tasks', value: 'none' }]
-            : [...byStatus.entries()].map(([status, n]) => ({ label: `Tasks ${status.toLowerCase()}`, value: String(n) })),
+            : [...byStatus.entries()].map(([status, n]) => ({
+                label: `Tasks ${status.toLowerCase()}`,
+                // Running tasks' short ids are what `/ecs logs <service> --task <id>` takes.
+                value:
+                  status === 'RUNNING'
+                    ? `${n} (${tasks
+                        .filter((t) => t.lastStatus === 'RUNNING')
+                        .map((t) => t.id.slice(0, 8))
+                        .join(', ')})`
+                    : String(n),
+              })),
       },
       { kind: 'text', text: '*Latest events*' },
       {

@@ -14,7 +14,7 @@ import type { Logger } from './core/logger.ts';
 import { parseDuration } from './core/parser.ts';
 import type { Role } from './core/roles.ts';
 import type { CoreSettings, Guardrail } from './core/settings.ts';
-import { createAwsPorts, resolveDefaultRegion, SANDBOX_CREDENTIALS, type AwsPorts } from './aws/index.ts';
+import { createAwsPorts, isLoopback, probeEndpoint, resolveDefaultRegion, SANDBOX_CREDENTIALS, type AwsPorts, type EndpointProbe } from './aws/index.ts';
 import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
@@ -42,7 +42,7 @@ export interface MainIo {
 }
 
 /** Builds the core's settings from validated config; `region` is the default for clusters that name none. */
-export function settingsFrom(config: Config, terminalUser: string, region = 'us-east-1'): CoreSettings {
+export function settingsFrom(config: Config, terminalUser: string, region = 'us-east-1', sandboxEndpoint = false): CoreSettings {
   const userRoles = new Map<string, Role>(config.userRoles);
   // The terminal is the operator's own shell: admin unless config says otherwise.
   if (!userRoles.has(`console:${terminalUser}`)) userRoles.set(`console:${terminalUser}`, 'admin');
@@ -50,7 +50,8 @@ export function settingsFrom(config: Config, terminalUser: string, region = 'us-
   for (const [name, g] of Object.entries(config.file.guardrails ?? {})) {
     guardrails.set(name, { min: g.min ?? 0, max: g.max ?? 50 });
   }
-  const sandbox = config.backend === 'sandbox';
+  // The sandbox answers either embedded or at an AWS_ENDPOINT_URL that identified itself as the sandbox.
+  const sandbox = config.backend === 'sandbox' || sandboxEndpoint;
   const clusters = config.file.clusters?.map((c) => ({ name: c.name, region: c.region ?? region, ...(c.alias ? { alias: c.alias } : {}) })) ??
     config.env.DOCKHAND_CLUSTERS?.split(',').map((name) => ({ name, region })) ?? [{ name: sandbox ? 'demo' : 'default', region }];
   return {
@@ -61,6 +62,7 @@ export function settingsFrom(config: Config, terminalUser: string, region = 'us-
     clusters,
     sandbox,
     guardrails,
+    ...(config.filePath ? { configFile: config.env.DOCKHAND_CONFIG ?? 'dockhand.yaml' } : {}),
   };
 }
 
@@ -94,12 +96,28 @@ export async function main(io: MainIo): Promise<number> {
   );
   const terminalUser = config.env.DOCKHAND_USER ?? safeUserName();
   let region = config.env.AWS_REGION ?? config.env.AWS_DEFAULT_REGION;
+  // A loopback endpoint (the sandbox CLI, moto, LocalStack) needs no real region or credentials: assume the usual test ones, and say so.
+  const endpoint = config.awsEndpoint;
+  const assumed: string[] = [];
+  let endpointCredentials: typeof SANDBOX_CREDENTIALS | undefined;
+  let endpointProbe: EndpointProbe | undefined;
+  if (endpoint && isLoopback(endpoint.url)) {
+    if (!region && !(await resolveDefaultRegion())) {
+      region = 'us-east-1';
+      assumed.push('region us-east-1');
+    }
+    if (!config.env.AWS_ACCESS_KEY_ID && !config.env.AWS_PROFILE) {
+      endpointCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+      assumed.push('test credentials');
+    }
+  }
+  if (endpoint) endpointProbe = await probeEndpoint(endpoint.url);
   if (config.backend === 'aws' && !region) region = await resolveDefaultRegion();
   if (config.backend === 'aws' && !region && (config.file.clusters ?? [{}]).some((c) => !('region' in c) || !c.region)) {
     io.stderr.write('dockhand: no AWS region is set: set AWS_REGION, a region in your AWS profile (~/.aws/config), or clusters[].region in dockhand.yaml\n');
     return 2;
   }
-  const settings = settingsFrom(config, terminalUser, region ?? 'us-east-1');
+  const settings = settingsFrom(config, terminalUser, region ?? 'us-east-1', endpointProbe?.kind === 'sandbox');
   let database: ReturnType<typeof openDatabase>;
   try {
     database = openDatabase(config.env.DOCKHAND_DB);
@@ -113,11 +131,11 @@ export async function main(io: MainIo): Promise<number> {
   // The sandbox is used only when nothing points at real AWS (or DOCKHAND_BACKEND=sandbox forces it).
   let sandbox: Sandbox | undefined;
   let aws: AwsPorts;
-  if (settings.sandbox) {
+  if (config.backend === 'sandbox') {
     sandbox = await startSandbox({ scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
     aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS });
   } else {
-    aws = createAwsPorts();
+    aws = createAwsPorts(endpointCredentials ? { credentials: endpointCredentials } : {});
   }
   const incidents = new SqliteIncidentStore(database);
   const alertOutbox = new SqliteOutbox(database);
@@ -185,9 +203,12 @@ export async function main(io: MainIo): Promise<number> {
     width: Number(io.env.COLUMNS) || undefined,
   });
   const adapters: Adapter[] = [...chat, ...(withTerminal ? [terminalAdapter(consoleAdapter)] : [])];
+  const clusterList = settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ');
   const backend = sandbox
-    ? `sandbox at ${sandbox.endpoint} (demo cluster; local, no AWS account needed${(config.env.DOCKHAND_SANDBOX_SPEED ?? 1) !== 1 ? `; ${config.env.DOCKHAND_SANDBOX_SPEED}× speed` : ''})`
-    : `AWS (${settings.clusters.map((c) => `${c.name}@${c.region}`).join(', ')})`;
+    ? `sandbox at ${sandbox.endpoint} (${clusterList}; local, no AWS account needed${(config.env.DOCKHAND_SANDBOX_SPEED ?? 1) !== 1 ? `; ${config.env.DOCKHAND_SANDBOX_SPEED}× speed` : ''})`
+    : endpoint
+      ? `${endpointProbe?.kind === 'sandbox' ? 'the sandbox' : 'AWS API'} at ${endpoint.url} from ${endpoint.variable} (${clusterList}${assumed.length ? `; ${assumed.join(' and ')} assumed for a local endpoint` : ''}${endpointProbe?.kind === 'unreachable' ? `; nothing answers there yet: ${endpointProbe.why}` : ''})`
+      : `AWS (${clusterList})`;
   const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
   (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
 
@@ -203,10 +224,10 @@ export async function main(io: MainIo): Promise<number> {
     log: log.child({ component: 'watcher' }),
     settings: watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY),
     clusters: settings.clusters.map((c) => ({ cluster: c.name, region: c.region })),
-    sandbox: Boolean(sandbox),
+    sandbox: settings.sandbox,
     // Run as a server (piped, with a chat platform), console routes still print alerts to stdout.
     targets: [...adapters.map((a) => a.alertTarget), ...(withTerminal ? [] : [consoleTarget((r, prefix) => consoleAdapter.print(r, prefix))])].map((t) =>
-      sandbox ? withSandboxNote(t) : t,
+      settings.sandbox ? withSandboxNote(t) : t,
     ),
   });
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again.

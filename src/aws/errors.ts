@@ -162,7 +162,12 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
   }
   const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : '';
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(name) || name === 'TimeoutError' || name === 'RequestTimeout') {
-    return make('unavailable', site, (who) => `Could not reach ${who} for ${site.action} in ${site.region} (${code || name}); try again shortly.`);
+    const endpoint = Object.keys(process.env)
+      .filter((k) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k) && process.env[k])
+      .sort()[0];
+    // With an endpoint override, the place that did not answer is that URL, not AWS at large.
+    const at = endpoint ? ` at ${process.env[endpoint]} (${endpoint})` : '';
+    return make('unavailable', site, (who) => `Could not reach ${who}${at} for ${site.action} in ${site.region} (${code || name}); try again shortly.`);
   }
   if ((status !== undefined && status >= 500) || name === 'ServerException' || name === 'ServiceUnavailableException' || name === 'InternalFailure') {
     return make('unavailable', site, (who) => `${who} failed ${site.action} in ${site.region}${detail}; try again shortly.`);

@@ -53,6 +53,31 @@ export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
   };
 }
 
+/** What answers at an AWS endpoint: dockhand's sandbox (it says so in a header), something else, or nothing. */
+export type EndpointProbe = { kind: 'sandbox' } | { kind: 'other' } | { kind: 'unreachable'; why: string };
+
+/** True for an endpoint on this machine (127.0.0.0/8, localhost, ::1), where test credentials are the norm. */
+export function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/** Asks an endpoint once, briefly, whether it is dockhand's sandbox (header `x-dockhand-sandbox`). */
+export async function probeEndpoint(url: string, timeoutMs = 2_000): Promise<EndpointProbe> {
+  try {
+    const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return res.headers.has('x-dockhand-sandbox') ? { kind: 'sandbox' } : { kind: 'other' };
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    return { kind: 'unreachable', why: cause?.code ?? (e instanceof Error ? e.name : 'no answer') };
+  }
+}
+
 /**
  * The region the SDK's own chain resolves (AWS_REGION, AWS_DEFAULT_REGION, then the profile in
  * ~/.aws/config), or undefined when none is set; it asks no network.

@@ -145,6 +145,17 @@ export interface Config {
   userRoles: Map<string, Role>;
   /** Which AWS backend to use. */
   backend: 'aws' | 'sandbox';
+  /** The endpoint an `AWS_ENDPOINT_URL*` variable points the AWS backend at, if one does. */
+  awsEndpoint?: { variable: string; url: string };
+}
+
+/** The first `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_<SERVICE>` set, which the SDK sends calls to instead of AWS. */
+export function endpointFromEnv(env: NodeJS.ProcessEnv): { variable: string; url: string } | undefined {
+  const names = Object.keys(env)
+    .filter((k) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k) && env[k])
+    .sort();
+  const variable = names[0];
+  return variable ? { variable, url: env[variable]! } : undefined;
 }
 
 function describeGiven(input: unknown): string {
@@ -320,7 +331,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('env SLACK_BOT_TOKEN: got nothing, but other SLACK_* settings are set; expected the bot token (xoxb-...) from the Slack app\'s OAuth page');
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const awsConfigured = Boolean(e.AWS_REGION || e.AWS_DEFAULT_REGION || e.AWS_PROFILE || e.AWS_ACCESS_KEY_ID);
+  // An AWS_ENDPOINT_URL* says where AWS is (the sandbox CLI, moto, LocalStack): starting a second, embedded sandbox would ignore it.
+  const awsEndpoint = endpointFromEnv(env);
+  const awsConfigured = Boolean(e.AWS_REGION || e.AWS_DEFAULT_REGION || e.AWS_PROFILE || e.AWS_ACCESS_KEY_ID || awsEndpoint);
   const backend = e.DOCKHAND_BACKEND ?? (awsConfigured ? 'aws' : 'sandbox');
-  return { env: e, file, filePath, userRoles, backend };
+  return { env: e, file, filePath, userRoles, backend, ...(awsEndpoint && backend === 'aws' ? { awsEndpoint } : {}) };
 }

@@ -278,6 +278,8 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
   const flags = sub.options.filter((o) => !o.positional);
   let pos = 0;
   let optionsEnded = false;
+  /** The text flag whose value the previous word was, for the "quote it" hint on a word left over after it. */
+  let valueOf: { spec: OptionSpec; at: number } | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const raw = tokens[i]!;
     // Chat apps turn a typed `--` into an em or en dash (`—since`); read it as the flag it was.
@@ -318,12 +320,24 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
         }
         raw = next.text;
         i++;
+        if (spec.type === 'string' && !next.quoted) valueOf = { spec, at: i };
       }
       args[spec.name] = coerceValue(spec, raw, usage);
       continue;
     }
     const spec = positionals[pos];
     if (!spec) {
+      if (valueOf && valueOf.at === i - 1) {
+        // `--filter ?502 ?404` took only `?502`: the user meant the words together.
+        let j = valueOf.at;
+        while (j + 1 < tokens.length && !tokens[j + 1]!.text.startsWith('--')) j++;
+        const together = tokens.slice(valueOf.at, j + 1).map((t) => t.text).join(' ');
+        throw new UserError(
+          'extra-argument',
+          `unexpected '${clipInput(tok.text)}' after --${valueOf.spec.name} ${clipInput(tokens[valueOf.at]!.text)}`,
+          `To give --${valueOf.spec.name} several words, quote them: --${valueOf.spec.name} "${clipInput(together)}"`,
+        );
+      }
       throw new UserError('extra-argument', `unexpected '${clipInput(tok.text)}' after ${commandLabel(cmd, sub)}`, `Usage: ${usage}`);
     }
     if (spec.rest) {
@@ -332,6 +346,7 @@ function parseArgs(cmd: CommandDef, sub: SubcommandDef, tokens: Token[], line: s
       break;
     }
     args[spec.name] = coerceValue(spec, tok.text, usage);
+    valueOf = undefined;
     pos++;
   }
   requireAll(sub, args, usage);

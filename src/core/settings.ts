@@ -34,6 +34,8 @@ export interface CoreSettings {
   sandbox: boolean;
   /** Guardrails per service name; `*` applies to all others. */
   guardrails: ReadonlyMap<string, Guardrail>;
+  /** The config file guardrails were read from, as the user named it; absent when there is none. */
+  configFile?: string;
 }
 
 /** Settings with safe defaults, for tests and the simplest setups. */

@@ -174,7 +174,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The response header by which dockhand (and anyone) can tell this sandbox from real AWS. */
+export const SANDBOX_HEADER = 'x-dockhand-sandbox';
+
 async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, faults: FaultInjector): Promise<void> {
+  // Every answer says it comes from the sandbox, so a dockhand pointed here by AWS_ENDPOINT_URL says "sandbox data".
+  res.setHeader(SANDBOX_HEADER, 'demo');
   if (req.method === 'GET' && (req.url === '/health' || req.url === '/')) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', sandbox: 'dockhand' }));
     return;

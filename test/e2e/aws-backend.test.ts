@@ -22,12 +22,16 @@ const offline = {
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_CONFIG_FILE: '/nonexistent/dockhand-test/config',
   AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/dockhand-test/credentials',
+  // Wide enough that each message stays on one line (the terminal wraps at COLUMNS).
+  COLUMNS: '250',
 };
 
 describe('DOCKHAND_BACKEND=aws without a usable AWS', () => {
   it('without credentials, says none were found and how to provide them, fast', async () => {
     const started = Date.now();
-    const r = await runCli(['/ecs services', '/ecs scale web 3', '/ecs images'], { ...offline, AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}` }, 30_000);
+    // No endpoint override: on a loopback endpoint dockhand would assume test credentials. Without
+    // credentials the SDK stops before any request, so nothing is contacted.
+    const r = await runCli(['/ecs services', '/ecs scale web 3', '/ecs images'], offline, 30_000);
     // The commands failed, so a script is told: exit 1 (DESIGN.md).
     expect(r.code).toBe(1);
     expect(r.stdout.match(/dockhand found no AWS credentials to call/g)).toHaveLength(3);
@@ -38,17 +42,18 @@ describe('DOCKHAND_BACKEND=aws without a usable AWS', () => {
 
   it('with credentials but an endpoint that refuses connections, says AWS could not be reached, fast', async () => {
     const started = Date.now();
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const r = await runCli(['/ecs services', '/ecs logs web'], {
       ...offline,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_REGION: 'eu-west-1',
-      AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}`,
+      AWS_ENDPOINT_URL: endpoint,
     }, 30_000);
     // The commands failed, so a script is told: exit 1 (DESIGN.md).
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Could not reach AWS for ecs:ListServices in eu-west-1 (ECONNREFUSED)');
-    expect(r.stdout).toContain('Could not reach AWS for ecs:DescribeServices in eu-west-1');
+    expect(r.stdout).toContain(`Could not reach AWS at ${endpoint} (AWS_ENDPOINT_URL) for ecs:ListServices in eu-west-1 (ECONNREFUSED)`);
+    expect(r.stdout).toContain(`Could not reach AWS at ${endpoint} (AWS_ENDPOINT_URL) for ecs:DescribeServices in eu-west-1`);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 40_000);

@@ -4,9 +4,11 @@
  * name values instead of placeholders, with help and did-you-mean wherever names are typed.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/server.ts';
 import { runCli, tempDb } from './cli.ts';
 
 /** The reply printed after `> line`, up to the next command's echo. */
@@ -152,4 +154,60 @@ describe('output fits the terminal', () => {
     expect(narrow.stdout).toMatch(/\nService: +web\nDesired: +2\nRunning: +2\n/);
     expect(narrow.stdout.split('\n').filter((l) => [...l].length > 50)).toEqual([]);
   }, 60_000);
+});
+
+describe('the banner and the AWS endpoint', () => {
+  it('AWS_ENDPOINT_URL alone uses that endpoint (no second sandbox), assumes loopback defaults and says so, and knows the sandbox by its header', async () => {
+    const sandbox = await startSandbox({ scenario: 'demo' });
+    try {
+      const r = await runCli(['/ecs services'], { AWS_ENDPOINT_URL: sandbox.endpoint });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`AWS backend: the sandbox at ${sandbox.endpoint} from AWS_ENDPOINT_URL (demo@us-east-1; region us-east-1 and test credentials assumed for a local endpoint)`);
+      // One sandbox only: the banner names no embedded one.
+      expect(r.stderr).not.toMatch(/AWS backend: sandbox at http/);
+      expect(r.stdout).toContain('Services in cluster demo (us-east-1)');
+      expect(r.stdout).toContain('sandbox data (not real AWS)');
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it('a refused endpoint is named in the banner and in the reply', async () => {
+    const s = createServer();
+    const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)));
+    await new Promise((resolve) => s.close(resolve));
+    const url = `http://127.0.0.1:${port}`;
+    const r = await runCli(['/ecs services'], { AWS_ENDPOINT_URL: url }, 30_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`AWS API at ${url} from AWS_ENDPOINT_URL`);
+    expect(r.stderr).toContain('nothing answers there yet: ECONNREFUSED');
+    expect(r.stdout).toContain(`Could not reach AWS at ${url} (AWS_ENDPOINT_URL) for ecs:ListServices`);
+  }, 40_000);
+
+  it('with clusters configured the banner lists them instead of "demo cluster"', async () => {
+    const r = await runCli(['/help'], { DOCKHAND_CLUSTERS: 'demo,staging' });
+    expect(r.stderr).toContain('(demo@us-east-1, staging@us-east-1; local, no AWS account needed)');
+    expect(r.stderr).not.toContain('demo cluster');
+  });
+});
+
+describe('replies say where, and hints lead somewhere that shows what they promise', () => {
+  it('mute and unmute name region and sandbox; status lists running task ids; guardrail hint names the setting', async () => {
+    const r = await runCli(['/ecs mute web 1h', '/ecs unmute web', '/ecs status web', '/ecs scale web 60']);
+    expect(replyTo(r.stdout, '/ecs mute web 1h')).toContain('web in cluster demo (us-east-1, sandbox) is muted for 1h');
+    expect(replyTo(r.stdout, '/ecs mute web 1h')).toContain('cluster demo · us-east-1 · sandbox data (not real AWS)');
+    expect(replyTo(r.stdout, '/ecs unmute web')).toContain('web in cluster demo (us-east-1, sandbox) is no longer muted');
+    expect(replyTo(r.stdout, '/ecs status web')).toMatch(/Tasks running: +2 \([0-9a-f]{8}, [0-9a-f]{8}\)/);
+    const guard = replyTo(r.stdout, '/ecs scale web 60');
+    expect(guard).toContain('These are the default limits (0 to 50); set guardrails.web.min and .max in dockhand.yaml');
+    expect(guard).not.toContain('The limits come from guardrails in dockhand.yaml');
+  });
+
+  it('/ecs logs --filter: says filters are case-sensitive when another case matches, and to quote several words', async () => {
+    const r = await runCli(['/ecs logs web --filter get --lines 2', '/ecs logs web --filter ?502 ?404']);
+    expect(replyTo(r.stdout, '/ecs logs web --filter get --lines 2')).toContain('CloudWatch Logs filter patterns are case-sensitive: --filter GET finds lines.');
+    const q = replyTo(r.stdout, '/ecs logs web --filter ?502 ?404');
+    expect(q).toContain("unexpected '?404' after --filter ?502");
+    expect(q).toContain('To give --filter several words, quote them: --filter "?502 ?404"');
+  });
 });

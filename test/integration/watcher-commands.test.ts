@@ -92,7 +92,7 @@ describe('/ecs alerts, mute and unmute', () => {
     const denied = await d.press(mute!.action, vic);
     expect(replyToPlainText(denied.reply)).toMatch(/operator/i);
     const r = await d.press(mute!.action, alice);
-    expect(replyToPlainText(r.reply)).toMatch(/^🔕 payments in cluster demo is muted for 1h/);
+    expect(replyToPlainText(r.reply)).toMatch(/^🔕 payments in cluster demo \(us-east-1, sandbox\) is muted for 1h/);
     const listed = replyToPlainText((await d.run('/ecs alerts', vic)).reply);
     expect(listed).toMatch(/payments \| demo \| .*left\) \| slack:alice/);
 
@@ -108,7 +108,7 @@ describe('/ecs alerts, mute and unmute', () => {
     expect(incidents.openIncident('demo', 'payments')!.crashes).toBeGreaterThan(crashesBefore);
 
     const un = await d.run('/ecs unmute payments', alice);
-    expect(replyToPlainText(un.reply)).toContain('payments in cluster demo is no longer muted');
+    expect(replyToPlainText(un.reply)).toContain('payments in cluster demo (us-east-1, sandbox) is no longer muted');
     const again = await d.run('/ecs unmute payments', alice);
     expect(replyToPlainText(again.reply)).toContain('payments is not muted in cluster demo');
   });
