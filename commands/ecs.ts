@@ -2,6 +2,8 @@ import type { ArgMap, CommandDef, SubcommandDef } from '../src/core/command.ts';
 import { explainMissingCluster } from './ecs-common.ts';
 import { alertSubcommands } from './ecs-alerts.ts';
 import { diagnoseSub } from './ecs-diagnose.ts';
+import { deploySub } from './ecs-deploy.ts';
+import { undoSub } from './ecs-undo.ts';
 import { imagesSub } from './ecs-images.ts';
 import { logsSub, unfollowSub } from './ecs-logs.ts';
 import { metricsSub } from './ecs-metrics.ts';
@@ -33,6 +35,6 @@ function withClusterHints(sub: SubcommandDef): SubcommandDef {
 /** `/ecs`: clusters, services, status, diagnose, metrics, scale, restart, logs and images, on real AWS or the sandbox. */
 export const ecs = {
   name: 'ecs',
-  description: 'Amazon ECS: services, status, diagnosis, metrics, scaling, restarts, logs and images',
-  subcommands: [clustersSub, servicesSub, statusSub, diagnoseSub, metricsSub, scaleSub, restartSub, logsSub, unfollowSub, imagesSub, ...alertSubcommands].map(withClusterHints),
+  description: 'Amazon ECS: services, status, diagnosis, metrics, scaling, restarts, deploys, logs and images',
+  subcommands: [clustersSub, servicesSub, statusSub, diagnoseSub, metricsSub, scaleSub, restartSub, deploySub, undoSub, logsSub, unfollowSub, imagesSub, ...alertSubcommands].map(withClusterHints),
 } satisfies CommandDef;

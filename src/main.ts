@@ -27,6 +27,8 @@ import { startSandbox, type Sandbox } from './sandbox/server.ts';
 import { SqliteIncidentStore } from './db/incident-store.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
 import { SqliteOutbox } from './db/outbox.ts';
+import { SqliteDeployStore } from './db/deploy-store.ts';
+import { recoverInterruptedDeploys } from '../commands/ecs-deploy.ts';
 import { consoleTarget, createAlerts, watcherSettings, withSandboxNote } from './watcher/index.ts';
 
 /** What the process was started with. */
@@ -63,6 +65,7 @@ export function settingsFrom(config: Config, terminalUser: string, region = 'us-
     sandbox,
     guardrails,
     ...(config.filePath ? { configFile: config.env.DOCKHAND_CONFIG ?? 'dockhand.yaml' } : {}),
+    ...(config.file.deploy?.blockOn ? { deployBlockOn: config.file.deploy.blockOn } : {}),
   };
 }
 
@@ -152,12 +155,15 @@ export async function main(io: MainIo): Promise<number> {
     packs: loadPacks(QUIZZES_DIR),
     incidents,
     alertOutbox,
+    deploys: new SqliteDeployStore(database.db),
   };
   // A pack with errors is left out; say which and why at start.
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   // Answer cues and miscalibrated scoring fail quiz:lint (and CI), but such a pack still loads.
   for (const p of ports.packs?.packs.values() ?? []) for (const e of lintPack(p)) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
   const dispatcher = new Dispatcher({ commands, ports, settings, log });
+  // A deploy killed between RegisterTaskDefinition and UpdateService left an orphan revision: settle it first.
+  await recoverInterruptedDeploys(ports, log).catch((e: unknown) => log.warn({ err: e }, 'could not look for interrupted deploys'));
 
   // Chat platforms, each behind the one Adapter interface; a new platform is one more line here.
   const chat: Adapter[] = [];

@@ -3,17 +3,21 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  DeregisterTaskDefinitionCommand,
   ECSClient,
+  RegisterTaskDefinitionCommand,
   StopTaskCommand,
   UpdateServiceCommand,
   paginateListClusters,
   paginateListServices,
+  paginateListTaskDefinitions,
   paginateListTasks,
   type Cluster,
   type ContainerDefinition,
   type Failure,
   type Service,
   type Task,
+  type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import {
   CloudError,
@@ -93,6 +97,9 @@ function toService(s: Service): ServiceSummary {
       message: e.message ?? '',
     })),
     ...(s.createdAt ? { createdAt: s.createdAt.getTime() } : {}),
+    ...(s.deploymentConfiguration?.deploymentCircuitBreaker
+      ? { circuitBreaker: { enable: s.deploymentConfiguration.deploymentCircuitBreaker.enable ?? false, rollback: s.deploymentConfiguration.deploymentCircuitBreaker.rollback ?? false } }
+      : {}),
   };
 }
 
@@ -152,6 +159,20 @@ function toContainerDefinition(c: ContainerDefinition, region: string): Containe
           },
         }
       : {}),
+  };
+}
+
+function toTaskDefinition(td: TaskDefinition, fallbackArn: string, region: string): TaskDefinitionInfo {
+  return {
+    arn: td.taskDefinitionArn ?? fallbackArn,
+    family: td.family ?? '',
+    revision: td.revision ?? 0,
+    containers: (td.containerDefinitions ?? []).map((c) => toContainerDefinition(c, region)),
+    // ECS returns task-level sizes as strings ("512"); "0.5 vCPU" forms only appear on input.
+    ...(numeric(td.cpu) !== undefined ? { cpu: numeric(td.cpu) } : {}),
+    ...(numeric(td.memory) !== undefined ? { memory: numeric(td.memory) } : {}),
+    ...(td.status ? { status: td.status } : {}),
+    ...(td.registeredAt ? { registeredAt: td.registeredAt.getTime() } : {}),
   };
 }
 
@@ -227,6 +248,7 @@ export class SdkContainerService implements ContainerService {
             service,
             ...(update.desiredCount !== undefined ? { desiredCount: update.desiredCount } : {}),
             ...(update.forceNewDeployment ? { forceNewDeployment: true } : {}),
+            ...(update.taskDefinition !== undefined ? { taskDefinition: update.taskDefinition } : {}),
           }),
         ),
       'service-not-found',
@@ -291,15 +313,84 @@ export class SdkContainerService implements ContainerService {
     );
     const td = out.taskDefinition;
     if (!td) throw new CloudError('invalid-request', 'ecs:DescribeTaskDefinition', `ECS returned no task definition ${taskDefinition}.`);
-    return {
-      arn: td.taskDefinitionArn ?? taskDefinition,
-      family: td.family ?? '',
-      revision: td.revision ?? 0,
-      containers: (td.containerDefinitions ?? []).map((c) => toContainerDefinition(c, region)),
-      // ECS returns task-level sizes as strings ("512"); "0.5 vCPU" forms only appear on input.
-      ...(numeric(td.cpu) !== undefined ? { cpu: numeric(td.cpu) } : {}),
-      ...(numeric(td.memory) !== undefined ? { memory: numeric(td.memory) } : {}),
-    };
+    return toTaskDefinition(td, taskDefinition, region);
+  }
+
+  /**
+   * Registers `from` again with only the named containers' images changed. The revision is read
+   * with its tags (`include: TAGS`), and everything but the fields ECS sets itself goes back, so
+   * roles, ports, secrets, logging, health checks, volumes and fields newer than this code are kept.
+   */
+  async registerImageRevision(region: string, from: string, images: Readonly<Record<string, string>>): Promise<TaskDefinitionInfo> {
+    const client = this.clients.get(region);
+    const described = await call(
+      { action: 'ecs:DescribeTaskDefinition', region, resource: `task definition ${shortName(from)}` },
+      () => client.send(new DescribeTaskDefinitionCommand({ taskDefinition: from, include: ['TAGS'] })),
+      'invalid-request',
+    );
+    const td = described.taskDefinition;
+    if (!td?.family) throw new CloudError('invalid-request', 'ecs:DescribeTaskDefinition', `ECS returned no task definition ${from}.`);
+    // Read-only fields of the TaskDefinition shape: RegisterTaskDefinition has no such parameters.
+    const {
+      taskDefinitionArn: _arn,
+      revision: _revision,
+      status: _status,
+      requiresAttributes: _requires,
+      compatibilities: _compatibilities,
+      registeredAt: _registeredAt,
+      registeredBy: _registeredBy,
+      deregisteredAt: _deregisteredAt,
+      ...writable
+    } = td;
+    const containers = (td.containerDefinitions ?? []).map((c) => {
+      const image = c.name !== undefined ? images[c.name] : undefined;
+      return image === undefined ? c : { ...c, image };
+    });
+    const unknown = Object.keys(images).filter((name) => !containers.some((c) => c.name === name));
+    if (unknown.length > 0) {
+      throw new CloudError('invalid-request', 'ecs:RegisterTaskDefinition', `Task definition ${shortName(from)} has no container ${unknown.join(', ')}.`);
+    }
+    const tags = described.tags ?? [];
+    const out = await call(
+      { action: 'ecs:RegisterTaskDefinition', region, resource: `task definition family ${td.family}` },
+      () =>
+        client.send(
+          new RegisterTaskDefinitionCommand({
+            ...writable,
+            family: td.family,
+            containerDefinitions: containers,
+            ...(tags.length > 0 ? { tags } : {}),
+          }),
+        ),
+    );
+    if (!out.taskDefinition) throw new CloudError('invalid-request', 'ecs:RegisterTaskDefinition', `ECS registered no revision of ${td.family}.`);
+    return toTaskDefinition(out.taskDefinition, '', region);
+  }
+
+  /** Deregisters one revision; ECS keeps it describable as INACTIVE. */
+  async deregisterTaskDefinition(region: string, taskDefinition: string): Promise<void> {
+    await call(
+      { action: 'ecs:DeregisterTaskDefinition', region, resource: `task definition ${shortName(taskDefinition)}` },
+      () => this.clients.get(region).send(new DeregisterTaskDefinitionCommand({ taskDefinition })),
+      'invalid-request',
+    );
+  }
+
+  /** A family's revisions, newest first; `familyPrefix` also matches longer names, so those are left out. */
+  async listTaskDefinitions(region: string, family: string, options: { status?: 'ACTIVE' | 'INACTIVE'; limit?: number } = {}): Promise<string[]> {
+    const limit = options.limit ?? 100;
+    return call({ action: 'ecs:ListTaskDefinitions', region, resource: `task definition family ${family}` }, async () => {
+      const all: string[] = [];
+      const pages = paginateListTaskDefinitions(
+        { client: this.clients.get(region), pageSize: Math.min(100, Math.max(1, limit)) },
+        { familyPrefix: family, status: options.status ?? 'ACTIVE', sort: 'DESC' },
+      );
+      for await (const page of pages) {
+        for (const arn of page.taskDefinitionArns ?? []) if (shortName(arn).startsWith(`${family}:`)) all.push(arn);
+        if (all.length >= limit) return all.slice(0, limit);
+      }
+      return all;
+    });
   }
 
   /** Stops one task with a reason ECS records. */

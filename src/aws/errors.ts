@@ -95,11 +95,14 @@ export function toCloudError(e: unknown, site: CallSite, notFound?: CloudErrorKi
   const detail = s.message ? ` (${s.message})` : '';
 
   if (DENIED.has(name) || (status === 403 && !BAD_CREDENTIALS.has(name))) {
+    // A call can need a permission besides its own (RegisterTaskDefinition needs iam:PassRole for the
+    // task's roles); AWS names it as "is not authorized to perform: iam:PassRole on resource: …".
+    const needed = /not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(s.message ?? '')?.[1] ?? site.action;
     return make(
       'access-denied',
       site,
-      (who) => `${who} denied ${site.action}${on} in ${site.region}: dockhand's IAM role lacks the ${site.action} permission.`,
-      `Grant ${site.action} to dockhand's role (the full list is in src/aws/iam-policy.json).`,
+      (who) => `${who} denied ${site.action}${on} in ${site.region}: dockhand's IAM role lacks the ${needed} permission.`,
+      `Grant ${needed} to dockhand's role (the full list is in src/aws/iam-policy.json).`,
     );
   }
   if (name === 'CredentialsProviderError') {

@@ -10,6 +10,9 @@ import { ms } from './batch.ts';
 import { clientConfig, RegionalClients, type AwsClientOptions } from './clients.ts';
 import { awsErrorName, call, toCloudError } from './errors.ts';
 
+/** ECR's severities, most severe first (UNDEFINED last), for ordering named findings. */
+const SEVERITY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'];
+
 /** DescribeImages returns at most 1,000 images a page. */
 const IMAGES_PER_PAGE = 1000;
 
@@ -80,7 +83,7 @@ export class SdkImageRegistry implements ImageRegistry {
     try {
       out = await this.clients
         .get(region)
-        .send(new DescribeImageScanFindingsCommand({ repositoryName: repository, imageId: { imageDigest: digest }, maxResults: 1 }));
+        .send(new DescribeImageScanFindingsCommand({ repositoryName: repository, imageId: { imageDigest: digest }, maxResults: 100 }));
     } catch (e) {
       // ECR answers ScanNotFoundException for images that were never scanned.
       if (awsErrorName(e) === 'ScanNotFoundException') return null;
@@ -88,10 +91,16 @@ export class SdkImageRegistry implements ImageRegistry {
     }
     const f = out.imageScanFindings;
     const completedAt = ms(f?.imageScanCompletedAt);
+    const named = [...(f?.findings ?? []), ...(f?.enhancedFindings ?? []).map((e) => ({ name: e.title ?? e.packageVulnerabilityDetails?.vulnerabilityId, severity: e.severity }))]
+      .filter((x): x is { name: string; severity: string } => typeof x.name === 'string' && typeof x.severity === 'string')
+      .map((x) => ({ name: x.name, severity: x.severity }))
+      .sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
     return {
       ...(out.imageScanStatus?.status ? { status: out.imageScanStatus.status } : {}),
+      ...(out.imageScanStatus?.description ? { description: out.imageScanStatus.description } : {}),
       counts: { ...(f?.findingSeverityCounts ?? {}) },
       ...(completedAt !== undefined ? { completedAt } : {}),
+      findings: named,
     };
   }
 

@@ -74,6 +74,12 @@ export const fileSchema = z.strictObject({
     )
     .min(1)
     .optional(),
+  deploy: z
+    .strictObject({
+      // ECR's finding severities; an image with findings at any of these is refused unless an admin forces it.
+      blockOn: z.array(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'])).optional(),
+    })
+    .optional(),
   guardrails: z
     .record(
       z.string(),

@@ -335,6 +335,15 @@ export class Dispatcher {
       finish('denied', `needs ${sub.role}, caller is ${role}`);
       return { reply: this.deniedReply(command, sub, role) };
     }
+    if (sub.changes && typeof args['service'] === 'string') {
+      // /ecs history reads these columns rather than parsing command text.
+      const cluster = typeof args['cluster'] === 'string' ? args['cluster'] : this.settings.clusters[0]?.name;
+      try {
+        if (cluster) this.ports.audit.target?.(auditId, cluster, args['service']);
+      } catch (e) {
+        this.log.warn({ err: e, auditId }, 'could not note the service on the audit row');
+      }
+    }
     const ctx = this.context(caller, role, text, visible);
     if (sub.confirm) {
       let question: string | null;

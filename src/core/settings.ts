@@ -36,6 +36,8 @@ export interface CoreSettings {
   guardrails: ReadonlyMap<string, Guardrail>;
   /** The config file guardrails were read from, as the user named it; absent when there is none. */
   configFile?: string;
+  /** Scan severities that block `/ecs deploy` (an admin may --force); `[CRITICAL]` when absent. */
+  deployBlockOn?: readonly string[];
 }
 
 /** Settings with safe defaults, for tests and the simplest setups. */

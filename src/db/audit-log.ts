@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { AuditEntry, AuditLog, AuditOutcome } from '../ports/audit-log.ts';
 import type { Platform } from '../core/platform.ts';
 import type { Db } from './client.ts';
@@ -24,6 +24,23 @@ export class SqliteAuditLog implements AuditLog {
     return this.db
       .select()
       .from(auditLog)
+      .orderBy(desc(auditLog.id))
+      .limit(n)
+      .all()
+      .map((r) => ({ ...r, platform: r.platform as Platform, outcome: r.outcome as AuditOutcome }));
+  }
+
+  /** Notes which service an attempt acts on. */
+  target(id: number, cluster: string, service: string): void {
+    this.db.update(auditLog).set({ cluster, service }).where(eq(auditLog.id, id)).run();
+  }
+
+  /** The latest `n` attempts on one service, newest first. */
+  forService(cluster: string, service: string, n: number): AuditEntry[] {
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.cluster, cluster), eq(auditLog.service, service)))
       .orderBy(desc(auditLog.id))
       .limit(n)
       .all()

@@ -15,8 +15,12 @@ export const auditLog = sqliteTable(
     outcome: text('outcome').notNull().default('pending'),
     detail: text('detail'),
     durationMs: integer('duration_ms'),
+    // Which service a changing command acted on, so /ecs history reads columns instead of command text.
+    cluster: text('cluster'),
+    service: text('service'),
   },
-  (t) => [index('audit_log_at').on(t.at)],
+  (t) => [index('audit_log_at').on(t.at), index('audit_log_service').on(t.cluster, t.service, t.id)],
 );
 export * from './quiz-schema.ts';
 export * from './watcher-schema.ts';
+export * from './deploy-schema.ts';

@@ -27,6 +27,10 @@ export interface AuditEntry {
   detail: string | null;
   /** How long it took, ms (null while pending). */
   durationMs: number | null;
+  /** The cluster a changing command acted on, when it names a service. */
+  cluster?: string | null;
+  /** The service a changing command acted on. */
+  service?: string | null;
 }
 
 /** Where every command attempt is written before it runs and completed after. */
@@ -37,4 +41,8 @@ export interface AuditLog {
   finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): void;
   /** The latest `n` attempts, newest first. */
   latest(n: number): AuditEntry[];
+  /** Notes which service an attempt acts on, once its arguments are parsed (absent in logs that keep no columns for it). */
+  target?(id: number, cluster: string, service: string): void;
+  /** The latest `n` attempts on one service, newest first (absent where `target` is). */
+  forService?(cluster: string, service: string, n: number): AuditEntry[];
 }

@@ -96,6 +96,8 @@ export interface ServiceSummary {
   deployments: Deployment[];
   /** Its latest events, newest first (ECS keeps about 100). */
   events: ServiceEvent[];
+  /** The deployment circuit breaker, when ECS reports one: whether it fails rollouts and rolls them back. */
+  circuitBreaker?: { enable: boolean; rollback: boolean };
   /** When it was created. */
   createdAt?: number;
 }
@@ -234,6 +236,10 @@ export interface TaskDefinitionInfo {
   cpu?: number;
   /** Task-level memory in MiB (Fargate's hard limit for all containers together), when set. */
   memory?: number;
+  /** ACTIVE, or INACTIVE once deregistered (ECS keeps those describable). */
+  status?: string;
+  /** When it was registered. */
+  registeredAt?: number;
 }
 
 /** What to change on a service; only the given fields change. */
@@ -242,6 +248,8 @@ export interface ServiceUpdate {
   desiredCount?: number;
   /** True to start a new deployment with the same task definition (a restart). */
   forceNewDeployment?: boolean;
+  /** A task definition (ARN or family:revision) to deploy instead of the current one. */
+  taskDefinition?: string;
 }
 
 /** Which tasks to list. */
@@ -286,6 +294,16 @@ export interface ContainerService {
   describeTaskDefinition(region: string, taskDefinition: string): Promise<TaskDefinitionInfo>;
   /** Stops one task, giving the reason ECS records as `stoppedReason`. */
   stopTask(target: ClusterTarget, task: string, reason: string): Promise<TaskInfo>;
+  /**
+   * Registers a new revision of `from` that differs only in the images of the named containers
+   * (container name → image reference): every other field and its tags are copied, and none of the
+   * fields ECS sets itself is sent back.
+   */
+  registerImageRevision(region: string, from: string, images: Readonly<Record<string, string>>): Promise<TaskDefinitionInfo>;
+  /** Deregisters one revision (it stays describable as INACTIVE, as ECS keeps them). */
+  deregisterTaskDefinition(region: string, taskDefinition: string): Promise<void>;
+  /** The ARNs of a family's revisions with the given status (default ACTIVE), newest first, at most `limit`. */
+  listTaskDefinitions(region: string, family: string, options?: { status?: 'ACTIVE' | 'INACTIVE'; limit?: number }): Promise<string[]>;
 }
 
 /** What went wrong in a call to the cloud, as a stable id. */

@@ -25,6 +25,10 @@ export interface ScanSummary {
   counts: SeverityCounts;
   /** When the scan completed. */
   completedAt?: number;
+  /** Why the scan failed or is incomplete, when ECR says. */
+  description?: string;
+  /** Named findings, most severe first (the first page only; `counts` has the totals). */
+  findings?: { name: string; severity: string }[];
 }
 
 /** One image of a repository. */
@@ -52,6 +56,6 @@ export interface ImageRegistry {
    * with their scan summaries. Throws `repository-not-found`.
    */
   listImages(region: string, repository: string): Promise<ImageInfo[]>;
-  /** The scan findings of one image by digest; null when it was never scanned. */
+  /** The scan findings of one image by digest, with the names of the most severe; null when it was never scanned. */
   scanFindings(region: string, repository: string, digest: string): Promise<ScanSummary | null>;
 }

@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.ts';
 import type { QuizStore } from './quiz-store.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { Outbox } from './outbox.ts';
+import type { DeployStore } from './deploy-store.ts';
 import type { PackCatalog } from '../quiz/pack.ts';
 
 export type { AuditLog, AuditEntry, AuditOutcome } from './audit-log.ts';
@@ -19,6 +20,7 @@ export type * from './metrics.ts';
 export type * from './quiz-store.ts';
 export type * from './incident-store.ts';
 export type * from './outbox.ts';
+export type * from './deploy-store.ts';
 
 /**
  * Everything commands may touch outside themselves. Optional ports are absent when
@@ -50,4 +52,6 @@ export interface Ports {
   incidents?: IncidentStore;
   /** The alert outbox, for delivery counts in `/ecs alerts`. */
   alertOutbox?: Outbox;
+  /** Deploy records and Undo tokens (absent when no database is wired). */
+  deploys?: DeployStore;
 }

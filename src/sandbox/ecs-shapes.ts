@@ -214,7 +214,14 @@ export function taskDefinitionShape(td: TaskDefinitionRecord): JsonObject {
     requiresCompatibilities: requires,
     cpu: body['cpu'],
     memory: body['memory'],
+    pidMode: body['pidMode'],
+    ipcMode: body['ipcMode'],
+    proxyConfiguration: body['proxyConfiguration'],
+    inferenceAccelerators: body['inferenceAccelerators'],
+    ephemeralStorage: body['ephemeralStorage'],
+    enableFaultInjection: body['enableFaultInjection'],
     registeredAt: ts(td.registeredAt),
+    deregisteredAt: ts(td.deregisteredAt),
     registeredBy: 'arn:aws:iam::' + td.arn.split(':')[4] + ':role/dockhand-deployer',
   });
 }

@@ -3,7 +3,7 @@
  * paging and error types.
  */
 import type { SandboxState } from './state.ts';
-import type { DeploymentRecord, TaskRecord } from './model.ts';
+import type { DeploymentRecord, TaskDefinitionRecord, TaskRecord } from './model.ts';
 import {
   AwsError,
   decodeToken,
@@ -166,14 +166,28 @@ function stopTask(state: SandboxState, body: JsonObject): JsonObject {
   return { task: taskShape(state, task) };
 }
 
+/** Tags come back only when asked for with `include: ["TAGS"]`, as the DescribeTaskDefinition reference says. */
+function withTags(td: TaskDefinitionRecord, body: JsonObject): JsonObject {
+  const include = optStringList(body, 'include') ?? [];
+  if (include.some((i) => i !== 'TAGS')) throw invalidParameter(`Invalid include value: ${include.join(', ')}`);
+  const out: JsonObject = { taskDefinition: taskDefinitionShape(td) };
+  if (include.includes('TAGS')) out['tags'] = td.tags.map((t) => ({ key: t.key, value: t.value }));
+  return out;
+}
+
 function describeTaskDefinition(state: SandboxState, body: JsonObject): JsonObject {
   const td = state.taskDefinition(reqString(body, 'taskDefinition', 'ClientException'));
-  return { taskDefinition: taskDefinitionShape(td), tags: [] };
+  return withTags(td, body);
 }
 
 function registerTaskDefinition(state: SandboxState, body: JsonObject): JsonObject {
   const td = state.registerTaskDefinition(body);
-  return { taskDefinition: taskDefinitionShape(td), tags: [] };
+  return { taskDefinition: taskDefinitionShape(td), tags: td.tags.map((t) => ({ key: t.key, value: t.value })) };
+}
+
+function deregisterTaskDefinition(state: SandboxState, body: JsonObject): JsonObject {
+  const td = state.deregisterTaskDefinition(reqString(body, 'taskDefinition', 'ClientException'));
+  return { taskDefinition: taskDefinitionShape(td) };
 }
 
 function listTaskDefinitions(state: SandboxState, body: JsonObject): JsonObject {
@@ -216,5 +230,6 @@ export const ecsOperations: Record<string, Operation> = {
   StopTask: stopTask,
   DescribeTaskDefinition: describeTaskDefinition,
   RegisterTaskDefinition: registerTaskDefinition,
+  DeregisterTaskDefinition: deregisterTaskDefinition,
   ListTaskDefinitions: listTaskDefinitions,
 };

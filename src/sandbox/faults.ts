@@ -16,6 +16,11 @@ export interface FaultSpec {
   /** Share of calls (0..1, or true for all) answered with AccessDeniedException. */
   accessDenied?: number | boolean;
   /**
+   * The permission the AccessDeniedException names, when it is not the operation's own: a
+   * RegisterTaskDefinition whose caller may not pass the task's roles is denied `iam:PassRole`.
+   */
+  deniedAction?: string;
+  /**
    * FilterLogEvents only: share of calls (0..1) answered with an empty page whose nextToken
    * continues the search, as CloudWatch does while it scans; a client that stops there misses events.
    */
@@ -61,11 +66,12 @@ export class FaultInjector {
     const latencyMs = spec.latencyMs ?? 0;
     const denied = spec.accessDenied === true ? 1 : spec.accessDenied === false ? 0 : (spec.accessDenied ?? 0);
     if (due(acc, 'accessDenied', denied)) {
+      const action = spec.deniedAction ?? `${service}:${operation}`;
       return {
         latencyMs,
         error: new AwsError(
           'AccessDeniedException',
-          `User: arn:aws:iam::${this.accountId}:user/sandbox is not authorized to perform: ${service}:${operation} on resource: * because no identity-based policy allows the ${service}:${operation} action`,
+          `User: arn:aws:iam::${this.accountId}:user/sandbox is not authorized to perform: ${action} on resource: * because no identity-based policy allows the ${action} action`,
         ),
       };
     }

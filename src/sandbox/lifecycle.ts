@@ -94,7 +94,8 @@ export function createTask(
     privateIp: `10.0.${state.rng.int(0, 3)}.${state.rng.int(2, 250)}`,
     launchType: service?.launchType ?? 'FARGATE',
     nextAt: at + STEP_MS.provisioning,
-    failPull: service?.failure.kind === 'image-pull',
+    // Pulls follow ECR: a tag or digest its repository does not have fails like a failure mode does.
+    failPull: service?.failure.kind === 'image-pull' || state.unpullableImage(td) !== undefined,
     logStyle: service?.logStyle ?? 'quiet',
     logCount: 0,
   };
@@ -252,7 +253,7 @@ function step(state: SandboxState, task: TaskRecord, at: number): void {
 }
 
 function failToStart(state: SandboxState, task: TaskRecord, service: ServiceRecord | undefined, at: number): void {
-  const image = task.containers[0]?.image ?? 'unknown';
+  const image = state.unpullableImage(task.taskDefinition) ?? task.containers[0]?.image ?? 'unknown';
   const reason = `CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref ${image}: ${image}: not found`;
   task.pullStoppedAt = at;
   for (const c of task.containers) c.reason = reason;

@@ -51,7 +51,11 @@ export interface TaskDefinitionRecord {
   revision: number;
   status: 'ACTIVE' | 'INACTIVE';
   registeredAt: number;
+  /** When DeregisterTaskDefinition made it INACTIVE. */
+  deregisteredAt?: number;
   body: JsonObject;
+  /** The tags given at registration (DescribeTaskDefinition returns them with `include: ["TAGS"]`). */
+  tags: { key: string; value: string }[];
 }
 
 /** One entry of a service's event list. */
@@ -158,6 +162,8 @@ export interface ServiceRecord {
   failure: FailureMode;
   logStyle: LogStyle;
   circuitBreaker: { enable: boolean; rollback: boolean };
+  /** The task definition of the last deployment that completed, where a circuit-breaker rollback returns to. */
+  lastCompletedTaskDefinitionArn?: string;
   healthCheckGracePeriodSeconds: number;
   tasks: Set<TaskRecord>;
   /** Crashes so far, to make every n-th one an OOM kill. */

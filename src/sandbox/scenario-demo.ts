@@ -85,7 +85,7 @@ export function buildDemoScenario(state: SandboxState): void {
 
   const image = (repo: string, tag: string): string => `${state.registryHost}/${repo}:${tag}`;
   state.defineTaskDefinition({ family: 'web', image: image('web', '1.3.2'), port: 80 });
-  const web = state.defineTaskDefinition({ family: 'web', image: image('web', '1.4.0'), port: 80 });
+  const web = state.defineTaskDefinition({ family: 'web', image: image('web', '1.4.0'), port: 80, tags: { team: 'storefront', 'cost-center': 'cc-1042' } });
   state.defineTaskDefinition({ family: 'api', image: image('api', '2.8.0'), port: 8080, healthCheck: true, memory: '1024', cpu: '512' });
   const api = state.defineTaskDefinition({ family: 'api', image: image('api', '2.8.1'), port: 8080, healthCheck: true, memory: '1024', cpu: '512' });
   const worker = state.defineTaskDefinition({ family: 'worker', image: image('worker', '1.0.0'), memory: '1024' });
@@ -94,10 +94,12 @@ export function buildDemoScenario(state: SandboxState): void {
   const search = state.defineTaskDefinition({ family: 'search', image: image('search', '1.2.0'), port: 9200, healthCheck: true, memory: '1024', cpu: '512' });
 
   const created = (days: number): number => now - days * DAY;
+  // A failed rollout of these returns to the last completed deployment by itself.
+  const breaker = { enable: true, rollback: true };
   const services = [
-    state.createService('demo', { name: 'web', taskDefinition: web, desiredCount: 2, logStyle: 'web', createdAt: t0 }),
-    state.createService('demo', { name: 'api', taskDefinition: api, desiredCount: 3, logStyle: 'api', createdAt: t0 }),
-    state.createService('demo', { name: 'worker', taskDefinition: worker, desiredCount: 1, logStyle: 'worker', createdAt: t0 }),
+    state.createService('demo', { name: 'web', taskDefinition: web, circuitBreaker: breaker, desiredCount: 2, logStyle: 'web', createdAt: t0 }),
+    state.createService('demo', { name: 'api', taskDefinition: api, circuitBreaker: breaker, desiredCount: 3, logStyle: 'api', createdAt: t0 }),
+    state.createService('demo', { name: 'worker', taskDefinition: worker, circuitBreaker: breaker, desiredCount: 1, logStyle: 'worker', createdAt: t0 }),
     state.createService('demo', {
       name: 'payments',
       taskDefinition: payments,
@@ -107,7 +109,8 @@ export function buildDemoScenario(state: SandboxState): void {
       running: false,
       createdAt: t0,
     }),
-    state.createService('demo', { name: 'reports', taskDefinition: reports, desiredCount: 1, logStyle: 'worker', failure: { kind: 'image-pull' }, createdAt: t0 }),
+    // reports runs tag 0.6.0, which was never pushed to ECR, so its pulls fail; `/ecs deploy reports 0.5.0` repairs it.
+    state.createService('demo', { name: 'reports', taskDefinition: reports, desiredCount: 1, logStyle: 'worker', createdAt: t0 }),
     state.createService('demo', { name: 'search', taskDefinition: search, desiredCount: 2, logStyle: 'api', failure: { kind: 'health-check', runMs: 90_000 }, running: false, createdAt: t0 }),
   ];
   const ages = [64, 64, 30, 3, 1, 2];

@@ -104,6 +104,7 @@ function reconcile(state: SandboxState, cluster: ClusterRecord, service: Service
     primary.rolloutState = 'COMPLETED';
     primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
     primary.updatedAt = now;
+    service.lastCompletedTaskDefinitionArn = primary.taskDefinitionArn;
     state.addServiceEvent(service, `(service ${service.name}) (deployment ${primary.id}) deployment completed.`, now);
   }
   if (service.circuitBreaker.enable && primary.rolloutState === 'IN_PROGRESS') {
@@ -113,6 +114,7 @@ function reconcile(state: SandboxState, cluster: ClusterRecord, service: Service
       primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
       primary.updatedAt = now;
       state.addServiceEvent(service, `(service ${service.name}) (deployment ${primary.id}) deployment failed: tasks failed to start.`, now);
+      rollBack(state, service, primary, now);
     }
   }
   const steady = settled && calm && primary.rolloutState !== 'IN_PROGRESS';
@@ -121,6 +123,34 @@ function reconcile(state: SandboxState, cluster: ClusterRecord, service: Service
     state.addServiceEvent(service, `(service ${service.name}) has reached a steady state.`, now);
   }
   service.steady = steady;
+}
+
+/**
+ * With rollback on, a failed deployment is replaced by a new one of the last task definition that
+ * completed ("the service is rolled back to the last deployment that completed successfully",
+ * DeploymentCircuitBreaker in the ECS API reference). The failed one drains as an ACTIVE deployment.
+ */
+function rollBack(state: SandboxState, service: ServiceRecord, failed: DeploymentRecord, now: number): void {
+  const target = service.lastCompletedTaskDefinitionArn;
+  if (!service.circuitBreaker.rollback || target === undefined || target === failed.taskDefinitionArn) return;
+  const dep: DeploymentRecord = {
+    id: state.deploymentId(),
+    status: 'PRIMARY',
+    taskDefinitionArn: target,
+    desiredCount: service.desiredCount,
+    failedTasks: 0,
+    createdAt: now,
+    updatedAt: now,
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: `ECS deployment circuit breaker: rolling back to ${target.slice(target.lastIndexOf('/') + 1)}.`,
+  };
+  failed.status = 'ACTIVE';
+  service.deployments.unshift(dep);
+  service.taskDefinitionArn = target;
+  service.startFailures = 0;
+  service.launchNotBefore = 0;
+  service.steady = false;
+  state.addServiceEvent(service, `(service ${service.name}) rolling back to ${target.slice(target.lastIndexOf('/') + 1)} (deployment ${dep.id}).`, now);
 }
 
 function launch(state: SandboxState, cluster: ClusterRecord, service: ServiceRecord, dep: DeploymentRecord, n: number, now: number): void {

@@ -38,6 +38,8 @@ export interface TaskDefinitionOptions {
   streamPrefix?: string;
   healthCheck?: boolean;
   environment?: Record<string, string>;
+  /** Tags of the revision. */
+  tags?: Record<string, string>;
 }
 
 /** Options for a service built by createService. */
@@ -172,6 +174,7 @@ export class SandboxState {
       if (typeof c['name'] !== 'string' || c['name'] === '') throw new AwsError('ClientException', 'Container.name should not be null or empty.');
       if (typeof c['image'] !== 'string' || c['image'] === '') throw new AwsError('ClientException', 'Container.image should not be null or empty.');
     }
+    const tags = parseTags(body['tags']);
     const revisions = this.taskDefinitions.get(family) ?? [];
     const revision = revisions.length + 1;
     const record: TaskDefinitionRecord = {
@@ -182,10 +185,23 @@ export class SandboxState {
       status: 'ACTIVE',
       registeredAt: this.clock.now(),
       body: structuredClone(body),
+      tags,
     };
+    delete record.body['tags'];
     revisions.push(record);
     this.taskDefinitions.set(family, revisions);
     return record;
+  }
+
+  /** Marks a revision INACTIVE, as DeregisterTaskDefinition does; it stays describable, and running tasks keep it. */
+  deregisterTaskDefinition(ref: string): TaskDefinitionRecord {
+    if (!/:\d+$/.test(ref)) throw new AwsError('ClientException', 'The specified task definition does not include a revision number.');
+    const td = this.taskDefinition(ref);
+    if (td.status === 'ACTIVE') {
+      td.status = 'INACTIVE';
+      td.deregisteredAt = this.clock.now();
+    }
+    return td;
   }
 
   /** Builds and registers a one-container Fargate task definition with awslogs logging. */
@@ -229,6 +245,7 @@ export class SandboxState {
       requiresCompatibilities: ['FARGATE'],
       cpu: opts.cpu ?? '256',
       memory: opts.memory ?? '512',
+      ...(opts.tags ? { tags: Object.entries(opts.tags).map(([key, value]) => ({ key, value })) } : {}),
     });
   }
 
@@ -252,7 +269,7 @@ export class SandboxState {
     const now = opts.createdAt ?? this.clock.now();
     const desired = opts.desiredCount ?? 1;
     const failure = opts.failure ?? { kind: 'healthy' };
-    const placeRunning = (opts.running ?? true) && failure.kind !== 'image-pull';
+    const placeRunning = (opts.running ?? true) && failure.kind !== 'image-pull' && this.unpullableImage(td) === undefined;
     const deployment: DeploymentRecord = {
       id: this.deploymentId(),
       status: 'PRIMARY',
@@ -302,6 +319,7 @@ export class SandboxState {
       this.addServiceEvent(service, `(service ${service.name}) has started ${tasks.length} tasks: ${tasks.map((t) => `(task ${t.id})`).join(' ')}.`, now);
     }
     if (placeRunning) {
+      service.lastCompletedTaskDefinitionArn = td.arn;
       service.steady = true;
       service.steadyEventAt = now;
       this.addServiceEvent(service, `(service ${service.name}) has reached a steady state.`, now);
@@ -389,16 +407,40 @@ export class SandboxState {
 
   /** The digest an image reference of this sandbox's ECR resolves to, if any. */
   resolveImage(image: string): string | undefined {
+    const ref = this.ecrReference(image);
+    if (!ref) return undefined;
+    const repo = this.repositories.get(ref.repository);
+    if (!repo) return undefined;
+    if (ref.digest !== undefined) return repo.images.has(ref.digest) ? ref.digest : undefined;
+    for (const img of repo.images.values()) if (img.tags.includes(ref.tag ?? 'latest')) return img.digest;
+    return undefined;
+  }
+
+  /**
+   * The first image of a task definition that a pull would not find: one of this sandbox's ECR
+   * repositories without that tag or digest (ECS then stops the task with CannotPullContainerError).
+   * Images of other registries, and of repositories the sandbox does not hold, are taken as
+   * pullable, so worlds built without ECR (most tests) keep running.
+   */
+  unpullableImage(td: TaskDefinitionRecord): string | undefined {
+    const defs = Array.isArray(td.body['containerDefinitions']) ? td.body['containerDefinitions'] : [];
+    for (const raw of defs) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || typeof raw['image'] !== 'string') continue;
+      const ref = this.ecrReference(raw['image']);
+      if (ref && this.repositories.has(ref.repository) && this.resolveImage(raw['image']) === undefined) return raw['image'];
+    }
+    return undefined;
+  }
+
+  /** Splits an image reference of this sandbox's registry into repository and tag or digest. */
+  private ecrReference(image: string): { repository: string; tag?: string; digest?: string } | undefined {
     const prefix = `${this.registryHost}/`;
     if (!image.startsWith(prefix)) return undefined;
     const rest = image.slice(prefix.length);
     const at = rest.indexOf('@');
-    if (at >= 0) return rest.slice(at + 1);
-    const [name, tag = 'latest'] = rest.split(':');
-    const repo = name === undefined ? undefined : this.repositories.get(name);
-    if (!repo) return undefined;
-    for (const img of repo.images.values()) if (img.tags.includes(tag)) return img.digest;
-    return undefined;
+    if (at >= 0) return { repository: rest.slice(0, at), digest: rest.slice(at + 1) };
+    const colon = rest.lastIndexOf(':');
+    return colon >= 0 ? { repository: rest.slice(0, colon), tag: rest.slice(colon + 1) } : { repository: rest };
   }
 
   private makeFindings(counts: Partial<Record<FindingRecord['severity'], number>>): FindingRecord[] {
@@ -487,6 +529,22 @@ export class SandboxState {
     if (!sorted) stream.events.sort((a, b) => a.timestamp - b.timestamp || a.id - b.id);
     if (stream.events.length > MAX_EVENTS_PER_STREAM) stream.events.splice(0, stream.events.length - MAX_EVENTS_PER_STREAM);
   }
+}
+
+/** RegisterTaskDefinition's `tags` (key/value pairs), refused as ECS refuses malformed ones. */
+function parseTags(raw: unknown): { key: string; value: string }[] {
+  if (raw === undefined) return [];
+  // ECS: at most 50 tags a resource; keys 1-128 characters, values up to 256 (Tagging your Amazon ECS resources).
+  if (!Array.isArray(raw) || raw.length > 50) throw new AwsError('InvalidParameterException', 'tags must be a list of at most 50 key/value pairs.');
+  return raw.map((t) => {
+    const o = typeof t === 'object' && t !== null ? (t as Record<string, unknown>) : {};
+    const key = o['key'];
+    const value = o['value'] ?? '';
+    if (typeof key !== 'string' || key.length < 1 || key.length > 128 || typeof value !== 'string' || value.length > 256) {
+      throw new AwsError('InvalidParameterException', 'Tag keys must be 1-128 characters and values at most 256.');
+    }
+    return { key, value };
+  });
 }
 
 /** The part of an ARN after `marker` (or the reference itself when it is not an ARN). */

@@ -161,3 +161,40 @@ export function imageTag(image: string | undefined): string | undefined {
 export function firstPollKey(cluster: string): string {
   return `seen:${cluster}`;
 }
+
+/** Why a rollout cannot progress: its new tasks keep failing the way crash alerts classify them. */
+export interface RolloutBlocker {
+  /** What the latest failure was (crash, oom, failed-to-start, health-check). */
+  kind: StopKind;
+  /** How many of the followed tasks failed so far. */
+  failures: number;
+  /** The latest failure's reason, as a crash alert words it. */
+  reason: string;
+  /** The short id of the latest failed task. */
+  taskId: string;
+}
+
+/** An image that is not in its registry never pulls, so two failures already prove it. */
+const MISSING_IMAGE = /CannotPullContainerError.*(not found|manifest unknown|does not exist)/i;
+
+/**
+ * Decides from a service's stopped tasks whether a rollout (or scale) can still succeed: the
+ * tasks that stopped since `since` (of `deploymentId` when given) are classified like crash
+ * alerts, and `threshold` failures (the crash-loop threshold, 3 by default; 2 when the image is
+ * missing, since retries cannot help) mean it cannot progress. Undefined while it still can.
+ */
+export function rolloutBlocker(
+  stopped: readonly TaskInfo[],
+  opts: { since: number; deploymentId?: string; threshold?: number },
+): RolloutBlocker | undefined {
+  const failed = stopped
+    .filter((t) => (t.stoppedAt ?? t.stoppingAt ?? t.createdAt ?? 0) >= opts.since && (opts.deploymentId === undefined || t.startedBy === opts.deploymentId))
+    .map((t) => ({ t, v: classifyStop(t) }))
+    .filter((x) => x.v.crash)
+    .sort((a, b) => (b.t.stoppedAt ?? b.t.stoppingAt ?? 0) - (a.t.stoppedAt ?? a.t.stoppingAt ?? 0));
+  const latest = failed[0];
+  if (!latest) return undefined;
+  const threshold = MISSING_IMAGE.test(latest.v.reason) ? 2 : (opts.threshold ?? 3);
+  if (failed.length < threshold) return undefined;
+  return { kind: latest.v.kind, failures: failed.length, reason: latest.v.reason, taskId: latest.t.id };
+}

@@ -22,4 +22,15 @@ export class MemoryAudit implements AuditLog {
   latest(n: number): AuditEntry[] {
     return [...this.entries].reverse().slice(0, n);
   }
+
+  /** Notes the service an attempt acts on. */
+  target(id: number, cluster: string, service: string): void {
+    const e = this.entries[id - 1];
+    if (e) Object.assign(e, { cluster, service });
+  }
+
+  /** The latest n attempts on one service, newest first. */
+  forService(cluster: string, service: string, n: number): AuditEntry[] {
+    return this.latest(this.entries.length).filter((e) => e.cluster === cluster && e.service === service).slice(0, n);
+  }
 }

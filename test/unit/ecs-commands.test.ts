@@ -190,6 +190,16 @@ class FakeEcs implements ContainerService {
   async stopTask(): Promise<TaskInfo> {
     throw new Error('not used');
   }
+  // Deploys are tested against the sandbox and moto (test/integration/ecs-deploy.test.ts).
+  async registerImageRevision(): Promise<TaskDefinitionInfo> {
+    throw new Error('not used');
+  }
+  async deregisterTaskDefinition(): Promise<void> {
+    throw new Error('not used');
+  }
+  async listTaskDefinitions(): Promise<string[]> {
+    throw new Error('not used');
+  }
 }
 
 function task(id: string, svc: string, stopped?: { code: string; reason: string; exit?: number; why?: string; at: number }): TaskInfo {

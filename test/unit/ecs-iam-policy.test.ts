@@ -35,10 +35,22 @@ function actionsNamedInMessages(): Set<string> {
   return named;
 }
 
+/**
+ * Permissions a call needs besides its own action, which no SDK command names. Issues that add
+ * calls with such needs extend this list.
+ */
+const IMPLIED_ACTIONS: Record<string, string> = {
+  // RegisterTaskDefinition with taskRoleArn/executionRoleArn passes those roles to ECS tasks.
+  'iam:PassRole': 'ecs:RegisterTaskDefinition',
+  // RegisterTaskDefinition with `tags` (deploy copies a revision's tags) tags the new revision.
+  'ecs:TagResource': 'ecs:RegisterTaskDefinition',
+};
+
 interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
 }
 
 const policy = JSON.parse(readFileSync(join(AWS_DIR, 'iam-policy.json'), 'utf8')) as { Version: string; Statement: Statement[] };
@@ -48,7 +60,18 @@ describe('least-privilege IAM policy (src/aws/iam-policy.json)', () => {
   it('grants exactly the actions the AWS layer calls, no more and no fewer', () => {
     const used = actionsUsedByCode();
     expect(used.size).toBeGreaterThan(10);
+    for (const [implied, by] of Object.entries(IMPLIED_ACTIONS)) {
+      expect(used, `${implied} is listed for ${by}, which the code no longer calls`).toContain(by);
+      used.add(implied);
+    }
     expect([...granted].sort()).toEqual([...used].sort());
+  });
+
+  it('lets dockhand pass roles only to ECS tasks, and tag only task definitions', () => {
+    const pass = policy.Statement.find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('iam:PassRole'));
+    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    const tag = policy.Statement.find((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('ecs:TagResource'));
+    expect(tag?.Resource).toBe('arn:aws:ecs:*:*:task-definition/*:*');
   });
 
   it('names in error messages only actions that the code calls', () => {

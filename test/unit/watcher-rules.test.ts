@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, TaskInfo } from '../../src/ports/container-service.ts';
-import { classifyStop, crashesInWindow, hasRecovered, imageTag, isSettled, opensCrashLoop, shouldAlert } from '../../src/watcher/rules.ts';
+import { classifyStop, crashesInWindow, hasRecovered, imageTag, isSettled, opensCrashLoop, rolloutBlocker, shouldAlert } from '../../src/watcher/rules.ts';
 import { cronFor } from '../../src/watcher/watcher.ts';
 import { destinationsFor, routesSchema, watchSchema, watcherSettings } from '../../src/watcher/config.ts';
 
@@ -133,5 +133,30 @@ describe('watch settings and routes', () => {
     expect(cronFor(5_000)).toEqual({ pattern: '*/5 * * * * *', gateMs: 0 });
     expect(cronFor(120_000)).toEqual({ pattern: '0 */2 * * * *', gateMs: 0 });
     expect(cronFor(45_000)).toEqual({ pattern: '* * * * * *', gateMs: 45_000 });
+  });
+});
+
+describe('rollout blocker (follow-ups judge stopped tasks with the crash rules)', () => {
+  const crash = (id: string, at: number, startedBy = 'ecs-svc/2'): TaskInfo =>
+    task({ arn: `arn:t/${id}`, id, startedBy, stoppedAt: at, stopCode: 'EssentialContainerExited', containers: [{ name: 'web', exitCode: 1 }] });
+  const pull = (id: string, at: number): TaskInfo =>
+    task({ arn: `arn:t/${id}`, id, startedBy: 'ecs-svc/2', stoppedAt: at, startedAt: undefined, stopCode: 'TaskFailedToStart', stoppedReason: PULL, containers: [{ name: 'r', reason: PULL }] });
+  const scaleIn = (id: string, at: number): TaskInfo =>
+    task({ arn: `arn:t/${id}`, id, stoppedAt: at, stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/2)', containers: [{ name: 'web', exitCode: 0 }] });
+
+  it('needs the crash-loop threshold of crashes since the change, newest named', () => {
+    expect(rolloutBlocker([crash('a', 100), crash('b', 200)], { since: 50 })).toBeUndefined();
+    expect(rolloutBlocker([crash('a', 100), crash('b', 300), crash('c', 200)], { since: 50 })).toEqual({ kind: 'crash', failures: 3, reason: 'exit 1', taskId: 'b' });
+  });
+
+  it('counts only failures after the change and of the followed deployment, never scale-in', () => {
+    const stopped = [crash('old', 10), crash('a', 100), crash('b', 200, 'ecs-svc/1'), scaleIn('s', 250), crash('c', 300)];
+    expect(rolloutBlocker(stopped, { since: 50, deploymentId: 'ecs-svc/2' })).toBeUndefined();
+    expect(rolloutBlocker([...stopped, crash('d', 400)], { since: 50, deploymentId: 'ecs-svc/2' })?.failures).toBe(3);
+  });
+
+  it('gives up after two pulls of an image that is not in its registry, since retrying cannot help', () => {
+    expect(rolloutBlocker([pull('a', 100)], { since: 50 })).toBeUndefined();
+    expect(rolloutBlocker([pull('a', 100), pull('b', 200)], { since: 50 })).toMatchObject({ kind: 'failed-to-start', failures: 2, reason: PULL });
   });
 });

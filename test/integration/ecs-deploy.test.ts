@@ -1,0 +1,307 @@
+/**
+ * `/ecs deploy` end to end: the real dispatcher, the real SDK clients against the sandbox's demo
+ * world on a manual clock, and SQLite with the real migrations for deploy records and the audit log.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ecs } from '../../commands/ecs.ts';
+import { recoverInterruptedDeploys } from '../../commands/ecs-deploy.ts';
+import { createAwsPorts, SANDBOX_CREDENTIALS, type AwsPorts } from '../../src/aws/index.ts';
+import type { Caller } from '../../src/core/command.ts';
+import { Dispatcher, type DispatchResult } from '../../src/core/dispatcher.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import { replyToPlainText, type Reply } from '../../src/core/reply.ts';
+import { defaultSettings } from '../../src/core/settings.ts';
+import { SqliteAuditLog } from '../../src/db/audit-log.ts';
+import { openDatabase, type OpenDatabase } from '../../src/db/client.ts';
+import { SqliteDeployStore } from '../../src/db/deploy-store.ts';
+import type { Ports } from '../../src/ports/index.ts';
+import { SandboxClock } from '../../src/sandbox/clock.ts';
+import { taskDefinitionShape } from '../../src/sandbox/ecs-shapes.ts';
+import type { TaskDefinitionRecord } from '../../src/sandbox/model.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
+
+const alice: Caller = { platform: 'console', workspaceId: 'local', channelId: 'terminal', userId: 'alice', displayName: 'alice' };
+const ada: Caller = { ...alice, userId: 'ada', displayName: 'ada' };
+const text = replyToPlainText;
+
+let sandbox: Sandbox;
+let aws: AwsPorts;
+let db: OpenDatabase;
+let store: SqliteDeployStore;
+let audit: SqliteAuditLog;
+let ports: Ports;
+let d: Dispatcher;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ scenario: 'demo', clock: new SandboxClock({ manual: true, start: Date.UTC(2026, 11, 6, 9) }), seed: 11 });
+  aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS, maxAttempts: 2 });
+  db = openDatabase(':memory:');
+  store = new SqliteDeployStore(db.db);
+  audit = new SqliteAuditLog(db.db);
+  ports = { clock: sandbox.clock, audit, containers: aws.containers, images: aws.images, logs: aws.logs, deploys: store };
+  d = new Dispatcher({
+    commands: [ecs],
+    ports,
+    settings: defaultSettings({
+      clusters: [{ name: 'demo', region: 'us-east-1' }],
+      sandbox: true,
+      userRoles: new Map([
+        ['console:alice', 'operator'],
+        ['console:ada', 'admin'],
+      ]),
+    }),
+    log: silentLogger,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  aws?.destroy();
+  await sandbox?.stop();
+  db?.close();
+});
+
+afterEach(() => sandbox.faults.clear());
+
+/** Runs a follow-up to its end while moving sandbox time; returns what it posted. */
+async function follow(r: DispatchResult, stepMs = 1_000, maxSteps = 2_000): Promise<Reply[]> {
+  expect(r.followUp, 'expected a follow-up').toBeDefined();
+  const posted: Reply[] = [];
+  let done = false;
+  const p = r.followUp!(async (x) => {
+    posted.push(x);
+  }).then(() => (done = true));
+  for (let i = 0; i < maxSteps && !done; i++) {
+    await new Promise((res) => setTimeout(res, 3));
+    sandbox.advance(stepMs);
+  }
+  await p;
+  return posted;
+}
+
+function button(r: Reply, label: string): string {
+  const b = r.blocks.flatMap((x) => (x.kind === 'actions' ? x.buttons : [])).find((x) => x.label === label);
+  expect(b, `expected a ${label} button in:\n${text(r)}`).toBeDefined();
+  return b!.action;
+}
+
+function revisions(family: string): TaskDefinitionRecord[] {
+  return sandbox.state.taskDefinitions.get(family) ?? [];
+}
+
+function serviceTd(name: string): string {
+  return sandbox.state.clusters.get('demo')!.services.get(name)!.taskDefinitionArn;
+}
+
+/** A revision as DescribeTaskDefinition shows it, without what differs between revisions, to compare every other field. */
+function withoutImage(td: TaskDefinitionRecord): unknown {
+  const shape = structuredClone(taskDefinitionShape(td)) as Record<string, unknown> & { containerDefinitions: { image?: string }[] };
+  for (const c of shape.containerDefinitions) delete c.image;
+  for (const k of ['taskDefinitionArn', 'revision', 'registeredAt']) delete shape[k];
+  return { ...shape, tags: td.tags };
+}
+
+describe('follow-ups on a service whose tasks cannot start', () => {
+  it('says up front that reports is failing, and ends the scale follow-up early with the failure and the events', async () => {
+    const r = await d.run('/ecs scale reports 2', alice);
+    const first = text(r.reply);
+    expect(first).toContain('Scaling reports 1 → 2');
+    expect(first).toMatch(/⚠️ reports is failing: \d+ tasks failed to start in the last 10 minutes \(latest [0-9a-f]{8}: CannotPullContainerError: .*reports:0\.6\.0.*not found\)/);
+    const startedAt = sandbox.clock.now();
+    const posted = await follow(r);
+    expect(posted).toHaveLength(1);
+    const t = text(posted[0]!);
+    expect(t).toMatch(/❌ The scale of reports to 2 cannot progress: \d+ tasks failed to start since it started/);
+    expect(t).toContain('CannotPullContainerError');
+    expect(t).toContain('(service reports) has started');
+    expect(t).toContain('/ecs images reports lists the tags that exist');
+    // Ended on the evidence, long before the 5-minute timeout.
+    expect(sandbox.clock.now() - startedAt).toBeLessThan(2 * 60_000);
+    const back = await d.run('/ecs scale reports 1', alice);
+    await follow(back).catch(() => undefined);
+  }, 60_000);
+});
+
+describe('/ecs deploy', () => {
+  it('repairs reports (running a tag ECR does not have) with 0.5.0: confirm, a new revision with only the image changed, steady, Undo', async () => {
+    const before = revisions('reports').length;
+    const asked = await d.run('/ecs deploy reports 0.5.0', alice);
+    const q = text(asked.reply);
+    expect(q).toContain('Deploy reports 0.5.0 to reports in cluster demo (us-east-1, sandbox)?');
+    expect(q).toMatch(/Container reports: 0\.6\.0 → 0\.5\.0 \([0-9a-f]{12}\)/);
+    expect(q).toContain('Current revision reports:1');
+    expect(q).toContain('Scan of reports 0.5.0: 1 MEDIUM, 1 LOW.');
+    // Nothing is registered before Confirm, so a cancelled or expired request leaves nothing behind.
+    expect(revisions('reports')).toHaveLength(before);
+
+    const done = await d.press(button(asked.reply, 'Confirm'), alice);
+    expect(text(done.reply)).toContain('Deploying reports 0.5.0 to reports in cluster demo (us-east-1): reports:1 → reports:2');
+    const created = revisions('reports');
+    expect(created).toHaveLength(before + 1);
+    const next = created[created.length - 1]!;
+    expect((next.body['containerDefinitions'] as { image: string }[])[0]!.image).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/reports:0.5.0');
+    expect(withoutImage(next)).toEqual(withoutImage(created[0]!));
+    expect(serviceTd('reports')).toBe(next.arn);
+
+    const posted = await follow(done);
+    const last = posted[posted.length - 1]!;
+    expect(text(last)).toMatch(/✅ reports is steady: 1\/1 running/);
+    expect(button(last, 'Undo')).toMatch(/^run:\/ecs undo u[0-9a-f]{16}$/);
+    const [rec] = await store.forService('demo', 'reports', 1);
+    expect(rec).toMatchObject({ kind: 'deploy', status: 'updated', toTaskDefinition: next.arn, fromTaskDefinition: created[0]!.arn, forced: false, userName: 'alice' });
+    const row = audit.forService('demo', 'reports', 5).find((e) => e.command === '/ecs deploy reports 0.5.0');
+    expect(row?.outcome).toBe('ok');
+  }, 60_000);
+
+  it('keeps the revision tags (read with include TAGS) and references the image by the digest when given one', async () => {
+    const web = sandbox.state.repositories.get('web')!;
+    const img141 = [...web.images.values()].find((i) => i.tags.includes('1.4.1'))!;
+    const asked = await d.run(`/ecs deploy web ${img141.digest}`, alice);
+    expect(text(asked.reply)).toContain('Scan of web ' + img141.digest.slice(7, 19) + ': 2 MEDIUM, 5 LOW, 3 INFORMATIONAL.');
+    const done = await d.press(button(asked.reply, 'Confirm'), alice);
+    expect(text(done.reply)).toContain('web:2 → web:3');
+    const next = revisions('web')[2]!;
+    expect(next.tags).toEqual([
+      { key: 'team', value: 'storefront' },
+      { key: 'cost-center', value: 'cc-1042' },
+    ]);
+    expect((next.body['containerDefinitions'] as { image: string }[])[0]!.image).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${img141.digest}`);
+    expect(withoutImage(next)).toEqual(withoutImage(revisions('web')[1]!));
+    const posted = await follow(done);
+    expect(text(posted[posted.length - 1]!)).toContain('✅ web is steady: 2/2 running');
+
+    // Deploying the digest that already runs says so and changes nothing.
+    const again = await d.run('/ecs deploy web 1.4.1', alice);
+    expect(text(again.reply)).toMatch(/web already runs web 1\.4\.1 \([0-9a-f]{12}\) in container web; nothing was changed\./);
+    expect(revisions('web')).toHaveLength(3);
+  }, 60_000);
+
+  it('deploys a re-pushed tag: same tag, new digest', async () => {
+    const s = sandbox.state;
+    s.putImage('web', { tags: ['1.4.1'], findings: { LOW: 1 } });
+    const asked = await d.run('/ecs deploy web 1.4.1', alice);
+    expect(text(asked.reply)).toContain('Deploy web 1.4.1 to web');
+    const done = await d.press(button(asked.reply, 'Confirm'), alice);
+    expect(text(done.reply)).toContain('web:3 → web:4');
+    await follow(done);
+  }, 60_000);
+
+  it('refuses an unknown tag with the closest tags, newest first, and changes nothing', async () => {
+    const r = await d.run('/ecs deploy web 1.4.2', alice);
+    expect(text(r.reply)).toContain('no tag 1.4.2 in web — closest: 1.4.1, 1.4.0, 1.3.2');
+    const bad = await d.run('/ecs deploy web "1.4 beta"', alice);
+    expect(text(bad.reply)).toContain("image must be a tag such as 1.4.1 or a digest sha256:<64 hex digits>, got '1.4 beta'");
+    const other = await d.run('/ecs deploy web api:2.8.1', alice);
+    expect(text(other.reply)).toContain('the image must come from web, the repository the container already runs; got api');
+    const svc = await d.run('/ecs deploy wbe 1.4.1', alice);
+    expect(text(svc.reply)).toContain("no service 'wbe' in cluster demo (us-east-1) — did you mean 'web'?");
+    const container = await d.run('/ecs deploy web 1.4.1 --container sidecar', alice);
+    expect(text(container.reply)).toContain("no container 'sidecar' in task definition web:4");
+  });
+
+  it('blocks an image with CRITICAL findings for everyone, lets an admin --force it, and records it as forced', async () => {
+    const blocked = await d.run('/ecs deploy worker 0.9.3', alice);
+    expect(text(blocked.reply)).toMatch(/worker 0\.9\.3 has 2 CRITICAL findings \(CVE-\d{4}-\d+, CVE-\d{4}-\d+\); deploys of images with CRITICAL findings are refused\. Nothing was changed\./);
+    expect(text(blocked.reply)).toContain('an admin may add --force');
+    const operatorForce = await d.run('/ecs deploy worker 0.9.3 --force', alice);
+    expect(text(operatorForce.reply)).toContain('--force (deploying past the scan gate) needs the admin role');
+    const before = revisions('worker').length;
+    const asked = await d.run('/ecs deploy worker 0.9.3 --force', ada);
+    expect(text(asked.reply)).toContain('🚨 FORCED past the scan gate: 2 CRITICAL');
+    const done = await d.press(button(asked.reply, 'Confirm'), ada);
+    expect(text(done.reply)).toContain('forced past the scan gate');
+    expect(revisions('worker')).toHaveLength(before + 1);
+    const [rec] = await store.forService('demo', 'worker', 1);
+    expect(rec).toMatchObject({ forced: true, userName: 'ada', status: 'updated' });
+    expect(audit.forService('demo', 'worker', 1)[0]?.command).toBe('/ecs deploy worker 0.9.3 --force');
+    await follow(done);
+  }, 60_000);
+
+  it('undoes a deploy from its Undo button, confirmed, back to the revision before', async () => {
+    const from = serviceTd('worker');
+    const asked = await d.run('/ecs deploy worker 1.0.0', alice);
+    expect(text(asked.reply)).toContain('Deploy worker 1.0.0 to worker');
+    const done = await d.press(button(asked.reply, 'Confirm'), alice);
+    const posted = await follow(done);
+    const undo = button(posted[posted.length - 1]!, 'Undo');
+    const deployed = serviceTd('worker');
+    const q = await d.press(undo, alice);
+    expect(text(q.reply)).toContain(`Undo the deploy of 1.0.0 to worker (${from.split('/').pop()} → ${deployed.split('/').pop()}) in cluster demo (us-east-1, sandbox): ${deployed.split('/').pop()} → ${from.split('/').pop()}?`);
+    const undone = await d.press(button(q.reply, 'Confirm'), alice);
+    expect(text(undone.reply)).toContain('Undoing the deploy of 1.0.0 to worker');
+    expect(serviceTd('worker')).toBe(from);
+    const after = await follow(undone);
+    expect(text(after[after.length - 1]!)).toContain('✅ worker is steady');
+    // One use only.
+    expect(text((await d.press(undo, alice)).reply)).toContain('was already used; nothing was changed');
+  }, 60_000);
+
+  it('refuses an Undo when someone changed the service since, and changes nothing', async () => {
+    const scaled = await d.run('/ecs scale web 3', alice);
+    const posted = await follow(scaled);
+    const undo = button(posted[posted.length - 1]!, 'Undo');
+    await follow(await d.run('/ecs scale web 4', alice));
+    const r = await d.press(undo, alice);
+    expect(text(r.reply)).toContain('web was changed since the scale of web 2 → 3: its desired count is now 4 (the scale set 3). Undo does nothing.');
+    expect(sandbox.state.clusters.get('demo')!.services.get('web')!.desiredCount).toBe(4);
+    await follow(await d.run('/ecs scale web 2', alice));
+  }, 60_000);
+
+  it('leaves nothing half done when UpdateService is denied: the service keeps its revision, the new one is deregistered', async () => {
+    const from = serviceTd('api');
+    const asked = await d.run('/ecs deploy api 2.8.0', alice);
+    sandbox.faults.set('UpdateService', { accessDenied: true });
+    const r = await d.press(button(asked.reply, 'Confirm'), alice);
+    const t = text(r.reply);
+    expect(t).toContain("the sandbox denied ecs:UpdateService on service api in cluster demo in us-east-1: dockhand's IAM role lacks the ecs:UpdateService permission");
+    expect(t).toContain('api still runs api:2; the unused revision api:3 was deregistered.');
+    expect(serviceTd('api')).toBe(from);
+    expect(revisions('api')[2]?.status).toBe('INACTIVE');
+    const [rec] = await store.forService('demo', 'api', 1);
+    expect(rec?.status).toBe('failed');
+  });
+
+  it('names iam:PassRole when registering is denied for the task roles, and registers nothing', async () => {
+    const before = revisions('api').length;
+    const asked = await d.run('/ecs deploy api 2.8.0', alice);
+    sandbox.faults.set('RegisterTaskDefinition', { accessDenied: true, deniedAction: 'iam:PassRole' });
+    const r = await d.press(button(asked.reply, 'Confirm'), alice);
+    expect(text(r.reply)).toContain("dockhand's IAM role lacks the iam:PassRole permission");
+    expect(revisions('api')).toHaveLength(before);
+  });
+
+  it('reports a rollout the circuit breaker failed, and that ECS rolled back by itself', async () => {
+    const s = sandbox.state;
+    const from = serviceTd('api');
+    s.setFailureMode('demo', 'api', { kind: 'crash', runMs: 3_000 });
+    const asked = await d.run('/ecs deploy api 2.8.0', alice);
+    const done = await d.press(button(asked.reply, 'Confirm'), alice);
+    const posted = await follow(done);
+    s.setFailureMode('demo', 'api', { kind: 'healthy' });
+    const t = text(posted[posted.length - 1]!);
+    expect(t).toContain('❌ The deploy of 2.8.0 to api failed: ECS deployment circuit breaker: tasks failed to start.');
+    expect(t).toContain(`ECS rolled back by itself to ${from.slice(from.lastIndexOf('/') + 1)}`);
+    expect(t).toContain('deployment failed');
+  }, 60_000);
+});
+
+describe('interrupted deploys', () => {
+  it('finds a deploy killed between RegisterTaskDefinition and UpdateService at the next start, deregisters its orphan revision and audits it', async () => {
+    const from = serviceTd('payments');
+    const orphan = await aws.containers.registerImageRevision('us-east-1', from, { payments: '123456789012.dkr.ecr.us-east-1.amazonaws.com/payments:3.1.0' });
+    const id = await store.create({
+      kind: 'deploy', cluster: 'demo', region: 'us-east-1', service: 'payments', container: 'payments', fromTaskDefinition: from, toTaskDefinition: null,
+      registered: false, fromImage: null, toImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/payments:3.1.0', digest: null, forced: false,
+      status: 'registering', detail: null, platform: 'console', userId: 'alice', userName: 'alice', createdAt: sandbox.clock.now(),
+    });
+    expect(await recoverInterruptedDeploys(ports, silentLogger)).toBe(1);
+    expect(sandbox.state.taskDefinition(orphan.arn).status).toBe('INACTIVE');
+    expect(serviceTd('payments')).toBe(from);
+    const [rec] = await store.forService('demo', 'payments', 1);
+    expect(rec).toMatchObject({ id, status: 'abandoned', toTaskDefinition: orphan.arn });
+    const row = audit.forService('demo', 'payments', 1)[0];
+    expect(row?.detail).toContain(`deregistered the orphan revision payments:2`);
+    expect(row?.command).toContain('recover interrupted deploy');
+    // Settled once: a second start finds nothing.
+    expect(await recoverInterruptedDeploys(ports, silentLogger)).toBe(0);
+  });
+});
