@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 import type { DeployPatch, DeployRecord, DeployStatus, DeployStore, NewDeployRecord, UndoToken } from '../ports/deploy-store.ts';
 import type { Db } from './client.ts';
 import { deployRecords, undoTokens } from './schema.ts';

@@ -3,7 +3,7 @@
  * anything is registered, so an interrupted deploy is found at the next start) and Undo tokens.
  * Promises throughout, so SQLite and PostgreSQL can implement the same interface.
  */
-import type { Platform } from '../core/command.ts';
+import type { Platform } from '../core/platform.ts';
 
 /** Where a deploy stands: registering → registered → updated, or failed / abandoned. */
 export type DeployStatus = 'registering' | 'registered' | 'updated' | 'failed' | 'abandoned';

@@ -6,7 +6,7 @@ import { parseTemplate, type Template } from '../integration/cfn-template.ts';
 const root = join(import.meta.dirname, '../..');
 const template: Template = parseTemplate(readFileSync(join(root, 'deploy/cloudformation.yaml'), 'utf8'));
 const policy = JSON.parse(readFileSync(join(root, 'src/aws/iam-policy.json'), 'utf8')) as {
-  Statement: { Sid?: string; Action: string | string[]; Resource: string | string[] }[];
+  Statement: { Sid?: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
 };
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
@@ -36,8 +36,9 @@ describe('deploy/cloudformation.yaml', () => {
       Sid: s.Sid,
       Action: list(s.Action).map(String).sort(),
       Resource: list(s.Resource).map(plainArn).sort(),
+      Condition: s.Condition,
     }));
-    const fromPolicy = policy.Statement.map((s) => ({ Sid: s.Sid, Action: list(s.Action).map(String).sort(), Resource: list(s.Resource).sort() }));
+    const fromPolicy = policy.Statement.map((s) => ({ Sid: s.Sid, Action: list(s.Action).map(String).sort(), Resource: list(s.Resource).sort(), Condition: s.Condition }));
     expect(fromTemplate).toEqual(fromPolicy);
   });
 
