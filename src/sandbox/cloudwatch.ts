@@ -100,7 +100,8 @@ function profile(service: ServiceRecord, metric: 'cpu' | 'memory', t: number): n
 function sample(state: SandboxState, service: ServiceRecord, metric: 'cpu' | 'memory', t: number, oldest: number): number | undefined {
   if (t < service.createdAt) return undefined;
   if (t < oldest) {
-    if (service.failure.kind === 'image-pull' || service.desiredCount === 0) return undefined;
+    // A service whose image ECR does not have never ran, before the records as now.
+    if (service.failure.kind === 'image-pull' || service.desiredCount === 0 || state.unpullableImage(state.taskDefinition(service.taskDefinitionArn)) !== undefined) return undefined;
     if (service.failure.kind === 'crash' || service.failure.kind === 'oom') {
       // Two short-lived exits, then a long-lived task that leaks until it is killed.
       const cycle = 260_000;
