@@ -78,6 +78,17 @@ async function follow(r: DispatchResult, stepMs = 1_000, maxSteps = 2_000): Prom
   return posted;
 }
 
+/** What the caller was told privately when a confirmed command did not complete. */
+async function reason(r: DispatchResult): Promise<string> {
+  expect(text(r.reply)).toContain('did not complete; nothing more was done.');
+  const posted: Reply[] = [];
+  await r.followUp?.(async (x) => {
+    posted.push(x);
+  });
+  expect(posted[0]?.visibility).toBe('ephemeral');
+  return posted.map(text).join('\n');
+}
+
 function button(r: Reply, label: string): string {
   const b = r.blocks.flatMap((x) => (x.kind === 'actions' ? x.buttons : [])).find((x) => x.label === label);
   expect(b, `expected a ${label} button in:\n${text(r)}`).toBeDefined();
@@ -251,7 +262,7 @@ describe('/ecs deploy', () => {
     const asked = await d.run('/ecs deploy api 2.8.0', alice);
     sandbox.faults.set('UpdateService', { accessDenied: true });
     const r = await d.press(button(asked.reply, 'Confirm'), alice);
-    const t = text(r.reply);
+    const t = await reason(r);
     expect(t).toContain("the sandbox denied ecs:UpdateService on service api in cluster demo in us-east-1: dockhand's IAM role lacks the ecs:UpdateService permission");
     expect(t).toContain('api still runs api:2; the unused revision api:3 was deregistered.');
     expect(serviceTd('api')).toBe(from);
@@ -265,7 +276,7 @@ describe('/ecs deploy', () => {
     const asked = await d.run('/ecs deploy api 2.8.0', alice);
     sandbox.faults.set('RegisterTaskDefinition', { accessDenied: true, deniedAction: 'iam:PassRole' });
     const r = await d.press(button(asked.reply, 'Confirm'), alice);
-    expect(text(r.reply)).toContain("dockhand's IAM role lacks the iam:PassRole permission");
+    expect(await reason(r)).toContain("dockhand's IAM role lacks the iam:PassRole permission");
     expect(revisions('api')).toHaveLength(before);
   });
 
