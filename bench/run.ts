@@ -1,4 +1,5 @@
 import { run as core } from './core.ts';
+import { run as diagnose } from './diagnose.ts';
 import { run as quiz } from './quiz.ts';
 import { run as sandbox } from './sandbox.ts';
 import { run as slack } from './slack.ts';
@@ -14,6 +15,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['slack', slack],
   ['quiz', quiz],
   ['watcher', watcher],
+  ['diagnose', diagnose],
 ];
 
 const only = process.argv.slice(2);
