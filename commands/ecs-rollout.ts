@@ -12,6 +12,8 @@ import { isCloudError, shortName, type ServiceSummary } from '../src/ports/conta
 import type { UndoToken } from '../src/ports/deploy-store.ts';
 import { rolloutBlocker, type RolloutBlocker } from '../src/watcher/rules.ts';
 import { awsNow, clockTime, containersOf, footer, where, type ClusterChoice } from './ecs-common.ts';
+import { diagnose } from '../src/diagnosis/rules.ts';
+import { gatherEvidence } from './ecs-diagnose.ts';
 
 /** How often a follow-up looks at the service. */
 export const ROLLOUT_POLL_MS = 5_000;
@@ -142,6 +144,23 @@ function capitalized(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/**
+ * What the diagnosis rules make of a service that did not settle: its first finding that names a
+ * cause (not the rollout state the message already states), with the next step. Nothing when the
+ * evidence cannot be read, so the follow-up still reports.
+ */
+async function likelyWhy(ctx: CommandContext, choice: ClusterChoice, s: ServiceSummary): Promise<Block[]> {
+  try {
+    const { evidence } = await gatherEvidence(ctx, choice, s);
+    const f = diagnose(evidence).find((x) => x.severity === 'problem' && x.id !== 'deployment-failed');
+    if (!f) return [];
+    return [{ kind: 'text', text: `Likely why: *${f.title}*${f.next ? `\nNext: ${f.next}${f.command ? ` (${f.command})` : ''}` : ''}` }];
+  } catch (e) {
+    ctx.log.debug({ err: e }, 'could not diagnose after a follow-up');
+    return [];
+  }
+}
+
 /** Follows a service after a change and posts once: steady, failed, cannot progress, or timed out with what it reached. */
 export function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: RolloutGoal, startedAt: number): FollowUpTask {
   const awsStartedAt = awsNow(ctx);
@@ -182,6 +201,7 @@ export function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: 
           [
             { kind: 'text', text: `❌ ${capitalized(goal.label)} failed: ${failed.reason} (${last.runningCount}/${last.desiredCount} running).${back}` },
             eventsBlock(last, awsStartedAt),
+            ...(await likelyWhy(ctx, choice, last)),
           ],
           `${goal.service} rollout failed`,
         );
@@ -217,6 +237,7 @@ export function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: 
           [
             { kind: 'text', text: `❌ ${capitalized(goal.label)} cannot progress: ${describeBlocker(blocker, 'since it started')}. ${last.runningCount}/${last.desiredCount} running; ECS keeps retrying, dockhand stopped watching.` },
             eventsBlock(last, awsStartedAt),
+            ...(await likelyWhy(ctx, choice, last)),
             { kind: 'context', text: blockerHint(blocker, goal.service) },
           ],
           `${goal.service}: ${goal.kind} cannot progress`,
@@ -226,7 +247,7 @@ export function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: 
     }
     const counts = last ? `${last.runningCount}/${last.desiredCount} running, ${last.pendingCount} pending` : 'no answer from ECS';
     const blocks: Block[] = [{ kind: 'text', text: `⏱️ ${goal.service} is not steady after ${formatDuration(goal.timeoutMs)}: ${counts}. Latest events:` }];
-    if (last) blocks.push(eventsBlock(last, awsStartedAt));
+    if (last) blocks.push(eventsBlock(last, awsStartedAt), ...(await likelyWhy(ctx, choice, last)));
     blocks.push({ kind: 'context', text: `/ecs status ${goal.service} shows more; dockhand stopped watching but ECS keeps going.` });
     await send(blocks, `${goal.service} not steady after ${formatDuration(goal.timeoutMs)}`);
     return 'not-steady';

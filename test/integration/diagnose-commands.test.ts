@@ -17,6 +17,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 import { MemoryAudit } from '../fakes/memory-audit.ts';
 
 const viewer: Caller = { platform: 'console', workspaceId: 'local', channelId: 'terminal', userId: 'vic', displayName: 'vic' };
+const operator: Caller = { ...viewer, userId: 'olga', displayName: 'olga' };
 let sandbox: Sandbox;
 let aws: AwsPorts;
 let d: Dispatcher;
@@ -47,7 +48,7 @@ beforeAll(async () => {
     logs: counted('logs', aws.logs),
     metrics: counted('cloudwatch', aws.metrics),
   };
-  d = new Dispatcher({ commands: [ecs], ports, settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true }), log: silentLogger });
+  d = new Dispatcher({ commands: [ecs], ports, settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true, userRoles: new Map([['console:olga', 'operator']]) }), log: silentLogger });
 }, 60_000);
 
 afterAll(async () => {
@@ -108,4 +109,24 @@ describe('/ecs diagnose through the SDK', () => {
     expect(six).toMatch(/CPU \| [\d.]+% \| [\d.]+% \| [\d.]+% \| [▁▂▃▄▅▆▇█]{30}/);
     expect(await run('/ecs metrics api --since 30d')).toMatch(/since/i);
   });
+
+  it('a scale that cannot settle says the likely cause from the same rules', async () => {
+    const r = await d.run('/ecs scale payments 2', operator);
+    expect(replyToPlainText(r.reply)).toContain('Scaling payments 1 → 2');
+    expect(r.followUp).toBeDefined();
+    const posted: string[] = [];
+    let done = false;
+    const p = r.followUp!(async (x) => {
+      posted.push(replyToPlainText(x));
+    }).then(() => (done = true));
+    for (let i = 0; i < 3_000 && !done; i++) {
+      await new Promise((res) => setTimeout(res, 2));
+      sandbox.advance(1_000);
+    }
+    await p;
+    const last = posted.at(-1) ?? '';
+    expect(last).toMatch(/payments is not steady after|cannot progress/);
+    expect(last).toMatch(/Likely why: \*(out of memory: \d+ of the last \d+ crashes|essential container exits: exit 1 in \d+ of \d+ exits in the last hour)\*/);
+    expect(last).toMatch(/Next: /);
+  }, 60_000);
 });
