@@ -463,7 +463,7 @@ export const deploymentRule: Rule = (e) => {
       title: `deployment failed: ${primary.rolloutStateReason || 'the rollout failed'}`,
       evidence: [
         `revision ${rev}, ${plural(primary.failedTasks, 'failed task')}${since !== undefined ? `, failed ${span(e.now - since)} ago` : ''}`,
-        'The deployment circuit breaker stops launching tasks once half the desired count (at least 3, at most 200) failed; with rollback on, ECS returns to the last completed deployment.',
+        'By default the deployment circuit breaker fails a rollout once half the desired count of tasks (at least 3, at most 200) failed, and stops launching; its threshold configuration can change that. With rollback on, ECS returns to the last completed deployment.',
       ],
       next: 'Fix what made the new tasks fail (the findings above or its stopped tasks), then deploy again.',
       command: `/ecs status ${e.service.name}`,
