@@ -72,7 +72,7 @@ async function usersOf(
 /** `/ecs images [repo]`. */
 export const imagesSub = defineSubcommand({
   name: 'images',
-  description: 'List ECR repositories with their newest image, or one repository’s images with tags, age, size, findings and users',
+  description: 'ECR repositories with their newest image, or one repository’s images: tags, age, size, findings',
   options: [{ name: 'repo', type: 'string', description: 'A repository name', positional: true, kind: 'a repository name', example: 'web' }, clusterOption] as const,
   role: 'viewer',
   changes: false,

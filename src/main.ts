@@ -6,6 +6,7 @@ import { commands } from '../commands/index.ts';
 import { ConsoleAdapter } from './adapters/console/console-adapter.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { terminalAdapter } from './adapters/console/terminal-adapter.ts';
+import { DiscordAdapter } from './adapters/discord/discord-adapter.ts';
 import { SlackAdapter } from './adapters/slack/app.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
 import { configuredSecrets, secretRedactor } from './config/redact.ts';
@@ -81,8 +82,7 @@ export async function main(io: MainIo): Promise<number> {
     }
     throw e;
   }
-  const slackConfigured = Boolean(config.env.SLACK_BOT_TOKEN);
-  const terminalOnly = !slackConfigured;
+  const terminalOnly = !config.env.SLACK_BOT_TOKEN && !config.env.DISCORD_TOKEN;
   const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
   const level = io.env.LOG_LEVEL ? config.env.LOG_LEVEL : terminalOnly ? 'warn' : 'info';
   // At an interactive prompt, JSON log lines on stderr would land in the middle of what the user
@@ -180,6 +180,17 @@ export async function main(io: MainIo): Promise<number> {
         commands: config.file.slack?.commands,
         userGroupRoles: new Map(Object.entries(config.file.roles?.slackGroups ?? {})),
         log: log.child({ adapter: 'slack' }),
+      }),
+    );
+  }
+  if (config.env.DISCORD_TOKEN) {
+    chat.push(
+      new DiscordAdapter({
+        dispatcher,
+        token: config.env.DISCORD_TOKEN,
+        ...(config.env.DISCORD_API_URL ? { apiUrl: config.env.DISCORD_API_URL } : {}),
+        guildRoles: new Map(Object.entries(config.file.roles?.discordRoles ?? {})),
+        log,
       }),
     );
   }

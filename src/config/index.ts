@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { clipInput } from '../core/errors.ts';
 import { closest, parseDuration } from '../core/parser.ts';
@@ -133,6 +133,9 @@ export const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'expected an app-level token starting with xapp-' }).optional(),
   SLACK_API_URL: z.url({ error: 'expected a URL such as https://slack.com/api/' }).optional(),
   HEALTH_PORT: z.coerce.number({ error: 'expected a TCP port from 1 to 65535' }).int({ error: 'expected a TCP port from 1 to 65535' }).min(1, { error: 'expected a TCP port from 1 to 65535' }).max(65_535, { error: 'expected a TCP port from 1 to 65535' }).optional(),
+  DISCORD_TOKEN: z.string().min(1).optional(),
+  DISCORD_API_URL: z.url({ error: 'expected a URL such as https://discord.com/api (without /v10)' }).refine((u) => !/\/v\d+\/?$/.test(u), { message: 'expected the API base without the version, such as http://127.0.0.1:8080/api (discord.js adds /v10)' }).optional(),
+  DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, { message: 'expected the application id from the Developer Portal (17-20 digits)' }).optional(),
   PORT: z.coerce.number({ error: 'expected a TCP port from 1 to 65535' }).int({ error: 'expected a TCP port from 1 to 65535' }).min(1, { error: 'expected a TCP port from 1 to 65535' }).max(65_535, { error: 'expected a TCP port from 1 to 65535' }).default(3000),
 });
 
@@ -295,6 +298,48 @@ function parseGrants(value: string | undefined, role: Role, into: Map<string, Ro
 }
 
 /**
+ * Discord ids are 17-20 digits: unquoted in YAML they become numbers past 2^53 and silently lose
+ * digits. Finds every number where a Discord id belongs (role keys of roles.discordRoles, routes'
+ * discord channels and mention) and says to quote it, quoting the digits as written.
+ */
+export function unquotedDiscordIds(source: string, label: string): { problems: string[]; paths: string[] } {
+  const problems: string[] = [];
+  const paths: string[] = [];
+  let doc;
+  try {
+    doc = parseDocument(source, { uniqueKeys: true });
+  } catch {
+    return { problems, paths };
+  }
+  const written = (n: YamlNode): string => (n.range ? source.slice(n.range[0], n.range[1]).trim() : String((n as { value?: unknown }).value));
+  const check = (n: unknown, path: string): void => {
+    if (isScalar(n) && typeof n.value === 'number') {
+      paths.push(path);
+      const digits = written(n);
+      problems.push(`${label} ${path}: got ${digits} unquoted, which YAML reads as a number${Number.isSafeInteger(n.value) ? '' : ` (${String(n.value)}, digits lost)`}; Discord ids must be quoted, such as "${digits}"`);
+    }
+  };
+  const roles = doc.getIn(['roles', 'discordRoles'], true);
+  if (isMap(roles)) for (const item of roles.items) check(item.key, 'roles.discordRoles');
+  const routes = doc.get('routes', true);
+  if (isSeq(routes)) {
+    routes.items.forEach((r, i) => {
+      if (!isMap(r)) return;
+      const ch = r.get('discord', true);
+      if (isSeq(ch)) {
+        ch.items.forEach((x, j) => check(x, `routes[${i}].discord[${j}]`));
+        // The list as a whole then fails the schema too; that line would say the same thing again.
+        if (paths.some((p) => p.startsWith(`routes[${i}].discord[`))) paths.push(`routes[${i}].discord`);
+      }
+      else check(ch, `routes[${i}].discord`);
+      const mention = r.get('mention', true);
+      if (isMap(mention)) check(mention.get('discord', true), `routes[${i}].mention.discord`);
+    });
+  }
+  return { problems, paths };
+}
+
+/**
  * Reads and validates env and the optional YAML file. Throws ConfigError listing
  * every bad field at once (so a user fixes them in one go).
  */
@@ -313,9 +358,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       const source = readFileSync(filePath, 'utf8');
       try {
         const data: unknown = parseYaml(source, { uniqueKeys: true }) ?? {};
+        const ids = unquotedDiscordIds(source, label);
+        problems.push(...ids.problems);
         const r = fileSchema.safeParse(data, { reportInput: true });
         if (r.success) file = r.data;
-        else problems.push(...issuesToLines(label, r.error.issues, data, new Set(), fileSchema));
+        else {
+          // A number where a Discord id belongs is said once, by the check above.
+          const lines = issuesToLines(label, r.error.issues, data, new Set(), fileSchema);
+          problems.push(...lines.filter((l) => !ids.paths.some((p) => l.startsWith(`${label} ${p}:`) || l.startsWith(`${label} ${p.replace(/\[(\d+)\]/g, '.$1')}`))));
+        }
       } catch (e) {
         problems.push(yamlProblem(label, source, e));
       }

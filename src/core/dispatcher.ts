@@ -13,6 +13,7 @@ import type { FollowUpOutcome, FollowUpTask, HandlerResult, PostFollowUp, Reply 
 import { hasFollowUp, reply } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { CoreSettings } from './settings.ts';
+import { suggest, SuggestionCache, type SuggestRequest } from './suggest.ts';
 
 /** How one request ended, as the audit log says it; `pending` while a confirmation waits for an answer. */
 export type DispatchOutcome = AuditOutcome | 'pending';
@@ -111,6 +112,7 @@ export class Dispatcher {
   /** Commands and presses being answered right now (not their follow-ups). */
   private readonly answering = new Set<Promise<unknown>>();
   private draining = false;
+  private readonly suggestions = new SuggestionCache();
 
   constructor(opts: DispatcherOptions) {
     this.commands = opts.commands;
@@ -146,6 +148,17 @@ export class Dispatcher {
       const text = structuredToText(input, this.commands);
       return this.execute(text, caller, () => parseStructured(input, this.commands), box);
     });
+  }
+
+  /**
+   * Values to suggest while an option is typed (platform autocomplete): at most 25, prefix matches
+   * first. Never rejects; a caller who may not run the subcommand gets none.
+   */
+  async suggest(req: SuggestRequest, caller: Caller): Promise<string[]> {
+    const cmd = this.commands.find((c) => c.name === req.command);
+    const sub = cmd?.subcommands.find((s) => s.name === (req.subcommand ?? cmd.name));
+    if (!sub || !mayRun(this.roleOf(caller), sub)) return [];
+    return suggest(req, this.ports, this.settings, this.suggestions);
   }
 
   /** Handles a pressed button: `run:<command>`, `confirm:<id>`, `cancel:<id>` or `ask:<command>`. */

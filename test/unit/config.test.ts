@@ -92,4 +92,31 @@ describe('config', () => {
     expect(problems({ DOCKHAND_CONFIG: 'missing.yaml' })[0]).toContain("env DOCKHAND_CONFIG: got 'missing.yaml', but no file is there");
     expect(problems({}, 'roles: [unclosed\n')[0]).toMatch(/^dockhand.yaml line \d+, column \d+: not valid YAML: .* — the line reads: roles: \[unclosed$/);
   });
+  it('refuses a Discord id written as a YAML number, saying to quote it, and accepts it quoted', () => {
+    const yaml = [
+      'roles:',
+      '  discordRoles:',
+      '    112233445566778899: operator',
+      'routes:',
+      '  - discord: [998877665544332211]',
+      '    mention: { discord: 123456789012345678 }',
+      '',
+    ].join('\n');
+    const p = problems({}, yaml);
+    expect(p).toEqual([
+      'dockhand.yaml roles.discordRoles: got 112233445566778899 unquoted, which YAML reads as a number (112233445566778900, digits lost); Discord ids must be quoted, such as "112233445566778899"',
+      'dockhand.yaml routes[0].discord[0]: got 998877665544332211 unquoted, which YAML reads as a number (998877665544332200, digits lost); Discord ids must be quoted, such as "998877665544332211"',
+      'dockhand.yaml routes[0].mention.discord: got 123456789012345678 unquoted, which YAML reads as a number (123456789012345680, digits lost); Discord ids must be quoted, such as "123456789012345678"',
+    ]);
+    const ok = loadConfig({}, dir(yaml.replace(/(\d{18})/g, '"$1"')));
+    expect(ok.file.roles?.discordRoles).toEqual({ '112233445566778899': 'operator' });
+  });
+  it('validates DISCORD_API_URL without the version and keeps DISCORD_TOKEN out of errors', () => {
+    expect(problems({ DISCORD_API_URL: 'http://127.0.0.1:9/api/v10', DISCORD_TOKEN: '' }).join('\n')).toContain(
+      'expected the API base without the version, such as http://127.0.0.1:8080/api (discord.js adds /v10)',
+    );
+    const p = problems({ DISCORD_TOKEN: '', DISCORD_APPLICATION_ID: '12' }).join('\n');
+    expect(p).toContain('DISCORD_APPLICATION_ID');
+    expect(loadConfig({ DISCORD_TOKEN: 'abc.def.ghi', DISCORD_API_URL: 'http://127.0.0.1:9/api' }, dir()).env.DISCORD_API_URL).toBe('http://127.0.0.1:9/api');
+  });
 });

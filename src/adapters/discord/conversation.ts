@@ -1,0 +1,196 @@
+/**
+ * Where the answer and the follow-ups of one interaction go, within Discord's limits: the first
+ * answer within 3 seconds (deferred when the core is slower), the token's 15 minutes for
+ * follow-ups, and `--follow` lines in a thread started from the command's reply when the bot may
+ * start one (else as follow-ups until the token ends, with a note saying why).
+ */
+import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
+import type { DispatchResult } from '../../core/dispatcher.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Reply } from '../../core/reply.ts';
+import { cut, renderReply, type DiscordMessage } from './render.ts';
+
+/** The calls of a discord.js interaction the conversation uses (Chat input, button and modal interactions have them). */
+export interface RepliableInteraction {
+  readonly id: string;
+  readonly channelId: string | null;
+  readonly createdTimestamp: number;
+  reply(options: Record<string, unknown>): Promise<unknown>;
+  deferReply(options?: Record<string, unknown>): Promise<unknown>;
+  editReply(options: Record<string, unknown>): Promise<{ id: string }>;
+  deleteReply(): Promise<void>;
+  followUp(options: Record<string, unknown>): Promise<{ id: string }>;
+  fetchReply(): Promise<{ id: string }>;
+  /** Buttons only: answer by replacing the message the button sat on (type 7). */
+  update?(options: Record<string, unknown>): Promise<unknown>;
+  /** Buttons only: acknowledge without a message yet (type 6). */
+  deferUpdate?(): Promise<unknown>;
+}
+
+/** How long the core may take before the interaction is deferred: Discord wants an answer within 3 s. */
+export const DEFER_AFTER_MS = 1_500;
+/** Discord's interaction token lasts 15 minutes; follow-ups stop a little before. */
+export const TOKEN_LIFE_MS = 15 * 60_000 - 30_000;
+
+/** discord.js wants camelCase `allowedMentions`; the renderer speaks Discord's JSON. */
+function toOptions(m: DiscordMessage, ephemeral = false): Record<string, unknown> {
+  return {
+    ...(m.content ? { content: m.content } : {}),
+    embeds: m.embeds,
+    components: m.components,
+    allowedMentions: { parse: m.allowed_mentions.parse, ...(m.allowed_mentions.roles ? { roles: m.allowed_mentions.roles } : {}) },
+    ...(ephemeral || m.flags ? { flags: MessageFlags.Ephemeral } : {}),
+  };
+}
+
+/** Options of a conversation. */
+export interface ConversationOptions {
+  /** The interaction it answers. */
+  interaction: RepliableInteraction;
+  /** True for a button press: a reply with replaceOriginal replaces the message the button sat on. */
+  fromButton: boolean;
+  /** REST client for thread calls (the client's own, sharing its rate-limit state). */
+  rest: REST;
+  /** Buttons with actions too long for a custom_id are remembered here. */
+  remember: (longActions: Map<string, string>) => void;
+  /** Where failures are logged. */
+  log: Logger;
+  /** Clock for the token's life (tests shorten it). */
+  now?: () => number;
+  /** The token's usable life, ms. */
+  tokenLifeMs?: number;
+}
+
+/** One interaction's answers; see the module comment. */
+export class Conversation {
+  private readonly i: RepliableInteraction;
+  private readonly opts: ConversationOptions;
+  private readonly startedAt: number;
+  private threadId: string | undefined;
+  private threadBroken = false;
+  private expiredNoted = false;
+
+  constructor(opts: ConversationOptions) {
+    this.i = opts.interaction;
+    this.opts = opts;
+    this.startedAt = opts.now?.() ?? Date.now();
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  private render(reply: Reply): DiscordMessage[] {
+    const r = renderReply(reply);
+    if (r.longActions.size > 0) this.opts.remember(r.longActions);
+    return r.messages;
+  }
+
+  /** Answers with the core's result: at once when it is quick, else deferred and edited in; then its follow-ups. */
+  async answer(work: Promise<DispatchResult>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((r) => {
+      timer = setTimeout(() => r('slow'), Math.max(0, DEFER_AFTER_MS - (Date.now() - this.i.createdTimestamp)));
+    });
+    const first = await Promise.race([work, slow]);
+    clearTimeout(timer);
+    let result: DispatchResult;
+    if (first === 'slow') {
+      // A deferral fixes visibility before the result is known: public, and fixed up below when the result is ephemeral.
+      if (this.opts.fromButton && this.i.deferUpdate) await this.i.deferUpdate();
+      else await this.i.deferReply();
+      result = await work;
+      await this.finishDeferred(result.reply);
+    } else {
+      result = first;
+      await this.first(result.reply);
+    }
+    if (result.followUp) await result.followUp((r) => this.post(r));
+  }
+
+  /** The first answer when the result came in time. */
+  private async first(reply: Reply): Promise<void> {
+    const [head, ...rest] = this.render(reply);
+    const ephemeral = reply.visibility === 'ephemeral';
+    if (this.opts.fromButton && reply.replaceOriginal && !ephemeral && this.i.update) await this.i.update(toOptions(head!));
+    else await this.i.reply(toOptions(head!, ephemeral));
+    for (const m of rest) await this.i.followUp(toOptions(m, ephemeral));
+    if (reply.thread?.parent && !ephemeral && !this.opts.fromButton) await this.startThread(reply);
+  }
+
+  /** The answer after a deferral: edited into the placeholder, or sent privately and the public placeholder removed. */
+  private async finishDeferred(reply: Reply): Promise<void> {
+    const [head, ...rest] = this.render(reply);
+    const ephemeral = reply.visibility === 'ephemeral';
+    if (this.opts.fromButton) {
+      // After a deferred update, editReply edits the message the button sat on.
+      if (reply.replaceOriginal && !ephemeral) await this.i.editReply(toOptions(head!));
+      else await this.i.followUp(toOptions(head!, ephemeral));
+    } else if (ephemeral) {
+      await this.i.deleteReply().catch(() => undefined);
+      await this.i.followUp(toOptions(head!, true));
+    } else {
+      await this.i.editReply(toOptions(head!));
+    }
+    for (const m of rest) await this.i.followUp(toOptions(m, ephemeral));
+    if (reply.thread?.parent && !ephemeral && !this.opts.fromButton) await this.startThread(reply);
+  }
+
+  /** Starts a public thread from the command's reply, for its `--follow` lines. */
+  private async startThread(reply: Reply): Promise<void> {
+    const channelId = this.i.channelId;
+    if (!channelId) return;
+    try {
+      const msg = await this.i.fetchReply();
+      const name = cut((reply.summary ?? 'dockhand').replace(/\s+/g, ' '), 100) || 'dockhand';
+      await this.opts.rest.post(Routes.threads(channelId, msg.id), { body: { name, auto_archive_duration: 60 } });
+      // A thread started from a message has that message's id.
+      this.threadId = msg.id;
+    } catch (e) {
+      this.threadBroken = true;
+      this.opts.log.info({ err: e instanceof Error ? e.message : String(e), channel: channelId }, 'discord: cannot start a thread here; follow-ups go as interaction replies');
+      await this.i
+        .followUp(
+          toOptions(
+            this.render({
+              visibility: 'channel',
+              blocks: [
+                {
+                  kind: 'context',
+                  text: 'dockhand cannot start a thread here (it needs Create Public Threads and Send Messages in Threads), so new lines come as replies to this command until Discord’s 15-minute interaction token ends.',
+                },
+              ],
+            })[0]!,
+          ),
+        )
+        .catch(() => undefined);
+    }
+  }
+
+  /** A later message of the command: into its thread when there is one, else as an interaction follow-up while the token lasts. */
+  async post(reply: Reply): Promise<void> {
+    const inThread = reply.thread !== undefined && !reply.thread.parent;
+    if (inThread && this.threadId && !this.threadBroken && reply.visibility === 'channel') {
+      try {
+        for (const m of this.render(reply)) await this.opts.rest.post(Routes.channelMessages(this.threadId), { body: { ...m, flags: undefined } });
+        return;
+      } catch (e) {
+        if (!(e instanceof DiscordAPIError && (e.status === 403 || e.status === 404))) throw e;
+        this.threadBroken = true;
+        this.opts.log.info({ code: e.code, thread: this.threadId }, 'discord: the thread cannot take more messages; continuing as interaction replies');
+      }
+    }
+    // The token is gone (or about to be): nothing more can be said through it, and the note says so.
+    if (this.expiredNoted || this.now() - this.startedAt > (this.opts.tokenLifeMs ?? TOKEN_LIFE_MS)) return;
+    const last = this.now() - this.startedAt > (this.opts.tokenLifeMs ?? TOKEN_LIFE_MS) - 60_000;
+    for (const m of this.render(reply)) await this.i.followUp(toOptions(m, reply.visibility === 'ephemeral'));
+    if (last && !this.expiredNoted) {
+      this.expiredNoted = true;
+      const note: Reply = {
+        visibility: 'channel',
+        blocks: [{ kind: 'context', text: 'Discord’s interaction token ends after 15 minutes, so this command posts nothing more here; run it again to continue.' }],
+      };
+      await this.i.followUp(toOptions(this.render(note)[0]!)).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The alert outbox's Discord delivery target: posts to a channel (with a nonce and enforce_nonce,
+ * so a repeat within Discord's window returns the first message instead of a duplicate), edits an
+ * incident message, and replies in the thread started from it. It never retries by itself: errors
+ * are classified (retryable with retry_after, or final) and the outbox decides.
+ */
+import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes } from 'discord.js';
+import type { Logger } from '../../core/logger.ts';
+import type { Reply } from '../../core/reply.ts';
+import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
+import { discordTarget } from '../../watcher/targets.ts';
+import { cut, renderReply, type DiscordMessage } from './render.ts';
+
+/** JSON error codes that retrying cannot fix (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json). */
+export const FINAL_CODES: Readonly<Record<number, string>> = {
+  10003: 'Unknown Channel: the channel id in routes is wrong or the channel was deleted; fix routes in dockhand.yaml',
+  10008: 'Unknown Message: the message to edit was deleted',
+  50001: 'Missing Access: the bot cannot see that channel; add it to the channel (or its category) with View Channel',
+  50013: 'Missing Permissions: give the bot Send Messages, Embed Links, Create Public Threads and Send Messages in Threads in that channel',
+  50035: 'Invalid Form Body: Discord refused the message itself; the details are in the log',
+  50006: 'Cannot send an empty message',
+  160004: 'A thread already exists for that message',
+};
+
+/** A delivery failure with what the outbox needs: whether retrying can help, and how long Discord asked to wait. */
+export class DiscordDeliveryError extends Error {
+  /** Discord's JSON error code, or `http_<status>` / `network`. */
+  readonly code: string;
+  /** True when retrying cannot help. */
+  readonly permanent: boolean;
+  /** Discord's retry_after, in ms, for a 429. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: string, message: string, opts: { permanent: boolean; retryAfterMs?: number; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'DiscordDeliveryError';
+    this.code = code;
+    this.permanent = opts.permanent;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** Classifies what the REST client threw: 429 and 5xx and network failures are retryable; listed codes and other 4xx are final. */
+export function classifyDiscordError(e: unknown, what: string): DiscordDeliveryError {
+  if (e instanceof RateLimitError) {
+    return new DiscordDeliveryError('429', `${what}: Discord rate limit; retry after ${Math.ceil(e.retryAfter / 1000)}s`, { permanent: false, retryAfterMs: e.retryAfter, cause: e });
+  }
+  if (e instanceof DiscordAPIError) {
+    const code = typeof e.code === 'number' ? e.code : Number(e.code);
+    const known = FINAL_CODES[code];
+    if (e.status >= 500) return new DiscordDeliveryError(`http_${e.status}`, `${what}: Discord answered HTTP ${e.status}; will retry`, { permanent: false, cause: e });
+    if (known) return new DiscordDeliveryError(String(code), `${what}: ${code} ${known}`, { permanent: true, cause: e });
+    return new DiscordDeliveryError(String(code), `${what}: Discord refused it (${code}: ${e.message})`, { permanent: e.status !== 408, cause: e });
+  }
+  if (e instanceof HTTPError) {
+    const permanent = e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
+    return new DiscordDeliveryError(`http_${e.status}`, `${what}: Discord answered HTTP ${e.status}${permanent ? '' : '; will retry'}`, { permanent, cause: e });
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return new DiscordDeliveryError('network', `${what}: could not reach Discord (${msg}); will retry`, { permanent: false, cause: e });
+}
+
+/** How a message is delivered. */
+export interface DiscordDeliverOptions {
+  /** Post in the thread started from this message (its id is the thread's id). */
+  threadOf?: string;
+  /** Edit this message instead of posting. */
+  updateOf?: string;
+  /** Up to 25 characters; with enforce_nonce Discord returns the first message for a repeat. */
+  nonce?: string;
+  /** A role id to ping. */
+  mention?: string;
+}
+
+/** Options of the delivery target. */
+export interface DiscordDeliveryOptions {
+  /** The bot token. */
+  token: string;
+  /** REST base without /v10 (DISCORD_API_URL). */
+  apiUrl?: string;
+  /** Where failures are logged. */
+  log: Logger;
+}
+
+/** Posts, edits and threads alert messages; see the module comment. */
+export class DiscordDelivery {
+  /** A REST client that neither waits on a 429 nor retries: the outbox owns retries and keeps lanes moving. */
+  readonly rest: REST;
+  private readonly log: Logger;
+
+  constructor(opts: DiscordDeliveryOptions) {
+    this.rest = new REST({ ...(opts.apiUrl ? { api: opts.apiUrl } : {}), retries: 0, rejectOnRateLimit: () => true, timeout: 10_000 }).setToken(opts.token);
+    this.log = opts.log;
+  }
+
+  /** Posts or edits one message; resolves with its id; throws DiscordDeliveryError. */
+  async deliver(channelId: string, reply: Reply, opts: DiscordDeliverOptions = {}): Promise<{ id: string }> {
+    const msg = renderReply(reply, { maxMessages: 1, ...(opts.mention ? { mentionRole: opts.mention } : {}) }).messages[0]!;
+    const what = opts.updateOf ? `discord edit of ${opts.updateOf} in ${channelId}` : `discord post to ${opts.threadOf ? `the thread of ${opts.threadOf} in ` : ''}${channelId}`;
+    try {
+      if (opts.updateOf) {
+        const r = (await this.rest.patch(Routes.channelMessage(channelId, opts.updateOf), { body: editBody(msg) })) as { id: string };
+        return { id: r.id };
+      }
+      const body = { ...msg, ...(opts.nonce ? { nonce: opts.nonce, enforce_nonce: true } : {}) };
+      const post = async (to: string): Promise<{ id: string }> => {
+        const r = (await this.rest.post(Routes.channelMessages(to), { body })) as { id: string };
+        return { id: r.id };
+      };
+      if (!opts.threadOf) return await post(channelId);
+      try {
+        return await post(opts.threadOf);
+      } catch (e) {
+        // No thread yet (10003): start it from the message, then post in it.
+        if (!(e instanceof DiscordAPIError && Number(e.code) === 10003)) throw e;
+        await this.startThread(channelId, opts.threadOf, reply);
+        return await post(opts.threadOf);
+      }
+    } catch (e) {
+      const err = e instanceof DiscordDeliveryError ? e : classifyDiscordError(e, what);
+      this.log.warn({ code: err.code, permanent: err.permanent, retryAfterMs: err.retryAfterMs, channel: channelId }, `discord delivery failed: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /**
+   * Starts the thread of a message: Discord gives it the message's id, so a thread that exists
+   * needs no lookup (160004 means another attempt already started it).
+   */
+  private async startThread(channelId: string, messageId: string, reply: Reply): Promise<void> {
+    try {
+      const name = cut((reply.summary ?? 'updates').replace(/\s+/g, ' '), 100) || 'updates';
+      await this.rest.post(Routes.threads(channelId, messageId), { body: { name, auto_archive_duration: 1440 } });
+    } catch (e) {
+      if (!(e instanceof DiscordAPIError && Number(e.code) === 160004)) throw e;
+    }
+  }
+
+  /** This adapter as the outbox's delivery target (platform `discord`, message ref = message id). */
+  get target(): DeliveryTarget {
+    const t = discordTarget(this);
+    return { platform: 'discord', deliver: (channelId: string, reply: Reply, o: DeliveryOptions) => t.deliver(channelId, reply, o) };
+  }
+}
+
+/** An edit leaves flags alone (a message's flags cannot become ephemeral later). */
+function editBody(msg: DiscordMessage): Omit<DiscordMessage, 'flags'> {
+  const { flags: _flags, ...rest } = msg;
+  return rest;
+}

@@ -1,0 +1,218 @@
+/**
+ * The real commands through Discord: the real discord.js client in the real adapter, connected over
+ * a WebSocket gateway and REST to the local Discord stand-in, with the sandbox behind /ecs and the
+ * real quiz packs behind /quiz. Commands are registered first with the real registration code, so
+ * every interaction carries only options Discord would carry.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audit } from '../../commands/audit.ts';
+import { ecs } from '../../commands/ecs.ts';
+import { quiz } from '../../commands/quiz.ts';
+import { DiscordAdapter } from '../../src/adapters/discord/discord-adapter.ts';
+import { registerCommands } from '../../src/adapters/discord/register-cli.ts';
+import { createAwsPorts, SANDBOX_CREDENTIALS } from '../../src/aws/index.ts';
+import type { AwsPorts } from '../../src/aws/index.ts';
+import { Dispatcher } from '../../src/core/dispatcher.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import { defaultSettings } from '../../src/core/settings.ts';
+import { SqliteAuditLog } from '../../src/db/audit-log.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import type { OpenDatabase } from '../../src/db/client.ts';
+import { SqliteQuizStore } from '../../src/db/quiz-store.ts';
+import { loadPacks } from '../../src/quiz/pack.ts';
+import type { McqItem, PackCatalog } from '../../src/quiz/pack.ts';
+import { startSandbox } from '../../src/sandbox/server.ts';
+import type { Sandbox } from '../../src/sandbox/server.ts';
+import { FakeDiscord, snowflake, type FakeInteraction, type FakeMessage, type FakeUser } from '../fakes/discord-api.ts';
+
+const text = FakeDiscord.text;
+const ana: FakeUser = { id: snowflake(), username: 'ana' };
+const bob: FakeUser = { id: snowflake(), username: 'bob' };
+const OPS_ROLE = snowflake();
+const cleo: FakeUser = { id: snowflake(), username: 'cleo', roles: [OPS_ROLE] };
+
+describe('Discord scenarios with the real commands', () => {
+  let fake: FakeDiscord;
+  let sandbox: Sandbox;
+  let aws: AwsPorts;
+  let database: OpenDatabase;
+  let store: SqliteQuizStore;
+  let auditLog: SqliteAuditLog;
+  let packs: PackCatalog;
+  let adapter: DiscordAdapter;
+  let listServicesCalls = 0;
+
+  beforeAll(async () => {
+    fake = new FakeDiscord({ users: [ana, bob, cleo] });
+    await fake.start();
+    sandbox = await startSandbox({ scenario: 'demo', speed: 100, seed: 7 });
+    aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS, maxAttempts: 2 });
+    database = openDatabase(':memory:');
+    store = new SqliteQuizStore(database.db);
+    auditLog = new SqliteAuditLog(database.db);
+    packs = loadPacks(join(import.meta.dirname, '..', '..', 'quizzes'));
+    // Counts ListServices calls, to see that typing is served from the suggestion cache.
+    const real = aws.containers;
+    const containers = new Proxy(real, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop) as unknown;
+        if (prop === 'listServices') return (...a: Parameters<typeof real.listServices>) => (listServicesCalls++, real.listServices(...a));
+        return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const dispatcher = new Dispatcher({
+      commands: [ecs, quiz, audit],
+      ports: { clock: sandbox.clock, audit: auditLog, containers, images: aws.images, logs: aws.logs, quiz: store, packs },
+      settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true, userRoles: new Map([[`discord:${ana.id}`, 'operator']]) }),
+      log: silentLogger,
+    });
+    await registerCommands({ token: fake.token, apiUrl: fake.apiUrl, guildId: fake.guildId });
+    adapter = new DiscordAdapter({ dispatcher, token: fake.token, apiUrl: fake.apiUrl, guildRoles: new Map([[OPS_ROLE, 'operator']]) });
+    await adapter.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await adapter?.stop();
+    aws?.destroy();
+    database?.close();
+    await sandbox?.stop();
+    await fake?.stop();
+  });
+
+  /** The message an interaction's answer ended up in: its original (edited in after a deferral) or its first follow-up. */
+  async function answerOf(it: FakeInteraction, has: string): Promise<FakeMessage> {
+    return fake.waitFor(() => [it.original, ...it.followUps].find((m) => m && !m.deleted && text(m).includes(has)), 10_000, `an answer containing '${has}'`);
+  }
+
+  const desiredOfWeb = (): number | undefined => sandbox.state.clusters.get('demo')?.services.get('web')?.desiredCount;
+
+  it('answers /ecs services within 3 s through the interaction callback, with sandbox data', async () => {
+    const it = fake.slash(bob, 'ecs', 'services');
+    const cb = await fake.answered(it);
+    expect(cb.at - it.createdAt).toBeLessThan(3_000);
+    const m = await answerOf(it, 'web');
+    expect(text(m)).toContain('cluster demo');
+    expect(m.flags & 64).toBe(0);
+  });
+
+  it('/ecs scale web 5: asks, refuses another member privately (audited), scales on the caller’s confirm, then says when steady', async () => {
+    expect(desiredOfWeb()).toBe(2);
+    const it = fake.slash(ana, 'ecs', 'scale', { service: 'web', count: 5 });
+    const question = await answerOf(it, 'from 2 to 5 tasks?');
+    expect(question.components[0]!.components.map((b) => b.label)).toEqual(['Confirm', 'Cancel']);
+
+    const bobPress = fake.press(bob, question, 'Confirm');
+    const refusal = await fake.answered(bobPress);
+    expect(refusal.type).toBe(4);
+    expect(Number(refusal.data?.flags) & 64).toBe(64);
+    expect(JSON.stringify(refusal.data)).toContain('only ana');
+    expect(desiredOfWeb()).toBe(2);
+    const denied = auditLog.latest(20).find((r) => r.userId === bob.id && r.outcome === 'denied');
+    expect(denied?.command).toContain('confirm /ecs scale');
+
+    const anaPress = fake.press(ana, question, 'Confirm');
+    await fake.answered(anaPress);
+    await fake.waitFor(() => desiredOfWeb() === 5, 10_000, 'web scaled to 5');
+    await fake.waitFor(() => text(question).includes('Scaling web 2 → 5') && question.components.length === 0, 10_000, 'the question replaced by the result');
+    const steady = await fake.waitFor(() => anaPress.followUps.find((m) => /steady|5\/5|running 5/i.test(text(m))), 30_000, 'the steady follow-up');
+    expect(text(steady)).toContain('web');
+  }, 60_000);
+
+  it('refuses a viewer’s /ecs scale privately with the role needed, and audits it', async () => {
+    const it = fake.slash(bob, 'ecs', 'scale', { service: 'web', count: 3 });
+    const cb = await fake.answered(it);
+    expect(Number(cb.data?.flags) & 64).toBe(64);
+    expect(JSON.stringify(cb.data)).toContain('needs the operator role; you are a viewer');
+    expect(auditLog.latest(10).find((r) => r.userId === bob.id && r.outcome === 'denied' && r.command.startsWith('/ecs scale web 3'))).toBeDefined();
+  });
+
+  it('grants a guild role’s dockhand role from the interaction’s member roles', async () => {
+    const it = fake.slash(cleo, 'ecs', 'restart', { service: 'api' });
+    const q = await fake.waitFor(() => [it.original, ...it.followUps].find((m) => m && m.components.length > 0), 10_000, 'a confirmation question');
+    expect(text(q)).toContain('api');
+    expect(q.components[0]!.components.map((b) => b.label)).toEqual(['Confirm', 'Cancel']);
+  });
+
+  it('suggests services of the default cluster while typing, prefix matches first, from a short cache', async () => {
+    const before = listServicesCalls;
+    const one = fake.autocomplete(bob, 'ecs', 'logs', { service: 'w' }, 'service');
+    const cb = await fake.answered(one);
+    expect(cb.type).toBe(8);
+    const names = (cb.data?.choices as Array<{ name: string }>).map((c) => c.name);
+    expect(names[0]).toBe('web');
+    expect(names).toContain('worker');
+    const two = fake.autocomplete(bob, 'ecs', 'logs', { service: 'o' }, 'service');
+    const names2 = ((await fake.answered(two)).data?.choices as Array<{ name: string }>).map((c) => c.name);
+    expect(names2).toContain('worker');
+    expect(names2).not.toContain('web');
+    // Two key presses, one ListServices: the second is served from the short cache.
+    expect(listServicesCalls - before).toBe(1);
+  });
+
+  it('keeps working after the gateway asks for a reconnect (op 7): the session resumes', async () => {
+    const resumes = fake.resumes;
+    fake.reconnect();
+    await fake.waitFor(() => fake.resumes > resumes && fake.ready > 0, 15_000, 'a RESUME');
+    const it = fake.slash(bob, 'ecs', 'services');
+    await answerOf(it, 'web');
+  }, 30_000);
+
+  it('/quiz ecs answered by two members with the A–E buttons: one answer each, then the reveal', async () => {
+    const it = fake.slash(ana, 'quiz', 'start', { pack: 'ecs', questions: 1, timer: '60s' });
+    const q = await fake.waitFor(() => [it.original, ...it.followUps].find((m) => m && m.components.some((r) => r.components.some((b) => /^[A-E]$/.test(b.label)))), 10_000, 'a question with letter buttons');
+    const letters = q.components.flatMap((r) => r.components.map((b) => b.label)).filter((l) => /^[A-E]$/.test(l));
+    expect(letters.length).toBeGreaterThanOrEqual(3);
+    const a1 = fake.press(ana, q, letters[0]!);
+    const b1 = fake.press(bob, q, letters[1]!);
+    await fake.answered(a1);
+    await fake.answered(b1);
+    const again = fake.press(ana, q, letters[1]!);
+    const third = await fake.answered(again);
+    expect(JSON.stringify(third.data)).toMatch(/already answered|one answer/i);
+    const reveal = fake.slash(ana, 'quiz', 'next');
+    await answerOf(reveal, 'ana');
+    const mcq = [...packs.packs.get('ecs')!.items].find((x): x is McqItem => x.type === 'mcq' && JSON.stringify(x).length > 0);
+    expect(mcq).toBeDefined();
+  }, 30_000);
+
+  it('an interview answer opens a modal and runs the command with the text exactly as typed', async () => {
+    const it = fake.slash(bob, 'quiz', 'interview', { pack: 'ecs' });
+    const q = await fake.waitFor(() => [it.original, ...it.followUps].find((m) => m && m.components.length > 0), 10_000, 'an interview question with buttons');
+    const answerBtn = q.components.flatMap((r) => r.components).find((b) => b.custom_id.startsWith('dh:ask:'));
+    expect(answerBtn).toBeDefined();
+    const press = fake.press(bob, q, answerBtn!.label);
+    const opened = await fake.answered(press);
+    expect(opened.type).toBe(9);
+    const typed = 'It\'s "awsvpc" — each task gets its own ENI; *not* the host\'s `bridge`.';
+    const submit = fake.submitModal(bob, press, typed);
+    await fake.answered(submit);
+    const m = await fake.waitFor(() => [submit.original, ...submit.followUps].find((x) => x && text(x).length > 0), 10_000, 'the answer reply');
+    expect(text(m)).not.toContain('Write something');
+    const row = auditLog.latest(5).find((r) => r.userId === bob.id && r.command.includes('awsvpc'));
+    expect(row?.command).toContain('It\'s \\"awsvpc\\" — each task gets its own ENI; *not* the host\'s `bridge`.');
+  }, 30_000);
+
+  it('in a DM runs viewer commands and refuses operator ones, saying to use a server channel', async () => {
+    const dm = snowflake();
+    fake.addChannel(dm, [], 1);
+    const ok = fake.slash(ana, 'ecs', 'services', {}, dm);
+    await answerOf(ok, 'web');
+    const no = fake.slash(ana, 'ecs', 'scale', { service: 'web', count: 4 }, dm);
+    const cb = await fake.answered(no);
+    expect(Number(cb.data?.flags) & 64).toBe(64);
+    expect(JSON.stringify(cb.data)).toContain('/ecs scale needs the operator role, and in a DM dockhand grants no server roles: run it in a channel of your server.');
+    const mute = fake.slash(ana, 'ecs', 'mute', { service: 'web', duration: '1h' }, dm);
+    expect(JSON.stringify((await fake.answered(mute)).data)).toContain('run it in a channel of your server');
+  });
+
+  it('a forged custom_id gets a private message and runs nothing', async () => {
+    const m = [...fake.messages.values()].find((x) => x.components.length > 0)!;
+    const audits = auditLog.latest(100).length;
+    const it = fake.press(bob, m, '', 'totally-forged');
+    const cb = await fake.answered(it);
+    expect(Number(cb.data?.flags) & 64).toBe(64);
+    expect(JSON.stringify(cb.data)).toContain('not one dockhand knows; nothing was run');
+    expect(auditLog.latest(100).length).toBe(audits);
+  });
+});

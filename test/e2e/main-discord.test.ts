@@ -1,0 +1,85 @@
+/**
+ * `npm start` with only Discord configured: the real discord.js client as main.ts wires it, against
+ * the Discord stand-in through DISCORD_API_URL alone. It runs as a server, answers a slash command,
+ * stops cleanly on SIGTERM, and a refused token stops the start with one line and exit code 1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerCommands } from '../../src/adapters/discord/register-cli.ts';
+import { FakeDiscord, snowflake, type FakeUser } from '../fakes/discord-api.ts';
+import { repoRoot, tempDb } from './cli.ts';
+
+async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; out: { stdout: string; stderr: string } } {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKHAND_DB: tempDb(), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a signal reaches npm, tsx and node together.
+    detached: true,
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  return { child, out };
+}
+
+describe('npm start with Discord configured (the real discord.js client as wired by main.ts)', () => {
+  let fake: FakeDiscord;
+  let run: ReturnType<typeof start>;
+  const viewer: FakeUser = { id: snowflake(), username: 'vera' };
+
+  beforeAll(async () => {
+    fake = new FakeDiscord();
+    await fake.start();
+    await registerCommands({ token: fake.token, apiUrl: fake.apiUrl, guildId: fake.guildId });
+    run = start({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl });
+    await waitFor('the banner', () => (run.out.stderr.includes('adapters: discord') ? true : undefined), 40_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (run.child.exitCode === null && run.child.signalCode === null) {
+      process.kill(-run.child.pid!, 'SIGTERM');
+      await new Promise((r) => run.child.once('close', r));
+    }
+    await fake.stop();
+  });
+
+  it('names Discord in the banner, runs as a server, and never logs the token', () => {
+    expect(run.out.stderr).toContain('adapters: discord (gateway)');
+    expect(run.out.stderr).not.toContain('terminal');
+    expect(run.out.stderr + run.out.stdout).not.toContain(fake.token);
+    expect(fake.ready).toBe(1);
+  });
+
+  it('answers /ecs services with sandbox data', async () => {
+    const it = fake.slash(viewer, 'ecs', 'services');
+    const m = await fake.waitFor(() => [it.original, ...it.followUps].find((x) => x && FakeDiscord.text(x).includes('payments')), 20_000, 'the services reply');
+    expect(FakeDiscord.text(m)).toContain('sandbox data');
+  }, 30_000);
+
+  it('stops cleanly on SIGTERM and closes the gateway', async () => {
+    process.kill(-run.child.pid!, 'SIGTERM');
+    await waitFor('dockhand to stop', () => (run.out.stderr.includes('dockhand stopped') ? true : undefined), 15_000);
+    await fake.waitFor(() => (fake.ready === 0 ? true : undefined), 10_000, 'the gateway closed');
+    expect(run.out.stderr).not.toMatch(/level":50|\n\s+at /);
+  }, 30_000);
+
+  it('a token Discord refuses stops the start with one clear line and exit code 1', async () => {
+    const bad = start({ DISCORD_TOKEN: 'not-the-token', DISCORD_API_URL: fake.apiUrl });
+    const code = await new Promise<number | null>((r) => bad.child.once('close', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(bad.out.stderr).toContain('dockhand: Discord did not start: Discord refused the bot token (DISCORD_TOKEN); copy it again from the Developer Portal (Bot → Reset Token)');
+    expect(bad.out.stderr).not.toContain('not-the-token');
+    expect(bad.out.stderr).not.toMatch(/\n\s+at /);
+  }, 40_000);
+});
