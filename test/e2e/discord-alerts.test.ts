@@ -99,6 +99,29 @@ describe('crash alerts into Discord', () => {
     expect(desc).toContain('@everyone <@&112233445566778899>');
   });
 
+  it('an alert too long for one message drops its log excerpt first and says how to read it', async () => {
+    fake = new FakeDiscord();
+    await fake.start();
+    const delivery = new DiscordDelivery({ token: fake.token, apiUrl: fake.apiUrl, log: silentLogger });
+    const lines = Array.from({ length: 50 }, (_, i) => `2026-12-06T14:00:${String(i).padStart(2, '0')}Z ERROR ${'x'.repeat(180)}`).join('\n');
+    const droppable = { readWith: '/ecs logs web --cluster prod --task abc --since 1h' };
+    const alert = reply([
+      { kind: 'heading', text: 'Crash: web exited 137' },
+      { kind: 'fields', fields: [{ label: 'Service', value: 'web' }, { label: 'Stop code', value: 'EssentialContainerExited' }] },
+      { kind: 'context', text: 'Last 50 log lines of web:', droppable },
+      { kind: 'code', text: lines, droppable },
+      { kind: 'actions', buttons: [{ label: 'Logs', action: 'run:/ecs logs web' }] },
+    ]);
+    await delivery.target.deliver(fake.channelId, alert, { idempotencyKey: 'long-1' });
+    const m = fake.channelMessages(fake.channelId)[0]!;
+    const t = text(m);
+    expect(t).toContain('Crash: web exited 137');
+    expect(t).toContain('Stop code: EssentialContainerExited');
+    expect(t).toContain('Left out because the message was too long: read it with `/ecs logs web --cluster prod --task abc --since 1h`.');
+    expect(t).not.toContain('ERROR xxx');
+    expect(m.components[0]!.components[0]!.label).toBe('Logs');
+  });
+
   it('final errors (50013, 10003, 50001, 50035) fail at once with what to do, and the lane moves on', async () => {
     fake = new FakeDiscord();
     await fake.start();

@@ -2,12 +2,12 @@
  * The alert outbox's Discord delivery target: posts to a channel (with a nonce and enforce_nonce,
  * so a repeat within Discord's window returns the first message instead of a duplicate), edits an
  * incident message, and replies in the thread started from it. It never retries by itself: errors
- * are classified (retryable with retry_after, or final) and the outbox decides.
+ * are classified as the outbox's DeliveryError (retryable with retry_after, or final) and the outbox decides.
  */
 import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes } from 'discord.js';
 import type { Logger } from '../../core/logger.ts';
-import type { Reply } from '../../core/reply.ts';
-import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
+import { withoutDroppable, type Reply } from '../../core/reply.ts';
+import { DeliveryError, retryableHttpStatus, type DeliveryOptions, type DeliveryTarget } from '../../ports/outbox.ts';
 import { discordTarget } from '../../watcher/targets.ts';
 import { cut, renderReply, type DiscordMessage } from './render.ts';
 
@@ -22,42 +22,37 @@ export const FINAL_CODES: Readonly<Record<number, string>> = {
   160004: 'A thread already exists for that message',
 };
 
-/** A delivery failure with what the outbox needs: whether retrying can help, and how long Discord asked to wait. */
-export class DiscordDeliveryError extends Error {
-  /** Discord's JSON error code, or `http_<status>` / `network`. */
-  readonly code: string;
-  /** True when retrying cannot help. */
-  readonly permanent: boolean;
-  /** Discord's retry_after, in ms, for a 429. */
-  readonly retryAfterMs: number | undefined;
+/** Phrases Discord uses in a 50035 when a field is too long; the message may go through without its droppable blocks. */
+const TOO_LONG = /BASE_TYPE_MAX_LENGTH|or fewer in length|exceeds maximum size/i;
 
-  constructor(code: string, message: string, opts: { permanent: boolean; retryAfterMs?: number; cause?: unknown }) {
-    super(message, { cause: opts.cause });
-    this.name = 'DiscordDeliveryError';
-    this.code = code;
-    this.permanent = opts.permanent;
-    this.retryAfterMs = opts.retryAfterMs;
-  }
-}
-
-/** Classifies what the REST client threw: 429 and 5xx and network failures are retryable; listed codes and other 4xx are final. */
-export function classifyDiscordError(e: unknown, what: string): DiscordDeliveryError {
+/**
+ * Classifies what the REST client threw as the outbox's DeliveryError: 429 (with Discord's
+ * retry_after), 5xx and network failures are retryable; every Discord JSON error code is final, the
+ * known ones with what to do.
+ */
+export function classifyDiscordError(e: unknown, what: string): DeliveryError {
+  if (e instanceof DeliveryError) return e;
   if (e instanceof RateLimitError) {
-    return new DiscordDeliveryError('429', `${what}: Discord rate limit; retry after ${Math.ceil(e.retryAfter / 1000)}s`, { permanent: false, retryAfterMs: e.retryAfter, cause: e });
+    return new DeliveryError('429', `${what}: Discord rate limit; retry after ${Math.ceil(e.retryAfter / 1000)}s`, { verdict: 'retryable', retryAfterMs: e.retryAfter, cause: e });
   }
   if (e instanceof DiscordAPIError) {
-    const code = typeof e.code === 'number' ? e.code : Number(e.code);
+    const code = Number(e.code);
+    if (retryableHttpStatus(e.status)) return new DeliveryError(`http_${e.status}`, `${what}: Discord answered HTTP ${e.status}; will retry`, { verdict: 'retryable', cause: e });
     const known = FINAL_CODES[code];
-    if (e.status >= 500) return new DiscordDeliveryError(`http_${e.status}`, `${what}: Discord answered HTTP ${e.status}; will retry`, { permanent: false, cause: e });
-    if (known) return new DiscordDeliveryError(String(code), `${what}: ${code} ${known}`, { permanent: true, cause: e });
-    return new DiscordDeliveryError(String(code), `${what}: Discord refused it (${code}: ${e.message})`, { permanent: e.status !== 408, cause: e });
+    const tooLong = code === 50035 && TOO_LONG.test(JSON.stringify(e.rawError ?? {}) + e.message);
+    return new DeliveryError(String(code), `${what}: ${known ? `${code} ${known}` : `Discord refused it (${code}: ${e.message})`}`, {
+      verdict: 'final',
+      tooLong,
+      action: known ?? 'Discord refused the call; the details are in the log',
+      cause: e,
+    });
   }
   if (e instanceof HTTPError) {
-    const permanent = e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
-    return new DiscordDeliveryError(`http_${e.status}`, `${what}: Discord answered HTTP ${e.status}${permanent ? '' : '; will retry'}`, { permanent, cause: e });
+    const retry = retryableHttpStatus(e.status);
+    return new DeliveryError(`http_${e.status}`, `${what}: Discord answered HTTP ${e.status}${retry ? '; will retry' : ''}`, { verdict: retry ? 'retryable' : 'final', cause: e });
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return new DiscordDeliveryError('network', `${what}: could not reach Discord (${msg}); will retry`, { permanent: false, cause: e });
+  return new DeliveryError('network', `${what}: could not reach Discord (${msg}); will retry`, { verdict: 'retryable', cause: e });
 }
 
 /** How a message is delivered. */
@@ -93,9 +88,15 @@ export class DiscordDelivery {
     this.log = opts.log;
   }
 
-  /** Posts or edits one message; resolves with its id; throws DiscordDeliveryError. */
+  /** Posts or edits one message; resolves with its id; throws DeliveryError. */
   async deliver(channelId: string, reply: Reply, opts: DiscordDeliverOptions = {}): Promise<{ id: string }> {
-    const msg = renderReply(reply, { maxMessages: 1, ...(opts.mention ? { mentionRole: opts.mention } : {}) }).messages[0]!;
+    const how = { maxMessages: 1, ...(opts.mention ? { mentionRole: opts.mention } : {}) };
+    let rendered = renderReply(reply, how);
+    // An alert is one message: when it does not fit, its droppable blocks (the log excerpt) go first,
+    // replaced by a note naming the command that shows them, before anything else is cut.
+    const shorter = rendered.omitted > 0 ? withoutDroppable(reply) : null;
+    if (shorter) rendered = renderReply(shorter, how);
+    const msg = rendered.messages[0]!;
     const what = opts.updateOf ? `discord edit of ${opts.updateOf} in ${channelId}` : `discord post to ${opts.threadOf ? `the thread of ${opts.threadOf} in ` : ''}${channelId}`;
     try {
       if (opts.updateOf) {
@@ -117,7 +118,7 @@ export class DiscordDelivery {
         return await post(opts.threadOf);
       }
     } catch (e) {
-      const err = e instanceof DiscordDeliveryError ? e : classifyDiscordError(e, what);
+      const err = classifyDiscordError(e, what);
       this.log.warn({ code: err.code, permanent: err.permanent, retryAfterMs: err.retryAfterMs, channel: channelId }, `discord delivery failed: ${err.message}`);
       throw err;
     }

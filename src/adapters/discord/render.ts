@@ -72,6 +72,8 @@ export interface Rendered {
   messages: DiscordMessage[];
   /** custom_id → action, for buttons whose action did not fit in 100 characters; the adapter keeps them. */
   longActions: Map<string, string>;
+  /** Lines (or fields) left out to fit; 0 when everything is shown. */
+  omitted: number;
 }
 
 /** Prefix of the custom_ids of dockhand's buttons; the action follows it. */
@@ -323,7 +325,7 @@ export function renderReply(reply: Reply, opts: RenderOptions = {}): Rendered {
     out[0]!.allowed_mentions = { parse: [], roles: [opts.mentionRole] };
   }
   if (reply.visibility === 'ephemeral') for (const m of out) m.flags = EPHEMERAL;
-  return { messages: out, longActions };
+  return { messages: out, longActions, omitted: omittedLines };
 }
 
 /** True when a button action asks for free text (the adapter opens a modal for it). */
