@@ -178,6 +178,9 @@ function piecesOf(b: Block): Piece[] {
     }
     case 'actions':
       return [];
+    case 'image':
+      // Pictures are not uploaded to Discord yet; the words of what it shows stand in for it.
+      return [{ text: `**${escapeMarkdown(b.title)}**\n${escapeMarkdown(b.alt)}`, code: false }];
   }
 }
 
