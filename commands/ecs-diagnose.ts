@@ -140,7 +140,7 @@ export function findingBlocks(f: Finding): Block[] {
 /** `/ecs diagnose <service>`. */
 export const diagnoseSub = defineSubcommand({
   name: 'diagnose',
-  description: 'Say what is wrong with a service and what to do: OOM kills, exits, image pulls, health checks, placement, deployments',
+  description: 'What is wrong with a service and what to do: OOM kills, exits, image pulls, health checks, deploys',
   options: [{ name: 'service', type: 'string', description: 'The service name', positional: true, required: true }, clusterOption] as const,
   role: 'viewer',
   changes: false,

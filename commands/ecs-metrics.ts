@@ -126,7 +126,7 @@ export function metricsChart(service: string, windowMs: number, start: number, e
 /** `/ecs metrics <service> [--since 6h]`. */
 export const metricsSub = defineSubcommand({
   name: 'metrics',
-  description: 'Show CPU and memory of a service (CloudWatch): min, average, max and a sparkline, with a chart where the platform shows images',
+  description: 'CPU and memory of a service from CloudWatch: min, average, max, a sparkline and a chart',
   options: [
     { name: 'service', type: 'string', description: 'The service name', positional: true, required: true },
     // CloudWatch keeps one-minute data for 15 days; 14 days leaves room for the delay.
