@@ -264,7 +264,7 @@ const deployOptions = [
 /** `/ecs deploy <service> <image>`. */
 export const deploySub = defineSubcommand({
   name: 'deploy',
-  description: 'Deploy another image tag or digest of a service\'s ECR repository (scan-gated, always confirmed), and follow it',
+  description: 'Deploy another image tag or digest from the service\'s ECR repository (scan-gated, confirmed)',
   options: deployOptions,
   role: 'operator',
   changes: true,

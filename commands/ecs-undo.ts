@@ -48,7 +48,7 @@ const undoOptions = [
 /** `/ecs undo <token>`. */
 export const undoSub = defineSubcommand({
   name: 'undo',
-  description: 'Undo a scale, deploy or rollback from its Undo button (for an hour, while nobody changed the service since)',
+  description: 'Undo a scale, deploy or rollback from its Undo button (within an hour, if nobody changed it since)',
   options: undoOptions,
   role: 'operator',
   changes: true,
