@@ -179,7 +179,8 @@ export async function main(io: MainIo): Promise<number> {
         apiUrl: config.env.SLACK_API_URL,
         commands: config.file.slack?.commands,
         userGroupRoles: new Map(Object.entries(config.file.roles?.slackGroups ?? {})),
-        log: log.child({ adapter: 'slack' }),
+        // The adapter names itself in its log lines; a second `adapter` key here would repeat it.
+        log,
       }),
     );
   }
@@ -247,6 +248,12 @@ export async function main(io: MainIo): Promise<number> {
       settings.sandbox ? withSandboxNote(t) : t,
     ),
   });
+  // A route to a platform that is not connected is said once, here, not once per alert.
+  const connected = new Set(adapters.map((a) => a.platform as string));
+  const routed = new Set((config.file.routes ?? []).flatMap((r) => (['slack', 'discord'] as const).filter((p) => r[p] !== undefined)));
+  for (const p of routed) {
+    if (!connected.has(p)) io.stderr.write(`dockhand: warning: routes in ${config.env.DOCKHAND_CONFIG ?? 'dockhand.yaml'} send alerts to ${p}, but ${p} is not connected (no ${p === 'slack' ? 'SLACK_BOT_TOKEN' : 'DISCORD_TOKEN'}); those alerts are dropped\n`);
+  }
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again.
   if (ports.quiz && ports.packs) {
     for (const t of resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {

@@ -70,6 +70,8 @@ class CallTimeout extends Error {
 /** Drains the outbox to the delivery targets. */
 export class AlertDelivery {
   private readonly o: Required<Omit<AlertDeliveryOptions, 'targets'>> & { targets: Map<string, DeliveryTarget> };
+  /** Platforms already reported as routed to but not connected. */
+  private readonly warnedMissing = new Set<string>();
   private readonly busy = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -139,7 +141,11 @@ export class AlertDelivery {
       if (!target) {
         outbox.markFailed(row.id, `no ${lane.platform} connection is configured for alert routes`, now);
         report.failed++;
-        log.error({ platform: lane.platform, channel: lane.channelId }, `alerts: a route names ${lane.platform} but dockhand has no ${lane.platform} connection; message dropped`);
+        // Said once per platform (main.ts also says it at start), not once per alert per channel.
+        if (!this.warnedMissing.has(lane.platform)) {
+          this.warnedMissing.add(lane.platform);
+          log.warn({ platform: lane.platform }, `alerts: routes name ${lane.platform} but dockhand has no ${lane.platform} connection; its alerts are dropped (recorded in the outbox as failed)`);
+        }
         continue;
       }
       if (row.nextAt > now) return;

@@ -3,13 +3,14 @@
  * confirmations that end as expired, buttons numbered for the whole session, and messages that
  * name values instead of placeholders, with help and did-you-mean wherever names are typed.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/server.ts';
-import { runCli, tempDb } from './cli.ts';
+import { repoRoot, runCli, tempDb } from './cli.ts';
 
 /** The reply printed after `> line`, up to the next command's echo. */
 function replyTo(stdout: string, line: string): string {
@@ -210,4 +211,45 @@ describe('replies say where, and hints lead somewhere that shows what they promi
     expect(q).toContain("unexpected '?404' after --filter ?502");
     expect(q).toContain('To give --filter several words, quote them: --filter "?502 ?404"');
   });
+});
+
+describe('Slack that cannot be reached at start', () => {
+  it('says it could not reach Slack at the URL (not that the token was refused), promises no retry, exits 1; log lines name the adapter once', async () => {
+    const s = createServer();
+    const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)));
+    await new Promise((resolve) => s.close(resolve));
+    const url = `http://127.0.0.1:${port}/api/`;
+    const r = await runCli(['/help'], { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '12345678', SLACK_API_URL: url, PORT: String(port) }, 40_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`dockhand: Slack did not start: could not reach Slack at ${url}`);
+    expect(r.stderr).not.toContain('would not accept the bot token');
+    expect(r.stderr).not.toContain('will retry');
+    for (const line of r.stderr.split('\n').filter((l) => l.startsWith('{'))) expect(line.match(/"adapter":/g)?.length ?? 0).toBeLessThanOrEqual(1);
+  }, 50_000);
+});
+
+describe('a route to a platform that is not connected', () => {
+  it('is one warning at start, not an error line per alert per channel', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockhand-routes-'));
+    const cfg = join(dir, 'routes.yaml');
+    writeFileSync(cfg, 'routes:\n  - clusters: [demo]\n    discord: "998877665544332211"\n    console: true\n');
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKHAND_DB: tempDb(), DOCKHAND_USER: 'tester', DOCKHAND_CONFIG: cfg, DOCKHAND_SANDBOX_SPEED: '30', DOCKHAND_WATCH_EVERY: '5s' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Keep the terminal open long enough for the watcher to route several crash alerts.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    child.stdin.end('/ecs alerts\n');
+    await new Promise((resolve) => child.on('close', resolve));
+    // The alerts were routed (the console got them) ...
+    expect(stdout).toMatch(/payments/);
+    // ... and discord is named once at start, and at most once more by delivery.
+    expect(stderr).toContain('routes in ' + cfg + ' send alerts to discord, but discord is not connected (no DISCORD_TOKEN)');
+    expect(stderr.split('\n').filter((l) => /discord/i.test(l)).length).toBeLessThanOrEqual(2);
+  }, 60_000);
 });

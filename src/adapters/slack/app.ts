@@ -22,6 +22,9 @@ import { classifySlackError } from './errors.ts';
 import { decodeSlackEntities, decodeSlackText } from './inbound.ts';
 import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
 import { uploadImage } from './upload.ts';
+
+/** The Web API's base URL when SLACK_API_URL does not say otherwise. */
+const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 import type { AskButton, SlackMessage } from './render.ts';
 
 /** The part of the core's Dispatcher the Slack adapter needs. */
@@ -170,6 +173,8 @@ export class SlackAdapter implements Adapter {
   readonly app: App;
   private readonly dispatcher: SlackDispatcher;
   private readonly log: Logger;
+  /** Where the Web API is called (SLACK_API_URL or Slack's own), named when it cannot be reached. */
+  private readonly apiUrl: string;
   private readonly socketMode: boolean;
   private readonly httpReceiver: HTTPReceiver | undefined;
   private readonly delivery: webApi.WebClient;
@@ -199,6 +204,7 @@ export class SlackAdapter implements Adapter {
 
     const logger = toBoltLogger(this.log);
     const apiUrl = opts.apiUrl;
+    this.apiUrl = apiUrl ?? DEFAULT_SLACK_API_URL;
     const clientOptions: webApi.WebClientOptions = {
       ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
       // Interactive answers are worthless after a few seconds of retrying; give up early and log.
@@ -262,7 +268,13 @@ export class SlackAdapter implements Adapter {
     try {
       await this.app.init();
     } catch (e) {
-      throw new Error(`Slack would not accept the bot token: ${classifySlackError(e, 'auth.test').message}`, { cause: e });
+      const err = classifySlackError(e, 'auth.test');
+      // Unreachable is not refused: say which URL did not answer, and promise no retry (start gives up here).
+      if (err.code === 'network') {
+        const cause = e instanceof webApi.WebAPIRequestError ? e.original.message : err.message;
+        throw new Error(`could not reach Slack at ${this.apiUrl} (${cause}); check the network${this.apiUrl === DEFAULT_SLACK_API_URL ? '' : ' or SLACK_API_URL'}`, { cause: e });
+      }
+      throw new Error(`Slack would not accept the bot token: ${err.message}`, { cause: e });
     }
     if (this.socketMode) {
       await this.app.start();
