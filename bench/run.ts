@@ -1,5 +1,6 @@
 import { run as core } from './core.ts';
 import { run as diagnose } from './diagnose.ts';
+import { run as discord } from './discord.ts';
 import { run as quiz } from './quiz.ts';
 import { run as sandbox } from './sandbox.ts';
 import { run as slack } from './slack.ts';
@@ -13,6 +14,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['core', core],
   ['sandbox', sandbox],
   ['slack', slack],
+  ['discord', discord],
   ['quiz', quiz],
   ['watcher', watcher],
   ['diagnose', diagnose],

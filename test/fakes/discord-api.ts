@@ -52,10 +52,12 @@ export interface FakeInteraction {
   token: string;
   type: number;
   createdAt: number;
+  /** performance.now() when INTERACTION_CREATE went out (for latency figures). */
+  sentAt: number;
   channelId: string;
   user: FakeUser;
   /** The first callback: its type, its body, when. */
-  callback?: { type: number; data: Record<string, unknown> | undefined; at: number };
+  callback?: { type: number; data: Record<string, unknown> | undefined; at: number; /** performance.now() when it arrived. */ perfAt: number };
   /** The original response message (after a type 4/5 callback). */
   original?: FakeMessage;
   /** Follow-up messages through the webhook. */
@@ -389,7 +391,7 @@ export class FakeDiscord {
       // https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object — member carries role ids.
       payload.member = { user: userObj, roles: user.roles ?? [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, nick: null, avatar: null };
     }
-    const it: FakeInteraction = { id, token, type, createdAt: Date.now(), channelId, user, followUps: [] };
+    const it: FakeInteraction = { id, token, type, createdAt: Date.now(), sentAt: performance.now(), channelId, user, followUps: [] };
     this.interactions.set(id, it);
     this.dispatch('INTERACTION_CREATE', payload);
     return it;
@@ -622,7 +624,7 @@ export class FakeDiscord {
       }
       if (rows.some((r) => (r.components ?? []).some((c) => !c.label || c.label.length > 45 || !c.custom_id))) return this.send(res, req, body, 400, { code: 50035, message: 'Invalid Form Body: text input label ≤ 45' });
     }
-    it.callback = { type, data, at: Date.now() };
+    it.callback = { type, data, at: Date.now(), perfAt: performance.now() };
     if (type === 4 || type === 5) {
       it.original = this.store(it.channelId, type === 4 ? (data ?? {}) : { content: '', flags: Number(data?.flags ?? 0) }, { interactionId: it.id });
     }
