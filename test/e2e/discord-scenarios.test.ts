@@ -206,6 +206,29 @@ describe('Discord scenarios with the real commands', () => {
     expect(JSON.stringify((await fake.answered(mute)).data)).toContain('run it in a channel of your server');
   });
 
+  it('/ecs logs --follow posts new lines into a thread started from the command’s reply; /ecs unfollow ends it', async () => {
+    const it = fake.slash(bob, 'ecs', 'logs', { service: 'payments', lines: 1, follow: '1m' });
+    const parent = await answerOf(it, 'Following for 1m in a thread');
+    await fake.waitFor(() => fake.channels.get(parent.id)?.parentId === fake.channelId, 10_000, 'a thread started from the reply');
+    await fake.waitFor(() => fake.channelMessages(parent.id).length > 0, 20_000, 'lines in the thread');
+    const stop = fake.slash(bob, 'ecs', 'unfollow', {});
+    await answerOf(stop, 'Stopped following the logs of payments');
+    await fake.waitFor(() => fake.channelMessages(parent.id).find((m) => text(m).includes('Stopped following payments')), 10_000, 'the end note in the thread');
+    expect(it.followUps.filter((m) => text(m).includes('payments'))).toEqual([]);
+  }, 40_000);
+
+  it('without thread permissions, --follow lines continue as interaction follow-ups with a note saying why', async () => {
+    const noThreads = snowflake();
+    fake.addChannel(noThreads, ['threads']);
+    const it = fake.slash(bob, 'ecs', 'logs', { service: 'payments', lines: 1, follow: '1m' }, noThreads);
+    await answerOf(it, 'Following for 1m');
+    const note = await fake.waitFor(() => it.followUps.find((m) => text(m).includes('cannot start a thread here')), 10_000, 'the note');
+    expect(text(note)).toContain('Create Public Threads and Send Messages in Threads');
+    expect(text(note)).toContain('15-minute interaction token');
+    await fake.waitFor(() => it.followUps.find((m) => m !== note && m.embeds.some((e) => (e.description ?? '').includes('```'))), 20_000, 'log lines as follow-ups');
+    await answerOf(fake.slash(bob, 'ecs', 'unfollow', { service: 'payments' }, noThreads), 'Stopped following');
+  }, 40_000);
+
   it('a forged custom_id gets a private message and runs nothing', async () => {
     const m = [...fake.messages.values()].find((x) => x.components.length > 0)!;
     const audits = auditLog.latest(100).length;
