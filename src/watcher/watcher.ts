@@ -373,17 +373,29 @@ export class CrashWatcher {
         warn(`recording task ${p.task.id} failed`, e);
       }
     }
-    // A first poll sums up the crash loops it found in history with one message each.
+    // A first poll sums up the crash loops it found in history with one message each; on the
+    // terminal all of them share one line, so a first start does not bury the prompt.
+    const terminalLoops: string[] = [];
     for (const [id, evidence] of quietIncidents) {
       const incident = this.d.store.openIncidents().find((i) => i.id === id);
       if (!incident) continue;
       this.d.store.atomically(() => {
         const muted = this.d.store.activeMute(incident.cluster, incident.service, this.muteNow()) !== null;
         for (const d of muted ? [] : destinationsFor(this.d.settings.routes, incident.cluster, incident.service)) {
+          if (d.platform === 'console') {
+            terminalLoops.push(incident.service);
+            continue;
+          }
           const reply = incidentOpened(incident, evidence);
           if (this.d.outbox.enqueue({ alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
         }
       });
+    }
+    if (terminalLoops.length > 0) {
+      const n = terminalLoops.length;
+      const text = `${n === 1 ? '1 service is' : `${n} services are`} crash-looping in cluster ${target.cluster} (${terminalLoops.join(', ')}): /ecs alerts shows ${n === 1 ? 'it' : 'them'}.`;
+      const reply: Reply = { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text: `🔁 ${text}` }] };
+      if (this.d.outbox.enqueue({ alertKey: `first-poll:${target.cluster}:loops`, platform: 'console', channelId: 'terminal', reply }, now)) report.messages++;
     }
   }
 
