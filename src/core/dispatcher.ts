@@ -10,7 +10,7 @@ import type { HelpRequest, ParsedCommand, StructuredInput } from './parser.ts';
 import { formatDuration, parseCommandLine, parseStructured, structuredToText } from './parser.ts';
 import { mayRun, resolveRole, visibleCommands } from './policy.ts';
 import type { FollowUpOutcome, FollowUpTask, HandlerResult, PostFollowUp, Reply } from './reply.ts';
-import { hasFollowUp, reply } from './reply.ts';
+import { ConversationClosed, hasFollowUp, reply } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { CoreSettings } from './settings.ts';
 import { suggest, SuggestionCache, type SuggestRequest } from './suggest.ts';
@@ -456,6 +456,11 @@ export class Dispatcher {
           return (await task(post, controller.signal)) ?? 'ok';
         } catch (e) {
           if (controller.signal.aborted) return 'ok';
+          if (e instanceof ConversationClosed) {
+            // The platform can take no more of this command's messages; its last one said why.
+            this.log.info({ command: text, why: e.message }, 'follow-up ended: the conversation is closed');
+            return 'ok';
+          }
           const errorId = shortId('E-');
           this.log.error({ errorId, err: e, command: text }, 'follow-up failed');
           await post(problem(`the follow-up of \`${text.trim().slice(0, 80)}\` failed (error id ${errorId})`, 'The details are in dockhand\'s log under that id.')).catch(() => undefined);

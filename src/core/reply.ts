@@ -88,6 +88,17 @@ export interface Reply {
   summary?: string;
 }
 
+/**
+ * Thrown by a PostFollowUp when the platform takes no more messages for this command (such as a
+ * reply link used up); the follow-up then ends quietly, having said why in its last message.
+ */
+export class ConversationClosed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConversationClosed';
+  }
+}
+
 /** Posts one more message for a command that is still running in the background. */
 export type PostFollowUp = (reply: Reply) => Promise<void>;
 

@@ -61,7 +61,7 @@ describe('Slack alert delivery (chat.postMessage / chat.update against the stand
   const logLines: string[] = [];
 
   function makeAdapter(extra: Partial<SlackAdapterOptions> = {}): SlackAdapter {
-    return new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl, log: recordingLogger(logLines), ...extra });
+    return new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl, log: recordingLogger(logLines), channelGapMs: 0, ...extra }); // pacing has its own test (slack-pacing)
   }
 
   beforeAll(async () => {

@@ -62,7 +62,7 @@ describe('a Slack channel\'s alert lane', () => {
     outbox = new SqliteOutbox(db);
     clock = new FakeClock();
     errors = [];
-    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl });
+    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl, channelGapMs: 0 }); // sandbox time runs fast; Slack's pace is tested in slack-pacing
     delivery = new AlertDelivery({ outbox, targets: [adapter.alertTarget], clock, log: logger(errors), backoffBaseMs: 1_000, backoffMaxMs: 60_000, giveUpAfterMs: watcherSettings(undefined, undefined).deliveryGiveUpAfterMs });
   });
   afterEach(async () => {

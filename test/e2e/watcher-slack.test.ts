@@ -22,7 +22,7 @@ afterEach(async () => {
 describe('crash alerts into Slack', () => {
   it('survive a Slack outage (503, then 429 Retry-After) and arrive once, in order, threaded', async () => {
     fake = await FakeSlack.start();
-    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl });
+    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl, channelGapMs: 0 }); // sandbox time runs fast; Slack's pace is tested in slack-pacing
     rig = await startRig({ routes: [{ slack: 'C0ALERTS' }], targets: [slackTarget(adapter)] });
     const { state } = rig.sandbox;
     state.createService('prod', { name: 'payments', taskDefinition: state.defineTaskDefinition({ family: 'payments' }), desiredCount: 2, logStyle: 'payments', failure: { kind: 'crash', runMs: 25_000, oomEvery: 3 } });
@@ -63,7 +63,7 @@ describe('crash alerts into Slack', () => {
 
   it('pages the route\'s user group with a real <!subteam^…> mention when an incident opens, and only then', async () => {
     fake = await FakeSlack.start();
-    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl });
+    const adapter = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: 'secret-12345678', apiUrl: fake.apiUrl, channelGapMs: 0 }); // sandbox time runs fast; Slack's pace is tested in slack-pacing
     // The watcher's own Slack target, and the adapter's, each carry the route's mention to chat.postMessage.
     for (const target of [slackTarget(adapter), adapter.alertTarget]) {
       await rig?.close();

@@ -108,6 +108,8 @@ export interface FakeSlackOptions {
   userGroups?: Record<string, string[]>;
   /** The team id auth.test reports. */
   teamId?: string;
+  /** The bot's name auth.test reports as `user` (default dockhand). */
+  botName?: string;
   /** The stand-in's clock (default Date.now), so tests can age a response_url past its 30 minutes. */
   now?: () => number;
   /**
@@ -313,6 +315,7 @@ export class FakeSlack {
       notInChannels: [],
       userGroups: {},
       teamId: 'T0TEAM',
+      botName: 'dockhand',
       now: () => Date.now(),
       scopes: ['commands', 'chat:write', 'files:write', 'usergroups:read'],
       ...opts,
@@ -473,7 +476,7 @@ export class FakeSlack {
     };
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://dockhand-test.slack.com/', team: 'Dockhand Test', user: 'dockhand', team_id: this.opts.teamId, user_id: 'U0BOT', bot_id: 'B0BOT' };
+        return { ok: true, url: 'https://dockhand-test.slack.com/', team: 'Dockhand Test', user: this.opts.botName, team_id: this.opts.teamId, user_id: 'U0BOT', bot_id: 'B0BOT' };
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
         const ce = channelError();

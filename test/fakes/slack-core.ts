@@ -23,6 +23,8 @@ export { MemoryAudit };
 export interface Effects {
   scaled: Array<{ service: string; count: number; by: string }>;
   answers: Array<{ user: string; choice: string }>;
+  /** Batches a `/ecs logs --follow` got out. */
+  followed: number[];
 }
 
 /** Test stand-ins for `/ecs` and `/quiz` with the shapes the real ones have: confirm, follow-ups, roles, buttons. */
@@ -85,15 +87,29 @@ export function testCommands(effects: Effects): CommandDef[] {
       }),
       defineSubcommand({
         name: 'logs',
-        description: 'Says which filter it would send to CloudWatch, like /ecs logs',
+        description: 'Says which filter it would send to CloudWatch, like /ecs logs; --follow posts batches of lines in a thread',
         options: [
           { name: 'service', type: 'string', description: 'service', positional: true, required: true },
           { name: 'filter', type: 'string', description: 'CloudWatch filter pattern' },
+          { name: 'follow', type: 'boolean', description: 'keep posting new lines' },
+          { name: 'batches', type: 'integer', description: 'batches a follow posts', min: 1, max: 50 },
         ] as const,
         role: 'viewer',
         changes: false,
         example: '/ecs logs web --filter ERROR',
-        handler: (a) => textReply(`filter for ${a.service}: ${a.filter ?? '(none)'}`, { visibility: 'ephemeral' }),
+        handler: (a) => {
+          if (!a.follow) return textReply(`filter for ${a.service}: ${a.filter ?? '(none)'}`, { visibility: 'ephemeral' });
+          const key = `follow:${a.service}:${Math.random().toString(36).slice(2)}`;
+          return {
+            reply: textReply(`Following logs of ${a.service}…`, { thread: { key, parent: true } }),
+            followUp: async (post) => {
+              for (let i = 1; i <= (a.batches ?? 8); i++) {
+                await post(reply([{ kind: 'code', text: `${a.service} line batch ${i}` }], { thread: { key } }));
+                effects.followed.push(i);
+              }
+            },
+          };
+        },
       }),
       defineSubcommand({
         name: 'whoami',
@@ -150,7 +166,7 @@ export function testCommands(effects: Effects): CommandDef[] {
 /** A dispatcher over the test commands that counts what reached it. */
 export function testCore(): { dispatcher: SlackDispatcher & { runs: string[]; presses: string[] }; audit: MemoryAudit; effects: Effects; core: Dispatcher } {
   const audit = new MemoryAudit();
-  const effects: Effects = { scaled: [], answers: [] };
+  const effects: Effects = { scaled: [], answers: [], followed: [] };
   const ports: Ports = { clock: new SystemClock(), audit };
   const settings = defaultSettings({
     userRoles: new Map([

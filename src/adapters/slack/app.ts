@@ -14,11 +14,12 @@ import type { Logger } from '../../core/logger.ts';
 import type { Adapter, QuizTimerPlace } from '../adapter.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { ImageBlock, PostFollowUp, Reply } from '../../core/reply.ts';
-import { ASK_PREFIX, askCommandLine, textReply } from '../../core/reply.ts';
+import { ASK_PREFIX, askCommandLine, ConversationClosed, textReply } from '../../core/reply.ts';
 import type { Role } from '../../core/roles.ts';
 import type { DeliveryOptions, DeliveryTarget } from '../../ports/outbox.ts';
 import { WEB_API_BLOCK_TEXT_BUDGET } from './block-text.ts';
 import { classifySlackError } from './errors.ts';
+import { ChannelPacer } from './pacer.ts';
 import { decodeSlackEntities, decodeSlackText } from './inbound.ts';
 import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
 import { uploadImage } from './upload.ts';
@@ -65,6 +66,8 @@ export interface SlackAdapterOptions {
   log?: Logger;
   /** Socket Mode ping timeout, ms; also the reconnect back-off step (Slack's client default 5 s). */
   socketPingTimeoutMs?: number;
+  /** Least time between two messages to one channel, ms (default 1 s, Slack's documented pace). */
+  channelGapMs?: number;
 }
 
 /** Default slash commands: core command name → Slack slash command. */
@@ -88,6 +91,28 @@ interface Conversation {
   apiFirst?: boolean;
   /** Set once the Web API refused the channel, so a reply with a chart goes through response_url without it. */
   noUpload?: boolean;
+  /** The response_url's uses so far, shared by every message of this command. */
+  link: ResponseLink;
+}
+
+/**
+ * A response_url works at most 5 times within 30 minutes (Slack, "Handling user interaction":
+ * response_url). Where the bot may post, later messages go through the Web API and the link is
+ * spared; once Slack answered not_in_channel, the link is all there is, so its uses are counted.
+ */
+interface ResponseLink {
+  uses: number;
+  since: number;
+  notInChannel: boolean;
+}
+
+/** Uses a response_url allows. */
+const RESPONSE_URL_USES = 5;
+/** How long a response_url works. */
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
+
+function newLink(): ResponseLink {
+  return { uses: 0, since: Date.now(), notInChannel: false };
 }
 
 /** A respond function over a saved response_url, for answers that arrive without one. */
@@ -119,6 +144,9 @@ export function mentionMarkup(token: string): string | undefined {
 }
 
 const SEEN_TTL_MS = 10 * 60_000;
+
+/** Alerts keep the channel's pace, but the outbox (not the pacer) waits out their 429s and retries them. */
+const OUTBOX_PACE = { retries: 0, wait429: false } as const;
 
 /** Characters the "ran by" note may take: the user mention and up to 200 characters of the command. */
 const RAN_BY_MAX = 260;
@@ -178,6 +206,9 @@ export class SlackAdapter implements Adapter {
   private readonly socketMode: boolean;
   private readonly httpReceiver: HTTPReceiver | undefined;
   private readonly delivery: webApi.WebClient;
+  private readonly interactive: webApi.WebClient;
+  private readonly channelClient: webApi.WebClient;
+  private readonly pacer: ChannelPacer;
   private readonly slashToCore = new Map<string, string>();
   private readonly catchAll: string | null;
   private readonly groupRoles: ReadonlyMap<string, Role>;
@@ -190,6 +221,8 @@ export class SlackAdapter implements Adapter {
   private readonly portWanted: number;
   private readonly host: string | undefined;
   private server: Server | undefined;
+  /** The bot's own name as auth.test reports it, for "invite @…" hints. */
+  private botName = 'dockhand';
 
   constructor(opts: SlackAdapterOptions) {
     this.dispatcher = opts.dispatcher;
@@ -227,13 +260,32 @@ export class SlackAdapter implements Adapter {
     // Initialization (auth.test) waits for start(), so a bad token fails start() with a clear error
     // instead of surfacing as an unhandled rejection from the constructor.
     this.app = new App({ token: opts.botToken, receiver, logger, clientOptions, deferInitialization: true, convoStore: false });
-    // Alerts go through the outbox, which owns retries and backoff, so this client never waits or retries itself.
+    // Channel messages (alerts and follow-ups) go through this client and the per-channel pacer. It
+    // never waits on a 429 itself: the pacer makes only that channel wait, and the outbox owns alert retries.
     this.delivery = new webApi.WebClient(opts.botToken, {
       ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
       logger,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
     });
+    // Interactive calls (views.open within its 3-second trigger, chat.postEphemeral, the user group
+    // lookup before every command) get a client of their own. A WebClient that meets a 429 pauses its
+    // whole queue, so sharing one with a busy follow would hold a modal back past its trigger.
+    this.interactive = new webApi.WebClient(opts.botToken, {
+      ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+      logger,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    });
+    // Follow-ups and thread parents: like the alert client, but worth a quick retry on a 5xx, since
+    // a follow's lines have no outbox behind them.
+    this.channelClient = new webApi.WebClient(opts.botToken, {
+      ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+      logger,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    });
+    this.pacer = new ChannelPacer((e) => (e instanceof webApi.WebAPIRateLimitedError ? Math.max(0, e.retryAfter) * 1000 : undefined), opts.channelGapMs ?? 1_000);
     this.registerListeners();
   }
 
@@ -275,6 +327,12 @@ export class SlackAdapter implements Adapter {
         throw new Error(`could not reach Slack at ${this.apiUrl} (${cause}); check the network${this.apiUrl === DEFAULT_SLACK_API_URL ? '' : ' or SLACK_API_URL'}`, { cause: e });
       }
       throw new Error(`Slack would not accept the bot token: ${err.message}`, { cause: e });
+    }
+    try {
+      const me = await this.interactive.auth.test();
+      if (typeof me.user === 'string' && me.user) this.botName = me.user;
+    } catch (e) {
+      this.log.warn({ err: classifySlackError(e, 'auth.test').message }, 'slack: could not read the bot\'s own name; hints say @dockhand');
     }
     if (this.socketMode) {
       await this.app.start();
@@ -318,16 +376,20 @@ export class SlackAdapter implements Adapter {
     const what = opts.updateTs ? `slack chat.update in ${channelId} (${opts.updateTs})` : `slack chat.postMessage to ${channelId}`;
     try {
       if (opts.updateTs) {
-        const r = await this.delivery.chat.update({ channel: channelId, ts: opts.updateTs, text: msg.text, blocks: msg.blocks });
-        return { ts: r.ts ?? opts.updateTs };
+        const updateTs = opts.updateTs;
+        const r = await this.pacer.run(channelId, () => this.delivery.chat.update({ channel: channelId, ts: updateTs, text: msg.text, blocks: msg.blocks }), OUTBOX_PACE);
+        return { ts: r.ts ?? updateTs };
       }
-      const r = await this.delivery.chat.postMessage({
-        channel: channelId,
-        text: msg.text,
-        blocks: msg.blocks,
-        unfurl_links: false,
-        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
-      });
+      const r = await this.pacer.run(channelId, () =>
+        this.delivery.chat.postMessage({
+          channel: channelId,
+          text: msg.text,
+          blocks: msg.blocks,
+          unfurl_links: false,
+          ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+        }),
+        OUTBOX_PACE,
+      );
       if (!r.ts) throw new Error('Slack accepted the message but returned no ts');
       return { ts: r.ts };
     } catch (e) {
@@ -400,7 +462,7 @@ export class SlackAdapter implements Adapter {
       await ack();
       // Slack escapes &, < and > and sends mentions as control sequences; commands parse what was typed.
       const text = this.commandLine(command.command, decodeSlackText(command.text));
-      const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, text: text ?? undefined };
+      const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, text: text ?? undefined, link: newLink() };
       await this.track(async () => {
         if (text === null) {
           await this.send(conv, textReply(`dockhand has no command ${command.command}. Try ${this.catchAll ?? '/ecs'} help.`, { visibility: 'ephemeral' }));
@@ -424,6 +486,7 @@ export class SlackAdapter implements Adapter {
         respond,
         fromButton: true,
         text: undefined,
+        link: newLink(),
       };
       await this.track(async () => {
         // The trigger_id lasts about 3 seconds, so the modal opens before anything slower happens.
@@ -458,6 +521,8 @@ export class SlackAdapter implements Adapter {
         // The typed text may be private (an interview answer), so a channel note names only the command.
         text: `${ctx.command} …`,
         apiFirst: true,
+        // The press already used the saved link once.
+        link: { ...newLink(), uses: 1 },
       };
       await this.track(async () => {
         const teamId = body.team?.id ?? body.user.team_id ?? '';
@@ -523,7 +588,7 @@ export class SlackAdapter implements Adapter {
     const view = askModal(ask, label, { command: ask.command, channelId, ...(responseUrl ? { responseUrl } : {}) });
     if (!view) return false;
     try {
-      await this.app.client.views.open({ trigger_id: triggerId, view });
+      await this.interactive.views.open({ trigger_id: triggerId, view });
       return true;
     } catch (e) {
       this.log.warn({ err: classifySlackError(e, 'views.open').message, channel: channelId }, 'slack: could not open the answer form; telling the user what to type instead');
@@ -553,7 +618,7 @@ export class SlackAdapter implements Adapter {
     const cached = this.groupCache.get(group);
     if (cached && Date.now() - cached.at < this.groupCacheMs) return cached.members;
     // The promise is cached, not the result, so a burst of commands makes one lookup, not one each.
-    const members = this.app.client.usergroups.users.list({ usergroup: group }).then(
+    const members = this.interactive.usergroups.users.list({ usergroup: group }).then(
       (r) => new Set(r.users ?? []),
       async (e: unknown) => {
         // Without the membership list nobody gets the group's role: failing closed is the safe side.
@@ -581,7 +646,6 @@ export class SlackAdapter implements Adapter {
 
   /** The first answer: through response_url, which shows the command to the channel and works in any channel. */
   private async send(conv: Conversation, reply: Reply): Promise<void> {
-    const msg = renderReply(reply);
     // A response_url answer cannot carry a file, so a reply with a chart goes through the Web API when it can.
     const attach = imagesOf(reply).length > 0 && reply.visibility === 'channel' && !conv.noUpload;
     if ((conv.apiFirst || attach) && conv.respond) {
@@ -591,11 +655,20 @@ export class SlackAdapter implements Adapter {
       } catch (e) {
         const err = classifySlackError(e, `chat.${reply.visibility === 'ephemeral' ? 'postEphemeral' : 'postMessage'} to ${conv.channelId}`);
         if (!err.permanent) throw err;
+        if (err.code === 'not_in_channel') conv.link.notInChannel = true;
         this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through the saved response_url');
         return this.send({ ...conv, apiFirst: false, noUpload: true }, reply);
       }
     }
-    if (conv.respond) {
+    const link = conv.link;
+    if (conv.respond && link.notInChannel && (link.uses >= RESPONSE_URL_USES || Date.now() - link.since > RESPONSE_URL_TTL_MS)) {
+      // The Web API refused the channel and the link is spent: nothing can reach it any more.
+      throw new ConversationClosed(`the response_url of this command in ${conv.channelId} is used up and the bot is not in the channel`);
+    }
+    if (conv.respond && link.uses < RESPONSE_URL_USES) {
+      link.uses++;
+      if (link.notInChannel && link.uses === RESPONSE_URL_USES) reply = { ...reply, blocks: [...reply.blocks, { kind: 'context', text: this.lastUseNote(conv) }] };
+      const msg = renderReply(reply);
       const args: RespondArguments = {
         text: msg.text,
         blocks: msg.blocks,
@@ -606,6 +679,7 @@ export class SlackAdapter implements Adapter {
         await conv.respond(args);
         return;
       } catch (e) {
+        if (link.notInChannel) throw new ConversationClosed(`the response_url of this command in ${conv.channelId} failed (${e instanceof Error ? e.message : String(e)}) and the bot is not in the channel`);
         this.log.warn({ err: e instanceof Error ? e.message : String(e), channel: conv.channelId }, 'slack: response_url failed; answering through the Web API');
       }
     }
@@ -614,12 +688,15 @@ export class SlackAdapter implements Adapter {
 
   /** Posts through the Web API; where the bot may not post, falls back to response_url (and the thread is lost). */
   private async postOrRespond(conv: Conversation, reply: Reply, first = true): Promise<void> {
+    // Slack already said the bot is not in this channel: asking again would only cost a call.
+    if (conv.link.notInChannel && conv.respond) return this.send({ ...conv, fromButton: false, apiFirst: false }, reply);
     const msg = this.apiMessage(conv, reply, first);
     try {
       await this.postViaApi(conv, reply, msg);
     } catch (e) {
       const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
       if (!err.permanent || !conv.respond) throw err;
+      if (err.code === 'not_in_channel') conv.link.notInChannel = true;
       this.log.info({ code: err.code, channel: conv.channelId }, 'slack: cannot post in this channel; answering through response_url instead');
       await this.send({ ...conv, fromButton: false, apiFirst: false }, reply);
     }
@@ -634,14 +711,14 @@ export class SlackAdapter implements Adapter {
   }
 
   private async postViaApi(conv: Conversation, reply: Reply, msg: SlackMessage): Promise<void> {
-    const client = this.app.client;
     const threadTs = this.threadTsFor(conv.channelId, reply);
     const thread = threadTs ? { thread_ts: threadTs } : {};
     if (reply.visibility === 'ephemeral') {
-      await client.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: msg.text, blocks: msg.blocks, ...thread });
+      await this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: msg.text, blocks: msg.blocks, ...thread });
       return;
     }
-    const r = await client.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...thread });
+    // Channel messages wait their turn in the channel (and out its 429s, a few times) so a follow keeps its lines.
+    const r = await this.pacer.run(conv.channelId, () => this.channelClient.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...thread }), { retries: 3 });
     if (r.ts && reply.thread?.parent) this.rememberThread(conv.channelId, reply.thread.key, r.ts);
     for (const image of imagesOf(reply)) await this.attach(conv.channelId, image, threadTs);
   }
@@ -670,6 +747,15 @@ export class SlackAdapter implements Adapter {
       if (first !== undefined) this.threads.delete(first);
     }
     this.threads.set(`${channelId}|${key}`, ts);
+  }
+
+  /** What the fifth and last use of a response_url says, in a channel the bot is not in. */
+  private lastUseNote(conv: Conversation): string {
+    const invite = `/invite @${this.botName}`;
+    if (conv.text && /\s--follow\b/.test(conv.text)) {
+      return `Slack lets dockhand answer a command 5 times in a channel it is not in, so this follow stops here: invite @${this.botName} (${invite}) to follow logs here.`;
+    }
+    return `Slack lets dockhand answer a command 5 times in a channel it is not in, and this was the last: invite @${this.botName} (${invite}) for more.`;
   }
 
   /** A reply rendered for the Web API, within its block-text budget (block-text.ts), with room for the "ran by" note. */
