@@ -26,6 +26,7 @@ import type { Ports } from './ports/index.ts';
 import { SystemClock } from './ports/clock.ts';
 import { startSandbox, type Sandbox } from './sandbox/server.ts';
 import { SqliteIncidentStore } from './db/incident-store.ts';
+import { PrometheusTelemetry } from './health/metrics.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
 import { SqliteOutbox } from './db/outbox.ts';
 import { SqliteDeployStore } from './db/deploy-store.ts';
@@ -131,14 +132,18 @@ export async function main(io: MainIo): Promise<number> {
     return 2;
   }
   const clock = new SystemClock();
+  // Counted always (it is cheap); served on /metrics when the health endpoints run.
+  let watching = false;
+  const telemetry = new PrometheusTelemetry({ outboxStats: () => alertOutbox.stats(), isLeader: () => watching, now: () => clock.now() });
+  const onCall = telemetry.awsCall.bind(telemetry);
   // The sandbox is used only when nothing points at real AWS (or DOCKHAND_BACKEND=sandbox forces it).
   let sandbox: Sandbox | undefined;
   let aws: AwsPorts;
   if (config.backend === 'sandbox') {
     sandbox = await startSandbox({ scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
-    aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS });
+    aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS, onCall });
   } else {
-    aws = createAwsPorts(endpointCredentials ? { credentials: endpointCredentials } : {});
+    aws = createAwsPorts({ ...(endpointCredentials ? { credentials: endpointCredentials } : {}), onCall });
   }
   const incidents = new SqliteIncidentStore(database);
   const alertOutbox = new SqliteOutbox(database);
@@ -161,7 +166,7 @@ export async function main(io: MainIo): Promise<number> {
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   // Answer cues and miscalibrated scoring fail quiz:lint (and CI), but such a pack still loads.
   for (const p of ports.packs?.packs.values() ?? []) for (const e of lintPack(p)) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
-  const dispatcher = new Dispatcher({ commands, ports, settings, log });
+  const dispatcher = new Dispatcher({ commands, ports, settings, log, telemetry });
   // A deploy killed between RegisterTaskDefinition and UpdateService left an orphan revision: settle it first.
   await recoverInterruptedDeploys(ports, log).catch((e: unknown) => log.warn({ err: e }, 'could not look for interrupted deploys'));
 
@@ -239,6 +244,7 @@ export async function main(io: MainIo): Promise<number> {
     // Crash windows are measured in the time tasks are stamped with; retries and rate limits in real time.
     clock: sandbox?.clock ?? clock,
     deliveryClock: clock,
+    onPollFinished: (ms) => telemetry.pollFinished(ms),
     log: log.child({ component: 'watcher' }),
     settings: watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY),
     clusters: settings.clusters.map((c) => ({ cluster: c.name, region: c.region })),
@@ -268,6 +274,7 @@ export async function main(io: MainIo): Promise<number> {
     try {
       health = await startHealthServer({
         port: healthPort,
+        metrics: { contentType: telemetry.registry.contentType, text: () => telemetry.text() },
         checks: [
           { name: 'database', check: () => (database.ping() ? true : 'the database does not answer') },
           ...chat.map((a) => ({ name: a.platform, check: () => a.readiness?.() ?? true })),
@@ -278,7 +285,10 @@ export async function main(io: MainIo): Promise<number> {
     }
   }
   // A piped script gets alerts only when it asks for them, so its output stays what it ran.
-  if (interactive || chat.length > 0 || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined) alerts.start();
+  if (interactive || chat.length > 0 || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined) {
+    alerts.start();
+    watching = true;
+  }
   try {
     const terminal = adapters.find((a) => a.platform === 'console');
     if (terminal) {

@@ -27,6 +27,18 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Give up on one HTTP request after this long, ms (default 10,000). */
   requestTimeoutMs?: number;
+  /** Told of every AWS call as it ends (for /metrics): the service, the operation and the error name, if any. */
+  onCall?: (service: string, operation: string, error: string | undefined) => void;
+}
+
+/** The part of an SDK client the call counter hooks into (its middleware stack, read loosely: every v3 client has one). */
+interface Instrumentable {
+  middlewareStack?: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
 }
 
 /** The constructor options every SDK client gets, for one region. */
@@ -58,13 +70,36 @@ export function clientConfig(region: string, options: AwsClientOptions): {
 export class RegionalClients<C extends { destroy(): void }> {
   private readonly byRegion = new Map<string, C>();
 
-  constructor(private readonly make: (region: string) => C) {}
+  constructor(
+    private readonly make: (region: string) => C,
+    private readonly options: Pick<AwsClientOptions, 'onCall'> = {},
+  ) {}
 
   /** The client for a region. */
   get(region: string): C {
     let c = this.byRegion.get(region);
     if (!c) {
       c = this.make(region);
+      const onCall = this.options.onCall;
+      const stack = (c as unknown as Instrumentable).middlewareStack;
+      // Counted once per command, after the SDK's own retries: what the operator's dashboards want.
+      if (onCall && stack) {
+        stack.add(
+          (next, context) => async (args) => {
+            const service = (context.clientName ?? 'aws').replace(/Client$/, '');
+            const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+            try {
+              const out = await next(args);
+              onCall(service, operation, undefined);
+              return out;
+            } catch (e) {
+              onCall(service, operation, e instanceof Error ? e.name : 'Error');
+              throw e;
+            }
+          },
+          { step: 'initialize', name: 'dockhandCallCounter' },
+        );
+      }
       this.byRegion.set(region, c);
     }
     return c;

@@ -182,7 +182,7 @@ export class SdkContainerService implements ContainerService {
 
   /** Builds one ECS client per region on first use, with the given endpoint and credentials. */
   constructor(options: AwsClientOptions = {}) {
-    this.clients = new RegionalClients((region) => new ECSClient(clientConfig(region, options)));
+    this.clients = new RegionalClients((region) => new ECSClient(clientConfig(region, options)), options);
   }
 
   /** The clusters of a region, with their counts. */

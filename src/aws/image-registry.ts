@@ -39,7 +39,7 @@ export class SdkImageRegistry implements ImageRegistry {
 
   /** Builds one ECR client per region on first use, with the given endpoint and credentials. */
   constructor(options: AwsClientOptions = {}) {
-    this.clients = new RegionalClients((region) => new ECRClient(clientConfig(region, options)));
+    this.clients = new RegionalClients((region) => new ECRClient(clientConfig(region, options)), options);
   }
 
   /** All repositories of the region. */

@@ -34,7 +34,7 @@ export class SdkLogSource implements LogSource {
 
   /** Builds one CloudWatch Logs client per region on first use, with the given endpoint and credentials. */
   constructor(options: AwsClientOptions = {}) {
-    this.clients = new RegionalClients((region) => new CloudWatchLogsClient(clientConfig(region, options)));
+    this.clients = new RegionalClients((region) => new CloudWatchLogsClient(clientConfig(region, options)), options);
   }
 
   /** Matching events across streams, oldest first, through every page (empty pages included). */

@@ -45,7 +45,7 @@ export class SdkMetrics implements Metrics {
 
   /** Builds one CloudWatch client per region on first use. */
   constructor(options: AwsClientOptions = {}) {
-    this.clients = new RegionalClients((region) => new CloudWatchClient(clientConfig(region, options)));
+    this.clients = new RegionalClients((region) => new CloudWatchClient(clientConfig(region, options)), options);
   }
 
   /** CPU and memory of a service (and a task's memory) over the window, in as few calls as paging allows. */

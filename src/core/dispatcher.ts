@@ -6,6 +6,7 @@ import { usageOf } from './command.ts';
 import { isUserError, userMessage } from './errors.ts';
 import { helpReply } from './help.ts';
 import type { Logger } from './logger.ts';
+import { noTelemetry, type Telemetry } from '../ports/telemetry.ts';
 import type { HelpRequest, ParsedCommand, StructuredInput } from './parser.ts';
 import { formatDuration, parseCommandLine, parseStructured, structuredToText } from './parser.ts';
 import { mayRun, resolveRole, visibleCommands } from './policy.ts';
@@ -67,6 +68,8 @@ export interface DispatcherOptions {
   settings: CoreSettings;
   /** Where errors are logged under their error id. */
   log: Logger;
+  /** Where finished commands are counted (for /metrics); nothing is counted without it. */
+  telemetry?: Telemetry;
 }
 
 /** How long a late press of an expired confirmation is still told that it expired. */
@@ -113,12 +116,14 @@ export class Dispatcher {
   private readonly answering = new Set<Promise<unknown>>();
   private draining = false;
   private readonly suggestions = new SuggestionCache();
+  private readonly telemetry: Telemetry;
 
   constructor(opts: DispatcherOptions) {
     this.commands = opts.commands;
     this.ports = opts.ports;
     this.settings = opts.settings;
     this.log = opts.log;
+    this.telemetry = opts.telemetry ?? noTelemetry;
   }
 
   /** The caller's effective role. */
@@ -240,6 +245,15 @@ export class Dispatcher {
     return this.inFlight.size;
   }
 
+  /** The command's name for metrics: known names only, so typed text can never create new series. */
+  private metricName(text: string): string {
+    const [first = '', second = ''] = text.trim().split(/\s+/);
+    const cmd = this.commands.find((c) => `/${c.name}` === first.toLowerCase());
+    if (!cmd) return first === '/help' ? '/help' : 'unknown';
+    const sub = cmd.subcommands.find((s) => s.name === second.toLowerCase());
+    return sub && sub.name !== cmd.name ? `/${cmd.name} ${sub.name}` : `/${cmd.name}`;
+  }
+
   /** Stops every follow-up in flight (on shutdown). */
   abortAll(): void {
     for (const c of this.controllers) c.abort(new Error('dockhand is shutting down'));
@@ -318,6 +332,7 @@ export class Dispatcher {
     this.log.info({ requestId: requestId(auditId), platform: caller.platform, user: caller.userId, channel: caller.channelId, command: text.trim().slice(0, 200) }, 'command');
     const finish = (outcome: AuditOutcome, detail?: string | null): void => {
       box.value = outcome;
+      this.telemetry.commandFinished(this.metricName(text), outcome, this.ports.clock.now() - started);
       this.finishAudit(auditId, outcome, this.ports.clock.now() - started, detail ?? null);
     };
     const role = this.roleOf(caller);
@@ -514,6 +529,7 @@ export class Dispatcher {
     this.pending.delete(token);
     const finish = (outcome: AuditOutcome, detail?: string | null): void => {
       box.value = outcome;
+      this.telemetry.commandFinished(this.metricName(p.text), outcome, this.ports.clock.now() - p.startedAt);
       const by = same ? '' : ` by ${caller.platform}:${caller.userId}`;
       this.finishAudit(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? (by ? `confirmed${by}` : null));
     };

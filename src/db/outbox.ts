@@ -185,8 +185,10 @@ export class SqliteOutbox implements Outbox {
   stats(): OutboxStats {
     const out: OutboxStats = { pending: 0, sent: 0, failed: 0, folded: 0 };
     for (const r of this.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status).all()) {
-      if (r.status in out) out[r.status as keyof OutboxStats] = r.n;
+      if (r.status in out) out[r.status as 'pending' | 'sent' | 'failed' | 'folded'] = r.n;
     }
+    const oldest = this.db.select({ at: sql<number | null>`min(${outbox.createdAt})` }).from(outbox).where(eq(outbox.status, 'pending')).get()?.at;
+    if (oldest !== null && oldest !== undefined) out.oldestPendingAt = oldest;
     return out;
   }
 

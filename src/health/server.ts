@@ -37,11 +37,17 @@ export function readiness(checks: readonly ReadinessCheck[], stopping: boolean):
 }
 
 /**
- * Serves `GET /healthz` (the process answers) and `GET /readyz` (database usable, every chat adapter
+ * Serves `GET /healthz` (the process answers), `GET /metrics` (Prometheus) and `GET /readyz` (database usable, every chat adapter
  * connected). AWS is deliberately not a readiness check: an AWS incident must not make ECS replace every
  * replica exactly when the team needs the bot.
  */
-export async function startHealthServer(options: { port: number; host?: string; checks: readonly ReadinessCheck[] }): Promise<HealthServer> {
+export async function startHealthServer(options: {
+  port: number;
+  host?: string;
+  checks: readonly ReadinessCheck[];
+  /** Prometheus metrics for `GET /metrics` (never served on Slack's public port). */
+  metrics?: { contentType: string; text(): Promise<string> };
+}): Promise<HealthServer> {
   let stopping = false;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -55,7 +61,18 @@ export async function startHealthServer(options: { port: number; host?: string; 
       const r = readiness(options.checks, stopping);
       return send(r.status, r.body);
     }
-    send(404, { error: 'not found; try /healthz or /readyz' });
+    if (path === '/metrics' && options.metrics) {
+      const m = options.metrics;
+      void m.text().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': m.contentType });
+          res.end(body);
+        },
+        () => send(500, { error: 'metrics could not be collected' }),
+      );
+      return;
+    }
+    send(404, { error: `not found; try /healthz, /readyz${options.metrics ? ' or /metrics' : ''}` });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -70,6 +70,8 @@ export interface OutboxStats {
   failed: number;
   /** Folded into a summary. */
   folded: number;
+  /** When the oldest message still waiting was written (absent when none waits). */
+  oldestPendingAt?: number;
 }
 
 /** The outbox store. */

@@ -24,6 +24,8 @@ export interface AlertsOptions {
   containers: ContainerService;
   /** CloudWatch Logs, for the evidence lines. */
   logs?: LogSource;
+  /** Told how long each poll took (for /metrics). */
+  onPollFinished?: (ms: number) => void;
   /** CloudWatch metrics, for the memory trend of out-of-memory alerts. */
   metrics?: Metrics;
   /** The watcher's memory (SqliteIncidentStore). */
@@ -87,6 +89,7 @@ export function createAlerts(o: AlertsOptions): Alerts {
     settings: o.settings,
     clusters: o.clusters,
     onAlerts: () => delivery.kick(),
+    ...(o.onPollFinished ? { onPollFinished: o.onPollFinished } : {}),
     ...(o.sandbox ? { sandbox: true } : {}),
   });
   return {

@@ -55,6 +55,8 @@ export interface CrashWatcherDeps {
   clusters: readonly ClusterTarget[];
   /** Called after a poll wrote alerts, so delivery can start at once. */
   onAlerts?: () => void;
+  /** Told how long each poll of a cluster took (for /metrics). */
+  onPollFinished?: (ms: number) => void;
   /** True when the cloud is the local sandbox, so error notes name it instead of AWS. */
   sandbox?: boolean;
 }
@@ -245,6 +247,7 @@ export class CrashWatcher {
       this.running.delete(key);
       report.ms = performance.now() - started;
     }
+    this.d.onPollFinished?.(report.ms);
     if (report.messages > 0) this.d.onAlerts?.();
     return report;
   }

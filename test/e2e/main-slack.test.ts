@@ -103,6 +103,19 @@ describe('npm start with Slack configured (the real Bolt app as wired by main.ts
     expect(slack.responses.find((r) => r.id === FakeSlack.responseId(url))).toBeUndefined();
   });
 
+  it('counts commands by name and outcome and AWS calls by operation on /metrics, which only HEALTH_PORT serves', async () => {
+    const res = await fetch(`http://127.0.0.1:${healthPort}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/^dockhand_commands_total\{command="\/ecs services",outcome="ok"\} 1$/m);
+    expect(text).toMatch(/^dockhand_aws_calls_total\{service="ECS",operation="ListServices",error=""\} [1-9]/m);
+    expect(text).toMatch(/^dockhand_outbox_pending 0$/m);
+    expect(text).toMatch(/^dockhand_leader 1$/m);
+    expect(text).toContain('dockhand_process_resident_memory_bytes');
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).not.toBe(200);
+  });
+
   it('stops cleanly on SIGTERM: the port closes and nothing is left running', async () => {
     process.kill(-child.pid!, 'SIGTERM');
     await new Promise((r) => child.once('close', r));
