@@ -315,6 +315,9 @@ export async function main(io: MainIo): Promise<number> {
   return withTerminal && !interactive ? consoleAdapter.exitCode : 0;
 }
 
+/** Signals closer together than this are one request to stop (a process group's signal forwarded by npm). */
+const SAME_SIGNAL_MS = 1_000;
+
 /** How long each step of a graceful stop may take (answers in flight, then the outbox flush). */
 const SHUTDOWN_STEP_MS = 10_000;
 
@@ -327,7 +330,15 @@ function untilSignal(stderr: NodeJS.WritableStream): Promise<void> {
     const first = (): void => {
       process.off('SIGINT', first);
       process.off('SIGTERM', first);
+      const firstAt = Date.now();
       const again = (): void => {
+        // One Ctrl-C or `kill -- -pgid` reaches npm and node together, and npm forwards it once more: a
+        // signal right after the first is that same request, not an operator insisting.
+        if (Date.now() - firstAt < SAME_SIGNAL_MS) {
+          process.once('SIGINT', again);
+          process.once('SIGTERM', again);
+          return;
+        }
         stderr.write('dockhand: stopping at once (second signal); replies in flight and the outbox are left as they are\n');
         process.exit(1);
       };
