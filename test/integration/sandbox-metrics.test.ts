@@ -2,6 +2,8 @@
  * CloudWatch GetMetricData from the sandbox through the real @aws-sdk/client-cloudwatch: values that
  * agree with the sandbox's tasks, the protocol the pinned SDK speaks, and CloudWatch's errors.
  */
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SdkMetrics, SANDBOX_CREDENTIALS } from '../../src/aws/index.ts';
 import { isCloudError } from '../../src/ports/container-service.ts';
@@ -9,6 +11,8 @@ import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 
 const REGION = 'us-east-1';
+const hasAwsCli = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0;
+if (!hasAwsCli) console.warn('sandbox-metrics.test.ts: skipping the aws CLI check because `aws` is not on PATH (install awscli to run it).');
 const HOUR = 3_600_000;
 let sandbox: Sandbox;
 let metrics: SdkMetrics;
@@ -112,4 +116,16 @@ describe('GetMetricData on the sandbox through the real SDK', () => {
     expect(res.headers.get('content-type')).toBe('application/x-amz-json-1.0');
     expect(res.headers.get('x-amzn-query-error')).toBe('MissingParameter;Sender');
   });
+
+  it.skipIf(!hasAwsCli)('answers the aws CLI (a client nobody here wrote) with the same points', async () => {
+    const end = sandbox.clock.now();
+    const q = [{ Id: 'mem', MetricStat: { Metric: { Namespace: 'AWS/ECS', MetricName: 'MemoryUtilization', Dimensions: [{ Name: 'ClusterName', Value: 'demo' }, { Name: 'ServiceName', Value: 'web' }] }, Period: 60, Stat: 'Average' } }];
+    const args = ['--region', REGION, '--endpoint-url', sandbox.endpoint, '--output', 'json', 'cloudwatch', 'get-metric-data', '--start-time', new Date(end - 10 * 60_000).toISOString(), '--end-time', new Date(end).toISOString(), '--metric-data-queries', JSON.stringify(q)];
+    const { stdout } = await promisify(execFile)('aws', args, { env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: REGION } });
+    const out = JSON.parse(stdout) as { MetricDataResults: { Id: string; Values: number[]; StatusCode: string }[] };
+    const sdk = await metrics.serviceUtilization({ ...query('web', 10) });
+    expect(out.MetricDataResults[0]).toMatchObject({ Id: 'mem', StatusCode: 'Complete' });
+    // The CLI asks newest first (the default ScanBy), the port oldest first.
+    expect([...out.MetricDataResults[0]!.Values].reverse()).toEqual(sdk.memory.map((p) => p.v));
+  }, 30_000);
 });
