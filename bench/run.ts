@@ -4,6 +4,7 @@ import { run as discord } from './discord.ts';
 import { run as quiz } from './quiz.ts';
 import { run as sandbox } from './sandbox.ts';
 import { run as slack } from './slack.ts';
+import { run as startup } from './startup.ts';
 import { run as watcher } from './watcher.ts';
 
 // The pinned SDK works on Node 20; its notice about future releases would only clutter the figures.
@@ -18,6 +19,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['quiz', quiz],
   ['watcher', watcher],
   ['diagnose', diagnose],
+  ['startup', startup],
 ];
 
 const only = process.argv.slice(2);
