@@ -43,7 +43,9 @@ export function tokenize(line: string): Token[] {
     while (i < line.length && !/\s/.test(line[i]!)) {
       const ch = line[i]!;
       // Chat apps turn typed quotes into typographic ones (“…” and ‘…’), so those quote too.
-      if (ch === '"' || ch === '\'' || ch === '“' || ch === '”' || ch === '‘') {
+      // An apostrophe right after a letter or digit (doesn't, host's) is part of the word, not a quote.
+      const apostrophe = ch === '\'' && i > start && /[\p{L}\p{N}]/u.test(line[i - 1]!);
+      if (!apostrophe && (ch === '"' || ch === '\'' || ch === '“' || ch === '”' || ch === '‘')) {
         const close = ch === '“' ? '”' : ch === '‘' ? '’' : ch;
         quoted = true;
         i++;

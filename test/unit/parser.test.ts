@@ -28,6 +28,8 @@ const good: Good[] = [
   ['/svc logs web —since 15m —lines 5', 'logs', { service: 'web', since: 900_000, lines: 5 }],
   ['/svc logs web –filter=x', 'logs', { service: 'web', filter: 'x' }],
   ['/study answer —the scheduler', 'answer', { text: '—the scheduler' }],
+  // Free-text answers keep their apostrophes: "doesn't" and "host's" open no quote.
+  ["/study answer A container doesn't boot; it uses the host's kernel", 'answer', { text: "A container doesn't boot; it uses the host's kernel" }],
   ["/svc logs web --filter it’s", 'logs', { service: 'web', filter: 'it’s' }],
   ['/svc logs web --filter "say \\"hi\\""', 'logs', { service: 'web', filter: 'say "hi"' }],
   ['/svc logs web --since 15m --filter "db timeout" --lines 50', 'logs', { service: 'web', since: 900_000, filter: 'db timeout', lines: 50 }],
