@@ -11,7 +11,7 @@ import type { Block, FollowUpTask, HandlerResult, Reply } from '../core/reply.ts
 import { reply } from '../core/reply.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { AnswerRecord, QuizFlag, QuizStore, QuizUserKey, ShownAt, StoredSession } from '../ports/quiz-store.ts';
-import { coverage } from './coverage.ts';
+import { coverage, DEFAULT_PASS_MARK } from './coverage.ts';
 import {
   canStop,
   createSession,
@@ -531,12 +531,24 @@ export function rate(deps: QuizDeps, caller: Caller, rating: SelfRating): Reply 
     throw new UserError('nothing-to-rate', 'there is no answer of yours waiting for a rating', 'Practise with /quiz interview, answer with /quiz answer <text>, then rate yourself.');
   }
   const now = deps.clock.now();
-  const card = scheduleReview(deps.store.getCard(user, open.pack, open.itemId), rating, now);
+  // The pass mark counts here too: an answer that did not pass comes back soon, like a wrong MCQ answer.
+  const pack = deps.packs.packs.get(open.pack);
+  const it = pack ? findItem(pack, open.itemId) : undefined;
+  const passMark = it && it.type !== 'mcq' ? it.passMark : DEFAULT_PASS_MARK;
+  const passed = open.coverage !== null && open.coverage >= passMark;
+  const effective: SelfRating = passed ? rating : 'again';
+  const card = scheduleReview(deps.store.getCard(user, open.pack, open.itemId), effective, now);
   deps.store.putCard(user, open.pack, open.itemId, card);
   deps.store.updateInterview(open.id, 'done');
+  const back = formatDuration(Math.max(60_000, card.due - now));
   return reply(
     [
-      { kind: 'text', text: `Rated ${rating}. This question comes back for review in ${formatDuration(Math.max(60_000, card.due - now))}.` },
+      {
+        kind: 'text',
+        text: passed
+          ? `Rated ${rating}. This question comes back for review in ${back}.`
+          : `Rated ${rating}, but your answer did not pass (${open.coverage ?? 0}%, pass mark ${passMark}%), so like a wrong answer it comes back for review in ${back}.`,
+      },
       { kind: 'actions', buttons: [{ label: 'Another question', action: `run:/quiz interview ${open.pack}` }] },
     ],
     { visibility: 'ephemeral', summary: `Rated ${rating}` },

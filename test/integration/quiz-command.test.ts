@@ -246,7 +246,8 @@ describe('/quiz solo, interview practice, scores and review', () => {
     expect(fb).toContain('[Again] [Hard] [Good] [Easy]');
     expect(text(await b.run('/quiz answer more words here', ann))).toContain('you have already answered your interview question');
     const rated = text(await b.run('/quiz rate good', ann));
-    expect(rated).toMatch(/Rated good\. This question comes back for review in \d+m/);
+    if (/✅ passed/.test(fb)) expect(rated).toMatch(/Rated good\. This question comes back for review in \d+[mhd]/);
+    else expect(rated).toMatch(/Rated good, but your answer did not pass \(\d+%, pass mark \d+%\), so like a wrong answer it comes back for review in \d+m/);
     expect(text(await b.run('/quiz rate easy', ann))).toContain('there is no answer of yours waiting for a rating');
     const scored = text(await b.run('/quiz score', ann));
     expect(scored).toMatch(/Of these, interview practice: 1 answer, [01] passed, average score \d+%/);
@@ -254,6 +255,24 @@ describe('/quiz solo, interview practice, scores and review', () => {
     const board = text(await b.run('/quiz leaderboard', ann));
     const answered = /Answered \| (\d+)|Answered: (\d+)/.exec(scored);
     expect(board).toMatch(new RegExp(`ann \\| \\d+ \\| \\d/${answered?.[1] ?? answered?.[2]}`));
+  });
+
+  it('schedules a free-text answer that did not pass like a wrong answer, whatever the self-rating', async () => {
+    const b = bot();
+    const user = { platform: 'slack' as const, workspaceId: 'T1', userId: 'UANN' };
+    await b.run('/quiz interview ecs --item ecs-ex-boot-speed', ann);
+    expect(text(await b.run("/quiz answer Docker uses a smaller, optimized kernel that boots faster than the VM's full operating system boot process", ann))).toContain('❌ not passed');
+    expect(text(await b.run('/quiz rate easy', ann))).toMatch(/Rated easy, but your answer did not pass \(33%, pass mark 55%\), so like a wrong answer it comes back for review in \d+m/);
+    const failed = b.store.getCard(user, 'ecs', 'ecs-ex-boot-speed')!;
+    expect(failed.due - b.clock.now()).toBeLessThanOrEqual(10 * 60_000);
+
+    await b.run('/quiz interview ecs --item ecs-ex-ec2-vs-fargate', ann);
+    expect(text(await b.run('/quiz answer EC2 means your own fleet of instances that you patch and scale. Fargate is serverless.', ann))).toContain('✅ passed');
+    expect(text(await b.run('/quiz rate easy', ann))).toMatch(/Rated easy\. This question comes back for review in \d+d/);
+    expect(b.store.userAnswers(user).map((a) => [a.itemId, a.correct])).toEqual([
+      ['ecs-ex-boot-speed', false],
+      ['ecs-ex-ec2-vs-fargate', true],
+    ]);
   });
 
   it('explains bad input: unknown pack, no session, conflicting windows; lists packs and those left out', async () => {
