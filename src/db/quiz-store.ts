@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Platform } from '../core/platform.ts';
 import type {
   AnswerRecord,
@@ -435,36 +435,19 @@ export class SqliteQuizStore implements QuizStore {
 
   /** Cards due at `now`, most overdue first. */
   dueCards(user: QuizUserKey, now: number, limit: number): DueItem[] {
-    return this.db
-      .select({ pack: quizReviews.pack, itemId: quizReviews.itemId, card: quizReviews.card })
-      .from(quizReviews)
-      .where(
-        and(
-          eq(quizReviews.platform, user.platform),
-          eq(quizReviews.workspaceId, user.workspaceId),
-          eq(quizReviews.userId, user.userId),
-          lte(quizReviews.due, now),
-        ),
-      )
-      .orderBy(asc(quizReviews.due))
-      .limit(limit)
-      .all()
-      .map((r) => ({ pack: r.pack, itemId: r.itemId, card: JSON.parse(r.card) as ReviewCard }));
+    return this.cards(user, lte(quizReviews.due, now), limit);
   }
 
   /** Cards not yet due at `now`, soonest first. */
   upcomingCards(user: QuizUserKey, now: number, limit: number): DueItem[] {
+    return this.cards(user, gt(quizReviews.due, now), limit);
+  }
+
+  private cards(user: QuizUserKey, when: SQL, limit: number): DueItem[] {
     return this.db
       .select({ pack: quizReviews.pack, itemId: quizReviews.itemId, card: quizReviews.card })
       .from(quizReviews)
-      .where(
-        and(
-          eq(quizReviews.platform, user.platform),
-          eq(quizReviews.workspaceId, user.workspaceId),
-          eq(quizReviews.userId, user.userId),
-          gt(quizReviews.due, now),
-        ),
-      )
+      .where(and(eq(quizReviews.platform, user.platform), eq(quizReviews.workspaceId, user.workspaceId), eq(quizReviews.userId, user.userId), when))
       .orderBy(asc(quizReviews.due))
       .limit(limit)
       .all()
