@@ -5,7 +5,9 @@
  * duplicate for a repeated create (nonce + enforce_nonce), and final errors that leave the lane.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DiscordAdapter } from '../../src/adapters/discord/discord-adapter.ts';
 import { DiscordDelivery } from '../../src/adapters/discord/delivery.ts';
+import { testCore } from '../fakes/slack-core.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { reply } from '../../src/core/reply.ts';
 import { FakeDiscord, snowflake } from '../fakes/discord-api.ts';
@@ -163,4 +165,16 @@ describe('crash alerts into Discord', () => {
     expect(failed.every((h) => h.status === 'failed' && h.attempts === 1)).toBe(true);
     expect(fake.channelMessages(fake.channelId).length).toBeGreaterThan(1);
   }, 60_000);
+
+  it('a team quiz whose timer was running at a restart reveals into its Discord channel; solo sessions are not posted', async () => {
+    fake = new FakeDiscord();
+    await fake.start();
+    const adapter = new DiscordAdapter({ dispatcher: testCore().core, token: fake.token, apiUrl: fake.apiUrl });
+    const team = adapter.quizTimerPost({ platform: 'discord', workspaceId: fake.guildId, channelId: fake.channelId, mode: 'team' });
+    expect(adapter.quizTimerPost({ platform: 'discord', workspaceId: fake.guildId, channelId: fake.channelId, mode: 'solo' })).toBeUndefined();
+    await team!(reply([{ kind: 'heading', text: 'Time is up: the answer was C' }, { kind: 'text', text: 'ana 1 · bob 0' }]));
+    const m = fake.channelMessages(fake.channelId)[0]!;
+    expect(text(m)).toContain('Time is up: the answer was C');
+    expect(m.pings).toEqual([]);
+  });
 });
