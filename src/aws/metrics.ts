@@ -54,7 +54,7 @@ export class SdkMetrics implements Metrics {
     const queries = [stat('cpu', 'AWS/ECS', 'CPUUtilization', dims, q.periodSeconds), stat('memory', 'AWS/ECS', 'MemoryUtilization', dims, q.periodSeconds)];
     if (q.taskId) {
       queries.push(
-        stat('task', 'ECS/ContainerInsights', 'MemoryUtilized', { ClusterName: q.cluster, TaskDefinitionFamily: q.service, TaskId: q.taskId }, q.periodSeconds),
+        stat('task', 'ECS/ContainerInsights', 'MemoryUtilized', { ClusterName: q.cluster, TaskDefinitionFamily: q.taskFamily ?? q.service, TaskId: q.taskId }, q.periodSeconds),
       );
     }
     const results: MetricDataResult[] = [];

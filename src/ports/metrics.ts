@@ -27,6 +27,8 @@ export interface MetricsQuery {
   periodSeconds: number;
   /** Also read this task's own memory (Container Insights' MemoryUtilized by TaskId), when it is on. */
   taskId?: string;
+  /** The task definition family of that task (a Container Insights task dimension); defaults to the service name. */
+  taskFamily?: string;
 }
 
 /** The service's utilization over the window, oldest point first. */

@@ -329,7 +329,7 @@ export class CrashWatcher {
     if (!this.d.metrics) return { service: [], task: [], note: 'no CloudWatch metrics connection' };
     const end = this.d.clock.now();
     try {
-      const m = await this.d.metrics.serviceUtilization({ region: target.region, cluster: target.cluster, service, start: end - 30 * 60_000, end, periodSeconds: 60, taskId: task.id });
+      const m = await this.d.metrics.serviceUtilization({ region: target.region, cluster: target.cluster, service, start: end - 30 * 60_000, end, periodSeconds: 60, taskId: task.id, taskFamily: (shortName(task.taskDefinition).split(':')[0] ?? service) });
       return { service: m.memory, task: m.taskMemoryMiB ?? [] };
     } catch (err) {
       return { service: [], task: [], note: isUserError(err) ? userMessage(err, this.d.sandbox === true) : errText(err) };

@@ -44,4 +44,21 @@ describe('OOM alerts carry the memory trend', () => {
     const oom = rig.chat.received.map((m) => m.text).find((t) => t.includes('Memory before the kill unavailable'));
     expect(oom).toMatch(/Memory before the kill unavailable: the sandbox denied cloudwatch:GetMetricData .*permission/);
   }, 60_000);
+
+  it("asks Container Insights for the crashed task by its id and its task definition's family, not the service name", async () => {
+    rig = await startRig({ sandbox: true });
+    const asked: Array<{ taskId?: string; taskFamily?: string; service: string }> = [];
+    const real = rig.aws.metrics.serviceUtilization.bind(rig.aws.metrics);
+    rig.aws.metrics.serviceUtilization = async (q) => {
+      asked.push({ service: q.service, ...(q.taskId ? { taskId: q.taskId } : {}), ...(q.taskFamily ? { taskFamily: q.taskFamily } : {}) });
+      return real(q);
+    };
+    const s = rig.sandbox.state;
+    const td = s.defineTaskDefinition({ family: 'leaky-app', memory: '512' });
+    s.createService('prod', { name: 'leaky', taskDefinition: td, desiredCount: 1, logStyle: 'payments', failure: { kind: 'oom', runMs: 60_000 } });
+    for (let i = 0; i < 4; i++) await rig.step(60_000);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked[0]).toMatchObject({ service: 'leaky', taskFamily: 'leaky-app' });
+    expect(asked[0]?.taskId).toMatch(/^[0-9a-f]{32}$/);
+  }, 60_000);
 });
