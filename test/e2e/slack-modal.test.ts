@@ -198,6 +198,20 @@ describe('Slack: answering an interview question in a modal', () => {
     expect(shown(viaUrl.body)).toMatch(/Score \d+% — (✅ passed|❌ not passed)/);
   }, 30_000);
 
+  it('an interactive answer Slack refuses as too long (or with a code dockhand does not know) falls back to the response_url', async () => {
+    for (const code of ['msg_blocks_too_long', 'some_future_refusal']) {
+      const { answer } = await interview('C0GENERAL', 'U0DAN');
+      const { opened, pressResponse } = await pressForModal('C0GENERAL', 'U0DAN', answer);
+      fake.fail('chat.postEphemeral', { error: code });
+      const res = await submit('U0DAN', opened, 'Containers share the host kernel; a VM boots its own guest OS.');
+      expect(res.status).toBe(200);
+      const viaUrl = await fake.waitFor(() => fake.responses.find((r) => r.id === pressResponse), 10_000);
+      expect(viaUrl.outcome).toBe('ok');
+      expect(shown(viaUrl.body)).toMatch(/Score \d+% — (✅ passed|❌ not passed)/);
+      expect(shown(viaUrl.body)).not.toContain('could not answer');
+    }
+  }, 30_000);
+
   it('when the modal cannot open (the trigger expired), the press says what to type instead', async () => {
     const { answer } = await interview('C0STUDY', 'U0DAN');
     const opened = fake.views.length;
