@@ -8,7 +8,8 @@ import { formatDuration } from '../src/core/parser.ts';
 import type { Block } from '../src/core/reply.ts';
 import type { IncidentStore } from '../src/ports/incident-store.ts';
 import { firstPollKey } from '../src/watcher/rules.ts';
-import { awsNow, chooseCluster, clusterOption, findService, footer, whereIn } from './ecs-common.ts';
+// Ages read the same everywhere in /ecs (`14m ago`), from one helper.
+import { ago, awsNow, chooseCluster, clusterOption, findService, footer, whereIn } from './ecs-common.ts';
 
 function storeOf(ctx: CommandContext): IncidentStore {
   if (!ctx.ports.incidents) {
@@ -17,9 +18,6 @@ function storeOf(ctx: CommandContext): IncidentStore {
   return ctx.ports.incidents;
 }
 
-function ago(t: number, now: number): string {
-  return now - t < 1_000 ? 'just now' : `${formatDuration(now - t)} ago`;
-}
 
 /** Checks the service exists when ECS is wired, so a typo is caught with a did-you-mean. */
 async function checkService(ctx: CommandContext, cluster: string | undefined, service: string): Promise<{ cluster: string; service: string }> {

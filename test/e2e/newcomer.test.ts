@@ -251,5 +251,9 @@ describe('a route to a platform that is not connected', () => {
     // ... and discord is named once at start, and at most once more by delivery.
     expect(stderr).toContain('routes in ' + cfg + ' send alerts to discord, but discord is not connected (no DISCORD_TOKEN)');
     expect(stderr.split('\n').filter((l) => /discord/i.test(l)).length).toBeLessThanOrEqual(2);
+    // Ages in /ecs alerts read like every other /ecs age ("14m ago"), not "14m58s ago".
+    const alerts = stdout.slice(stdout.indexOf('> /ecs alerts'));
+    expect(alerts).toMatch(/Open incidents[\s\S]*\b\d+[smhd] ago/);
+    expect(alerts).not.toMatch(/\d+m\d+s ago/);
   }, 60_000);
 });
