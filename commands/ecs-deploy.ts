@@ -65,6 +65,11 @@ export interface ScanVerdict {
   line: string;
 }
 
+/** "1 CRITICAL finding" or "2 CRITICAL, 1 HIGH findings". */
+export function blockingFindings(blocking: readonly string[]): string {
+  return `${blocking.join(', ')} finding${blocking.length === 1 && blocking[0]!.startsWith('1 ') ? '' : 's'}`;
+}
+
 /** Judges an image's scan against `deploy.blockOn`; asks ECR for finding names only when something blocks. */
 export async function judgeScan(ctx: CommandContext, region: string, image: ImageInfo, label: string): Promise<ScanVerdict> {
   const blockOn = ctx.settings.deployBlockOn ?? DEFAULT_BLOCK_ON;
@@ -197,7 +202,7 @@ export async function planDeploy(ctx: CommandContext, args: { service: string; i
   if (scan.blocking.length > 0 && !args.force) {
     throw new UserError(
       'image-blocked',
-      `${repository} ${label} has ${scan.blocking.join(', ')} finding${scan.blocking.length === 1 && scan.blocking[0]!.startsWith('1 ') ? '' : 's'}${scan.names.length ? ` (${scan.names.join(', ')})` : ''}; deploys of images with ${(ctx.settings.deployBlockOn ?? DEFAULT_BLOCK_ON).join(' or ')} findings are refused. Nothing was changed.`,
+      `${repository} ${label} has ${blockingFindings(scan.blocking)}${scan.names.length ? ` (${scan.names.join(', ')})` : ''}; deploys of images with ${(ctx.settings.deployBlockOn ?? DEFAULT_BLOCK_ON).join(' or ')} findings are refused. Nothing was changed.`,
       'Deploy a fixed image, or an admin may add --force (recorded as forced in the audit log).',
     );
   }

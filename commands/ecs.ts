@@ -4,6 +4,8 @@ import { alertSubcommands } from './ecs-alerts.ts';
 import { diagnoseSub } from './ecs-diagnose.ts';
 import { deploySub } from './ecs-deploy.ts';
 import { undoSub } from './ecs-undo.ts';
+import { rollbackSub } from './ecs-rollback.ts';
+import { historySub } from './ecs-history.ts';
 import { imagesSub } from './ecs-images.ts';
 import { logsSub, unfollowSub } from './ecs-logs.ts';
 import { metricsSub } from './ecs-metrics.ts';
@@ -36,5 +38,5 @@ function withClusterHints(sub: SubcommandDef): SubcommandDef {
 export const ecs = {
   name: 'ecs',
   description: 'Amazon ECS: services, status, diagnosis, metrics, scaling, restarts, deploys, logs and images',
-  subcommands: [clustersSub, servicesSub, statusSub, diagnoseSub, metricsSub, scaleSub, restartSub, deploySub, undoSub, logsSub, unfollowSub, imagesSub, ...alertSubcommands].map(withClusterHints),
+  subcommands: [clustersSub, servicesSub, statusSub, diagnoseSub, metricsSub, scaleSub, restartSub, deploySub, rollbackSub, undoSub, historySub, logsSub, unfollowSub, imagesSub, ...alertSubcommands].map(withClusterHints),
 } satisfies CommandDef;

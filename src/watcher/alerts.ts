@@ -245,7 +245,8 @@ export function deploymentFailed(cluster: string, service: string, deploymentId:
           { label: 'Reason', value: reason ?? 'rollout FAILED' },
         ],
       },
-      { kind: 'actions', buttons: alertButtons(cluster, service) },
+      // Rolling back is always confirmed (and needs a second person where the cluster asks for one).
+      { kind: 'actions', buttons: [{ label: 'Roll back', action: `run:/ecs rollback ${service} --cluster ${cluster}`, style: 'danger' }, ...alertButtons(cluster, service)] },
     ],
   };
 }

@@ -316,3 +316,52 @@ describe('interrupted deploys', () => {
     expect(await recoverInterruptedDeploys(ports, silentLogger)).toBe(0);
   });
 });
+
+describe('/ecs rollback and /ecs history', () => {
+  it("rolls back to what ran before dockhand's latest deploy, followed, with Undo", async () => {
+    const before = serviceTd('web');
+    const asked = await d.run('/ecs rollback web', alice);
+    const q = text(asked.reply);
+    expect(q).toMatch(/^❓ Roll back web in cluster demo \(us-east-1, sandbox\): web:4 \(web 1\.4\.1\) → web:3 \(web [0-9a-f]{12}\), what ran before alice's deploy \d+[smh] ago\?/);
+    const done = await d.press(button(asked.reply, 'Confirm'), alice);
+    expect(text(done.reply)).toContain('Rolling back web in cluster demo (us-east-1): web:4 → web:3');
+    expect(serviceTd('web')).not.toBe(before);
+    const posted = await follow(done);
+    const last = posted[posted.length - 1]!;
+    expect(text(last)).toContain('✅ web is steady');
+    expect(button(last, 'Undo')).toMatch(/^run:\/ecs undo /);
+    const [rec] = await store.forService('demo', 'web', 1);
+    expect(rec).toMatchObject({ kind: 'rollback', status: 'updated', fromTaskDefinition: before });
+  }, 60_000);
+
+  it('warns, without blocking, when the revision to go back to has CRITICAL findings; refuses unknown and inactive revisions', async () => {
+    const asked = await d.run('/ecs rollback web --to 2', alice);
+    const q = text(asked.reply);
+    expect(q).toContain('→ web:2 (web 1.4.0), revision 2, as asked?');
+    expect(q).toMatch(/⚠️ web 1\.4\.0 has 1 CRITICAL finding \(CVE-\d{4}-\d+\); a rollback goes ahead anyway \(it is the emergency path\)\./);
+    expect(button(asked.reply, 'Confirm')).toMatch(/^confirm:/);
+    await d.press(button(asked.reply, 'Cancel'), alice);
+    expect(text((await d.run('/ecs rollback web --to 9', alice)).reply)).toMatch(/no revision '9' in task definition family web/);
+    expect(text((await d.run('/ecs rollback api --to 3', alice)).reply)).toContain('api:3 is deregistered (INACTIVE); ECS does not deploy inactive revisions. Nothing was changed.');
+  });
+
+  it("falls back to the family's previous ACTIVE revision when the latest deployment was not dockhand's", async () => {
+    // api's last dockhand deploy failed and ECS rolled it back by itself, so dockhand's record does not describe what runs.
+    const q = text((await d.run('/ecs rollback api', alice)).reply);
+    expect(q).toContain('api:2 (api 2.8.1) → api:1 (api 2.8.0), the previous ACTIVE revision of api?');
+  });
+
+  it("lists dockhand's changes with who and outcome, the revisions and the deployments, newest first", async () => {
+    const t = text((await d.run('/ecs history web 20', alice)).reply);
+    expect(t).toContain('History of web in cluster demo (us-east-1, sandbox)');
+    expect(t).toMatch(/\/ecs rollback web \| alice \(console\) \| ok/);
+    expect(t).toMatch(/\/ecs deploy web 1\.4\.1 \| alice \(console\) \| ok/);
+    expect(t).toMatch(/\/ecs rollback web --to 2 \| alice \(console\) \| cancelled/);
+    expect(t).toMatch(/revision web:3 registered: web [0-9a-f]{12} \| ECS \| ACTIVE, running/);
+    expect(t).toMatch(/revision web:2 registered: web 1\.4\.0 \| ECS \| ACTIVE/);
+    expect(t).toMatch(/deployment ecs-svc\/\d+ \(PRIMARY\) of web:3/);
+    // Newest first: the rollback comes before the deploy it undid.
+    expect(t.indexOf('/ecs rollback web |')).toBeLessThan(t.indexOf('/ecs deploy web 1.4.1 |'));
+    expect(text((await d.run('/ecs history wbe', alice)).reply)).toContain("no service 'wbe' in cluster demo (us-east-1) — did you mean 'web'?");
+  });
+});

@@ -3,7 +3,7 @@ import { renderReply } from '../../src/adapters/slack/render.ts';
 import { renderForTerminal } from '../../src/adapters/console/render.ts';
 import { replyToPlainText } from '../../src/core/reply.ts';
 import type { Incident } from '../../src/ports/incident-store.ts';
-import { crashAlert, foldSummary, incidentOpened, incidentParentNow, incidentRecovered, type CrashEvidence } from '../../src/watcher/alerts.ts';
+import { crashAlert, deploymentFailed, foldSummary, incidentOpened, incidentParentNow, incidentRecovered, type CrashEvidence } from '../../src/watcher/alerts.ts';
 import { classifyStop } from '../../src/watcher/rules.ts';
 
 const task = {
@@ -35,6 +35,13 @@ function evidence(lines: number, width: number): CrashEvidence {
 }
 
 describe('alert messages', () => {
+  it('of a failed deployment carry a Roll back button for that service and cluster, before logs and status', () => {
+    const r = deploymentFailed('prod', 'web', 'ecs-svc/123', 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:43', 'ECS deployment circuit breaker: tasks failed to start.');
+    const buttons = r.blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : []));
+    expect(buttons[0]).toEqual({ label: 'Roll back', action: 'run:/ecs rollback web --cluster prod', style: 'danger' });
+    expect(buttons.map((b) => b.label)).toEqual(['Roll back', 'Logs', 'Status', 'Mute 1h']);
+  });
+
   it('say what crashed, how, for how long, with the last log lines and three buttons', () => {
     const r = crashAlert(evidence(20, 20), 'crash:x');
     const t = replyToPlainText(r);
