@@ -56,12 +56,13 @@ export function settingsFrom(config: Config, terminalUser: string, region = 'us-
   }
   // The sandbox answers either embedded or at an AWS_ENDPOINT_URL that identified itself as the sandbox.
   const sandbox = config.backend === 'sandbox' || sandboxEndpoint;
-  const clusters = config.file.clusters?.map((c) => ({ name: c.name, region: c.region ?? region, ...(c.alias ? { alias: c.alias } : {}) })) ??
+  const clusters = config.file.clusters?.map((c) => ({ name: c.name, region: c.region ?? region, ...(c.alias ? { alias: c.alias } : {}), ...(c.approval ? { approval: c.approval } : {}) })) ??
     config.env.DOCKHAND_CLUSTERS?.split(',').map((name) => ({ name, region })) ?? [{ name: sandbox ? 'demo' : 'default', region }];
   return {
     defaultRole: config.file.roles?.default ?? 'viewer',
     userRoles,
     confirmExpiryMs: parseDuration(config.file.confirm?.expireAfter ?? '2m') ?? 120_000,
+    approvalExpiryMs: parseDuration(config.file.approval?.expireAfter ?? '30m') ?? 1_800_000,
     operatorsMayConfirm: config.file.confirm?.operatorsMayConfirm ?? false,
     clusters,
     sandbox,

@@ -64,12 +64,20 @@ export const fileSchema = z.strictObject({
       operatorsMayConfirm: z.boolean().optional(),
     })
     .optional(),
+  approval: z
+    .strictObject({
+      // How long a two-person request waits for the second person (default 30m).
+      expireAfter: expiryString.optional(),
+    })
+    .optional(),
   clusters: z
     .array(
       z.strictObject({
         name: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'expected an ECS cluster name (letters, digits, - and _)' }),
         region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'expected an AWS region such as us-east-1' }).optional(),
         alias: z.string().max(64).optional(),
+        // Every change on this cluster needs its Confirm from another operator or admin than the caller.
+        approval: z.enum(['second-operator']).optional(),
       }),
     )
     .min(1)

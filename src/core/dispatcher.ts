@@ -56,7 +56,12 @@ interface PendingConfirmation {
   expiresAt: number;
   auditId: number;
   startedAt: number;
+  /** Set when the cluster needs a second person: the Confirm must come from another operator or admin. */
+  approvalCluster?: string;
 }
+
+/** How long a two-person approval waits when config does not say: finding a second person takes longer than a confirm. */
+export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
 
 /** Options for building a dispatcher. */
 export interface DispatcherOptions {
@@ -373,24 +378,32 @@ export class Dispatcher {
       }
     }
     const ctx = this.context(caller, role, text, visible);
-    if (sub.confirm) {
-      let question: string | null;
+    const approvalCluster = this.approvalClusterOf(sub, args);
+    if (sub.confirm || approvalCluster) {
+      let question: string | null = null;
       try {
-        question = await sub.confirm(args as never, ctx);
+        if (sub.confirm) question = await sub.confirm(args as never, ctx);
       } catch (e) {
         return this.failure(e, text, finish);
       }
+      // On a two-person cluster every change asks, even one that would run at once elsewhere.
+      if (!question && approvalCluster) question = `Run \`${text.trim()}\` in cluster ${approvalCluster}?`;
       if (question) {
         const token = shortId('c');
-        this.pending.set(token, { token, caller, text, parsed, question, expiresAt: started + this.settings.confirmExpiryMs, auditId, startedAt: started });
+        const waitMs = approvalCluster ? (this.settings.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS) : this.settings.confirmExpiryMs;
+        this.pending.set(token, { token, caller, text, parsed, question, expiresAt: started + waitMs, auditId, startedAt: started, ...(approvalCluster ? { approvalCluster } : {}) });
         // The audit row says "expired" when the time is up, not only when someone next runs a command.
-        setTimeout(() => this.sweepExpired(), this.settings.confirmExpiryMs + 100).unref();
+        setTimeout(() => this.sweepExpired(), waitMs + 100).unref();
         const who = this.settings.operatorsMayConfirm ? `${caller.displayName} or another ${sub.role}` : caller.displayName;
+        const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
+        const note = approvalCluster
+          ? `Needs a second person: ${caller.displayName} asked at ${hhmm(started)} UTC; another operator or admin must confirm (cluster ${approvalCluster} requires two people). Expires at ${hhmm(started + waitMs)} UTC (in ${formatDuration(waitMs)}); then nothing happens.`
+          : `Only ${who} can confirm. Expires in ${formatDuration(waitMs)}; then nothing happens.`;
         return {
           reply: reply(
             [
               { kind: 'text', text: `❓ ${question}` },
-              { kind: 'context', text: `Only ${who} can confirm. Expires in ${formatDuration(this.settings.confirmExpiryMs)}; then nothing happens.` },
+              { kind: 'context', text: note },
               {
                 kind: 'actions',
                 buttons: [
@@ -405,6 +418,15 @@ export class Dispatcher {
       }
     }
     return this.invoke(sub, args, ctx, text, finish);
+  }
+
+  /** The cluster a changing command acts on, when that cluster requires a second person's Confirm. */
+  private approvalClusterOf(sub: SubcommandDef, args: ArgMap): string | undefined {
+    if (!sub.changes || !sub.options.some((o) => o.name === 'cluster')) return undefined;
+    const named = typeof args['cluster'] === 'string' ? args['cluster'] : undefined;
+    const clusters = this.settings.clusters;
+    const ref = named === undefined ? clusters[0] : (clusters.find((c) => c.name === named) ?? clusters.find((c) => c.name.toLowerCase() === named.toLowerCase()));
+    return ref?.approval === 'second-operator' ? ref.name : undefined;
   }
 
   private deniedReply(cmd: CommandDef, sub: SubcommandDef, role: Role): Reply {
@@ -508,7 +530,31 @@ export class Dispatcher {
     }
     const role = this.roleOf(caller);
     const same = p.caller.platform === caller.platform && p.caller.userId === caller.userId;
-    const allowedOther = this.settings.operatorsMayConfirm && mayRun(role, p.parsed.sub) && role !== 'viewer';
+    const mayApprove = mayRun(role, p.parsed.sub) && role !== 'viewer';
+    // Two-person approval takes precedence over confirm.operatorsMayConfirm: another operator or admin only.
+    const allowedOther = p.approvalCluster ? mayApprove : this.settings.operatorsMayConfirm && mayApprove;
+    if (p.approvalCluster && kind === 'confirm' && (same || caller.platform === 'console')) {
+      const id = this.ports.audit.begin({
+        at: now,
+        platform: caller.platform,
+        workspaceId: caller.workspaceId,
+        channelId: caller.channelId,
+        userId: caller.userId,
+        userName: caller.displayName,
+        command: `${kind} ${p.text.trim()}`.slice(0, 2000),
+      });
+      const why = caller.platform === 'console' && !same ? 'the terminal, one person\'s shell, cannot approve' : 'the requester cannot approve their own change';
+      this.ports.audit.finish(id, 'denied', 0, `${why} (cluster ${p.approvalCluster} needs a second person)`);
+      return {
+        reply: problem(
+          caller.platform === 'console'
+            ? `the terminal cannot approve \`${p.text.trim()}\`: cluster ${p.approvalCluster} needs a second person, and a terminal is one person's shell`
+            : `\`${p.text.trim()}\` needs someone else: cluster ${p.approvalCluster} requires another operator or admin to confirm what you asked for`,
+          caller.platform === 'console' ? 'Run it from Slack or Discord, where a teammate can press Confirm.' : 'Ask a teammate with the operator or admin role to press Confirm.',
+        ),
+        outcome: 'denied',
+      };
+    }
     if (!same && !allowedOther) {
       const id = this.ports.audit.begin({
         at: now,
@@ -531,7 +577,8 @@ export class Dispatcher {
       box.value = outcome;
       this.telemetry.commandFinished(this.metricName(p.text), outcome, this.ports.clock.now() - p.startedAt);
       const by = same ? '' : ` by ${caller.platform}:${caller.userId}`;
-      this.finishAudit(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? (by ? `confirmed${by}` : null));
+      const approved = p.approvalCluster ? `approved by ${caller.platform}:${caller.userId}, requested by ${p.caller.platform}:${p.caller.userId}` : null;
+      this.finishAudit(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? approved ?? (by ? `confirmed${by}` : null));
     };
     if (kind === 'cancel') {
       finish('cancelled', `cancelled by ${caller.platform}:${caller.userId}`);

@@ -8,6 +8,8 @@ export interface ClusterRef {
   region: string;
   /** An optional friendly account name shown in replies. */
   alias?: string;
+  /** `second-operator`: every change here needs its Confirm from another operator or admin than the caller. */
+  approval?: 'second-operator';
 }
 
 /** Min and max desired count allowed for a service. */
@@ -36,6 +38,8 @@ export interface CoreSettings {
   guardrails: ReadonlyMap<string, Guardrail>;
   /** The config file guardrails were read from, as the user named it; absent when there is none. */
   configFile?: string;
+  /** How long a two-person approval request waits, in ms (30 minutes when absent). */
+  approvalExpiryMs?: number;
   /** Scan severities that block `/ecs deploy` (an admin may --force); `[CRITICAL]` when absent. */
   deployBlockOn?: readonly string[];
 }

@@ -365,3 +365,53 @@ describe('/ecs rollback and /ecs history', () => {
     expect(text((await d.run('/ecs history wbe', alice)).reply)).toContain("no service 'wbe' in cluster demo (us-east-1) — did you mean 'web'?");
   });
 });
+
+describe('two-person approval on a cluster that asks for it', () => {
+  const ana: Caller = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'U0ANA', displayName: 'ana' };
+  const bob: Caller = { ...ana, userId: 'U0BOB', displayName: 'bob' };
+  const vic: Caller = { ...ana, userId: 'U0VIC', displayName: 'vic' };
+  const term: Caller = { platform: 'console', workspaceId: 'local', channelId: 'terminal', userId: 'root', displayName: 'root' };
+  let two: Dispatcher;
+
+  beforeAll(() => {
+    two = new Dispatcher({
+      commands: [ecs],
+      ports,
+      settings: defaultSettings({
+        clusters: [{ name: 'demo', region: 'us-east-1', approval: 'second-operator' }],
+        sandbox: true,
+        operatorsMayConfirm: false,
+        userRoles: new Map([
+          ['slack:U0ANA', 'operator'],
+          ['slack:U0BOB', 'operator'],
+          ['console:root', 'admin'],
+        ]),
+      }),
+      log: silentLogger,
+    });
+  });
+
+  it('asks even for a scale that runs at once elsewhere, refuses the requester, a viewer and the terminal, and runs on a second operator', async () => {
+    const desired = (): number => sandbox.state.clusters.get('demo')!.services.get('web')!.desiredCount;
+    const before = desired();
+    const asked = await two.run(`/ecs scale web ${before + 1}`, ana);
+    const q = text(asked.reply);
+    expect(q).toContain(`Run \`/ecs scale web ${before + 1}\` in cluster demo?`);
+    expect(q).toMatch(/Needs a second person: ana asked at \d\d:\d\d UTC; another operator or admin must confirm \(cluster demo requires two people\)\. Expires at \d\d:\d\d UTC \(in 30m\)/);
+    const confirm = button(asked.reply, 'Confirm');
+
+    expect(text((await two.press(confirm, ana)).reply)).toContain('needs someone else: cluster demo requires another operator or admin to confirm what you asked for');
+    expect(text((await two.press(confirm, vic)).reply)).toContain('only ana, who ran');
+    expect(text((await two.press(confirm, term)).reply)).toContain("the terminal cannot approve `/ecs scale web");
+    expect(desired()).toBe(before);
+
+    const done = await two.press(confirm, bob);
+    expect(text(done.reply)).toContain(`Scaling web ${before} → ${before + 1}`);
+    expect(desired()).toBe(before + 1);
+    const row = audit.latest(20).find((e) => e.command === `/ecs scale web ${before + 1}` && e.outcome === 'ok');
+    expect(row?.detail).toBe('approved by slack:U0BOB, requested by slack:U0ANA');
+    expect(audit.latest(20).filter((e) => e.outcome === 'denied' && e.command.startsWith('confirm /ecs scale web')).length).toBeGreaterThanOrEqual(3);
+    await follow(done);
+    await follow(await d.run(`/ecs scale web ${before}`, alice));
+  }, 60_000);
+});
