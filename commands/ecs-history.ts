@@ -26,7 +26,7 @@ const historyOptions = [
 /** `/ecs history <service> [n]`. */
 export const historySub = defineSubcommand({
   name: 'history',
-  description: "The latest changes to a service: dockhand's own deploys, rollbacks and scales, its task definition revisions and deployments",
+  description: "A service's latest changes: dockhand's deploys, rollbacks and scales, its revisions and deployments",
   options: historyOptions,
   role: 'viewer',
   changes: false,

@@ -111,7 +111,7 @@ const rollbackOptions = [
 /** `/ecs rollback <service> [--to n]`. */
 export const rollbackSub = defineSubcommand({
   name: 'rollback',
-  description: 'Go back to the task definition that ran before the latest deployment (or --to a revision), always confirmed, and follow it',
+  description: 'Go back to the revision that ran before the latest deployment (or --to n), confirmed and followed',
   options: rollbackOptions,
   role: 'operator',
   changes: true,

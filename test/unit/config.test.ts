@@ -23,7 +23,7 @@ function problems(env: NodeJS.ProcessEnv, yaml?: string): string[] {
 describe('config', () => {
   it('accepts dockhand.example.yaml as it is shipped', () => {
     const c = loadConfig({ DOCKHAND_CONFIG: 'dockhand.example.yaml' }, join(import.meta.dirname, '..', '..'));
-    expect(c.file.clusters?.[0]).toEqual({ name: 'prod', region: 'eu-west-1', alias: 'prod-account' });
+    expect(c.file.clusters?.[0]).toEqual({ name: 'prod', region: 'eu-west-1', alias: 'prod-account', approval: 'second-operator' });
     expect(c.userRoles.get('slack:U0123ABC')).toBe('admin');
   });
   it('needs nothing: sandbox backend, viewer default, default database', () => {
