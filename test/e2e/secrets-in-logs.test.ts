@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
+import { FakeDiscord } from '../fakes/discord-api.ts';
 import { FakeSlack } from '../fakes/slack-api.ts';
 import { postToApp, slashBody } from '../fakes/slack-requests.ts';
 import { startServerProcess, waitFor, type ServerProcess } from './server-process.ts';
 
-// Every secret dockhand can be configured with today (Discord's token joins once its stand-in runs here).
+// Every secret dockhand can be configured with today (DATABASE_URL joins with the PostgreSQL work).
 const SECRETS = {
+  DISCORD_TOKEN: 'discord-log-scan-token.0123456789abcdef',
   SLACK_BOT_TOKEN: 'xoxb-test',
   SLACK_SIGNING_SECRET: 'e2e-signing-secret-for-the-log-scan',
   AWS_ACCESS_KEY_ID: 'AKIADOCKHANDLOGSCAN1',
@@ -15,12 +17,16 @@ const SECRETS = {
 describe('a whole server run at LOG_LEVEL=trace leaks no configured secret', () => {
   let sandbox: Sandbox;
   let slack: FakeSlack;
+  let discord: FakeDiscord;
   let server: ServerProcess;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ scenario: 'demo' });
     slack = await FakeSlack.start();
+    discord = new FakeDiscord({ token: SECRETS.DISCORD_TOKEN });
+    await discord.start();
     server = await startServerProcess({
+      DISCORD_API_URL: discord.apiUrl,
       ...SECRETS,
       DOCKHAND_BACKEND: 'aws',
       AWS_ENDPOINT_URL: sandbox.endpoint,
@@ -39,6 +45,7 @@ describe('a whole server run at LOG_LEVEL=trace leaks no configured secret', () 
     }
     await sandbox.stop();
     await slack.close();
+    await discord.stop();
   });
 
   it('runs commands, a refused signature, an AWS failure and a stop, and no secret appears in any log line', async () => {
@@ -57,6 +64,7 @@ describe('a whole server run at LOG_LEVEL=trace leaks no configured secret', () 
     sandbox.faults.set('DescribeServices', { accessDenied: true });
     await send('status api');
     sandbox.faults.clear('DescribeServices');
+    expect(server.out.stderr).toContain('discord');
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
 
