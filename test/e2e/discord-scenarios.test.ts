@@ -193,6 +193,26 @@ describe('Discord scenarios with the real commands', () => {
     expect(row?.command).toContain('It\'s \\"awsvpc\\" — each task gets its own ENI; *not* the host\'s `bridge`.');
   }, 30_000);
 
+  it('the Flag button of a reveal opens a modal; the reason is stored and an operator sees it in /quiz flags', async () => {
+    const it = fake.slash(bob, 'quiz', 'start', { pack: 'ecs', questions: 1, solo: true });
+    const q = await fake.waitFor(() => [it.original, ...it.followUps].find((m) => m && m.components.some((r) => r.components.some((b) => /^[A-E]$/.test(b.label)))), 10_000, 'a solo question');
+    const press = fake.press(bob, q, 'A');
+    await fake.answered(press);
+    const reveal = await fake.waitFor(
+      () => [press.original, ...press.followUps, ...it.followUps].find((m) => m && m.components.some((r) => r.components.some((b) => b.label === 'Flag'))),
+      10_000,
+      'a reveal with a Flag button',
+    );
+    const flag = fake.press(bob, reveal, 'Flag');
+    const opened = await fake.answered(flag);
+    expect(opened.type).toBe(9);
+    const submit = fake.submitModal(bob, flag, 'The why-text of C contradicts the explanation');
+    await fake.answered(submit);
+    await fake.waitFor(() => [submit.original, ...submit.followUps].find((x) => x && /flag/i.test(text(x))), 10_000, 'the flag receipt');
+    const list = fake.slash(ana, 'quiz', 'flags', {});
+    await answerOf(list, 'The why-text of C contradicts the explanation');
+  }, 30_000);
+
   it('in a DM runs viewer commands and refuses operator ones, saying to use a server channel', async () => {
     const dm = snowflake();
     fake.addChannel(dm, [], 1);
