@@ -318,6 +318,20 @@ export class Dispatcher {
     }
   }
 
+  /** Audits a press of someone else's Confirm or Cancel that was refused, as the presser and with why. */
+  private auditRefusedPress(caller: Caller, command: string, at: number, detail: string): void {
+    const id = this.ports.audit.begin({
+      at,
+      platform: caller.platform,
+      workspaceId: caller.workspaceId,
+      channelId: caller.channelId,
+      userId: caller.userId,
+      userName: caller.displayName,
+      command: command.slice(0, 2000),
+    });
+    this.ports.audit.finish(id, 'denied', 0, detail);
+  }
+
   /** Expired confirmations, kept so a late press can be told what happened. */
   private readonly expired = new Map<string, PendingConfirmation>();
 
@@ -534,17 +548,8 @@ export class Dispatcher {
     // Two-person approval takes precedence over confirm.operatorsMayConfirm: another operator or admin only.
     const allowedOther = p.approvalCluster ? mayApprove : this.settings.operatorsMayConfirm && mayApprove;
     if (p.approvalCluster && kind === 'confirm' && (same || caller.platform === 'console')) {
-      const id = this.ports.audit.begin({
-        at: now,
-        platform: caller.platform,
-        workspaceId: caller.workspaceId,
-        channelId: caller.channelId,
-        userId: caller.userId,
-        userName: caller.displayName,
-        command: `${kind} ${p.text.trim()}`.slice(0, 2000),
-      });
       const why = caller.platform === 'console' && !same ? 'the terminal, one person\'s shell, cannot approve' : 'the requester cannot approve their own change';
-      this.ports.audit.finish(id, 'denied', 0, `${why} (cluster ${p.approvalCluster} needs a second person)`);
+      this.auditRefusedPress(caller, `${kind} ${p.text.trim()}`, now, `${why} (cluster ${p.approvalCluster} needs a second person)`);
       return {
         reply: problem(
           caller.platform === 'console'
@@ -556,16 +561,7 @@ export class Dispatcher {
       };
     }
     if (!same && !allowedOther) {
-      const id = this.ports.audit.begin({
-        at: now,
-        platform: caller.platform,
-        workspaceId: caller.workspaceId,
-        channelId: caller.channelId,
-        userId: caller.userId,
-        userName: caller.displayName,
-        command: `${kind} ${p.text.trim()}`.slice(0, 2000),
-      });
-      this.ports.audit.finish(id, 'denied', 0, `only ${p.caller.platform}:${p.caller.userId} may ${kind}`);
+      this.auditRefusedPress(caller, `${kind} ${p.text.trim()}`, now, `only ${p.caller.platform}:${p.caller.userId} may ${kind}`);
       return { reply: problem(`only ${p.caller.displayName}, who ran \`${p.text.trim()}\`, can ${kind} it`, 'Run the command yourself if you need it.'), outcome: 'denied' };
     }
     if (p.expiresAt <= now) {
