@@ -18,6 +18,7 @@ import type { CoreSettings, Guardrail } from './core/settings.ts';
 import { createAwsPorts, isLoopback, probeEndpoint, resolveDefaultRegion, SANDBOX_CREDENTIALS, type AwsPorts, type EndpointProbe } from './aws/index.ts';
 import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
+import { lockReplica, type ReplicaLock } from './db/process-lock.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
 import { lintPack } from './quiz/lint.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
@@ -132,6 +133,18 @@ export async function main(io: MainIo): Promise<number> {
     );
     return 2;
   }
+  // A process that runs the watcher or a chat adapter serves this database: with SQLite there is one such process.
+  const serves = !terminalOnly || interactive || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined;
+  let replicaLock: ReplicaLock | undefined;
+  if (serves) {
+    try {
+      replicaLock = lockReplica(config.env.DOCKHAND_DB);
+    } catch (e) {
+      database.close();
+      io.stderr.write(`dockhand: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+  }
   const clock = new SystemClock();
   // Counted always (it is cheap); served on /metrics when the health endpoints run.
   let watching = false;
@@ -212,6 +225,7 @@ export async function main(io: MainIo): Promise<number> {
       aws.destroy();
       await sandbox?.stop();
       database.close();
+      replicaLock?.release();
       return 1;
     }
   }
@@ -286,7 +300,7 @@ export async function main(io: MainIo): Promise<number> {
     }
   }
   // A piped script gets alerts only when it asks for them, so its output stays what it ran.
-  if (interactive || chat.length > 0 || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined) {
+  if (serves) {
     alerts.start();
     watching = true;
   }
@@ -310,6 +324,7 @@ export async function main(io: MainIo): Promise<number> {
     await sandbox?.stop();
     await health?.stop();
     database.close();
+    replicaLock?.release();
     log.info({}, 'dockhand stopped');
   }
   // A script learns from the exit code whether everything it ran went well (DESIGN.md's table).
