@@ -162,7 +162,9 @@ function stopTask(state: SandboxState, body: JsonObject): JsonObject {
   const task = state.findTask(cluster, reqString(body, 'task'));
   if (!task) throw invalidParameter('The referenced task was not found.');
   const reason = optString(body, 'reason');
-  requestStop(task, state.clock.now(), 'UserInitiated', reason ?? 'Task stopped by user');
+  const at = state.clock.now();
+  requestStop(task, at, 'UserInitiated', reason ?? 'Task stopped by user');
+  state.taskChanged(task, at);
   return { task: taskShape(state, task) };
 }
 

@@ -28,7 +28,7 @@ export interface FaultSpec {
 }
 
 /** The AWS service an operation belongs to, as IAM action prefixes name them. */
-export type SandboxServiceName = 'ecs' | 'ecr' | 'logs' | 'cloudwatch';
+export type SandboxServiceName = 'ecs' | 'ecr' | 'logs' | 'cloudwatch' | 'sqs';
 
 interface Entry {
   spec: FaultSpec;

@@ -108,6 +108,7 @@ export function createTask(
     task.startedBy = opts.startedBy;
   }
   cluster.tasks.set(id, task);
+  state.taskChanged(task, at);
   return task;
 }
 
@@ -152,6 +153,7 @@ export function startRunning(state: SandboxState, task: TaskRecord, at: number):
   // Tasks without awslogs skip line generation entirely, which keeps 10,000-task sandboxes cheap.
   if (task.logStyle !== 'quiet' && task.containers.some((c) => c.log)) task.nextLogAt = at + state.rng.int(2_000, 6_000);
   else delete task.nextLogAt;
+  state.taskChanged(task, at);
 }
 
 /** Writes lines to the essential container's stream, one millisecond apart. */
@@ -208,6 +210,11 @@ export function stepTask(state: SandboxState, task: TaskRecord, now: number): vo
 }
 
 function step(state: SandboxState, task: TaskRecord, at: number): void {
+  advance(state, task, at);
+  state.taskChanged(task, at);
+}
+
+function advance(state: SandboxState, task: TaskRecord, at: number): void {
   const service = serviceOf(state, task);
   task.version++;
   switch (task.lastStatus) {

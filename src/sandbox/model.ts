@@ -129,6 +129,8 @@ export interface TaskRecord {
   healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
   containers: TaskContainerRecord[];
   version: number;
+  /** The version the last task state change event carried (events go out once per version). */
+  publishedVersion?: number;
   cpu: string;
   memory: string;
   availabilityZone: string;

@@ -163,6 +163,7 @@ function launch(state: SandboxState, cluster: ClusterRecord, service: ServiceRec
 
 function stopTasks(state: SandboxState, service: ServiceRecord, victims: TaskRecord[], dep: DeploymentRecord, now: number): void {
   const stopped = victims.filter((t) => requestStop(t, now, 'ServiceSchedulerInitiated', `Scaling activity initiated by (deployment ${dep.id})`));
+  for (const t of stopped) state.taskChanged(t, now);
   if (stopped.length === 0) return;
   dep.updatedAt = now;
   state.addServiceEvent(service, `(service ${service.name}) has stopped ${stopped.length} running tasks: ${taskList(stopped)}.`, now);

@@ -20,11 +20,14 @@ import { ecrOperations } from './ecr.ts';
 import { logsOperations } from './logs.ts';
 import { cloudwatchOperations, QUERY_ERROR_CODES } from './cloudwatch.ts';
 import { buildDemoScenario } from './scenario-demo.ts';
+import { SandboxSqs, SqsError } from './sqs.ts';
+import { EVENTS_DLQ, EVENTS_QUEUE, taskStateChangeEvent } from './ecs-events.ts';
 
 export { SandboxClock } from './clock.ts';
 export type { SandboxClockOptions } from './clock.ts';
 export type { FaultSpec } from './faults.ts';
 export type { FailureMode, LogStyle } from './model.ts';
+export { EVENTS_QUEUE, EVENTS_DLQ } from './ecs-events.ts';
 
 /** Options for startSandbox. */
 export interface SandboxOptions {
@@ -46,6 +49,12 @@ export interface SandboxOptions {
   seed?: number;
   /** Real milliseconds between scheduler passes on a real-time clock (default 250). */
   tickIntervalMs?: number;
+  /**
+   * The queue `dockhand-ecs-events` every task state change goes to (with its dead-letter queue
+   * `dockhand-ecs-events-dlq`): its visibility timeout in seconds (default 30) and how many receives
+   * a message gets before it moves to the dead-letter queue (default 5); `false` publishes no events.
+   */
+  events?: false | { visibilityTimeout?: number; maxReceiveCount?: number };
 }
 
 /** A running sandbox. */
@@ -60,6 +69,10 @@ export interface Sandbox {
   clock: SandboxClock;
   /** Per-operation fault injection (nothing injected unless set). */
   faults: FaultInjector;
+  /** The sandbox's SQS, holding `dockhand-ecs-events` unless events are off. */
+  sqs: SandboxSqs;
+  /** The URL of `dockhand-ecs-events` at this sandbox (undefined when events are off). */
+  eventsQueueUrl: string | undefined;
   /** Runs one scheduler pass at the clock's current time. */
   tick(): void;
   /** Moves the clock forward by `ms`, running the scheduler at least every sandbox second. */
@@ -84,6 +97,9 @@ const PREFIXES: Record<string, Api> = {
   // @aws-sdk/client-cloudwatch 3.1164 speaks AWS JSON 1.0 with awsQueryCompatible (see DESIGN.md).
   GraniteServiceVersion20100801: { service: 'cloudwatch', operations: cloudwatchOperations, json: '1.0', queryCompatible: true },
 };
+/** SQS speaks AWS JSON 1.0 with query-compatible errors (Developer Guide, "Interpreting Amazon SQS JSON API responses"). */
+const SQS_API: Api = { service: 'sqs', operations: {}, json: '1.0', queryCompatible: true };
+const SQS_PREFIX = 'AmazonSQS';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const ADVANCE_STEP_MS = 1_000;
@@ -94,6 +110,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const clock = opts.clock ?? new SandboxClock({ speed: opts.speed ?? 1 });
   const state = new SandboxState({ clock, region: opts.region, accountId: opts.accountId, seed: opts.seed });
   const faults = new FaultInjector(state.accountId);
+  const sqs = new SandboxSqs({ region: state.region, accountId: state.accountId });
+  if (opts.events !== false) {
+    // What an EventBridge rule for source aws.ecs, detail-type "ECS Task State Change", with this
+    // queue as its target (and the DLQ as the queue's redrive target) delivers.
+    sqs.createQueue(EVENTS_DLQ, { MessageRetentionPeriod: String(14 * 86_400) });
+    sqs.createQueue(EVENTS_QUEUE, {
+      // An hour, not SQS's default 4 days: a sandbox nobody consumes events from stays small.
+      MessageRetentionPeriod: '3600',
+      VisibilityTimeout: String(opts.events?.visibilityTimeout ?? 30),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${state.region}:${state.accountId}:${EVENTS_DLQ}`, maxReceiveCount: opts.events?.maxReceiveCount ?? 5 }),
+    });
+    state.onTaskChange = (task, at) => sqs.publish(EVENTS_QUEUE, JSON.stringify(taskStateChangeEvent(state, task, at)));
+  }
   if (opts.scenario === 'demo') buildDemoScenario(state);
 
   let lastTick = clock.now();
@@ -124,7 +153,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const server = createServer((req, res) => {
-    handle(req, res, state, faults).catch((err: unknown) => {
+    handle(req, res, state, faults, sqs).catch((err: unknown) => {
       sendError(res, new AwsError('InternalFailure', err instanceof Error ? err.message : String(err), 500));
     });
   });
@@ -137,6 +166,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
 
   let timer: NodeJS.Timeout | undefined;
   if (!clock.manual) {
@@ -145,15 +175,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     port,
     state,
     clock,
     faults,
+    sqs,
+    eventsQueueUrl: opts.events === false ? undefined : `${endpoint}/${state.accountId}/${EVENTS_QUEUE}`,
     tick,
     advance,
     stop: async () => {
       if (timer) clearInterval(timer);
+      sqs.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -177,7 +210,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** The response header by which dockhand (and anyone) can tell this sandbox from real AWS. */
 export const SANDBOX_HEADER = 'x-dockhand-sandbox';
 
-async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, faults: FaultInjector): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, faults: FaultInjector, sqs: SandboxSqs): Promise<void> {
   // Every answer says it comes from the sandbox, so a dockhand pointed here by AWS_ENDPOINT_URL says "sandbox data".
   res.setHeader(SANDBOX_HEADER, 'demo');
   if (req.method === 'GET' && (req.url === '/health' || req.url === '/')) {
@@ -198,10 +231,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
     return sendError(res, new AwsError('UnknownOperationException', 'Missing X-Amz-Target header'));
   }
   const dot = target.indexOf('.');
-  const api = PREFIXES[target.slice(0, dot)];
+  const isSqs = target.slice(0, dot) === SQS_PREFIX;
+  const api = isSqs ? SQS_API : PREFIXES[target.slice(0, dot)];
   const opName = target.slice(dot + 1);
   const op = dot > 0 && api && Object.hasOwn(api.operations, opName) ? api.operations[opName] : undefined;
-  if (!api || !op) return sendError(res, new AwsError('UnknownOperationException', `Unknown operation ${target}`));
+  if (!api || (!op && !(isSqs && sqs.has(opName)))) return sendError(res, new AwsError('UnknownOperationException', `Unknown operation ${target}`), api);
   // AWS routes on the content type too: a JSON 1.0 service refuses a 1.1 body and the other way round.
   const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
   if (contentType !== `application/x-amz-json-${api.json}`) {
@@ -223,7 +257,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
 
   let out: JsonObject;
   try {
-    out = op(state, body);
+    if (isSqs) {
+      // A long poll ends early when its caller hangs up, as the SDK does when it is destroyed.
+      const aborted = new AbortController();
+      res.once('close', () => aborted.abort());
+      out = await sqs.handle(opName, body, `http://${req.headers.host ?? '127.0.0.1'}`, aborted.signal);
+      if (res.destroyed) return;
+    } else {
+      out = (op as Operation)(state, body);
+    }
   } catch (err) {
     if (err instanceof AwsError) return sendError(res, err, api);
     throw err;
@@ -263,7 +305,7 @@ function sendError(res: ServerResponse, err: AwsError, api?: Api): void {
   };
   let status = err.status;
   if (api?.queryCompatible) {
-    const code = QUERY_ERROR_CODES[err.type] ?? `${err.type};${err.status >= 500 ? 'Receiver' : 'Sender'}`;
+    const code = err instanceof SqsError ? err.queryCode : (QUERY_ERROR_CODES[err.type] ?? `${err.type};${err.status >= 500 ? 'Receiver' : 'Sender'}`);
     headers['x-amzn-query-error'] = code;
     // CloudWatch answers AccessDenied with 403, as its query protocol always did.
     if (code.startsWith('AccessDenied;')) status = 403;

@@ -93,12 +93,21 @@ export class SandboxState {
   readonly logGroups = new Map<string, LogGroupRecord>();
   private seqCounter = 0;
   private eventIdCounter = 0;
+  /** Told of every task whose state changed (the sandbox turns these into EventBridge events). */
+  onTaskChange: ((task: TaskRecord, at: number) => void) | undefined;
 
   constructor(opts: { clock: SandboxClock; region?: string; accountId?: string; seed?: number }) {
     this.clock = opts.clock;
     this.region = opts.region ?? 'us-east-1';
     this.accountId = opts.accountId ?? '123456789012';
     this.rng = new Rng(opts.seed ?? 20141113);
+  }
+
+  /** Reports a task whose version moved since it was last reported; called after every lifecycle step. */
+  taskChanged(task: TaskRecord, at: number): void {
+    if (task.publishedVersion === task.version) return;
+    task.publishedVersion = task.version;
+    this.onTaskChange?.(task, at);
   }
 
   /** The next value of the sandbox-wide ordering counter. */
