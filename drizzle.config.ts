@@ -1,8 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
-/** drizzle-kit settings: the schema in src/db, SQL migrations committed under drizzle/. */
+/** drizzle-kit settings for SQLite: the schema in src/db, SQL migrations committed under drizzle/sqlite/. */
 export default defineConfig({
   dialect: 'sqlite',
   schema: './src/db/schema.ts',
-  out: './drizzle',
+  out: './drizzle/sqlite',
 });

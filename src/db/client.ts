@@ -23,8 +23,8 @@ export interface OpenDatabase {
   ping(): boolean;
 }
 
-/** The folder of committed migrations. */
-export const MIGRATIONS_DIR = projectPath('drizzle');
+/** The folder of committed SQLite migrations (PostgreSQL's are in drizzle/pg). */
+export const MIGRATIONS_DIR = projectPath('drizzle', 'sqlite');
 
 /**
  * Opens (creating when missing) the SQLite file, turns on WAL and foreign keys,

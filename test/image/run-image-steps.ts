@@ -126,7 +126,9 @@ const dev = JSON.parse(readFileSync(join(context, 'package.json'), 'utf8')) as {
 const leaked = Object.keys(dev.devDependencies).filter((d) => !d.startsWith('@types/') && existsSync(join(image.cwd, 'node_modules', d)));
 if (leaked.length) fail(`dev dependencies in the image: ${leaked.join(', ')}`);
 for (const d of ['src', 'commands', 'tsconfig.json']) if (existsSync(join(image.cwd, d))) fail(`${d} is in the image; only dist/ should be`);
-say('final stage: dist/, production dependencies only, migrations and quiz packs');
+// Each dialect's migrations are applied at start from its own folder.
+for (const d of ['drizzle/sqlite/meta/_journal.json', 'drizzle/pg/meta/_journal.json']) if (!existsSync(join(image.cwd, d))) fail(`${d} is not in the image`);
+say('final stage: dist/, production dependencies only, migrations (SQLite and PostgreSQL) and quiz packs');
 
 // The image's HEALTH_PORT would be 8080; here a free one, so the check runs beside whatever else this machine serves.
 const healthPort = await new Promise<number>((resolve) => {
