@@ -20,7 +20,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@slack/*', 'discord.js', '@aws-sdk/*', 'drizzle-orm', 'drizzle-orm/*', 'better-sqlite3'], message: 'src/core and commands/ talk to ports, not to platform or storage libraries.' },
+            { group: ['@slack/*', 'discord.js', '@aws-sdk/*', 'drizzle-orm', 'drizzle-orm/*', 'better-sqlite3', 'pg'], message: 'src/core and commands/ talk to ports, not to platform or storage libraries.' },
           ],
         },
       ],

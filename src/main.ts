@@ -9,6 +9,7 @@ import { terminalAdapter } from './adapters/console/terminal-adapter.ts';
 import { DiscordAdapter } from './adapters/discord/discord-adapter.ts';
 import { SlackAdapter } from './adapters/slack/app.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
+import { describePostgres } from './config/database-url.ts';
 import { configuredSecrets, secretRedactor } from './config/redact.ts';
 import { Dispatcher } from './core/dispatcher.ts';
 import type { Logger } from './core/logger.ts';
@@ -19,6 +20,7 @@ import { createAwsPorts, isLoopback, probeEndpoint, resolveDefaultRegion, SANDBO
 import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
 import { lockReplica, type ReplicaLock } from './db/process-lock.ts';
+import { openPostgres, PostgresOpenError } from './db/pg/client.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
 import { lintPack } from './quiz/lint.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
@@ -124,6 +126,21 @@ export async function main(io: MainIo): Promise<number> {
     return 2;
   }
   const settings = settingsFrom(config, terminalUser, region ?? 'us-east-1', endpointProbe?.kind === 'sandbox');
+  if (config.env.DATABASE_URL) {
+    // DATABASE_URL wins over DOCKHAND_DB. The server is reached and migrated (so a wrong URL is found now),
+    // but until the stores speak PostgreSQL dockhand says so instead of quietly using SQLite.
+    const hide = secretRedactor(configuredSecrets(io.env));
+    try {
+      await (await openPostgres(config.env.DATABASE_URL)).close();
+    } catch (e) {
+      io.stderr.write(hide(`dockhand: ${e instanceof PostgresOpenError ? e.message : `cannot open ${describePostgres(config.env.DATABASE_URL)}: ${String(e)}`}\n`));
+      return 2;
+    }
+    io.stderr.write(
+      `dockhand: DATABASE_URL selects ${describePostgres(config.env.DATABASE_URL)} (reached, schema migrated), but PostgreSQL stores are not available yet in this version; unset DATABASE_URL to store in SQLite at DOCKHAND_DB (${config.env.DOCKHAND_DB})\n`,
+    );
+    return 2;
+  }
   let database: ReturnType<typeof openDatabase>;
   try {
     database = openDatabase(config.env.DOCKHAND_DB);
@@ -247,7 +264,7 @@ export async function main(io: MainIo): Promise<number> {
     : endpoint
       ? `${endpointProbe?.kind === 'sandbox' ? 'the sandbox' : 'AWS API'} at ${endpoint.url} from ${endpoint.variable} (${clusterList}${assumed.length ? `; ${assumed.join(' and ')} assumed for a local endpoint` : ''}${endpointProbe?.kind === 'unreachable' ? `; nothing answers there yet: ${endpointProbe.why}` : ''})`
       : `AWS (${clusterList})`;
-  const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
+  const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: SQLite ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
   (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
 
   const alerts = createAlerts({

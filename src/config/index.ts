@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { clipInput } from '../core/errors.ts';
+import { postgresUrlProblem } from './database-url.ts';
 import { closest, parseDuration } from '../core/parser.ts';
 import type { Role } from '../core/roles.ts';
 import { ROLES } from '../core/roles.ts';
@@ -29,6 +30,8 @@ export const SECRET_ENV = new Set([
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'AWS_ACCESS_KEY_ID',
+  // It carries the database password.
+  'DATABASE_URL',
 ]);
 
 const durationString = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'expected a duration such as 30s, 15m or 2h' });
@@ -121,6 +124,15 @@ const speed = z.coerce.number(speedMsg).min(0.1, speedMsg).max(10_000, speedMsg)
 export const envSchema = z.object({
   DOCKHAND_CONFIG: z.string().optional(),
   DOCKHAND_DB: z.string().min(1).default('./data/dockhand.db'),
+  // PostgreSQL for replicas; when set it wins over DOCKHAND_DB.
+  DATABASE_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      // Empty reads as unset, as in a compose file's `DATABASE_URL=` line.
+      const problem = v === '' ? undefined : postgresUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   DOCKHAND_USER: z.string().min(1).optional(),
   DOCKHAND_ADMINS: z.string().optional(),
   DOCKHAND_OPERATORS: z.string().optional(),

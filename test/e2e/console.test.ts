@@ -22,7 +22,7 @@ describe('terminal adapter over a pipe (npm start)', () => {
     const r = await runCli(['/help'], { DOCKHAND_DB: db });
     expect(r.stderr).toContain('adapters: terminal');
     expect(r.stderr).toContain('AWS backend: sandbox');
-    expect(r.stderr).toContain(`database: ${db}`);
+    expect(r.stderr).toContain(`database: SQLite ${db}`);
     expect(r.stdout).not.toContain('adapters:');
   });
 

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
-const forbidden = [/^@slack\//, /^discord\.js$/, /^@aws-sdk\//, /^drizzle-orm(\/|$)/, /^better-sqlite3$/];
+const forbidden = [/^@slack\//, /^discord\.js$/, /^@aws-sdk\//, /^drizzle-orm(\/|$)/, /^better-sqlite3$/, /^pg$/];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -30,13 +30,13 @@ describe('boundaries', () => {
     }
     expect(offenders).toEqual([]);
   });
-  it('only src/aws imports @aws-sdk, and only src/db imports drizzle-orm or better-sqlite3', () => {
+  it('only src/aws imports @aws-sdk, and only src/db imports drizzle-orm, better-sqlite3 or pg', () => {
     const offenders: string[] = [];
     for (const f of files(join(root, 'src'))) {
       const rel = relative(root, f);
       for (const spec of imports(readFileSync(f, 'utf8'))) {
         if (/^@aws-sdk\//.test(spec) && !rel.startsWith('src/aws/')) offenders.push(`${rel} imports ${spec}`);
-        if (/^(drizzle-orm|better-sqlite3)(\/|$)/.test(spec) && !rel.startsWith('src/db/')) offenders.push(`${rel} imports ${spec}`);
+        if (/^(drizzle-orm|better-sqlite3|pg)(\/|$)/.test(spec) && !rel.startsWith('src/db/')) offenders.push(`${rel} imports ${spec}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -32,6 +32,19 @@ describe('config', () => {
     expect(c.env.DOCKHAND_DB).toBe('./data/dockhand.db');
     expect(c.filePath).toBeUndefined();
   });
+  it('takes a PostgreSQL DATABASE_URL, and names what is wrong with a bad one without repeating it', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://dockhand:pw-123456@db.internal:5432/dockhand' }, dir()).env.DATABASE_URL).toBe('postgres://dockhand:pw-123456@db.internal:5432/dockhand');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db.internal/dockhand' }, dir()).env.DATABASE_URL).toBe('postgresql://db.internal/dockhand');
+    expect(problems({ DATABASE_URL: 'mysql://root:hunter2-secret@db/dockhand' })).toEqual([
+      'env DATABASE_URL: got <hidden>, expected a URL starting with postgres:// (got one starting with mysql://), such as postgres://user:password@host:5432/dockhand',
+    ]);
+    expect(problems({ DATABASE_URL: 'postgres://u:hunter2-secret@db.internal:5432' })).toEqual([
+      'env DATABASE_URL: got <hidden>, expected a database name at the end, such as postgres://user:password@host:5432/dockhand',
+    ]);
+    expect(problems({ DATABASE_URL: 'hunter2-secret' }).join('\n')).not.toContain('hunter2');
+    // An empty value (a compose file's `DATABASE_URL=`) means SQLite, as if unset.
+    expect(problems({ DATABASE_URL: '' })).toEqual([]);
+  });
   it('switches to AWS when a region or credentials are configured, and DOCKHAND_BACKEND forces either', () => {
     expect(loadConfig({ AWS_REGION: 'eu-west-1' }, dir()).backend).toBe('aws');
     expect(loadConfig({ AWS_PROFILE: 'prod' }, dir()).backend).toBe('aws');
