@@ -18,7 +18,7 @@ export interface AwsClientOptions {
   /**
    * Send every call to this URL instead of AWS (the sandbox, moto). Without it the SDK
    * itself honours `AWS_ENDPOINT_URL` and the per-service `AWS_ENDPOINT_URL_ECS`,
-   * `AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS` and `AWS_ENDPOINT_URL_CLOUDWATCH`.
+   * `AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_CLOUDWATCH` and `AWS_ENDPOINT_URL_SQS`.
    */
   endpoint?: string;
   /** Fixed credentials; without them the SDK's default chain (env, profile, SSO, container, instance) applies. */

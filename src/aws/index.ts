@@ -8,6 +8,7 @@ import { SdkContainerService } from './container-service.ts';
 import { SdkImageRegistry } from './image-registry.ts';
 import { SdkLogSource } from './log-source.ts';
 import { SdkMetrics } from './metrics.ts';
+import { SdkEventQueue } from './event-queue.ts';
 import type { AwsClientOptions, StaticCredentials } from './clients.ts';
 
 export type { AwsClientOptions, StaticCredentials } from './clients.ts';
@@ -15,6 +16,7 @@ export { SdkContainerService } from './container-service.ts';
 export { SdkImageRegistry } from './image-registry.ts';
 export { SdkLogSource } from './log-source.ts';
 export { SdkMetrics } from './metrics.ts';
+export { SdkEventQueue } from './event-queue.ts';
 
 /** Credentials for the sandbox, which does not check signatures but the SDK insists on signing. */
 export const SANDBOX_CREDENTIALS: StaticCredentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -29,6 +31,8 @@ export interface AwsPorts {
   logs: SdkLogSource;
   /** CloudWatch metrics. */
   metrics: SdkMetrics;
+  /** The SQS queue of crash events at `url` (one client per URL, closed by destroy). */
+  eventQueue(url: string, region: string): SdkEventQueue;
   /** Closes every client. */
   destroy(): void;
 }
@@ -39,12 +43,19 @@ export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
   const images = new SdkImageRegistry(options);
   const logs = new SdkLogSource(options);
   const metrics = new SdkMetrics(options);
+  const queues = new Map<string, SdkEventQueue>();
   return {
     containers,
     images,
     logs,
     metrics,
+    eventQueue(url, region) {
+      let q = queues.get(url);
+      if (!q) queues.set(url, (q = new SdkEventQueue(url, region, options)));
+      return q;
+    },
     destroy() {
+      for (const q of queues.values()) q.destroy();
       containers.destroy();
       images.destroy();
       logs.destroy();

@@ -12,6 +12,8 @@ const policy = JSON.parse(readFileSync(join(root, 'src/aws/iam-policy.json'), 'u
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 /** `!Sub arn:${AWS::Partition}:…` as the plain ARN pattern the JSON policy writes. */
 const plainArn = (v: unknown): unknown => {
+  // The template narrows the JSON policy's any-queue pattern to its own events queue.
+  if (JSON.stringify(v) === JSON.stringify({ 'Fn::GetAtt': ['EventsQueue', 'Arn'] })) return 'arn:aws:sqs:*:*:*';
   if (v && typeof v === 'object' && 'Fn::Sub' in v) return String((v as { 'Fn::Sub': string })['Fn::Sub']).replace('${AWS::Partition}', 'aws');
   return v;
 };
@@ -79,6 +81,9 @@ describe('deploy/cloudformation.yaml', () => {
     const qp = JSON.stringify(resource('EventsQueuePolicy').Properties);
     expect(qp).toContain('events.amazonaws.com');
     expect(qp).toContain('aws:SourceArn');
+    // dockhand is told the queue, which switches it to watch.source: events.
+    const env = container().Environment as { Name: string; Value: unknown }[];
+    expect(env.find((e) => e.Name === 'DOCKHAND_EVENTS_QUEUE_URL')?.Value).toEqual({ Ref: 'EventsQueue' });
   });
 
   it('opens no inbound port: dockhand only connects out', () => {

@@ -8,7 +8,10 @@ const PREFIX: Record<string, string> = {
   '@aws-sdk/client-ecr': 'ecr',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-sqs': 'sqs',
 };
+/** SQS batch calls are authorized by their single-message action (Developer Guide, "Amazon SQS batch actions"). */
+const BATCH_ACTION: Record<string, string> = { 'sqs:DeleteMessageBatch': 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility', 'sqs:SendMessageBatch': 'sqs:SendMessage' };
 
 /** Every IAM action the src/aws code can call, read from its SDK commands and paginators. */
 function actionsUsedByCode(): Set<string> {
@@ -19,7 +22,7 @@ function actionsUsedByCode(): Set<string> {
     if (!clientImport) continue;
     const prefix = PREFIX[clientImport[1] as string];
     expect(prefix, `unknown client in ${file}`).toBeDefined();
-    for (const m of src.matchAll(/new (\w+)Command\(/g)) used.add(`${prefix}:${m[1]}`);
+    for (const m of src.matchAll(/new (\w+)Command\(/g)) used.add(BATCH_ACTION[`${prefix}:${m[1]}`] ?? `${prefix}:${m[1]}`);
     for (const m of src.matchAll(/paginate(\w+)\(/g)) used.add(`${prefix}:${m[1]}`);
   }
   return used;
@@ -30,7 +33,7 @@ function actionsNamedInMessages(): Set<string> {
   const named = new Set<string>();
   for (const file of readdirSync(AWS_DIR).filter((f) => f.endsWith('.ts'))) {
     const src = readFileSync(join(AWS_DIR, file), 'utf8');
-    for (const m of src.matchAll(/action: '((?:ecs|ecr|logs|cloudwatch):\w+)'/g)) named.add(m[1] as string);
+    for (const m of src.matchAll(/action: '((?:ecs|ecr|logs|cloudwatch|sqs):\w+)'/g)) named.add(m[1] as string);
   }
   return named;
 }
