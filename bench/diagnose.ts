@@ -18,6 +18,7 @@ import { defaultSettings } from '../src/core/settings.ts';
 import { SandboxClock } from '../src/sandbox/clock.ts';
 import { startSandbox } from '../src/sandbox/server.ts';
 import { MemoryAudit } from '../test/fakes/memory-audit.ts';
+import { record } from './report.ts';
 
 const ROUNDS = 5;
 const LATENCY_MS = 20;
@@ -80,6 +81,7 @@ export async function run(): Promise<void> {
     console.log(`  ${line('/ecs diagnose reports (image pull fails)', reports)}`);
     console.log(`  ${line('/ecs metrics payments --since 6h (with its PNG chart)', metrics)}`);
     console.log(`  baseline ${line('/ecs status payments', status)}`);
+    record({ bench: 'diagnose', name: `/ecs diagnose payments, ${LATENCY_MS} ms per AWS call`, value: diagnose.ms, unit: 'ms', baseline: { name: '/ecs status payments', value: status.ms }, better: 'lower' });
 
     // Chart rendering alone, on a day of one-minute points per metric (the --since 24h worst case at 4-minute periods is smaller).
     const t0 = Date.UTC(2026, 10, 27);
@@ -93,6 +95,7 @@ export async function run(): Promise<void> {
     let bytes = 0;
     for (let i = 0; i < n; i++) bytes = metricsChart('bench', 86_400_000, t0, t0 + 86_400_000, m).png.byteLength;
     const pngMs = (performance.now() - t) / n;
+    record({ bench: 'diagnose', name: '800×360 PNG chart, 2 × 360 points', value: pngMs, unit: 'ms', baseline: { name: 'SVG alone', value: svgMs }, better: 'lower' });
     console.log(`  chart: ${pngMs.toFixed(1)} ms per 800×360 PNG (${(bytes / 1024).toFixed(0)} KB, 2 × 360 points), baseline SVG alone ${svgMs.toFixed(2)} ms`);
   } finally {
     unsubscribe('http.server.request.start', onRequest);

@@ -14,6 +14,7 @@ import { buildCommands } from '../src/adapters/discord/registration.ts';
 import { FakeDiscord, snowflake, type FakeUser } from '../test/fakes/discord-api.ts';
 import { testCore } from '../test/fakes/slack-core.ts';
 import type { Dispatcher } from '../src/core/dispatcher.ts';
+import { record } from './report.ts';
 
 const CONCURRENCY = 200;
 const ROUNDS = 7;
@@ -102,6 +103,8 @@ export async function run(): Promise<void> {
     console.log(`  p99 ratio dockhand/bare: ${ratio.toFixed(2)}× (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'MISSED'}) · p99 < 100 ms: ${d.p99 < 100 ? 'met' : 'MISSED'}`);
     console.log(`  per-round p99, bare:     ${rounds.bare.map((r) => r.p99.toFixed(0)).join(' ')} ms`);
     console.log(`  per-round p99, dockhand: ${rounds.dockhand.map((r) => r.p99.toFixed(0)).join(' ')} ms`);
+    record({ bench: 'discord', name: `first callback p99, ${CONCURRENCY} interactions at once`, value: d.p99, unit: 'ms', baseline: { name: 'bare discord.js', value: b.p99 }, target: '≤ 1.5× bare discord.js', met: ratio <= 1.5, better: 'lower' });
+    record({ bench: 'discord', name: 'first callback p99 (absolute)', value: d.p99, unit: 'ms', target: '< 100 ms', met: d.p99 < 100, better: 'lower' });
     console.log(`  start (login) → first interaction answered: dockhand ${startToFirst.toFixed(0)} ms (first callback ${first[0]!.toFixed(1)} ms) · bare discord.js ${bareStartToFirst.toFixed(0)} ms`);
   } finally {
     await adapter.stop();

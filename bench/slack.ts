@@ -11,6 +11,7 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import { SlackAdapter } from '../src/adapters/slack/app.ts';
 import { FakeSlack } from '../test/fakes/slack-api.ts';
 import { testCore } from '../test/fakes/slack-core.ts';
+import { record } from './report.ts';
 
 const SECRET = 'bench-signing-secret-0123456789';
 const CONCURRENCY = 200;
@@ -170,6 +171,8 @@ export async function run(): Promise<void> {
     console.log(`  per-round p99, bare:     ${rounds.bare.map((r) => r.p99.toFixed(0)).join(' ')} ms`);
     console.log(`  per-round p99, dockhand: ${rounds.dockhand.map((r) => r.p99.toFixed(0)).join(' ')} ms`);
     console.log(`  answers delivered through response_url after the acks: ${answered} of ${(ROUNDS + 1) * CONCURRENCY}`);
+    record({ bench: 'slack', name: `ack p99, ${CONCURRENCY} signed slash commands at once`, value: d.p99, unit: 'ms', baseline: { name: 'bare Bolt', value: b.p99 }, target: '≤ 1.5× bare Bolt', met: ratio <= 1.5, better: 'lower' });
+    record({ bench: 'slack', name: 'ack p99 (absolute)', value: d.p99, unit: 'ms', target: '< 100 ms', met: d.p99 < 100, better: 'lower' });
   } finally {
     await load.stop();
     await bare.stop();

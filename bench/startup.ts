@@ -3,11 +3,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { record } from './report.ts';
 
 const root = join(import.meta.dirname, '..');
 
 /** Resident set size of a process and all its descendants, in MB (Linux /proc). */
-function treeRssMb(pid: number): number {
+export function treeRssMb(pid: number): number {
   let kb = 0;
   const visit = (p: number): void => {
     try {
@@ -72,5 +73,7 @@ export async function run(): Promise<void> {
   const cm = median(compiled.map((r) => r.rssMb));
   const tm = median(tsx.map((r) => r.rssMb));
   console.log(`startup to the first answered command (embedded sandbox, median of ${runs}): compiled ${c.toFixed(0)} ms vs tsx ${t.toFixed(0)} ms = ${(c / t).toFixed(2)}× (target ≤ 0.50×)`);
+  record({ bench: 'startup', name: 'start to the first answered command', value: c, unit: 'ms', baseline: { name: 'tsx', value: t }, target: '≤ 0.5× tsx', met: c / t <= 0.5, better: 'lower' });
+  record({ bench: 'startup', name: 'idle RSS after the first answer (embedded sandbox included)', value: cm, unit: 'MB', baseline: { name: 'tsx', value: tm }, better: 'lower' });
   console.log(`idle memory 3 s after that answer (RSS of the process tree, embedded sandbox included): compiled ${cm.toFixed(0)} MB vs tsx ${tm.toFixed(0)} MB = ${(cm / tm).toFixed(2)}×`);
 }
