@@ -217,6 +217,7 @@ export async function main(io: MainIo): Promise<number> {
         userGroupRoles: new Map(Object.entries(config.file.roles?.slackGroups ?? {})),
         // The adapter names itself in its log lines; a second `adapter` key here would repeat it.
         log,
+        telemetry,
       }),
     );
   }
@@ -228,6 +229,7 @@ export async function main(io: MainIo): Promise<number> {
         ...(config.env.DISCORD_API_URL ? { apiUrl: config.env.DISCORD_API_URL } : {}),
         guildRoles: new Map(Object.entries(config.file.roles?.discordRoles ?? {})),
         log,
+        telemetry,
       }),
     );
   }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommands } from '../../src/adapters/discord/register-cli.ts';
 import { FakeDiscord, snowflake, type FakeUser } from '../fakes/discord-api.ts';
 import { repoRoot, tempDb } from './cli.ts';
+import { freePort } from './server-process.ts';
 
 async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -37,12 +38,14 @@ describe('npm start with Discord configured (the real discord.js client as wired
   let fake: FakeDiscord;
   let run: ReturnType<typeof start>;
   const viewer: FakeUser = { id: snowflake(), username: 'vera' };
+  let healthPort = 0;
 
   beforeAll(async () => {
     fake = new FakeDiscord();
     await fake.start();
     await registerCommands({ token: fake.token, apiUrl: fake.apiUrl, guildId: fake.guildId });
-    run = start({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl });
+    healthPort = await freePort();
+    run = start({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, HEALTH_PORT: String(healthPort) });
     await waitFor('the banner', () => (run.out.stderr.includes('adapters: discord') ? true : undefined), 40_000);
   }, 60_000);
 
@@ -65,6 +68,9 @@ describe('npm start with Discord configured (the real discord.js client as wired
     const it = fake.slash(viewer, 'ecs', 'services');
     const m = await fake.waitFor(() => [it.original, ...it.followUps].find((x) => x && FakeDiscord.text(x).includes('payments')), 20_000, 'the services reply');
     expect(FakeDiscord.text(m)).toContain('sandbox data');
+    // Its first callback was counted on /metrics, per platform.
+    const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/^dockhand_ack_duration_seconds_count\{platform="discord"\} [1-9]/m);
   }, 30_000);
 
   it('stops cleanly on SIGTERM and closes the gateway', async () => {

@@ -111,6 +111,8 @@ describe('npm start with Slack configured (the real Bolt app as wired by main.ts
     expect(text).toMatch(/^dockhand_commands_total\{command="\/ecs services",outcome="ok"\} 1$/m);
     expect(text).toMatch(/^dockhand_aws_calls_total\{service="ECS",operation="ListServices",error=""\} [1-9]/m);
     expect(text).toMatch(/^dockhand_outbox_pending 0$/m);
+    // Every slash command above was acknowledged, and its latency counted per platform.
+    expect(text).toMatch(/^dockhand_ack_duration_seconds_count\{platform="slack"\} [1-9]/m);
     expect(text).toMatch(/^dockhand_leader 1$/m);
     expect(text).toContain('dockhand_process_resident_memory_bytes');
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).not.toBe(200);

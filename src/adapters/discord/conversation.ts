@@ -59,6 +59,8 @@ export interface ConversationOptions {
   now?: () => number;
   /** The token's usable life, ms. */
   tokenLifeMs?: number;
+  /** Told how long after the interaction was created its first callback (answer or deferral) went out. */
+  onAck?: (ms: number) => void;
 }
 
 /** One interaction's answers; see the module comment. */
@@ -99,21 +101,28 @@ export class Conversation {
       // A deferral fixes visibility before the result is known: public, and fixed up below when the result is ephemeral.
       if (this.opts.fromButton && this.i.deferUpdate) await this.i.deferUpdate();
       else await this.i.deferReply();
+      this.acked();
       result = await work;
       await this.finishDeferred(result.reply);
     } else {
       result = first;
-      await this.first(result.reply);
+      await this.first(result.reply, () => this.acked());
     }
     if (result.followUp) await result.followUp((r) => this.post(r));
   }
 
-  /** The first answer when the result came in time. */
-  private async first(reply: Reply): Promise<void> {
+  /** Reports the first callback's latency, measured from the interaction's creation as Discord's 3 seconds are. */
+  private acked(): void {
+    this.opts.onAck?.(Math.max(0, Date.now() - this.i.createdTimestamp));
+  }
+
+  /** The first answer when the result came in time; `sent` runs once the first callback went out. */
+  private async first(reply: Reply, sent?: () => void): Promise<void> {
     const [head, ...rest] = this.render(reply);
     const ephemeral = reply.visibility === 'ephemeral';
     if (this.opts.fromButton && reply.replaceOriginal && !ephemeral && this.i.update) await this.i.update(toOptions(head!));
     else await this.i.reply(toOptions(head!, ephemeral));
+    sent?.();
     for (const m of rest) await this.i.followUp(toOptions(m, ephemeral));
     if (reply.thread?.parent && !ephemeral && !this.opts.fromButton) await this.startThread(reply);
   }

@@ -23,6 +23,7 @@ import { DiscordDelivery } from './delivery.ts';
 import { callerOf, isDm } from './identity.ts';
 import { actionOfCustomId, askModal, BUTTON_PREFIX, cut, HASHED_PREFIX, isAskAction, MODAL_INPUT_ID, MODAL_PREFIX, renderReply } from './render.ts';
 import { DiscordTransport } from './transport.ts';
+import { noTelemetry, type Telemetry } from '../../ports/telemetry.ts';
 
 /** The part of the core's Dispatcher the Discord adapter needs. */
 export interface DiscordDispatcher {
@@ -50,6 +51,8 @@ export interface DiscordAdapterOptions {
   guildRoles?: ReadonlyMap<string, Role>;
   /** Where the adapter logs. */
   log?: Logger;
+  /** Where acknowledgement latencies are counted (GET /metrics). */
+  telemetry?: Telemetry;
 }
 
 /** Autocomplete must be answered within 3 s; a slow list is answered empty rather than late. */
@@ -72,6 +75,7 @@ export class DiscordAdapter implements Adapter {
   private readonly dispatcher: DiscordDispatcher;
   private readonly roles: ReadonlyMap<string, Role>;
   private readonly log: Logger;
+  private readonly telemetry: Telemetry;
   private readonly longActions = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -79,6 +83,7 @@ export class DiscordAdapter implements Adapter {
     this.dispatcher = opts.dispatcher;
     this.roles = opts.guildRoles ?? new Map();
     this.log = (opts.log ?? silentLogger).child({ adapter: 'discord' });
+    this.telemetry = opts.telemetry ?? noTelemetry;
     this.transport = new DiscordTransport({ token: opts.token, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), log: this.log, onInteraction: (i) => this.onInteraction(i) });
     this.delivery = new DiscordDelivery({ token: opts.token, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), log: this.log });
   }
@@ -140,6 +145,7 @@ export class DiscordAdapter implements Adapter {
       rest: this.transport.client.rest,
       remember: (m) => this.remember(m),
       log: this.log,
+      onAck: (ms) => this.telemetry.acked('discord', ms),
     });
   }
 

@@ -27,6 +27,7 @@ import { uploadImage } from './upload.ts';
 /** The Web API's base URL when SLACK_API_URL does not say otherwise. */
 const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 import type { AskButton, SlackMessage } from './render.ts';
+import { noTelemetry, type Telemetry } from '../../ports/telemetry.ts';
 
 /** The part of the core's Dispatcher the Slack adapter needs. */
 export interface SlackDispatcher {
@@ -64,6 +65,8 @@ export interface SlackAdapterOptions {
   userGroupCacheMs?: number;
   /** Where the adapter logs. */
   log?: Logger;
+  /** Where acknowledgement latencies are counted (GET /metrics). */
+  telemetry?: Telemetry;
   /** Socket Mode ping timeout, ms; also the reconnect back-off step (Slack's client default 5 s). */
   socketPingTimeoutMs?: number;
   /** Least time between two messages to one channel, ms (default 1 s, Slack's documented pace). */
@@ -201,6 +204,7 @@ export class SlackAdapter implements Adapter {
   readonly app: App;
   private readonly dispatcher: SlackDispatcher;
   private readonly log: Logger;
+  private readonly telemetry: Telemetry;
   /** Where the Web API is called (SLACK_API_URL or Slack's own), named when it cannot be reached. */
   private readonly apiUrl: string;
   private readonly socketMode: boolean;
@@ -227,6 +231,7 @@ export class SlackAdapter implements Adapter {
   constructor(opts: SlackAdapterOptions) {
     this.dispatcher = opts.dispatcher;
     this.log = (opts.log ?? silentLogger).child({ adapter: 'slack' });
+    this.telemetry = opts.telemetry ?? noTelemetry;
     this.socketMode = opts.socketMode ?? Boolean(opts.appToken);
     this.catchAll = opts.catchAllCommand === undefined ? DEFAULT_CATCH_ALL : opts.catchAllCommand;
     this.groupRoles = opts.userGroupRoles ?? new Map();
@@ -440,8 +445,15 @@ export class SlackAdapter implements Adapter {
     }
   }
 
+  /** Counts how long after its arrival a request was acknowledged (Slack allows 3 s). */
+  private acked(context: Record<string, unknown>): void {
+    if (typeof context.arrivedAt === 'number') this.telemetry.acked('slack', Date.now() - context.arrivedAt);
+  }
+
   private registerListeners(): void {
     this.app.use(async (args) => {
+      // When the request reached dockhand, for the acknowledgement latency in GET /metrics.
+      args.context.arrivedAt = Date.now();
       const body = args.body as { trigger_id?: unknown; event_id?: unknown; type?: unknown; actions?: Array<{ action_ts?: unknown }> };
       const key = typeof body.trigger_id === 'string' ? `t:${body.trigger_id}` : typeof body.event_id === 'string' ? `e:${body.event_id}` : undefined;
       if (key) {
@@ -458,8 +470,9 @@ export class SlackAdapter implements Adapter {
       await args.next();
     });
 
-    this.app.command(/^\/.+/, async ({ command, ack, respond }) => {
+    this.app.command(/^\/.+/, async ({ command, ack, respond, context }) => {
       await ack();
+      this.acked(context);
       // Slack escapes &, < and > and sends mentions as control sequences; commands parse what was typed.
       const text = this.commandLine(command.command, decodeSlackText(command.text));
       const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, text: text ?? undefined, link: newLink() };
@@ -474,8 +487,9 @@ export class SlackAdapter implements Adapter {
       }, conv);
     });
 
-    this.app.action({ type: 'block_actions', action_id: new RegExp(`^${ACTION_ID_PREFIX}:`) }, async ({ action, body, ack, respond }) => {
+    this.app.action({ type: 'block_actions', action_id: new RegExp(`^${ACTION_ID_PREFIX}:`) }, async ({ action, body, ack, respond, context }) => {
       await ack();
+      this.acked(context);
       const value = action.type === 'button' ? actionFromValue(action.action_id, action.value) : null;
       if (value === null) return;
       const container = body.container as { channel_id?: string; message_ts?: string } | undefined;
@@ -500,7 +514,7 @@ export class SlackAdapter implements Adapter {
       }, conv);
     });
 
-    this.app.view({ type: 'view_submission', callback_id: ASK_CALLBACK_ID }, async ({ ack, body, view }) => {
+    this.app.view({ type: 'view_submission', callback_id: ASK_CALLBACK_ID }, async ({ ack, body, view, context }) => {
       const ctx = readAskMetadata(view.private_metadata);
       const text = (view.state.values[ASK_BLOCK_ID]?.[ASK_INPUT_ID]?.value ?? '').trim();
       if (ctx && !text) {
@@ -509,6 +523,7 @@ export class SlackAdapter implements Adapter {
         return;
       }
       await ack();
+      this.acked(context);
       if (!ctx) {
         this.log.warn({ user: body.user.id }, 'slack: a dockhand modal came back without its context; nothing was run');
         return;
