@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
 import type { CrashRecord, Incident, IncidentStore, Mute, WatchCondition } from '../ports/incident-store.ts';
+import type { CrashRef, WriteGuard, WriteSet, WriteSetResult } from '../ports/write-set.ts';
 import type { Db } from './client.ts';
+import { insertOutboxMessage } from './outbox.ts';
 import { watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './watcher-schema.ts';
 
 function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
@@ -28,6 +30,13 @@ function toCrash(r: typeof watcherCrashes.$inferSelect): CrashRecord {
   return c;
 }
 
+/** Thrown inside the transaction to roll a write set back when one of its guards fails. */
+class GuardFailed extends Error {
+  constructor(readonly guard: WriteGuard['op']) {
+    super(`write set stopped by its ${guard} guard`);
+  }
+}
+
 function toCondition(r: typeof watcherConditions.$inferSelect): WatchCondition {
   const c: WatchCondition = { key: r.key, cluster: r.cluster, service: r.service, since: r.since, detail: r.detail };
   if (r.alertedAt !== null) c.alertedAt = r.alertedAt;
@@ -44,13 +53,103 @@ export class SqliteIncidentStore implements IncidentStore {
     this.sqlite = database.sqlite;
   }
 
-  /** Runs `fn` in one SQLite transaction (a savepoint when nested). */
-  atomically<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn)();
+  /**
+   * Applies a write set in one IMMEDIATE transaction (the write lock is taken before the first
+   * read, so a guard's check and the writes after it see no other writer in between).
+   */
+  async apply(writes: WriteSet): Promise<WriteSetResult> {
+    try {
+      return this.sqlite.transaction(() => this.applyAll(writes)).immediate();
+    } catch (e) {
+      if (e instanceof GuardFailed) return { applied: false, guard: e.guard };
+      throw e;
+    }
+  }
+
+  private applyAll(writes: WriteSet): WriteSetResult {
+    let enqueued = 0;
+    for (const w of writes) {
+      switch (w.op) {
+        case 'claimTask': {
+          const r = this.db.insert(watcherHandledTasks).values({ cluster: w.cluster, taskArn: w.taskArn, handledAt: w.at }).onConflictDoNothing().run();
+          if (r.changes === 0) throw new GuardFailed('claimTask');
+          break;
+        }
+        case 'openIncident': {
+          const open = this.openIncidentNow(w.cluster, w.service);
+          if ((open?.id ?? null) !== w.id || (open && w.crashes !== undefined && open.crashes !== w.crashes)) throw new GuardFailed('openIncident');
+          break;
+        }
+        case 'recordCrash': {
+          const c = w.crash;
+          this.db
+            .insert(watcherCrashes)
+            .values({ ...c, exitCode: c.exitCode ?? null, incidentId: c.incidentId ?? null })
+            .onConflictDoNothing()
+            .run();
+          break;
+        }
+        case 'createIncident': {
+          const i = w.incident;
+          this.db
+            .insert(watcherIncidents)
+            .values({ ...i, lastExitCode: i.lastExitCode ?? null, recoveredAt: i.recoveredAt ?? null })
+            .run();
+          for (const ref of w.crashes) this.attach(ref, i.id);
+          break;
+        }
+        case 'updateIncident': {
+          const i = w.incident;
+          this.db
+            .update(watcherIncidents)
+            .set({
+              firstCrashAt: i.firstCrashAt,
+              lastCrashAt: i.lastCrashAt,
+              crashes: i.crashes,
+              lastReason: i.lastReason,
+              lastExitCode: i.lastExitCode ?? null,
+              status: i.status,
+              recoveredAt: i.recoveredAt ?? null,
+            })
+            .where(eq(watcherIncidents.id, i.id))
+            .run();
+          break;
+        }
+        case 'attachCrash':
+          this.attach(w.crash, w.incidentId);
+          break;
+        case 'putCondition': {
+          const values = { ...w.condition, alertedAt: w.condition.alertedAt ?? null };
+          this.db.insert(watcherConditions).values(values).onConflictDoUpdate({ target: watcherConditions.key, set: values }).run();
+          break;
+        }
+        case 'deleteCondition':
+          this.db.delete(watcherConditions).where(eq(watcherConditions.key, w.key)).run();
+          break;
+        case 'enqueue':
+          if (insertOutboxMessage(this.db, w.message, w.now)) enqueued++;
+          break;
+      }
+    }
+    return { applied: true, enqueued };
+  }
+
+  private attach(ref: CrashRef, incidentId: string): void {
+    const which = typeof ref === 'number' ? eq(watcherCrashes.id, ref) : eq(watcherCrashes.taskArn, ref.taskArn);
+    this.db.update(watcherCrashes).set({ incidentId }).where(which).run();
+  }
+
+  private openIncidentNow(cluster: string, service: string): Incident | null {
+    const r = this.db
+      .select()
+      .from(watcherIncidents)
+      .where(and(eq(watcherIncidents.cluster, cluster), eq(watcherIncidents.service, service), eq(watcherIncidents.status, 'open')))
+      .get();
+    return r ? toIncident(r) : null;
   }
 
   /** Which of these task ARNs were handled already. */
-  handledAmong(cluster: string, taskArns: readonly string[]): Set<string> {
+  async handledAmong(cluster: string, taskArns: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (let i = 0; i < taskArns.length; i += 500) {
       const part = taskArns.slice(i, i + 500);
@@ -64,34 +163,18 @@ export class SqliteIncidentStore implements IncidentStore {
     return out;
   }
 
-  /** Records a stopped task as handled. */
-  markHandled(cluster: string, taskArn: string, at: number): void {
-    this.db.insert(watcherHandledTasks).values({ cluster, taskArn, handledAt: at }).onConflictDoNothing().run();
-  }
-
   /** Forgets handled tasks older than `before`. */
-  pruneHandled(before: number): number {
+  async pruneHandled(before: number): Promise<number> {
     return this.db.delete(watcherHandledTasks).where(lt(watcherHandledTasks.handledAt, before)).run().changes;
   }
 
   /** Forgets crashes that stopped before `before`. */
-  pruneCrashes(before: number): number {
+  async pruneCrashes(before: number): Promise<number> {
     return this.db.delete(watcherCrashes).where(lt(watcherCrashes.at, before)).run().changes;
   }
 
-  /** Records a crash (once per task); returns its id. */
-  recordCrash(c: Omit<CrashRecord, 'id'>): number {
-    this.db
-      .insert(watcherCrashes)
-      .values({ ...c, exitCode: c.exitCode ?? null, incidentId: c.incidentId ?? null })
-      .onConflictDoNothing()
-      .run();
-    const row = this.db.select({ id: watcherCrashes.id }).from(watcherCrashes).where(eq(watcherCrashes.taskArn, c.taskArn)).get();
-    return row?.id ?? 0;
-  }
-
   /** Crashes of a service since a time, oldest first. */
-  crashesSince(cluster: string, service: string, since: number): CrashRecord[] {
+  async crashesSince(cluster: string, service: string, since: number): Promise<CrashRecord[]> {
     return this.db
       .select()
       .from(watcherCrashes)
@@ -102,22 +185,17 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   /** The open incident of a service. */
-  openIncident(cluster: string, service: string): Incident | null {
-    const r = this.db
-      .select()
-      .from(watcherIncidents)
-      .where(and(eq(watcherIncidents.cluster, cluster), eq(watcherIncidents.service, service), eq(watcherIncidents.status, 'open')))
-      .get();
-    return r ? toIncident(r) : null;
+  async openIncident(cluster: string, service: string): Promise<Incident | null> {
+    return this.openIncidentNow(cluster, service);
   }
 
   /** Every open incident, oldest first. */
-  openIncidents(): Incident[] {
+  async openIncidents(): Promise<Incident[]> {
     return this.db.select().from(watcherIncidents).where(eq(watcherIncidents.status, 'open')).orderBy(asc(watcherIncidents.openedAt)).all().map(toIncident);
   }
 
   /** Incidents that recovered since a time, newest first. */
-  recoveredSince(since: number): Incident[] {
+  async recoveredSince(since: number): Promise<Incident[]> {
     return this.db
       .select()
       .from(watcherIncidents)
@@ -127,39 +205,8 @@ export class SqliteIncidentStore implements IncidentStore {
       .map(toIncident);
   }
 
-  /** Stores a new incident and ties crashes to it. */
-  createIncident(i: Incident, crashIds: readonly number[]): void {
-    this.db
-      .insert(watcherIncidents)
-      .values({ ...i, lastExitCode: i.lastExitCode ?? null, recoveredAt: i.recoveredAt ?? null })
-      .run();
-    if (crashIds.length > 0) this.db.update(watcherCrashes).set({ incidentId: i.id }).where(inArray(watcherCrashes.id, [...crashIds])).run();
-  }
-
-  /** Saves an incident's span, counts or status. */
-  updateIncident(i: Incident): void {
-    this.db
-      .update(watcherIncidents)
-      .set({
-        firstCrashAt: i.firstCrashAt,
-        lastCrashAt: i.lastCrashAt,
-        crashes: i.crashes,
-        lastReason: i.lastReason,
-        lastExitCode: i.lastExitCode ?? null,
-        status: i.status,
-        recoveredAt: i.recoveredAt ?? null,
-      })
-      .where(eq(watcherIncidents.id, i.id))
-      .run();
-  }
-
-  /** Ties a crash to an incident. */
-  attachCrash(crashId: number, incidentId: string): void {
-    this.db.update(watcherCrashes).set({ incidentId }).where(eq(watcherCrashes.id, crashId)).run();
-  }
-
   /** Mutes a service. */
-  mute(m: Mute): void {
+  async mute(m: Mute): Promise<void> {
     this.db
       .insert(watcherMutes)
       .values(m)
@@ -168,12 +215,12 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   /** Ends a mute. */
-  unmute(cluster: string, service: string): boolean {
+  async unmute(cluster: string, service: string): Promise<boolean> {
     return this.db.delete(watcherMutes).where(and(eq(watcherMutes.cluster, cluster), eq(watcherMutes.service, service))).run().changes > 0;
   }
 
   /** The mute in force for a service. */
-  activeMute(cluster: string, service: string, now: number): Mute | null {
+  async activeMute(cluster: string, service: string, now: number): Promise<Mute | null> {
     return (
       this.db
         .select()
@@ -184,34 +231,23 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   /** Every mute in force. */
-  activeMutes(now: number): Mute[] {
+  async activeMutes(now: number): Promise<Mute[]> {
     return this.db.select().from(watcherMutes).where(gt(watcherMutes.until, now)).orderBy(asc(watcherMutes.until)).all();
   }
 
   /** A tracked condition. */
-  condition(key: string): WatchCondition | null {
+  async condition(key: string): Promise<WatchCondition | null> {
     const r = this.db.select().from(watcherConditions).where(eq(watcherConditions.key, key)).get();
     return r ? toCondition(r) : null;
   }
 
   /** Conditions by key prefix. */
-  conditions(prefix: string): WatchCondition[] {
+  async conditions(prefix: string): Promise<WatchCondition[]> {
     return this.db
       .select()
       .from(watcherConditions)
       .where(sql`substr(${watcherConditions.key}, 1, ${prefix.length}) = ${prefix}`)
       .all()
       .map(toCondition);
-  }
-
-  /** Stores a condition. */
-  putCondition(c: WatchCondition): void {
-    const values = { ...c, alertedAt: c.alertedAt ?? null };
-    this.db.insert(watcherConditions).values(values).onConflictDoUpdate({ target: watcherConditions.key, set: values }).run();
-  }
-
-  /** Forgets a condition. */
-  deleteCondition(key: string): void {
-    this.db.delete(watcherConditions).where(eq(watcherConditions.key, key)).run();
   }
 }

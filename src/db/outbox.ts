@@ -31,6 +31,32 @@ function toRow(r: Row): OutboxRow {
   return out;
 }
 
+/**
+ * Writes an outbox message unless one with the same alert key, platform and channel exists; true
+ * when written. Synchronous, so the incident store's write sets can enqueue inside their transaction.
+ */
+export function insertOutboxMessage(db: Db, m: OutboxMessage, now: number): boolean {
+  const r = db
+    .insert(outbox)
+    .values({
+      alertKey: m.alertKey,
+      platform: m.platform,
+      channelId: m.channelId,
+      reply: JSON.stringify(m.reply),
+      threadKey: m.reply.thread?.key ?? null,
+      threadParent: m.reply.thread?.parent ? 1 : 0,
+      updateOf: m.updateOf ?? null,
+      service: m.service ?? null,
+      mention: m.mention ?? null,
+      // Due at once whatever clock wrote it: the watcher may run on sandbox time, delivery on real time.
+      nextAt: 0,
+      createdAt: now,
+    })
+    .onConflictDoNothing()
+    .run();
+  return r.changes > 0;
+}
+
 const laneIs = (lane: Lane) => and(eq(outbox.platform, lane.platform), eq(outbox.channelId, lane.channelId));
 
 /** The alert outbox in SQLite (table `outbox`). */
@@ -44,30 +70,12 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Writes a message unless the same alert already went to that channel; true when written. */
-  enqueue(m: OutboxMessage, now: number): boolean {
-    const r = this.db
-      .insert(outbox)
-      .values({
-        alertKey: m.alertKey,
-        platform: m.platform,
-        channelId: m.channelId,
-        reply: JSON.stringify(m.reply),
-        threadKey: m.reply.thread?.key ?? null,
-        threadParent: m.reply.thread?.parent ? 1 : 0,
-        updateOf: m.updateOf ?? null,
-        service: m.service ?? null,
-        mention: m.mention ?? null,
-        // Due at once whatever clock wrote it: the watcher may run on sandbox time, delivery on real time.
-        nextAt: 0,
-        createdAt: now,
-      })
-      .onConflictDoNothing()
-      .run();
-    return r.changes > 0;
+  async enqueue(m: OutboxMessage, now: number): Promise<boolean> {
+    return insertOutboxMessage(this.db, m, now);
   }
 
   /** Channels with pending messages. */
-  lanes(): Lane[] {
+  async lanes(): Promise<Lane[]> {
     return this.db
       .selectDistinct({ platform: outbox.platform, channelId: outbox.channelId })
       .from(outbox)
@@ -77,17 +85,17 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Pending messages of a channel, oldest first. */
-  pending(lane: Lane): OutboxRow[] {
+  async pending(lane: Lane): Promise<OutboxRow[]> {
     return this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.status, 'pending'))).orderBy(asc(outbox.id)).all().map(toRow);
   }
 
   /** Records a delivery. */
-  markSent(id: number, messageRef: string, now: number): void {
+  async markSent(id: number, messageRef: string, now: number): Promise<void> {
     this.db.update(outbox).set({ status: 'sent', messageRef, sentAt: now, attempts: sql`${outbox.attempts} + 1`, lastError: null }).where(eq(outbox.id, id)).run();
   }
 
   /** Records a failed attempt to retry at `nextAt`; the first failure's time is kept. */
-  markRetry(id: number, nextAt: number, error: string, now?: number): void {
+  async markRetry(id: number, nextAt: number, error: string, now?: number): Promise<void> {
     this.db
       .update(outbox)
       .set({ nextAt, lastError: error, attempts: sql`${outbox.attempts} + 1`, firstFailedAt: sql`coalesce(${outbox.firstFailedAt}, ${now ?? null})` })
@@ -96,19 +104,19 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Records a failure retrying cannot fix, given up at `now`. */
-  markFailed(id: number, error: string, now?: number): void {
+  async markFailed(id: number, error: string, now?: number): Promise<void> {
     this.db.update(outbox).set({ status: 'failed', lastError: error, attempts: sql`${outbox.attempts} + 1`, failedAt: now ?? null }).where(eq(outbox.id, id)).run();
   }
 
   /** The messages given up on, newest first. */
-  failures(limit: number): OutboxRow[] {
+  async failures(limit: number): Promise<OutboxRow[]> {
     return this.db.select().from(outbox).where(eq(outbox.status, 'failed')).orderBy(desc(outbox.id)).limit(limit).all().map(toRow);
   }
 
   /** Replaces pending messages by one summary message, in one transaction. */
-  fold(ids: readonly number[], summary: OutboxMessage, now: number): number {
+  async fold(ids: readonly number[], summary: OutboxMessage, now: number): Promise<number> {
     return this.sqlite.transaction(() => {
-      this.enqueue(summary, now);
+      insertOutboxMessage(this.db, summary, now);
       const row = this.db
         .select({ id: outbox.id })
         .from(outbox)
@@ -123,13 +131,13 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** A stored message by alert key in a channel. */
-  find(lane: Lane, alertKey: string): OutboxRow | undefined {
+  async find(lane: Lane, alertKey: string): Promise<OutboxRow | undefined> {
     const r = this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.alertKey, alertKey))).get();
     return r ? toRow(r) : undefined;
   }
 
   /** The platform reference of a delivered alert in a channel. */
-  messageRef(lane: Lane, alertKey: string): string | undefined {
+  async messageRef(lane: Lane, alertKey: string): Promise<string | undefined> {
     const r = this.db
       .select({ ref: outbox.messageRef })
       .from(outbox)
@@ -142,7 +150,7 @@ export class SqliteOutbox implements Outbox {
    * The platform reference of a thread's parent in a channel: its delivered parent message, or
    * (when the parent was folded or muted) the first reply that went out on its own.
    */
-  threadRef(lane: Lane, threadKey: string): string | undefined {
+  async threadRef(lane: Lane, threadKey: string): Promise<string | undefined> {
     const r = this.db
       .select({ ref: outbox.messageRef })
       .from(outbox)
@@ -153,7 +161,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Deletes finished messages written before `before`, keeping what the given threads still thread under. */
-  prune(before: number, keepThreads: readonly string[]): number {
+  async prune(before: number, keepThreads: readonly string[]): Promise<number> {
     // The kept rows are exactly what threadRef() and messageRef() answer from for those threads.
     return this.sqlite
       .prepare(
@@ -169,7 +177,7 @@ export class SqliteOutbox implements Outbox {
    * Delivery times of top-level messages in a channel after `since`. A thread reply counts as
    * one when it was the first message of its thread to go out (its parent was folded or failed).
    */
-  sentSince(lane: Lane, since: number): number[] {
+  async sentSince(lane: Lane, since: number): Promise<number[]> {
     const firstOfThread = sql`NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.platform = ${outbox.platform} AND p.channel_id = ${outbox.channelId}
       AND p.thread_key = ${outbox.threadKey} AND p.status = 'sent' AND p.update_of IS NULL AND p.message_ref <> '' AND p.id < ${outbox.id})`;
     return this.db
@@ -182,7 +190,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Counts by status. */
-  stats(): OutboxStats {
+  async stats(): Promise<OutboxStats> {
     const out: OutboxStats = { pending: 0, sent: 0, failed: 0, folded: 0 };
     for (const r of this.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status).all()) {
       if (r.status in out) out[r.status as 'pending' | 'sent' | 'failed' | 'folded'] = r.n;
@@ -193,7 +201,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** Every row of a channel, in order. */
-  history(lane: Lane): OutboxRow[] {
+  async history(lane: Lane): Promise<OutboxRow[]> {
     return this.db.select().from(outbox).where(laneIs(lane)).orderBy(asc(outbox.id)).all().map(toRow);
   }
 }

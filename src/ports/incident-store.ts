@@ -1,9 +1,11 @@
 /**
  * What the crash watcher remembers: the stopped tasks it has handled, every crash, the
  * incidents crash loops open, mutes, and open conditions (a service below its desired count,
- * a failed deployment). Synchronous, like the outbox, so one transaction covers a crash, its
- * incident and its outbox messages.
+ * a failed deployment). Asynchronous, so SQLite and PostgreSQL serve the same interface; the
+ * watcher's writes (a crash, its incident and its outbox messages together) go through one
+ * `apply()` call with a write set (see write-set.ts), since a transaction cannot await.
  */
+import type { WriteSetStore } from './write-set.ts';
 
 /** One crash as recorded (muted ones too). */
 export interface CrashRecord {
@@ -85,48 +87,32 @@ export interface WatchCondition {
   detail: string;
 }
 
-/** The watcher's memory. */
-export interface IncidentStore {
-  /** Runs `fn` in one transaction: all of its writes land, or none. */
-  atomically<T>(fn: () => T): T;
+/** The watcher's memory. Its own writes (handled tasks, crashes, incidents, conditions) go through `apply()`. */
+export interface IncidentStore extends WriteSetStore {
   /** Which of these task ARNs were handled already. */
-  handledAmong(cluster: string, taskArns: readonly string[]): Set<string>;
-  /** Records a stopped task as handled. */
-  markHandled(cluster: string, taskArn: string, at: number): void;
+  handledAmong(cluster: string, taskArns: readonly string[]): Promise<Set<string>>;
   /** Forgets handled tasks older than `before` (ECS stops listing them after about an hour). */
-  pruneHandled(before: number): number;
+  pruneHandled(before: number): Promise<number>;
   /** Forgets crashes that stopped before `before`; returns how many. */
-  pruneCrashes(before: number): number;
-  /** Records a crash; returns its id. */
-  recordCrash(crash: Omit<CrashRecord, 'id'>): number;
+  pruneCrashes(before: number): Promise<number>;
   /** Crashes of a service at or after `since`, oldest first. */
-  crashesSince(cluster: string, service: string, since: number): CrashRecord[];
+  crashesSince(cluster: string, service: string, since: number): Promise<CrashRecord[]>;
   /** The open incident of a service, if any. */
-  openIncident(cluster: string, service: string): Incident | null;
+  openIncident(cluster: string, service: string): Promise<Incident | null>;
   /** Every open incident, oldest first. */
-  openIncidents(): Incident[];
+  openIncidents(): Promise<Incident[]>;
   /** Incidents that recovered at or after `since`, newest first. */
-  recoveredSince(since: number): Incident[];
-  /** Stores a new incident and ties the given crashes to it. */
-  createIncident(incident: Incident, crashIds: readonly number[]): void;
-  /** Saves an incident's new counts or status. */
-  updateIncident(incident: Incident): void;
-  /** Ties a crash to an incident. */
-  attachCrash(crashId: number, incidentId: string): void;
+  recoveredSince(since: number): Promise<Incident[]>;
   /** Mutes a service (replacing an earlier mute). */
-  mute(mute: Mute): void;
+  mute(mute: Mute): Promise<void>;
   /** Ends a mute; false when there was none. */
-  unmute(cluster: string, service: string): boolean;
+  unmute(cluster: string, service: string): Promise<boolean>;
   /** The mute in force for a service at `now`, if any. */
-  activeMute(cluster: string, service: string, now: number): Mute | null;
+  activeMute(cluster: string, service: string, now: number): Promise<Mute | null>;
   /** Every mute in force at `now`. */
-  activeMutes(now: number): Mute[];
+  activeMutes(now: number): Promise<Mute[]>;
   /** A tracked condition. */
-  condition(key: string): WatchCondition | null;
+  condition(key: string): Promise<WatchCondition | null>;
   /** Conditions whose key starts with `prefix`. */
-  conditions(prefix: string): WatchCondition[];
-  /** Stores a condition. */
-  putCondition(c: WatchCondition): void;
-  /** Forgets a condition. */
-  deleteCondition(key: string): void;
+  conditions(prefix: string): Promise<WatchCondition[]>;
 }

@@ -20,6 +20,7 @@ export type * from './metrics.ts';
 export type * from './quiz-store.ts';
 export type * from './incident-store.ts';
 export type * from './outbox.ts';
+export type * from './write-set.ts';
 export type * from './deploy-store.ts';
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The alert outbox: every alert message is written here (in the same transaction that records
  * what it is about) before anything is sent, and a delivery worker drains it channel by channel.
- * Calls are synchronous because the store is SQLite in-process and the watcher must be able to
- * write alerts inside its own transactions.
+ * Calls are asynchronous so SQLite and PostgreSQL serve the same interface; the watcher writes its
+ * alerts together with what they are about through `IncidentStore.apply()` (write-set.ts).
  */
 import type { Platform } from '../core/platform.ts';
 import type { Reply } from '../core/reply.ts';
@@ -77,39 +77,39 @@ export interface OutboxStats {
 /** The outbox store. */
 export interface Outbox {
   /** Writes a message unless one with the same alert key, platform and channel exists; true when written. */
-  enqueue(message: OutboxMessage, now: number): boolean;
+  enqueue(message: OutboxMessage, now: number): Promise<boolean>;
   /** Channels that have pending messages. */
-  lanes(): Lane[];
+  lanes(): Promise<Lane[]>;
   /** The pending messages of a channel, oldest first. */
-  pending(lane: Lane): OutboxRow[];
+  pending(lane: Lane): Promise<OutboxRow[]>;
   /** Records a delivery. */
-  markSent(id: number, messageRef: string, now: number): void;
+  markSent(id: number, messageRef: string, now: number): Promise<void>;
   /** Records a failed attempt to be retried at `nextAt`; the first one also records `now` as firstFailedAt. */
-  markRetry(id: number, nextAt: number, error: string, now?: number): void;
+  markRetry(id: number, nextAt: number, error: string, now?: number): Promise<void>;
   /** Records a failure that retrying cannot fix (or that was retried for too long), given up at `now`. */
-  markFailed(id: number, error: string, now?: number): void;
+  markFailed(id: number, error: string, now?: number): Promise<void>;
   /** The messages given up on, newest first, at most `limit` (for `/ecs alerts`). */
-  failures(limit: number): OutboxRow[];
+  failures(limit: number): Promise<OutboxRow[]>;
   /** Folds the given pending messages into one new summary message, atomically; returns its id. */
-  fold(ids: readonly number[], summary: OutboxMessage, now: number): number;
+  fold(ids: readonly number[], summary: OutboxMessage, now: number): Promise<number>;
   /** A stored message by alert key in a channel, whatever its status. */
-  find(lane: Lane, alertKey: string): OutboxRow | undefined;
+  find(lane: Lane, alertKey: string): Promise<OutboxRow | undefined>;
   /** The message reference of a delivered alert in a channel, if it was delivered. */
-  messageRef(lane: Lane, alertKey: string): string | undefined;
+  messageRef(lane: Lane, alertKey: string): Promise<string | undefined>;
   /** The message reference of a thread's parent in a channel, if it was delivered. */
-  threadRef(lane: Lane, threadKey: string): string | undefined;
+  threadRef(lane: Lane, threadKey: string): Promise<string | undefined>;
   /** Delivery times of top-level messages delivered to a channel after `since` (for the rate limit). */
-  sentSince(lane: Lane, since: number): number[];
+  sentSince(lane: Lane, since: number): Promise<number[]>;
   /**
    * Deletes messages that are done with (sent, failed or folded) and were written before
    * `before`, except the message each of `keepThreads` threads under (its parent, or the
    * first reply that went out when the parent did not); returns how many.
    */
-  prune(before: number, keepThreads: readonly string[]): number;
+  prune(before: number, keepThreads: readonly string[]): Promise<number>;
   /** Counts by status. */
-  stats(): OutboxStats;
+  stats(): Promise<OutboxStats>;
   /** Every row of a channel in order (for tests and diagnostics). */
-  history(lane: Lane): OutboxRow[];
+  history(lane: Lane): Promise<OutboxRow[]>;
 }
 
 /** How a message is posted. */
