@@ -35,19 +35,20 @@ export const alertsSub = defineSubcommand({
   role: 'viewer',
   changes: false,
   example: '/ecs alerts',
-  handler: (args, ctx) => {
+  handler: async (args, ctx) => {
     const store = storeOf(ctx);
     // Mutes are stamped in real time; crashes and recoveries in AWS's (the sandbox's may run faster).
     const now = ctx.ports.clock.now();
     const seenNow = awsNow(ctx);
     const cluster = args.cluster === undefined ? undefined : chooseCluster(ctx, args.cluster).ref.name;
     const inScope = (c: string): boolean => cluster === undefined || c === cluster;
-    const open = store.openIncidents().filter((i) => inScope(i.cluster));
-    const mutes = store.activeMutes(now).filter((m) => inScope(m.cluster));
-    const recovered = store.recoveredSince(seenNow - 24 * 60 * 60_000).filter((i) => inScope(i.cluster));
+    const open = (await store.openIncidents()).filter((i) => inScope(i.cluster));
+    const mutes = (await store.activeMutes(now)).filter((m) => inScope(m.cluster));
+    const recovered = (await store.recoveredSince(seenNow - 24 * 60 * 60_000)).filter((i) => inScope(i.cluster));
     const blocks: Block[] = [{ kind: 'heading', text: `Crash alerts${cluster ? ` in cluster ${cluster}` : ''}` }];
     // Before its first poll the watcher knows nothing, which is not the same as "all is well".
-    const unwatched = (cluster ? [cluster] : ctx.settings.clusters.map((c) => c.name)).filter((c) => store.condition(firstPollKey(c)) === null);
+    const unwatched: string[] = [];
+    for (const c of cluster ? [cluster] : ctx.settings.clusters.map((x) => x.name)) if ((await store.condition(firstPollKey(c))) === null) unwatched.push(c);
     if (unwatched.length > 0) {
       blocks.push({
         kind: 'text',
@@ -81,8 +82,8 @@ export const alertsSub = defineSubcommand({
         rows: recovered.slice(0, 10).map((i) => [i.service, i.cluster, String(i.crashes), ago(i.recoveredAt ?? seenNow, seenNow)]),
       });
     }
-    const stats = ctx.ports.alertOutbox?.stats();
-    const failed = ctx.ports.alertOutbox?.failures(5) ?? [];
+    const stats = await ctx.ports.alertOutbox?.stats();
+    const failed = (await ctx.ports.alertOutbox?.failures(5)) ?? [];
     if (failed.length > 0) {
       // Given-up messages say why and what to do, so a channel that silently gets nothing is noticed here.
       blocks.push({ kind: 'text', text: `*Undeliverable alerts (latest ${failed.length})*` });
@@ -121,8 +122,8 @@ export const muteSub = defineSubcommand({
     const { cluster, service } = await checkService(ctx, args.cluster, args.service);
     const now = ctx.ports.clock.now();
     const until = now + args.duration;
-    store.mute({ cluster, service, until, by: `${ctx.caller.platform}:${ctx.caller.displayName}`, at: now });
-    const open = store.openIncident(cluster, service);
+    await store.mute({ cluster, service, until, by: `${ctx.caller.platform}:${ctx.caller.displayName}`, at: now });
+    const open = await store.openIncident(cluster, service);
     const text = `🔕 ${service} in ${whereIn(ctx, chooseCluster(ctx, args.cluster).ref)} is muted for ${formatDuration(args.duration)} (until ${new Date(until).toISOString().slice(11, 16)}Z). Its crashes are still recorded${open ? ` and counted in the open incident (${open.crashes} crashes so far)` : ''}; /ecs unmute ${service} ends it early.`;
     return { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text }, footer(ctx, chooseCluster(ctx, args.cluster).ref)] };
   },
@@ -136,12 +137,12 @@ export const unmuteSub = defineSubcommand({
   role: 'operator',
   changes: false,
   example: '/ecs unmute payments',
-  handler: (args, ctx) => {
+  handler: async (args, ctx) => {
     const store = storeOf(ctx);
     const choice = chooseCluster(ctx, args.cluster);
     const cluster = choice.ref.name;
-    if (!store.unmute(cluster, args.service)) {
-      const muted = store.activeMutes(ctx.ports.clock.now()).filter((m) => m.cluster === cluster).map((m) => m.service);
+    if (!(await store.unmute(cluster, args.service))) {
+      const muted = (await store.activeMutes(ctx.ports.clock.now())).filter((m) => m.cluster === cluster).map((m) => m.service);
       throw new UserError('not-muted', `${args.service} is not muted in cluster ${cluster}`, muted.length > 0 ? `Muted there: ${muted.join(', ')}.` : 'No service is muted there.');
     }
     const text = `🔔 ${args.service} in ${whereIn(ctx, choice.ref)} is no longer muted; its next crash will be posted.`;

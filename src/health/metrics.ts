@@ -5,7 +5,7 @@ import type { Telemetry } from '../ports/telemetry.ts';
 /** What the metrics read when scraped, rather than count as things happen. */
 export interface MetricsSources {
   /** The alert outbox's counts (depth and oldest waiting message). */
-  outboxStats?: () => OutboxStats;
+  outboxStats?: () => Promise<OutboxStats>;
   /** Whether this replica runs the watcher and delivers alerts. */
   isLeader?: () => boolean;
   /** Real time, for the age of the oldest waiting alert. */
@@ -51,16 +51,16 @@ export class PrometheusTelemetry implements Telemetry {
       name: 'dockhand_outbox_pending',
       help: 'Alerts waiting for delivery',
       registers,
-      collect() {
-        this.set(sources.outboxStats?.().pending ?? 0);
+      async collect() {
+        this.set((await sources.outboxStats?.())?.pending ?? 0);
       },
     });
     new Gauge({
       name: 'dockhand_outbox_oldest_age_seconds',
       help: 'Age of the oldest alert waiting for delivery (0 when none waits)',
       registers,
-      collect() {
-        const at = sources.outboxStats?.().oldestPendingAt;
+      async collect() {
+        const at = (await sources.outboxStats?.())?.oldestPendingAt;
         this.set(at === undefined ? 0 : Math.max(0, (now() - at) / 1000));
       },
     });

@@ -95,16 +95,17 @@ export class AlertDelivery {
     this.o.targets.set(t.platform, t);
   }
 
-  /** Starts the lanes that have due messages and are idle; does not wait for them. */
+  /** Starts the lanes that have due messages and are idle; does not wait for them (a failure is logged). */
   kick(): void {
-    void this.flush();
+    this.flush().catch((e: unknown) => this.o.log.error({ err: e instanceof Error ? e.message : String(e) }, 'alerts: delivery pass failed; the next one tries again'));
   }
 
   /** Runs one pass over every idle lane with pending messages and waits for those lanes. */
   async flush(): Promise<FlushReport> {
     const report: FlushReport = { sent: 0, retried: 0, failed: 0, folded: 0 };
     const started: Promise<void>[] = [];
-    for (const lane of this.o.outbox.lanes()) {
+    // No await between the busy check and claiming the lane, so two passes never run one lane twice.
+    for (const lane of await this.o.outbox.lanes()) {
       const k = laneKey(lane);
       if (this.busy.has(k)) continue;
       const p = this.runLane(lane, report).finally(() => this.busy.delete(k));
@@ -134,12 +135,12 @@ export class AlertDelivery {
     const { outbox, log } = this.o;
     const target = this.o.targets.get(lane.platform);
     for (;;) {
-      const rows = outbox.pending(lane);
+      const rows = await outbox.pending(lane);
       const row = rows[0];
       if (!row) return;
       const now = this.o.clock.now();
       if (!target) {
-        outbox.markFailed(row.id, `no ${lane.platform} connection is configured for alert routes`, now);
+        await outbox.markFailed(row.id, `no ${lane.platform} connection is configured for alert routes`, now);
         report.failed++;
         // Said once per platform (main.ts also says it at start), not once per alert per channel.
         if (!this.warnedMissing.has(lane.platform)) {
@@ -151,28 +152,30 @@ export class AlertDelivery {
       if (row.nextAt > now) return;
       if (row.updateOf && rows.some((r) => r.id !== row.id && r.updateOf === row.updateOf)) {
         // A later edit of the same message supersedes this one; only the newest is worth a call.
-        outbox.markSent(row.id, '', now);
+        await outbox.markSent(row.id, '', now);
         continue;
       }
       // A thread reply whose parent never went out (folded or failed) posts as a new message, so it
       // counts against the rate limit too; otherwise a folded incident's updates would storm the channel.
-      const topLevel = (r: OutboxRow): boolean => {
+      const topLevel = async (r: OutboxRow): Promise<boolean> => {
         if (isTopLevel(r)) return true;
         const key = r.updateOf ? undefined : r.reply.thread?.key;
         if (key === undefined) return false;
-        return !rows.some((p) => p.id < r.id && p.reply.thread?.key === key) && outbox.threadRef(lane, key) === undefined;
+        return !rows.some((p) => p.id < r.id && p.reply.thread?.key === key) && (await outbox.threadRef(lane, key)) === undefined;
       };
-      if (topLevel(row)) {
-        const budget = this.o.rateLimitMessages - outbox.sentSince(lane, now - this.o.rateLimitWindowMs).length;
+      if (await topLevel(row)) {
+        const budget = this.o.rateLimitMessages - (await outbox.sentSince(lane, now - this.o.rateLimitWindowMs)).length;
         if (budget <= 0) return;
-        const waitingTop = rows.filter(topLevel).length;
+        // Only whether more than one top-level message waits matters, so counting stops at two.
+        let waitingTop = 0;
+        if (budget === 1) for (const r of rows) if ((await topLevel(r)) && ++waitingTop > 1) break;
         if (budget === 1 && waitingTop > 1) {
           // The last slot of the window goes to one message that stands for all the rest.
           const folded = rows;
           const summary = foldSummary(folded.map((r) => ({ ...(r.service ? { service: r.service } : {}), ...(r.reply.summary ? { summary: r.reply.summary } : {}) })));
           // An incident opening folded away must still page whoever its route names.
           const mention = folded.find((r) => r.mention)?.mention;
-          outbox.fold(
+          await outbox.fold(
             folded.map((r) => r.id),
             { alertKey: `summary:${folded[0]?.id ?? 0}-${folded[folded.length - 1]?.id ?? 0}`, platform: lane.platform, channelId: lane.channelId, reply: summary, ...(mention ? { mention } : {}) },
             now,
@@ -192,15 +195,15 @@ export class AlertDelivery {
     const { outbox, log } = this.o;
     let updateOf: string | undefined;
     if (row.updateOf) {
-      updateOf = outbox.messageRef(lane, row.updateOf);
+      updateOf = await outbox.messageRef(lane, row.updateOf);
       if (!updateOf) {
         // The message to edit never went out (folded or failed): nothing to edit.
-        outbox.markSent(row.id, '', this.o.clock.now());
+        await outbox.markSent(row.id, '', this.o.clock.now());
         return true;
       }
     }
     const thread = row.reply.thread;
-    const threadOf = thread && !thread.parent ? outbox.threadRef(lane, thread.key) : undefined;
+    const threadOf = thread && !thread.parent ? await outbox.threadRef(lane, thread.key) : undefined;
     const options = {
       idempotencyKey: `${row.alertKey}@${lane.platform}:${lane.channelId}`,
       ...(threadOf ? { threadOf } : {}),
@@ -211,7 +214,7 @@ export class AlertDelivery {
     let info: ReturnType<typeof deliveryErrorInfo>;
     try {
       const res = await this.withTimeout(target.deliver(lane.channelId, row.reply, options));
-      outbox.markSent(row.id, res.messageRef, this.o.clock.now());
+      await outbox.markSent(row.id, res.messageRef, this.o.clock.now());
       report.sent++;
       return true;
     } catch (e) {
@@ -224,7 +227,7 @@ export class AlertDelivery {
       if (shorter) {
         try {
           const res = await this.withTimeout(target.deliver(lane.channelId, shorter, options));
-          outbox.markSent(row.id, res.messageRef, this.o.clock.now());
+          await outbox.markSent(row.id, res.messageRef, this.o.clock.now());
           report.sent++;
           log.warn(where, `alerts: ${info.message}; sent again without its log excerpt`);
           return true;
@@ -235,7 +238,7 @@ export class AlertDelivery {
     }
     const now = this.o.clock.now();
     if (info.permanent) {
-      outbox.markFailed(row.id, info.message, now);
+      await outbox.markFailed(row.id, info.message, now);
       report.failed++;
       log.error(where, `alerts: delivery failed for good, the next message in this channel goes on: ${info.message}${info.action && !info.message.includes(info.action) ? ` — ${info.action}` : ''}`);
       return true;
@@ -243,7 +246,7 @@ export class AlertDelivery {
     const failingFor = now - (row.firstFailedAt ?? now);
     if (failingFor >= this.o.giveUpAfterMs) {
       const why = `gave up after ${formatDuration(failingFor)} of retrying (watch.delivery.giveUpAfter is ${formatDuration(this.o.giveUpAfterMs)}): ${info.message}`;
-      outbox.markFailed(row.id, why, now);
+      await outbox.markFailed(row.id, why, now);
       report.failed++;
       log.error(where, `alerts: delivery ${why}; the next message in this channel goes on`);
       return true;
@@ -251,7 +254,7 @@ export class AlertDelivery {
     const backoff = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(row.attempts, 20));
     const jittered = Math.round(backoff * (0.8 + Math.random() * 0.4));
     const delay = Math.max(info.retryAfterMs ?? 0, Math.min(jittered, this.o.backoffMaxMs));
-    outbox.markRetry(row.id, now + delay, info.message, now);
+    await outbox.markRetry(row.id, now + delay, info.message, now);
     report.retried++;
     log.warn({ ...where, attempt: row.attempts + 1, retryInMs: delay }, `alerts: delivery failed, will retry: ${info.message}`);
     return false;

@@ -4,6 +4,8 @@
  * the crash rules, groups crash loops into incidents, and writes alerts to the outbox in the
  * same SQLite transaction that marks the task handled, so a kill at any moment neither loses
  * nor repeats an alert. node-cron runs the polls; tests call poll() directly with a stepped clock.
+ * Each decision reads first and then hands its writes to one `store.apply()` (a write set whose
+ * `claimTask` guard makes a second watcher racing on the same task write nothing; see write-set.ts).
  *
  * The first poll of a cluster dockhand has never watched sums up its history instead of posting
  * an hour of old crashes one by one: old crashes are recorded (so crash loops are recognised) and
@@ -21,6 +23,7 @@ import type { Incident, IncidentStore, WatchCondition } from '../ports/incident-
 import type { LogSource } from '../ports/log-source.ts';
 import type { Metrics } from '../ports/metrics.ts';
 import type { Outbox } from '../ports/outbox.ts';
+import type { Write } from '../ports/write-set.ts';
 import type { CrashEvidence } from './alerts.ts';
 import { backToDesired, crashAlert, deploymentFailed, incidentOpened, incidentParentNow, incidentRecovered, incidentUpdate, underDesired } from './alerts.ts';
 import type { Destination, WatcherSettings } from './config.ts';
@@ -87,6 +90,14 @@ export interface PollReport {
   ms: number;
 }
 
+/** What a decision writes, and what it adds to the poll's report once it landed. */
+interface Decision {
+  writes: Write[];
+  crash: boolean;
+  opened: boolean;
+  onApplied?: () => void;
+}
+
 /** One stopped task on its way through a poll. */
 interface Plan {
   task: TaskInfo;
@@ -108,6 +119,11 @@ const OUTBOX_RETENTION_MS = 7 * 86_400_000;
 const CRASH_RETENTION_MS = 30 * 86_400_000;
 /** How often the watcher prunes its tables; pruning is cheap but need not run every poll. */
 const PRUNE_EVERY_MS = 60 * 60_000;
+/**
+ * How often a decision is taken again when the incident it was about changed between reading and
+ * writing (another watcher wrote it); each retry reads afresh, so two are rare and five unheard of.
+ */
+const MAX_DECIDE_ATTEMPTS = 5;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -224,7 +240,7 @@ export class CrashWatcher {
       }
       if (stopped) {
         report.stoppedListed = stopped.length;
-        const handled = this.d.store.handledAmong(target.cluster, stopped);
+        const handled = await this.d.store.handledAmong(target.cluster, stopped);
         const fresh = stopped.filter((a) => !handled.has(a));
         const described: TaskInfo[] = [];
         for (const batch of chunk(fresh, DESCRIBE_BATCH)) {
@@ -237,12 +253,12 @@ export class CrashWatcher {
         report.described = described.length;
         const ready = described.filter(isSettled).sort((a, b) => stopTime(a) - stopTime(b) || a.arn.localeCompare(b.arn));
         const seenKey = firstPollKey(target.cluster);
-        const baseline = this.d.store.condition(seenKey) === null;
+        const baseline = (await this.d.store.condition(seenKey)) === null;
         await this.handleTasks(target, ready, report, warn, baseline);
-        if (baseline) this.d.store.putCondition({ key: seenKey, cluster: target.cluster, service: '', since: this.d.clock.now(), detail: 'first poll done' });
+        if (baseline) await this.d.store.apply([{ op: 'putCondition', condition: { key: seenKey, cluster: target.cluster, service: '', since: this.d.clock.now(), detail: 'first poll done' } }]);
       }
-      if (services) this.checkServices(target, services, report);
-      this.pruneIfDue();
+      if (services) await this.checkServices(target, services, report);
+      await this.pruneIfDue();
     } finally {
       this.running.delete(key);
       report.ms = performance.now() - started;
@@ -253,22 +269,21 @@ export class CrashWatcher {
   }
 
   /** Keeps the watcher's tables from growing forever; runs at most once per PRUNE_EVERY_MS. */
-  private pruneIfDue(): void {
+  private async pruneIfDue(): Promise<void> {
     const now = this.d.clock.now();
     if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
     this.lastPruneAt = now;
     const { store, outbox } = this.d;
     // Open incidents and alerted under-desired conditions still post into their threads.
     const threads = [
-      ...store.openIncidents().map((i) => i.id),
-      ...store
-        .conditions('under:')
+      ...(await store.openIncidents()).map((i) => i.id),
+      ...(await store.conditions('under:'))
         .filter((c) => c.alertedAt !== undefined)
         .map((c) => `${c.key}:${c.since}`),
     ];
-    const handled = store.pruneHandled(now - HANDLED_RETENTION_MS);
-    const messages = outbox.prune(now - OUTBOX_RETENTION_MS, threads);
-    const crashes = store.pruneCrashes(now - CRASH_RETENTION_MS);
+    const handled = await store.pruneHandled(now - HANDLED_RETENTION_MS);
+    const messages = await outbox.prune(now - OUTBOX_RETENTION_MS, threads);
+    const crashes = await store.pruneCrashes(now - CRASH_RETENTION_MS);
     if (handled + messages + crashes > 0) this.d.log.info({ handled, messages, crashes }, 'watcher: pruned old rows');
   }
 
@@ -343,7 +358,7 @@ export class CrashWatcher {
     const now = this.d.clock.now();
     const recentMs = Math.max(60_000, 2 * this.d.settings.everyMs);
     const plans: Plan[] = [];
-    const openNow = new Set(this.d.store.openIncidents().filter((i) => i.cluster === target.cluster).map((i) => i.service));
+    const openNow = new Set((await this.d.store.openIncidents()).filter((i) => i.cluster === target.cluster).map((i) => i.service));
     for (const task of tasks) {
       const td = await this.taskDefinition(target.region, task.taskDefinition);
       const essential = td ? new Set(td.containers.filter((c) => c.essential).map((c) => c.name)) : undefined;
@@ -371,7 +386,7 @@ export class CrashWatcher {
     for (const p of plans) {
       const evidence = p.evidence ?? (await this.evidence(target, p.task, p.service, p.verdict, false));
       try {
-        this.decide(target, p, evidence, report, quietIncidents);
+        await this.decide(target, p, evidence, report, quietIncidents);
       } catch (e) {
         warn(`recording task ${p.task.id} failed`, e);
       }
@@ -380,179 +395,212 @@ export class CrashWatcher {
     // terminal all of them share one line, so a first start does not bury the prompt.
     const terminalLoops: string[] = [];
     for (const [id, evidence] of quietIncidents) {
-      const incident = this.d.store.openIncidents().find((i) => i.id === id);
+      const incident = (await this.d.store.openIncidents()).find((i) => i.id === id);
       if (!incident) continue;
-      this.d.store.atomically(() => {
-        const muted = this.d.store.activeMute(incident.cluster, incident.service, this.muteNow()) !== null;
-        for (const d of muted ? [] : destinationsFor(this.d.settings.routes, incident.cluster, incident.service)) {
-          if (d.platform === 'console') {
-            terminalLoops.push(incident.service);
-            continue;
-          }
-          const reply = incidentOpened(incident, evidence);
-          if (this.d.outbox.enqueue({ alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
+      const muted = (await this.d.store.activeMute(incident.cluster, incident.service, this.muteNow())) !== null;
+      const writes: Write[] = [];
+      for (const d of muted ? [] : destinationsFor(this.d.settings.routes, incident.cluster, incident.service)) {
+        if (d.platform === 'console') {
+          terminalLoops.push(incident.service);
+          continue;
         }
-      });
+        const reply = incidentOpened(incident, evidence);
+        writes.push({ op: 'enqueue', message: { alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now });
+      }
+      report.messages += await this.write(writes);
     }
     if (terminalLoops.length > 0) {
       const n = terminalLoops.length;
       const text = `${n === 1 ? '1 service is' : `${n} services are`} crash-looping in cluster ${target.cluster} (${terminalLoops.join(', ')}): /ecs alerts shows ${n === 1 ? 'it' : 'them'}.`;
       const reply: Reply = { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text: `🔁 ${text}` }] };
-      if (this.d.outbox.enqueue({ alertKey: `first-poll:${target.cluster}:loops`, platform: 'console', channelId: 'terminal', reply }, now)) report.messages++;
+      if (await this.d.outbox.enqueue({ alertKey: `first-poll:${target.cluster}:loops`, platform: 'console', channelId: 'terminal', reply }, now)) report.messages++;
     }
   }
 
   /**
-   * Marks one stopped task handled and writes what it means, all in one transaction. `quiet`
+   * Marks one stopped task handled and writes what it means, all in one write set. `quiet`
    * collects incidents opened from history on a first poll: their crashes are recorded without
    * a message each, and the caller posts one message per incident afterwards.
    */
-  private decide(target: ClusterTarget, plan: Plan, evidence: CrashEvidence, report: PollReport, quiet: Map<string, CrashEvidence>): void {
+  private async decide(target: ClusterTarget, plan: Plan, evidence: CrashEvidence, report: PollReport, quiet: Map<string, CrashEvidence>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const d = await this.decision(target, plan, evidence, quiet);
+      const r = await this.d.store.apply(d.writes);
+      if (r.applied) {
+        report.handled++;
+        report.messages += r.enqueued;
+        if (d.crash) report.crashes++;
+        if (d.opened) report.incidentsOpened++;
+        d.onApplied?.();
+        return;
+      }
+      // Another watcher (a second leader during a hand-over) or an earlier poll decided about this task.
+      if (r.guard === 'claimTask') return;
+      // The service's incident changed between reading and writing: read again and decide again.
+      if (attempt >= MAX_DECIDE_ATTEMPTS) throw new Error(`the open incident of ${plan.service} kept changing while this task was decided; the next poll tries again`);
+    }
+  }
+
+  /** Reads what one stopped task's decision depends on and returns the writes it means, claim first. */
+  private async decision(target: ClusterTarget, plan: Plan, evidence: CrashEvidence, quiet: Map<string, CrashEvidence>): Promise<Decision> {
     const { store, settings } = this.d;
     const { task, service, verdict, alert } = plan;
     const cluster = target.cluster;
     const now = this.d.clock.now();
     const at = stopTime(task) || now;
-    store.atomically(() => {
-      if (store.handledAmong(cluster, [task.arn]).size > 0) return;
-      store.markHandled(cluster, task.arn, now);
-      report.handled++;
-      if (!alert) return;
-      const muted = store.activeMute(cluster, service, this.muteNow()) !== null;
-      const open = verdict.crash ? store.openIncident(cluster, service) : null;
-      const silent = muted || plan.history || (open !== null && quiet.has(open.id));
-      const dests = silent ? [] : destinationsFor(settings.routes, cluster, service);
-      if (!verdict.crash) {
-        report.messages += this.send(dests, `stop:${task.arn}`, crashAlert(evidence, `stop:${task.id}`), service, now);
-        return;
+    const writes: Write[] = [{ op: 'claimTask', cluster, taskArn: task.arn, at: now }];
+    const out: Decision = { writes, crash: false, opened: false };
+    if (!alert) return out;
+    const muted = (await store.activeMute(cluster, service, this.muteNow())) !== null;
+    const open = verdict.crash ? await store.openIncident(cluster, service) : null;
+    const silent = muted || plan.history || (open !== null && quiet.has(open.id));
+    const dests = silent ? [] : destinationsFor(settings.routes, cluster, service);
+    if (!verdict.crash) {
+      writes.push(...this.sends(dests, `stop:${task.arn}`, crashAlert(evidence, `stop:${task.id}`), service, now));
+      return out;
+    }
+    const crash = { cluster, service, taskArn: task.arn, taskId: task.id, kind: verdict.kind, at, reason: verdict.reason, ...(verdict.exitCode !== undefined ? { exitCode: verdict.exitCode } : {}) };
+    out.crash = true;
+    // The decision holds only while the service's incident is what was read above.
+    writes.push({ op: 'openIncident', cluster, service, id: open?.id ?? null, ...(open ? { crashes: open.crashes } : {}) });
+    writes.push({ op: 'recordCrash', crash });
+    if (open) {
+      open.crashes++;
+      if (at >= open.lastCrashAt) {
+        open.lastCrashAt = at;
+        open.lastReason = verdict.reason;
+        if (verdict.exitCode !== undefined) open.lastExitCode = verdict.exitCode;
+        else delete open.lastExitCode;
       }
-      const crash = { cluster, service, taskArn: task.arn, taskId: task.id, kind: verdict.kind, at, reason: verdict.reason, ...(verdict.exitCode !== undefined ? { exitCode: verdict.exitCode } : {}) };
-      const crashId = store.recordCrash(crash);
-      report.crashes++;
-      if (open) {
-        open.crashes++;
-        if (at >= open.lastCrashAt) {
-          open.lastCrashAt = at;
-          open.lastReason = verdict.reason;
-          if (verdict.exitCode !== undefined) open.lastExitCode = verdict.exitCode;
-          else delete open.lastExitCode;
-        }
-        open.firstCrashAt = Math.min(open.firstCrashAt, at);
-        store.updateIncident(open);
-        store.attachCrash(crashId, open.id);
+      open.firstCrashAt = Math.min(open.firstCrashAt, at);
+      writes.push({ op: 'updateIncident', incident: open }, { op: 'attachCrash', crash: { taskArn: task.arn }, incidentId: open.id });
+      writes.push(...this.sends(dests, `incident:${open.id}:crash:${task.arn}`, incidentUpdate(open, evidence), service, now));
+      writes.push(...(await this.parentEdits(dests, open, now)));
+      out.onApplied = () => {
         if (quiet.has(open.id)) quiet.set(open.id, evidence);
-        report.messages += this.send(dests, `incident:${open.id}:crash:${task.arn}`, incidentUpdate(open, evidence), service, now);
-        report.messages += this.editParent(dests, open, now);
-        return;
+      };
+      return out;
+    }
+    // This crash is not stored yet: the window is the unattached crashes before it, plus it.
+    const earlier = (await store.crashesSince(cluster, service, at - settings.crashLoopWindowMs + 1)).filter((c) => !c.incidentId && c.at <= at && c.taskArn !== task.arn);
+    if (earlier.length + 1 >= settings.crashLoopCrashes) {
+      const first = earlier[0]?.at ?? at;
+      const incident: Incident = {
+        id: `inc:${cluster}:${service}:${at}`,
+        cluster,
+        service,
+        openedAt: now,
+        firstCrashAt: first,
+        lastCrashAt: at,
+        crashes: earlier.length + 1,
+        lastReason: verdict.reason,
+        status: 'open',
+        ...(verdict.exitCode !== undefined ? { lastExitCode: verdict.exitCode } : {}),
+      };
+      writes.push({ op: 'createIncident', incident, crashes: [...earlier.map((c) => c.id), { taskArn: task.arn }] });
+      out.opened = true;
+      if (plan.history) {
+        out.onApplied = () => quiet.set(incident.id, evidence);
+        return out;
       }
-      const window = store.crashesSince(cluster, service, at - settings.crashLoopWindowMs + 1).filter((c) => !c.incidentId && c.at <= at);
-      if (window.length >= settings.crashLoopCrashes) {
-        const first = window[0]?.at ?? at;
-        const incident: Incident = {
-          id: `inc:${cluster}:${service}:${at}`,
-          cluster,
-          service,
-          openedAt: now,
-          firstCrashAt: first,
-          lastCrashAt: at,
-          crashes: window.length,
-          lastReason: verdict.reason,
-          status: 'open',
-          ...(verdict.exitCode !== undefined ? { lastExitCode: verdict.exitCode } : {}),
-        };
-        store.createIncident(incident, window.map((c) => c.id));
-        report.incidentsOpened++;
-        if (plan.history) {
-          quiet.set(incident.id, evidence);
-          return;
-        }
-        for (const d of dests) {
-          const reply = incidentOpened(incident, evidence);
-          if (this.d.outbox.enqueue({ alertKey: `incident:${incident.id}:open`, platform: d.platform, channelId: d.channelId, reply, service, ...(d.mention ? { mention: d.mention } : {}) }, now)) report.messages++;
-        }
-        return;
+      for (const d of dests) {
+        const reply = incidentOpened(incident, evidence);
+        writes.push({ op: 'enqueue', message: { alertKey: `incident:${incident.id}:open`, platform: d.platform, channelId: d.channelId, reply, service, ...(d.mention ? { mention: d.mention } : {}) }, now });
       }
-      report.messages += this.send(dests, `crash:${task.arn}`, crashAlert(evidence, `crash:${task.id}`), service, now);
-    });
+      return out;
+    }
+    writes.push(...this.sends(dests, `crash:${task.arn}`, crashAlert(evidence, `crash:${task.id}`), service, now));
+    return out;
   }
 
-  /** Queues an edit of the incident's parent message so its heading shows the count now (platforms that cannot edit skip it). */
-  private editParent(dests: readonly Destination[], incident: Incident, now: number): number {
-    let n = 0;
+  /** The writes of an edit of the incident's parent message so its heading shows the count now (platforms that cannot edit skip it). */
+  private async parentEdits(dests: readonly Destination[], incident: Incident, now: number): Promise<Write[]> {
+    const writes: Write[] = [];
     const openKey = `incident:${incident.id}:open`;
     for (const d of dests) {
-      const parent = this.d.outbox.find({ platform: d.platform, channelId: d.channelId }, openKey);
+      const parent = await this.d.outbox.find({ platform: d.platform, channelId: d.channelId }, openKey);
       if (!parent) continue;
       const key = `incident:${incident.id}:edit:${incident.status === 'recovered' ? 'recovered' : incident.crashes}`;
       // The edited message keeps the mention it was posted with (an edit does not page again).
       const mention = parent.mention ? { mention: parent.mention } : {};
-      if (this.d.outbox.enqueue({ alertKey: key, platform: d.platform, channelId: d.channelId, reply: incidentParentNow(parent.reply, incident), updateOf: openKey, service: incident.service, ...mention }, now)) n++;
+      writes.push({ op: 'enqueue', message: { alertKey: key, platform: d.platform, channelId: d.channelId, reply: incidentParentNow(parent.reply, incident), updateOf: openKey, service: incident.service, ...mention }, now });
     }
-    return n;
+    return writes;
+  }
+
+  /** Applies writes that have no guard; returns how many outbox messages were new. */
+  private async write(writes: Write[]): Promise<number> {
+    if (writes.length === 0) return 0;
+    const r = await this.d.store.apply(writes);
+    return r.applied ? r.enqueued : 0;
   }
 
   private muteNow(): number {
     return (this.d.muteClock ?? this.d.clock).now();
   }
 
-  private send(dests: readonly Destination[], alertKey: string, reply: Reply, service: string, now: number): number {
-    let n = 0;
-    for (const d of dests) if (this.d.outbox.enqueue({ alertKey, platform: d.platform, channelId: d.channelId, reply, service }, now)) n++;
-    return n;
+  private sends(dests: readonly Destination[], alertKey: string, reply: Reply, service: string, now: number): Write[] {
+    return dests.map((d) => ({ op: 'enqueue', message: { alertKey, platform: d.platform, channelId: d.channelId, reply, service }, now }));
   }
 
   /** Failed deployments, services below their desired count, and recoveries. */
-  private checkServices(target: ClusterTarget, services: ServiceSummary[], report: PollReport): void {
+  private async checkServices(target: ClusterTarget, services: ServiceSummary[], report: PollReport): Promise<void> {
     const { store, settings } = this.d;
     const cluster = target.cluster;
     const now = this.d.clock.now();
     const underPrefix = `under:${cluster}/`;
-    const under = new Map<string, WatchCondition>(store.conditions(underPrefix).map((c) => [c.key, c]));
-    const open = new Map(store.openIncidents().filter((i) => i.cluster === cluster).map((i) => [i.service, i]));
+    const under = new Map<string, WatchCondition>((await store.conditions(underPrefix)).map((c) => [c.key, c]));
+    const open = new Map((await store.openIncidents()).filter((i) => i.cluster === cluster).map((i) => [i.service, i]));
     for (const s of services) {
-      const dests = (): Destination[] => (store.activeMute(cluster, s.name, this.muteNow()) ? [] : destinationsFor(settings.routes, cluster, s.name));
+      const dests = async (): Promise<Destination[]> => ((await store.activeMute(cluster, s.name, this.muteNow())) ? [] : destinationsFor(settings.routes, cluster, s.name));
       for (const dep of s.deployments) {
         if (dep.rolloutState !== 'FAILED') continue;
         const key = `deploy:${dep.id}`;
-        if (store.condition(key)) continue;
-        store.atomically(() => {
-          store.putCondition({ key, cluster, service: s.name, since: now, alertedAt: now, detail: dep.rolloutStateReason ?? 'FAILED' });
-          report.messages += this.send(dests(), key, deploymentFailed(cluster, s.name, dep.id, dep.taskDefinition, dep.rolloutStateReason), s.name, now);
-        });
+        if (await store.condition(key)) continue;
+        report.messages += await this.write([
+          { op: 'putCondition', condition: { key, cluster, service: s.name, since: now, alertedAt: now, detail: dep.rolloutStateReason ?? 'FAILED' } },
+          ...this.sends(await dests(), key, deploymentFailed(cluster, s.name, dep.id, dep.taskDefinition, dep.rolloutStateReason), s.name, now),
+        ]);
       }
       const key = `${underPrefix}${s.name}`;
       const cond = under.get(key);
       if (s.status === 'ACTIVE' && s.runningCount < s.desiredCount) {
         if (!cond) {
-          store.putCondition({ key, cluster, service: s.name, since: now, detail: `${s.runningCount}/${s.desiredCount}` });
+          await this.write([{ op: 'putCondition', condition: { key, cluster, service: s.name, since: now, detail: `${s.runningCount}/${s.desiredCount}` } }]);
         } else if (cond.alertedAt === undefined && now - cond.since >= settings.underDesiredForMs && !open.has(s.name)) {
-          store.atomically(() => {
-            store.putCondition({ ...cond, alertedAt: now, detail: `${s.runningCount}/${s.desiredCount}` });
-            const thread = `${key}:${cond.since}`;
-            report.messages += this.send(dests(), thread, underDesired(cluster, s.name, s.runningCount, s.desiredCount, now - cond.since, thread), s.name, now);
-          });
+          const thread = `${key}:${cond.since}`;
+          report.messages += await this.write([
+            { op: 'putCondition', condition: { ...cond, alertedAt: now, detail: `${s.runningCount}/${s.desiredCount}` } },
+            ...this.sends(await dests(), thread, underDesired(cluster, s.name, s.runningCount, s.desiredCount, now - cond.since, thread), s.name, now),
+          ]);
         }
       } else if (cond) {
-        store.atomically(() => {
-          store.deleteCondition(key);
-          if (cond.alertedAt !== undefined) {
-            const thread = `${key}:${cond.since}`;
-            report.messages += this.send(dests(), `${thread}:back`, backToDesired(s.name, s.desiredCount, thread), s.name, now);
-          }
-        });
+        const writes: Write[] = [{ op: 'deleteCondition', key }];
+        if (cond.alertedAt !== undefined) {
+          const thread = `${key}:${cond.since}`;
+          writes.push(...this.sends(await dests(), `${thread}:back`, backToDesired(s.name, s.desiredCount, thread), s.name, now));
+        }
+        report.messages += await this.write(writes);
       }
       const inc = open.get(s.name);
       if (inc && hasRecovered(s.runningCount, s.desiredCount, inc.lastCrashAt, now, settings.recoverAfterMs)) {
-        store.atomically(() => {
-          const fresh = store.openIncident(cluster, s.name);
-          if (!fresh || fresh.id !== inc.id) return;
-          fresh.status = 'recovered';
-          fresh.recoveredAt = now;
-          store.updateIncident(fresh);
+        const fresh = await store.openIncident(cluster, s.name);
+        if (!fresh || fresh.id !== inc.id) continue;
+        // A crash counted in between (by another watcher) means it has not recovered after all; the next poll looks again.
+        const guard: Write = { op: 'openIncident', cluster, service: s.name, id: fresh.id, crashes: fresh.crashes };
+        fresh.status = 'recovered';
+        fresh.recoveredAt = now;
+        const ds = await dests();
+        const r = await store.apply([
+          guard,
+          { op: 'updateIncident', incident: fresh },
+          ...this.sends(ds, `incident:${fresh.id}:recovered`, incidentRecovered(fresh), s.name, now),
+          ...(await this.parentEdits(ds, fresh, now)),
+        ]);
+        if (r.applied) {
           report.incidentsRecovered++;
-          report.messages += this.send(dests(), `incident:${fresh.id}:recovered`, incidentRecovered(fresh), s.name, now);
-          report.messages += this.editParent(dests(), fresh, now);
-        });
+          report.messages += r.enqueued;
+        }
       }
     }
   }

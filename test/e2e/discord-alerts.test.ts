@@ -45,7 +45,7 @@ describe('crash alerts into Discord', () => {
     const posts = fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages'));
     expect(posts.filter((c) => c.status === 503)).toHaveLength(1);
     expect(posts.filter((c) => c.status === 429)).toHaveLength(1);
-    expect(rig.outbox.stats()).toMatchObject({ pending: 0, failed: 0, folded: 0 });
+    expect(await rig.outbox.stats()).toMatchObject({ pending: 0, failed: 0, folded: 0 });
     expect(rig.log.warnings.some((w) => /retry after 20s|will retry/.test(w))).toBe(true);
 
     const top = fake.channelMessages(channel);
@@ -66,7 +66,7 @@ describe('crash alerts into Discord', () => {
     expect(new Set(ids)).toEqual(new Set(crashedTaskIds(rig.sandbox, 'prod', 'payments')));
     expect(new Set(ids).size).toBe(ids.length);
     // In the order the watcher wrote them.
-    const history = rig.outbox.history({ platform: 'discord', channelId: channel }).filter((h) => !h.updateOf && h.status === 'sent');
+    const history = (await rig.outbox.history({ platform: 'discord', channelId: channel })).filter((h) => !h.updateOf && h.status === 'sent');
     expect([...top, ...thread].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map((m) => m.id)).toEqual(history.map((h) => h.messageRef));
   }, 90_000);
 
@@ -160,7 +160,7 @@ describe('crash alerts into Discord', () => {
     const { state } = rig.sandbox;
     state.createService('prod', { name: 'api', taskDefinition: state.defineTaskDefinition({ family: 'api' }), desiredCount: 1, logStyle: 'payments', failure: { kind: 'crash', runMs: 25_000 } });
     for (let i = 0; i < 8; i++) await rig.step(10_000);
-    const failed = rig.outbox.history({ platform: 'discord', channelId: noSend });
+    const failed = await rig.outbox.history({ platform: 'discord', channelId: noSend });
     expect(failed.length).toBeGreaterThan(1);
     expect(failed.every((h) => h.status === 'failed' && h.attempts === 1)).toBe(true);
     expect(fake.channelMessages(fake.channelId).length).toBeGreaterThan(1);

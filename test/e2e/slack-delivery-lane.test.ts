@@ -72,49 +72,49 @@ describe('a Slack channel\'s alert lane', () => {
   });
 
   it('gives up at once on an error code dockhand does not know, logs it, and sends the next alert', async () => {
-    outbox.enqueue({ alertKey: 'a1', ...LANE, reply: textReply('first alert') }, clock.now());
-    outbox.enqueue({ alertKey: 'a2', ...LANE, reply: textReply('second alert') }, clock.now());
+    await outbox.enqueue({ alertKey: 'a1', ...LANE, reply: textReply('first alert') }, clock.now());
+    await outbox.enqueue({ alertKey: 'a2', ...LANE, reply: textReply('second alert') }, clock.now());
     fake.fail('chat.postMessage', { error: 'brand_new_refusal' });
     const report = await delivery.flush();
     expect(report).toMatchObject({ sent: 1, failed: 1, retried: 0 });
     expect(fake.messages.map((m) => m.text)).toEqual(['second alert']);
-    expect(outbox.find(LANE, 'a1')).toMatchObject({ status: 'failed' });
-    expect(outbox.find(LANE, 'a1')?.lastError).toContain('brand_new_refusal');
+    expect(await outbox.find(LANE, 'a1')).toMatchObject({ status: 'failed' });
+    expect((await outbox.find(LANE, 'a1'))?.lastError).toContain('brand_new_refusal');
     expect(errors.join('\n')).toMatch(/brand_new_refusal.*does not know/);
   });
 
   it('gives up on not_in_channel at once, saying to invite the bot', async () => {
-    outbox.enqueue({ alertKey: 'a1', ...LANE, reply: textReply('first alert') }, clock.now());
+    await outbox.enqueue({ alertKey: 'a1', ...LANE, reply: textReply('first alert') }, clock.now());
     fake.fail('chat.postMessage', { error: 'not_in_channel' });
     await delivery.flush();
-    expect(outbox.failures(5)[0]?.lastError).toMatch(/not_in_channel — the bot is not a member of the channel; invite it/);
+    expect((await outbox.failures(5))[0]?.lastError).toMatch(/not_in_channel — the bot is not a member of the channel; invite it/);
   });
 
   it('holds the lane through a Slack outage only until watch.delivery.giveUpAfter (6h), then fails that message and sends the next', async () => {
-    outbox.enqueue({ alertKey: 'a1', ...LANE, reply: textReply('first alert') }, clock.now());
-    outbox.enqueue({ alertKey: 'a2', ...LANE, reply: textReply('second alert') }, clock.now());
+    await outbox.enqueue({ alertKey: 'a1', ...LANE, reply: textReply('first alert') }, clock.now());
+    await outbox.enqueue({ alertKey: 'a2', ...LANE, reply: textReply('second alert') }, clock.now());
     fake.fail('chat.postMessage', { status: 503 }, 10_000);
     await delivery.flush();
-    expect(outbox.find(LANE, 'a1')).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(await outbox.find(LANE, 'a1')).toMatchObject({ status: 'pending', attempts: 1 });
     // Hours of retrying: the second alert waits behind the first, to keep order.
     for (let t = 0; t < 5 * HOUR; t += 10 * 60_000) {
       await clock.advance(10 * 60_000);
       await delivery.flush();
     }
-    expect(outbox.find(LANE, 'a1')?.status).toBe('pending');
-    expect(outbox.find(LANE, 'a2')?.status).toBe('pending');
+    expect((await outbox.find(LANE, 'a1'))?.status).toBe('pending');
+    expect((await outbox.find(LANE, 'a2'))?.status).toBe('pending');
     expect(fake.messages).toHaveLength(0);
-    while (outbox.find(LANE, 'a1')?.status === 'pending') {
+    while ((await outbox.find(LANE, 'a1'))?.status === 'pending') {
       await clock.advance(10 * 60_000);
       await delivery.flush();
     }
-    expect(clock.now() - outbox.find(LANE, 'a1')!.firstFailedAt!).toBeGreaterThanOrEqual(6 * HOUR);
-    expect(clock.now() - outbox.find(LANE, 'a1')!.firstFailedAt!).toBeLessThan(6 * HOUR + 20 * 60_000);
-    expect(outbox.find(LANE, 'a1')?.lastError).toMatch(/gave up after 6h of retrying \(watch\.delivery\.giveUpAfter is 6h\): .*HTTP 503/);
+    expect(clock.now() - (await outbox.find(LANE, 'a1'))!.firstFailedAt!).toBeGreaterThanOrEqual(6 * HOUR);
+    expect(clock.now() - (await outbox.find(LANE, 'a1'))!.firstFailedAt!).toBeLessThan(6 * HOUR + 20 * 60_000);
+    expect((await outbox.find(LANE, 'a1'))?.lastError).toMatch(/gave up after 6h of retrying \(watch\.delivery\.giveUpAfter is 6h\): .*HTTP 503/);
     expect(errors.some((e) => e.includes('gave up after'))).toBe(true);
     // The next alert was tried right after (Slack was still down), not 6 hours later; once Slack is
     // back it goes out at its next retry.
-    expect(outbox.find(LANE, 'a2')).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(await outbox.find(LANE, 'a2')).toMatchObject({ status: 'pending', attempts: 1 });
     fake.clearFailures('chat.postMessage');
     await clock.advance(2 * 60_000);
     await delivery.flush();
@@ -122,7 +122,7 @@ describe('a Slack channel\'s alert lane', () => {
   });
 
   it('sends a crash alert refused as too long again without its log excerpt, saying where to read it', async () => {
-    outbox.enqueue({ alertKey: 'crash1', ...LANE, reply: crash(20) }, clock.now());
+    await outbox.enqueue({ alertKey: 'crash1', ...LANE, reply: crash(20) }, clock.now());
     fake.fail('chat.postMessage', { error: 'msg_blocks_too_long' });
     const report = await delivery.flush();
     expect(report.sent).toBe(1);

@@ -37,7 +37,7 @@ describe('crash alerts into Slack', () => {
     const outcomes = fake.calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.outcome);
     expect(outcomes.filter((o) => o === 'http_503')).toHaveLength(4);
     expect(outcomes.filter((o) => o === 'http_429')).toHaveLength(2);
-    expect(rig.outbox.stats()).toMatchObject({ pending: 0, failed: 0, folded: 0 });
+    expect(await rig.outbox.stats()).toMatchObject({ pending: 0, failed: 0, folded: 0 });
     const posted = fake.messages.filter((m) => m.channel === 'C0ALERTS');
     // Each message names one task: in its Task field, its Logs button, or its thread line.
     const recovery = posted.filter((m) => /^✅ payments recovered: \d+ crashes/.test(m.text));
@@ -47,7 +47,7 @@ describe('crash alerts into Slack', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(new Set(crashedTaskIds(rig.sandbox, 'prod', 'payments')));
     // In the order the watcher wrote them, with every later crash in the incident's thread.
-    const history = rig.outbox.history({ platform: 'slack', channelId: 'C0ALERTS' });
+    const history = await rig.outbox.history({ platform: 'slack', channelId: 'C0ALERTS' });
     const order = history.filter((h) => !h.updateOf).map((h) => h.messageRef);
     expect(posted.map((m) => m.ts)).toEqual(order);
     const incident = posted.find((m) => /Crash loop: payments|Recovered: payments/.test(m.text))!;

@@ -52,7 +52,7 @@ for await (const line of rl) {
     process.stdout.write(`${JSON.stringify({ ok: true, crashes: report.crashes, warnings: report.warnings, flushed })}\n`);
   } else if (msg.cmd === 'flush') {
     const flushed = await delivery.flush();
-    process.stdout.write(`${JSON.stringify({ ok: true, flushed, pending: outbox.stats().pending })}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: true, flushed, pending: (await outbox.stats()).pending })}\n`);
   }
 }
 aws.destroy();

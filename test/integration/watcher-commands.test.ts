@@ -98,14 +98,14 @@ describe('/ecs alerts, mute and unmute', () => {
 
     const before = chat.received.length;
     const incidents = (watcher as unknown as { d: { store: SqliteIncidentStore } }).d.store;
-    const crashesBefore = incidents.openIncident('demo', 'payments')!.crashes;
+    const crashesBefore = (await incidents.openIncident('demo', 'payments'))!.crashes;
     for (let i = 0; i < 6; i++) {
       sandbox.advance(30_000);
       await watcher.poll(demo);
       await delivery.flush();
     }
     expect(chat.received.slice(before).filter((m) => m.text.includes('payments'))).toHaveLength(0);
-    expect(incidents.openIncident('demo', 'payments')!.crashes).toBeGreaterThan(crashesBefore);
+    expect((await incidents.openIncident('demo', 'payments'))!.crashes).toBeGreaterThan(crashesBefore);
 
     const un = await d.run('/ecs unmute payments', alice);
     expect(replyToPlainText(un.reply)).toContain('payments in cluster demo (us-east-1, sandbox) is no longer muted');
@@ -146,7 +146,7 @@ describe('/ecs alerts before the watcher has polled', () => {
     const before = replyToPlainText((await fresh.run('/ecs alerts', vic)).reply);
     expect(before).toContain('The crash watcher has not polled cluster demo yet');
     expect(before).not.toContain('no service is crash-looping');
-    incidents.putCondition({ key: firstPollKey('demo'), cluster: 'demo', service: '', since: 0, detail: 'first poll done' });
+    await incidents.apply([{ op: 'putCondition', condition: { key: firstPollKey('demo'), cluster: 'demo', service: '', since: 0, detail: 'first poll done' } }]);
     const after = replyToPlainText((await fresh.run('/ecs alerts', vic)).reply);
     expect(after).toContain('No open incidents: no service is crash-looping.');
     expect(after).not.toContain('has not polled');
@@ -166,9 +166,9 @@ describe('/ecs alerts and undeliverable alerts', () => {
       log: silentLogger,
     });
     expect(replyToPlainText((await fresh.run('/ecs alerts', vic)).reply)).not.toContain('Undeliverable');
-    box.enqueue({ alertKey: 'crash:t1', platform: 'slack', channelId: 'C0OPS', reply: { visibility: 'channel', blocks: [{ kind: 'text', text: 'web crashed' }] } }, 0);
-    const id = box.pending({ platform: 'slack', channelId: 'C0OPS' })[0]!.id;
-    box.markFailed(id, 'slack chat.postMessage to C0OPS: not_in_channel — the bot is not a member of the channel; invite it with /invite @dockhand', Date.UTC(2026, 10, 27, 9, 30));
+    await box.enqueue({ alertKey: 'crash:t1', platform: 'slack', channelId: 'C0OPS', reply: { visibility: 'channel', blocks: [{ kind: 'text', text: 'web crashed' }] } }, 0);
+    const id = (await box.pending({ platform: 'slack', channelId: 'C0OPS' }))[0]!.id;
+    await box.markFailed(id, 'slack chat.postMessage to C0OPS: not_in_channel — the bot is not a member of the channel; invite it with /invite @dockhand', Date.UTC(2026, 10, 27, 9, 30));
     const t = replyToPlainText((await fresh.run('/ecs alerts', vic)).reply);
     expect(t).toContain('Undeliverable alerts (latest 1)');
     expect(t).toMatch(/slack C0OPS \| 2026-11-27 09:30Z \| .*not_in_channel — the bot is not a member of the channel; invite it with \/invite @dockhand/);

@@ -46,7 +46,7 @@ describe('alert delivery', () => {
     });
     expect(r.chat.received).toHaveLength(0);
     expect(r.chat.attempts).toBeGreaterThan(3);
-    const queued = r.outbox.pending(C1).length;
+    const queued = (await r.outbox.pending(C1)).length;
     expect(queued).toBeGreaterThan(4);
     // The chat comes back; crashes go on meanwhile.
     r.chat.failWith = null;
@@ -55,7 +55,7 @@ describe('alert delivery', () => {
     for (let i = 0; i < 8; i++) await r.step(10 * SEC);
     const keys = r.chat.received.map((m) => m.opts.idempotencyKey);
     expect(new Set(keys).size).toBe(keys.length);
-    const history = r.outbox.history(C1);
+    const history = await r.outbox.history(C1);
     expect(history.every((h) => h.status === 'sent')).toBe(true);
     expect(keys).toEqual(history.filter((h) => !h.updateOf).map((h) => `${h.alertKey}@slack:C1`));
     // Edits of the incident's parent queued behind the outage were folded into the newest one.
@@ -83,7 +83,7 @@ describe('alert delivery', () => {
     expect(got[4]).toMatch(/^🌩️ 8 more alerts held back to keep this channel readable/);
     const summary = rig.chat.received[4]!;
     expect(replyToPlainText(summary.reply)).toMatch(/svc\d\d \| 1/);
-    expect(rig.outbox.stats()).toMatchObject({ pending: 0, sent: 5, folded: 8 });
+    expect(await rig.outbox.stats()).toMatchObject({ pending: 0, sent: 5, folded: 8 });
     // The next minute has room again.
     await rig.step(60 * SEC);
     expect(rig.chat.received.length).toBeGreaterThan(5);
@@ -110,7 +110,7 @@ describe('alert delivery', () => {
     await delivery.flush();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(discord.received.length).toBeGreaterThan(before);
-    expect(rig.outbox.pending(C1)[0]?.lastError).toMatch(/no answer within 200 ms/);
+    expect((await rig.outbox.pending(C1))[0]?.lastError).toMatch(/no answer within 200 ms/);
     rig.chat.hang = false;
     await delivery.stop();
   });
@@ -127,7 +127,7 @@ describe('alert delivery', () => {
       return new FakeDeliveryError('not_in_channel — the bot is not a member of the channel; invite it with /invite @dockhand', true);
     };
     for (let i = 0; i < 3; i++) await rig.step(30 * SEC);
-    expect(rig.outbox.stats().failed).toBe(1);
+    expect((await rig.outbox.stats()).failed).toBe(1);
     expect(rig.log.errors.some((e) => e.includes('not_in_channel'))).toBe(true);
     expect(rig.chat.received.length).toBeGreaterThanOrEqual(1);
   });
@@ -137,9 +137,9 @@ describe('alert delivery', () => {
     const a = openDatabase(path);
     const outbox = new SqliteOutbox(a);
     const msg = (k: string) => ({ alertKey: k, platform: 'slack' as const, channelId: 'C1', reply: { visibility: 'channel' as const, blocks: [{ kind: 'text' as const, text: k }], thread: { key: k, parent: true } } });
-    expect(outbox.enqueue(msg('crash:1'), 1)).toBe(true);
-    expect(outbox.enqueue(msg('crash:2'), 2)).toBe(true);
-    expect(outbox.enqueue(msg('crash:1'), 3)).toBe(false);
+    expect(await outbox.enqueue(msg('crash:1'), 1)).toBe(true);
+    expect(await outbox.enqueue(msg('crash:2'), 2)).toBe(true);
+    expect(await outbox.enqueue(msg('crash:1'), 3)).toBe(false);
     a.close();
     const b = openDatabase(path);
     const chat = new FakeChat('slack');
@@ -158,16 +158,16 @@ describe('alert delivery', () => {
     const delivery = new AlertDelivery({ outbox, targets: [chat], clock, log: silentLogger, rateLimitMessages: 3, rateLimitWindowMs: MIN });
     const top = (key: string, service: string) => ({ alertKey: key, ...C1, service, reply: reply([{ kind: 'text', text: `${service} crashed` }], { summary: `${service} crashed`, thread: { key, parent: true } }) });
     const update = (n: number) => ({ alertKey: `inc:pay:crash:${n}`, ...C1, service: 'payments', reply: reply([{ kind: 'text', text: `Crash #${n} of payments` }], { thread: { key: 'inc:pay', parent: false } }) });
-    outbox.enqueue(top('crash:a', 'api'), clock.now());
-    outbox.enqueue(top('crash:b', 'web'), clock.now());
-    outbox.enqueue({ ...top('inc:pay', 'payments'), alertKey: 'incident:inc:pay:open', mention: 'S0ONCALL' }, clock.now());
-    outbox.enqueue(top('crash:c', 'worker'), clock.now());
+    await outbox.enqueue(top('crash:a', 'api'), clock.now());
+    await outbox.enqueue(top('crash:b', 'web'), clock.now());
+    await outbox.enqueue({ ...top('inc:pay', 'payments'), alertKey: 'incident:inc:pay:open', mention: 'S0ONCALL' }, clock.now());
+    await outbox.enqueue(top('crash:c', 'worker'), clock.now());
     await delivery.flush();
     // Two alerts, then one summary standing for the incident opening and the last crash, paging on-call.
     expect(chat.received.map((m) => m.text.split('\n')[0])).toEqual(['api crashed', 'web crashed', '🌩️ 2 more alerts held back to keep this channel readable']);
     expect(chat.received[2]!.opts.mention).toBe('S0ONCALL');
     // The folded incident's later crashes have no thread to go to: they must not flood the channel.
-    for (let n = 4; n <= 12; n++) outbox.enqueue(update(n), clock.now());
+    for (let n = 4; n <= 12; n++) await outbox.enqueue(update(n), clock.now());
     await delivery.flush();
     expect(chat.received).toHaveLength(3);
     for (let minute = 1; minute <= 3; minute++) {
@@ -175,7 +175,7 @@ describe('alert delivery', () => {
       await delivery.flush();
     }
     expect(chat.received.length).toBeGreaterThan(3);
-    expect(outbox.stats()).toMatchObject({ pending: 0 });
+    expect(await outbox.stats()).toMatchObject({ pending: 0 });
     // One update opened a new thread; the rest went into it.
     const after = chat.received.slice(3);
     expect(after.filter((m) => m.opts.threadOf === undefined)).toHaveLength(1);

@@ -131,10 +131,10 @@ describe('crash watcher', () => {
     for (let i = 0; i < 24; i++) await rig.step(30 * SEC);
     const recovered = rig.chat.received.filter((m) => m.text.includes('recovered'));
     expect(recovered).toHaveLength(1);
-    const n = rig.store.crashesSince('prod', 'payments', 0).length;
+    const n = (await rig.store.crashesSince('prod', 'payments', 0)).length;
     expect(recovered[0]!.text).toMatch(new RegExp(`^✅ payments recovered: ${n} crashes in \\d+ min, last (exit 1|exit 137 OutOfMemoryError)$`));
     expect(recovered[0]!.opts.threadOf).toBe(opened[0]!.ref);
-    expect(rig.store.openIncidents()).toHaveLength(0);
+    expect(await rig.store.openIncidents()).toHaveLength(0);
   });
 
   it('reports a failed deployment once and a service stuck below its desired count', async () => {
@@ -162,11 +162,11 @@ describe('crash watcher', () => {
     const td = state.defineTaskDefinition({ family: 'api' });
     state.createService('prod', { name: 'api', taskDefinition: td, desiredCount: 1, failure: { kind: 'crash', runMs: 20 * SEC } });
     const now = rig.sandbox.clock.now();
-    rig.store.mute({ cluster: 'prod', service: 'api', until: now + 60 * MIN, by: 'console:alice', at: now });
+    await rig.store.mute({ cluster: 'prod', service: 'api', until: now + 60 * MIN, by: 'console:alice', at: now });
     for (let i = 0; i < 6; i++) await rig.step(30 * SEC);
     expect(rig.chat.received).toHaveLength(0);
-    expect(rig.store.crashesSince('prod', 'api', 0).length).toBeGreaterThanOrEqual(3);
-    rig.store.unmute('prod', 'api');
+    expect((await rig.store.crashesSince('prod', 'api', 0)).length).toBeGreaterThanOrEqual(3);
+    await rig.store.unmute('prod', 'api');
     for (let i = 0; i < 2; i++) await rig.step(30 * SEC);
     expect(rig.chat.received.length).toBeGreaterThan(0);
     expect(rig.chat.received[0]!.text).toContain('api crashed');
@@ -194,7 +194,7 @@ describe('crash watcher', () => {
     release();
     await stopping;
     // The poll ran to its end before stop() returned: the crash is in the outbox, nothing failed.
-    expect(rig.outbox.stats().pending).toBeGreaterThan(0);
+    expect((await rig.outbox.stats()).pending).toBeGreaterThan(0);
     expect(rig.log.warnings).toEqual([]);
   });
 
@@ -205,15 +205,15 @@ describe('crash watcher', () => {
     // The bot's own clock, in which /ecs mute stamps the deadline; the sandbox races ahead of it.
     const wall = new FakeClock(rig.sandbox.clock.now());
     const alerts = createAlerts({ containers: rig.aws.containers, logs: rig.aws.logs, store: rig.store, outbox: rig.outbox, clock: rig.sandbox.clock, deliveryClock: wall, log: rig.log, settings: rig.settings, clusters: [{ cluster: 'prod', region: 'us-east-1' }], targets: [rig.chat] });
-    rig.store.mute({ cluster: 'prod', service: 'api', until: wall.now() + 60 * MIN, by: 'console:alice', at: wall.now() });
+    await rig.store.mute({ cluster: 'prod', service: 'api', until: wall.now() + 60 * MIN, by: 'console:alice', at: wall.now() });
     // Two sandbox hours go by in what is three real minutes at 40x.
     for (let i = 0; i < 8; i++) {
       rig.sandbox.advance(15 * MIN);
       await wall.advance(22_500);
       await alerts.watcher.poll({ cluster: 'prod', region: 'us-east-1' });
     }
-    expect(rig.store.crashesSince('prod', 'api', 0).length).toBeGreaterThan(3);
-    expect(rig.outbox.stats().pending).toBe(0);
+    expect((await rig.store.crashesSince('prod', 'api', 0)).length).toBeGreaterThan(3);
+    expect((await rig.outbox.stats()).pending).toBe(0);
     await alerts.stop();
   });
 });

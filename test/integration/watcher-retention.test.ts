@@ -34,11 +34,11 @@ describe('watcher retention', () => {
     const { db } = rig.database;
     const t0 = rig.sandbox.clock.now();
     // An old crash from before this test's history, to be forgotten after 30 days.
-    rig.store.recordCrash({ cluster: 'prod', service: 'gone', taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/prod/old', taskId: 'old', kind: 'crash', at: t0 - 31 * DAY, reason: 'x' });
+    await rig.store.apply([{ op: 'recordCrash', crash: { cluster: 'prod', service: 'gone', taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/prod/old', taskId: 'old', kind: 'crash', at: t0 - 31 * DAY, reason: 'x' } }]);
 
     for (let t = 0; t < 9 * DAY; t += 30 * MIN) await rig.step(30 * MIN);
 
-    const incident = rig.store.openIncidents()[0];
+    const incident = (await rig.store.openIncidents())[0];
     expect(incident, 'expected an open crash-loop incident').toBeDefined();
     const now = rig.sandbox.clock.now();
     expect(now - incident!.openedAt).toBeGreaterThan(7 * DAY);
@@ -87,7 +87,7 @@ describe('watcher retention', () => {
     expect(rig.log.errors).toEqual([]);
   }, 120_000);
 
-  it('keeps what an open thread threads under when its parent never went out, and never prunes pending messages', () => {
+  it('keeps what an open thread threads under when its parent never went out, and never prunes pending messages', async () => {
     const database = openDatabase(':memory:');
     try {
       const box = new SqliteOutbox(database);
@@ -98,22 +98,22 @@ describe('watcher retention', () => {
         reply: { visibility: 'channel', thread: { key: thread, parent }, blocks: [{ kind: 'text', text: alertKey }] },
       });
       const old = 0;
-      const row = (key: string): number => box.find(lane, key)!.id;
-      box.enqueue(msg('open', 'inc:a', true), old);
-      box.enqueue(msg('reply-1', 'inc:a', false), old);
-      box.enqueue(msg('reply-2', 'inc:a', false), old);
-      box.enqueue(msg('done', 'inc:b', true), old);
-      box.enqueue(msg('waiting', 'inc:c', true), old);
-      box.markFailed(row('open'), 'channel_not_found');
-      box.markSent(row('reply-1'), 'm-1', old);
-      box.markSent(row('reply-2'), 'm-2', old);
-      box.markSent(row('done'), 'm-3', old);
-      expect(box.threadRef(lane, 'inc:a')).toBe('m-1');
-      expect(box.prune(8 * DAY, ['inc:a'])).toBe(2);
-      expect(box.history(lane).map((r) => r.alertKey)).toEqual(['open', 'reply-1', 'waiting']);
-      expect(box.threadRef(lane, 'inc:a')).toBe('m-1');
-      expect(box.threadRef(lane, 'inc:b')).toBeUndefined();
-      expect(box.find(lane, 'waiting')?.status).toBe('pending');
+      const row = async (key: string): Promise<number> => (await box.find(lane, key))!.id;
+      await box.enqueue(msg('open', 'inc:a', true), old);
+      await box.enqueue(msg('reply-1', 'inc:a', false), old);
+      await box.enqueue(msg('reply-2', 'inc:a', false), old);
+      await box.enqueue(msg('done', 'inc:b', true), old);
+      await box.enqueue(msg('waiting', 'inc:c', true), old);
+      await box.markFailed(await row('open'), 'channel_not_found');
+      await box.markSent(await row('reply-1'), 'm-1', old);
+      await box.markSent(await row('reply-2'), 'm-2', old);
+      await box.markSent(await row('done'), 'm-3', old);
+      expect(await box.threadRef(lane, 'inc:a')).toBe('m-1');
+      expect(await box.prune(8 * DAY, ['inc:a'])).toBe(2);
+      expect((await box.history(lane)).map((r) => r.alertKey)).toEqual(['open', 'reply-1', 'waiting']);
+      expect(await box.threadRef(lane, 'inc:a')).toBe('m-1');
+      expect(await box.threadRef(lane, 'inc:b')).toBeUndefined();
+      expect((await box.find(lane, 'waiting'))?.status).toBe('pending');
     } finally {
       database.close();
     }
