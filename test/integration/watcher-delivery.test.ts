@@ -182,4 +182,34 @@ describe('alert delivery', () => {
     for (const m of after.slice(1)) expect(m.opts.threadOf).toBe(after[0]!.ref);
     database.close();
   });
+
+  it('never runs two sends of one channel at once when delivery passes overlap, and keeps their order', async () => {
+    const database = openDatabase(':memory:');
+    const outbox = new SqliteOutbox(database);
+    // A slow platform: each send takes a few milliseconds of real time, so passes started meanwhile overlap it.
+    let inFlight = 0;
+    let most = 0;
+    const order: string[] = [];
+    const slow = {
+      platform: 'slack' as const,
+      async deliver(channelId: string, r: Parameters<FakeChat['deliver']>[1]): Promise<{ messageRef: string }> {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        order.push(`${channelId}:${replyToPlainText(r)}`);
+        inFlight--;
+        return { messageRef: `m${order.length}` };
+      },
+    };
+    const delivery = new AlertDelivery({ outbox, targets: [slow], clock: new FakeClock(), log: silentLogger, rateLimitMessages: 100 });
+    for (let n = 1; n <= 6; n++) await outbox.enqueue({ alertKey: `crash:${n}`, ...C1, reply: reply([{ kind: 'text', text: `alert ${n}` }]) }, n);
+    // A poll's kick, the timer's pass and a shutdown flush arriving together.
+    delivery.kick();
+    await Promise.all([delivery.flush(), delivery.flush(), delivery.flush()]);
+    await delivery.stop();
+    expect(most).toBe(1);
+    expect(order).toEqual([1, 2, 3, 4, 5, 6].map((n) => `C1:alert ${n}`));
+    expect(await outbox.stats()).toMatchObject({ pending: 0, sent: 6 });
+    database.close();
+  });
 });
