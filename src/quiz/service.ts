@@ -156,14 +156,13 @@ async function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult
   }
   // The answers are read in the same transaction that saves the reveal, so one recorded a moment
   // before cannot be left out of the scores.
-  let result: RevealResult | undefined;
+  let revealed: { state: SessionState; result: RevealResult } | undefined;
   const saved = await deps.store.revealQuestion(st.id, st.version, item.id, (answers) => {
-    const r = reveal(st.state, item, answers.map(toLogged), reason, now);
-    result = r.result;
-    return r.state;
+    revealed = reveal(st.state, item, answers.map(toLogged), reason, now);
+    return revealed.state;
   });
-  if (!saved || !result) return null;
-  const state = saved.state;
+  if (!saved || !revealed) return null;
+  const { state, result } = revealed;
   const blocks = revealBlocks(item, result, st.state.mode === 'solo', await openFlagsOf(deps, st, pack.id, item.id));
   if (result.finished) {
     blocks.push(...standingsBlocks(pack, state, standings(state), false));
