@@ -72,13 +72,13 @@ export async function run(): Promise<void> {
   const database = openDatabase(join(dir, 'quiz.db'));
   const store = new SqliteQuizStore(database.db);
   const state = createSession({ id: 'live', pack: 'ecs', mode: 'team', starterId: 'U0', starterName: 'user0', itemIds: ['q0'], timerMs: 30_000, now });
-  store.createSession({ id: 'live', scope: 'team:slack:T1:C1', platform: 'slack', workspaceId: 'T1', channelId: 'C1', state });
+  await store.createSession({ id: 'live', scope: 'team:slack:T1:C1', platform: 'slack', workspaceId: 'T1', channelId: 'C1', state });
   t = performance.now();
-  for (const a of rows) store.recordAnswer(a, { sessionId: 'live', version: 1 });
+  for (const a of rows) await store.recordAnswer(a, { sessionId: 'live', version: 1 });
   const storeRate = n / ((performance.now() - t) / 1000);
   let dup = 0;
   t = performance.now();
-  for (let i = 0; i < 5_000; i++) if (store.recordAnswer(rows[i]!, { sessionId: 'live', version: 1 }) === 'duplicate') dup++;
+  for (let i = 0; i < 5_000; i++) if ((await store.recordAnswer(rows[i]!, { sessionId: 'live', version: 1 })) === 'duplicate') dup++;
   const dupRate = 5_000 / ((performance.now() - t) / 1000);
 
   // Fill to 1,000,000 logged answers through the same code path, batched per transaction.
@@ -87,7 +87,7 @@ export async function run(): Promise<void> {
   for (let start = n; start < total; start += 20_000) {
     const batch: AnswerRecord[] = [];
     for (let i = start; i < Math.min(total, start + 20_000); i++) batch.push(answerAt(i, now));
-    store.recordAnswers(batch);
+    await store.recordAnswers(batch);
   }
   const fillSec = (performance.now() - t) / 1000;
   const count = (database.sqlite.prepare('SELECT count(*) AS c FROM quiz_answers').get() as { c: number }).c;
@@ -104,14 +104,14 @@ export async function run(): Promise<void> {
     const times: number[] = [];
     for (let i = 0; i < 21; i++) {
       const s = performance.now();
-      q();
+      await q();
       times.push(performance.now() - s);
     }
     results.push(`  leaderboard ${name.padEnd(24)} median ${median(times).toFixed(2)} ms, worst ${Math.max(...times).toFixed(2)} ms`);
   }
   // The aggregates must agree with the log they summarize.
   const fromLog = (database.sqlite.prepare("SELECT sum(points) AS p FROM quiz_answers WHERE workspace_id = 'T1'").get() as { p: number }).p;
-  const fromTotals = store.leaderboard({ platform: 'slack', workspaceId: 'T1', limit: USERS + 1 }).reduce((s, r) => s + r.points, 0);
+  const fromTotals = (await store.leaderboard({ platform: 'slack', workspaceId: 'T1', limit: USERS + 1 })).reduce((s, r) => s + r.points, 0);
   database.close();
 
   console.log(`  answers recorded (store, guard + aggregates, 1 txn each): ${Math.round(storeRate).toLocaleString('en-US')}/s  (target ≥ 20,000/s)`);

@@ -18,8 +18,8 @@ export const audit = {
       role: 'admin',
       changes: false,
       example: '/audit 20',
-      handler: (args, ctx) => {
-        const rows = ctx.ports.audit.latest(args.n ?? 20);
+      handler: async (args, ctx) => {
+        const rows = await ctx.ports.audit.latest(args.n ?? 20);
         return reply(
           [
             { kind: 'heading', text: `Audit log — latest ${rows.length}` },

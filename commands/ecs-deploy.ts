@@ -427,9 +427,9 @@ export async function recoverInterruptedDeploys(ports: Ports, log: Logger): Prom
         await store.update(rec.id, { status: 'abandoned', detail: 'interrupted before a revision was registered' }, now);
         outcome = 'nothing had been registered';
       }
-      const auditId = ports.audit.begin({ at: now, platform: rec.platform, workspaceId: 'dockhand', channelId: 'startup', userId: 'dockhand', userName: 'dockhand (start-up)', command: `recover interrupted ${rec.kind} #${rec.id} of ${rec.service} by ${rec.userName}` });
-      ports.audit.target?.(auditId, rec.cluster, rec.service);
-      ports.audit.finish(auditId, 'ok', 0, outcome);
+      const auditId = await ports.audit.begin({ at: now, platform: rec.platform, workspaceId: 'dockhand', channelId: 'startup', userId: 'dockhand', userName: 'dockhand (start-up)', command: `recover interrupted ${rec.kind} #${rec.id} of ${rec.service} by ${rec.userName}` });
+      await ports.audit.target?.(auditId, rec.cluster, rec.service);
+      await ports.audit.finish(auditId, 'ok', 0, outcome);
       log.warn({ deploy: rec.id, service: rec.service }, `interrupted ${rec.kind} settled: ${outcome}`);
       settled++;
     } catch (e) {

@@ -40,7 +40,7 @@ export const historySub = defineSubcommand({
     const now = ctx.ports.clock.now();
     const aws = awsNow(ctx);
     const rows: Row[] = [];
-    for (const e of ctx.ports.audit.forService?.(choice.ref.name, service.name, n) ?? []) {
+    for (const e of (await ctx.ports.audit.forService?.(choice.ref.name, service.name, n)) ?? []) {
       if (e.outcome === 'pending' || e.outcome === 'confirming') continue;
       rows.push({ at: e.at, now, what: e.command.slice(0, 80), who: `${e.userName} (${e.platform})`, outcome: e.outcome + (e.detail && e.outcome !== 'ok' ? `: ${e.detail.slice(0, 60)}` : '') });
     }

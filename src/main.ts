@@ -296,7 +296,7 @@ export async function main(io: MainIo): Promise<number> {
   }
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again.
   if (ports.quiz && ports.packs) {
-    for (const t of resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {
+    for (const t of await resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {
       const post = adapters.find((a) => a.platform === t.platform)?.quizTimerPost(t);
       if (post) void dispatcher.runBackground(t.task, `quiz timer in ${t.platform}:${t.channelId}`, post);
     }
@@ -336,7 +336,7 @@ export async function main(io: MainIo): Promise<number> {
     if (!(await dispatcher.drain(SHUTDOWN_STEP_MS))) log.warn({}, `answers still in flight after ${SHUTDOWN_STEP_MS / 1000}s of shutdown were cut off`);
     dispatcher.abortAll();
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
-    consoleAdapter.expiredAtStop(dispatcher.expirePending());
+    consoleAdapter.expiredAtStop(await dispatcher.expirePending());
     await alerts.stop(SHUTDOWN_STEP_MS);
     for (const a of adapters) await a.stop();
     aws.destroy();

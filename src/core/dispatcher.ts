@@ -45,6 +45,9 @@ interface OutcomeBox {
   value: DispatchOutcome;
 }
 
+/** Completes one request's audit row (and notes its outcome); resolves once the row is written or the failure logged. */
+type Finish = (outcome: AuditOutcome, detail?: string | null) => Promise<void>;
+
 /** A changing command waiting for its caller to press Confirm. */
 interface PendingConfirmation {
   token: string;
@@ -192,7 +195,7 @@ export class Dispatcher {
         const r = await run(box);
         return { ...r, outcome: r.outcome ?? box.value };
       } catch (e) {
-        return { reply: this.internalError(e, text, () => undefined), outcome: 'error' };
+        return { reply: await this.internalError(e, text, async () => undefined), outcome: 'error' };
       }
     })();
     this.answering.add(answer);
@@ -227,7 +230,7 @@ export class Dispatcher {
   }
 
   private async pressUnguarded(action: string, caller: Caller, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome }> {
-    this.sweepExpired();
+    await this.sweepExpired();
     const colon = action.indexOf(':');
     const kind = colon >= 0 ? action.slice(0, colon) : action;
     const arg = colon >= 0 ? action.slice(colon + 1) : '';
@@ -276,28 +279,28 @@ export class Dispatcher {
    * Expires every confirmation still waiting (dockhand is stopping, so nobody can answer it any
    * more): each is audited as `expired`, and a late press is told so. Returns what expired.
    */
-  expirePending(): ExpiredAtStop[] {
+  async expirePending(): Promise<ExpiredAtStop[]> {
     const now = this.ports.clock.now();
     const out: ExpiredAtStop[] = [];
-    for (const [token, p] of this.pending) {
+    for (const [token, p] of [...this.pending]) {
       this.pending.delete(token);
       this.expired.set(token, p);
-      this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered before dockhand stopped');
+      await this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered before dockhand stopped');
       out.push({ caller: p.caller, text: p.text });
     }
     return out;
   }
 
   /** Marks unanswered confirmations past their time as expired in the audit log. */
-  sweepExpired(): void {
+  async sweepExpired(): Promise<void> {
     const now = this.ports.clock.now();
-    for (const [token, p] of this.pending) {
-      if (p.expiresAt <= now) {
-        this.pending.delete(token);
-        this.expired.set(token, p);
-        this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
-      }
+    const due = [...this.pending].filter(([, p]) => p.expiresAt <= now);
+    // Taken out of `pending` before the first await, so a press arriving meanwhile finds it expired, not pending.
+    for (const [token, p] of due) {
+      this.pending.delete(token);
+      this.expired.set(token, p);
     }
+    for (const [, p] of due) await this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
     // A bot runs for months: remember expired confirmations for a day (and at most 1,000) only.
     for (const [token, p] of this.expired) {
       if (p.expiresAt + EXPIRED_KEPT_MS > now && this.expired.size <= EXPIRED_KEPT_MAX) break;
@@ -309,18 +312,18 @@ export class Dispatcher {
    * Completes an audit row; a failure to write it is logged, not thrown, because by then the
    * command has run and its reply must still reach the user.
    */
-  private finishAudit(auditId: number, outcome: AuditOutcome, durationMs: number, detail: string | null): void {
+  private async finishAudit(auditId: number, outcome: AuditOutcome, durationMs: number, detail: string | null): Promise<void> {
     this.log.info({ requestId: requestId(auditId), outcome, durationMs }, 'command finished');
     try {
-      this.ports.audit.finish(auditId, outcome, durationMs, detail);
+      await this.ports.audit.finish(auditId, outcome, durationMs, detail);
     } catch (e) {
       this.log.error({ errorId: shortId('E-'), err: e, auditId, outcome }, 'could not complete the audit row');
     }
   }
 
   /** Audits a press of someone else's Confirm or Cancel that was refused, as the presser and with why. */
-  private auditRefusedPress(caller: Caller, command: string, at: number, detail: string): void {
-    const id = this.ports.audit.begin({
+  private async auditRefusedPress(caller: Caller, command: string, at: number, detail: string): Promise<void> {
+    const id = await this.ports.audit.begin({
       at,
       platform: caller.platform,
       workspaceId: caller.workspaceId,
@@ -329,16 +332,16 @@ export class Dispatcher {
       userName: caller.displayName,
       command: command.slice(0, 2000),
     });
-    this.ports.audit.finish(id, 'denied', 0, detail);
+    await this.ports.audit.finish(id, 'denied', 0, detail);
   }
 
   /** Expired confirmations, kept so a late press can be told what happened. */
   private readonly expired = new Map<string, PendingConfirmation>();
 
   private async execute(text: string, caller: Caller, parse: () => ParsedCommand | HelpRequest, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'>> {
-    this.sweepExpired();
+    await this.sweepExpired();
     const started = this.ports.clock.now();
-    const auditId = this.ports.audit.begin({
+    const auditId = await this.ports.audit.begin({
       at: started,
       platform: caller.platform,
       workspaceId: caller.workspaceId,
@@ -349,10 +352,10 @@ export class Dispatcher {
     });
     // The audit row's id is the request id: one log line when a command arrives, one when it ends, both findable from /audit.
     this.log.info({ requestId: requestId(auditId), platform: caller.platform, user: caller.userId, channel: caller.channelId, command: text.trim().slice(0, 200) }, 'command');
-    const finish = (outcome: AuditOutcome, detail?: string | null): void => {
+    const finish = async (outcome: AuditOutcome, detail?: string | null): Promise<void> => {
       box.value = outcome;
       this.telemetry.commandFinished(this.metricName(text), outcome, this.ports.clock.now() - started);
-      this.finishAudit(auditId, outcome, this.ports.clock.now() - started, detail ?? null);
+      await this.finishAudit(auditId, outcome, this.ports.clock.now() - started, detail ?? null);
     };
     const role = this.roleOf(caller);
     let parsed: ParsedCommand | HelpRequest;
@@ -360,14 +363,14 @@ export class Dispatcher {
       parsed = parse();
     } catch (e) {
       if (isUserError(e)) {
-        finish('invalid', `${e.id}: ${userMessage(e, this.settings.sandbox)}`.slice(0, 500));
+        await finish('invalid', `${e.id}: ${userMessage(e, this.settings.sandbox)}`.slice(0, 500));
         return { reply: problem(userMessage(e, this.settings.sandbox), e.hint) };
       }
-      return { reply: this.internalError(e, text, finish) };
+      return { reply: await this.internalError(e, text, finish) };
     }
     const visible = visibleCommands(role, this.commands);
     if ('help' in parsed) {
-      finish('ok', 'help');
+      await finish('ok', 'help');
       const cmd = parsed.command && visible.find((c) => c.name === parsed.command!.name);
       if (parsed.command && !cmd) {
         return { reply: problem(`/${parsed.command.name} needs a role above yours (${role})`, 'Ask an admin of dockhand if you need it.') };
@@ -379,14 +382,14 @@ export class Dispatcher {
     }
     const { command, sub, args } = parsed;
     if (!mayRun(role, sub)) {
-      finish('denied', `needs ${sub.role}, caller is ${role}`);
+      await finish('denied', `needs ${sub.role}, caller is ${role}`);
       return { reply: this.deniedReply(command, sub, role) };
     }
     if (sub.changes && typeof args['service'] === 'string') {
       // /ecs history reads these columns rather than parsing command text.
       const cluster = typeof args['cluster'] === 'string' ? args['cluster'] : this.settings.clusters[0]?.name;
       try {
-        if (cluster) this.ports.audit.target?.(auditId, cluster, args['service']);
+        if (cluster) await this.ports.audit.target?.(auditId, cluster, args['service']);
       } catch (e) {
         this.log.warn({ err: e, auditId }, 'could not note the service on the audit row');
       }
@@ -407,7 +410,8 @@ export class Dispatcher {
         const waitMs = approvalCluster ? (this.settings.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS) : this.settings.confirmExpiryMs;
         this.pending.set(token, { token, caller, text, parsed, question, expiresAt: started + waitMs, auditId, startedAt: started, ...(approvalCluster ? { approvalCluster } : {}) });
         // The audit row says "expired" when the time is up, not only when someone next runs a command.
-        setTimeout(() => this.sweepExpired(), waitMs + 100).unref();
+        // finishAudit logs its own failures, so the sweep never rejects.
+        setTimeout(() => void this.sweepExpired(), waitMs + 100).unref();
         const who = this.settings.operatorsMayConfirm ? `${caller.displayName} or another ${sub.role}` : caller.displayName;
         const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
         const note = approvalCluster
@@ -467,7 +471,7 @@ export class Dispatcher {
     args: ArgMap,
     ctx: CommandContext,
     text: string,
-    finish: (o: AuditOutcome, d?: string | null) => void,
+    finish: Finish,
   ): Promise<Omit<DispatchResult, 'outcome'>> {
     let result: HandlerResult;
     try {
@@ -475,23 +479,23 @@ export class Dispatcher {
     } catch (e) {
       return this.failure(e, text, finish);
     }
-    finish('ok');
+    await finish('ok');
     if (hasFollowUp(result)) return { reply: result.reply, followUp: this.track(result.followUp, text) };
     return { reply: result };
   }
 
-  private failure(e: unknown, text: string, finish: (o: AuditOutcome, d?: string | null) => void): Omit<DispatchResult, 'outcome'> {
+  private async failure(e: unknown, text: string, finish: Finish): Promise<Omit<DispatchResult, 'outcome'>> {
     if (isUserError(e)) {
-      finish('invalid', `${e.id}: ${userMessage(e, this.settings.sandbox)}`.slice(0, 500));
+      await finish('invalid', `${e.id}: ${userMessage(e, this.settings.sandbox)}`.slice(0, 500));
       return { reply: problem(userMessage(e, this.settings.sandbox), e.hint) };
     }
-    return { reply: this.internalError(e, text, finish) };
+    return { reply: await this.internalError(e, text, finish) };
   }
 
-  private internalError(e: unknown, text: string, finish: (o: AuditOutcome, d?: string | null) => void): Reply {
+  private async internalError(e: unknown, text: string, finish: Finish): Promise<Reply> {
     const errorId = shortId('E-');
     this.log.error({ errorId, err: e, command: text }, 'command failed');
-    finish('error', errorId);
+    await finish('error', errorId);
     return problem(
       `something went wrong running \`${text.trim().slice(0, 80)}\` (error id ${errorId})`,
       'Nothing more was done. The details are in dockhand\'s log under that id.',
@@ -549,7 +553,7 @@ export class Dispatcher {
     const allowedOther = p.approvalCluster ? mayApprove : this.settings.operatorsMayConfirm && mayApprove;
     if (p.approvalCluster && kind === 'confirm' && (same || caller.platform === 'console')) {
       const why = caller.platform === 'console' && !same ? 'the terminal, one person\'s shell, cannot approve' : 'the requester cannot approve their own change';
-      this.auditRefusedPress(caller, `${kind} ${p.text.trim()}`, now, `${why} (cluster ${p.approvalCluster} needs a second person)`);
+      await this.auditRefusedPress(caller, `${kind} ${p.text.trim()}`, now, `${why} (cluster ${p.approvalCluster} needs a second person)`);
       return {
         reply: problem(
           caller.platform === 'console'
@@ -561,23 +565,23 @@ export class Dispatcher {
       };
     }
     if (!same && !allowedOther) {
-      this.auditRefusedPress(caller, `${kind} ${p.text.trim()}`, now, `only ${p.caller.platform}:${p.caller.userId} may ${kind}`);
+      await this.auditRefusedPress(caller, `${kind} ${p.text.trim()}`, now, `only ${p.caller.platform}:${p.caller.userId} may ${kind}`);
       return { reply: problem(`only ${p.caller.displayName}, who ran \`${p.text.trim()}\`, can ${kind} it`, 'Run the command yourself if you need it.'), outcome: 'denied' };
     }
     if (p.expiresAt <= now) {
-      this.sweepExpired();
+      await this.sweepExpired();
       return this.answerConfirmation(kind, token, caller, box);
     }
     this.pending.delete(token);
-    const finish = (outcome: AuditOutcome, detail?: string | null): void => {
+    const finish = async (outcome: AuditOutcome, detail?: string | null): Promise<void> => {
       box.value = outcome;
       this.telemetry.commandFinished(this.metricName(p.text), outcome, this.ports.clock.now() - p.startedAt);
       const by = same ? '' : ` by ${caller.platform}:${caller.userId}`;
       const approved = p.approvalCluster ? `approved by ${caller.platform}:${caller.userId}, requested by ${p.caller.platform}:${p.caller.userId}` : null;
-      this.finishAudit(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? approved ?? (by ? `confirmed${by}` : null));
+      await this.finishAudit(p.auditId, outcome, this.ports.clock.now() - p.startedAt, detail ?? approved ?? (by ? `confirmed${by}` : null));
     };
     if (kind === 'cancel') {
-      finish('cancelled', `cancelled by ${caller.platform}:${caller.userId}`);
+      await finish('cancelled', `cancelled by ${caller.platform}:${caller.userId}`);
       return {
         reply: reply([{ kind: 'text', text: `Cancelled \`${p.text.trim()}\`; nothing was changed.` }, { kind: 'context', text: `It asked: ${p.question}` }], {
           replaceOriginal: true,

@@ -4,23 +4,23 @@ import type { Platform } from '../core/platform.ts';
 import type { Db } from './client.ts';
 import { auditLog } from './schema.ts';
 
-/** The audit log in SQLite. */
+/** The audit log in SQLite: each call is one synchronous statement behind the asynchronous port. */
 export class SqliteAuditLog implements AuditLog {
   constructor(private readonly db: Db) {}
 
   /** Records an attempt before it runs; returns its id. */
-  begin(entry: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number {
+  async begin(entry: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): Promise<number> {
     const row = this.db.insert(auditLog).values({ ...entry, outcome: 'pending' }).returning({ id: auditLog.id }).get();
     return row.id;
   }
 
   /** Records how the attempt ended. */
-  finish(id: number, outcome: AuditOutcome, durationMs: number, detail: string | null = null): void {
+  async finish(id: number, outcome: AuditOutcome, durationMs: number, detail: string | null = null): Promise<void> {
     this.db.update(auditLog).set({ outcome, durationMs: Math.max(0, Math.round(durationMs)), detail }).where(eq(auditLog.id, id)).run();
   }
 
   /** The latest `n` attempts, newest first. */
-  latest(n: number): AuditEntry[] {
+  async latest(n: number): Promise<AuditEntry[]> {
     return this.db
       .select()
       .from(auditLog)
@@ -31,12 +31,12 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   /** Notes which service an attempt acts on. */
-  target(id: number, cluster: string, service: string): void {
+  async target(id: number, cluster: string, service: string): Promise<void> {
     this.db.update(auditLog).set({ cluster, service }).where(eq(auditLog.id, id)).run();
   }
 
   /** The latest `n` attempts on one service, newest first. */
-  forService(cluster: string, service: string, n: number): AuditEntry[] {
+  async forService(cluster: string, service: string, n: number): Promise<AuditEntry[]> {
     return this.db
       .select()
       .from(auditLog)

@@ -11,6 +11,7 @@ import type {
   QuizUserKey,
   RecordOutcome,
   ShownAt,
+  ReviewStep,
   ShownItem,
   StoredSession,
 } from '../ports/quiz-store.ts';
@@ -81,7 +82,10 @@ export class SqliteQuizStore implements QuizStore {
   private readonly foldedThrough: Database.Statement<[string], { value: number }>;
   private readonly foldTx: (platform: string, workspaceId: string) => number;
   private readonly client: Database.Database;
-  private readonly recordTx: (a: AnswerRecord, guard: { sessionId: string; version: number } | undefined) => RecordOutcome;
+  private readonly recordTx: (a: AnswerRecord, guard: { sessionId: string; version: number } | undefined, review: ReviewStep | undefined) => RecordOutcome;
+  private readonly revealTx: (id: string, expectedVersion: number, itemId: string, next: (answers: AnswerRecord[]) => SessionState) => StoredSession | null;
+  private readonly answerInterviewTx: (a: AnswerRecord, attemptId: string) => RecordOutcome;
+  private readonly rateTx: (id: string, review: ReviewStep) => ReviewCard | null;
   private readonly recordManyTx: (answers: readonly AnswerRecord[]) => number;
 
   constructor(private readonly db: Db) {
@@ -131,11 +135,47 @@ export class SqliteQuizStore implements QuizStore {
       setFolded.run(key, latest - 1);
       return latest - 1;
     }).immediate;
-    this.recordTx = client.transaction((a: AnswerRecord, guard: { sessionId: string; version: number } | undefined): RecordOutcome => {
-      if (this.recordOne(a, guard)) return 'recorded';
+    // Each of these is one IMMEDIATE transaction: it takes SQLite's write lock before its first read, so
+    // what it reads cannot change before it writes, in this process or another on the same file.
+    this.recordTx = client.transaction((a: AnswerRecord, guard: { sessionId: string; version: number } | undefined, review: ReviewStep | undefined): RecordOutcome => {
+      if (this.recordOne(a, guard)) {
+        if (review) {
+          const user = { platform: a.platform, workspaceId: a.workspaceId, userId: a.userId };
+          this.putCardNow(user, a.pack, a.itemId, review(this.cardNow(user, a.pack, a.itemId)));
+        }
+        return 'recorded';
+      }
       if (!guard) return 'duplicate';
       const s = this.sessionVersion.get(guard.sessionId);
       return s && s.active === 1 && s.version === guard.version ? 'duplicate' : 'closed';
+    }).immediate;
+    this.revealTx = client.transaction((id: string, expectedVersion: number, itemId: string, next: (answers: AnswerRecord[]) => SessionState): StoredSession | null => {
+      if (this.sessionVersion.get(id)?.version !== expectedVersion) return null;
+      return this.saveNow(id, expectedVersion, next(this.answersOf(id, itemId)));
+    }).immediate;
+    this.answerInterviewTx = client.transaction((a: AnswerRecord, attemptId: string): RecordOutcome => {
+      // The phase moves first and decides: of two answers to one attempt only one finds it answering.
+      const moved = this.db
+        .update(quizInterviews)
+        .set({ phase: 'rating', coverage: a.coverage })
+        .where(and(eq(quizInterviews.id, attemptId), eq(quizInterviews.phase, 'answering')))
+        .run();
+      if (moved.changes !== 1) return 'closed';
+      return this.recordOne(a) ? 'recorded' : 'duplicate';
+    }).immediate;
+    this.rateTx = client.transaction((id: string, review: ReviewStep): ReviewCard | null => {
+      const r = this.db.select().from(quizInterviews).where(eq(quizInterviews.id, id)).get();
+      if (!r) return null;
+      const moved = this.db
+        .update(quizInterviews)
+        .set({ phase: 'done' })
+        .where(and(eq(quizInterviews.id, id), eq(quizInterviews.phase, 'rating')))
+        .run();
+      if (moved.changes !== 1) return null;
+      const user = { platform: r.platform as Platform, workspaceId: r.workspaceId, userId: r.userId };
+      const card = review(this.cardNow(user, r.pack, r.itemId));
+      this.putCardNow(user, r.pack, r.itemId, card);
+      return card;
     }).immediate;
     this.recordManyTx = client.transaction((answers: readonly AnswerRecord[]): number => {
       let n = 0;
@@ -145,7 +185,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Stores a new running session; false when its scope already has one running. */
-  createSession(s: Omit<StoredSession, 'version'>): boolean {
+  async createSession(s: Omit<StoredSession, 'version'>): Promise<boolean> {
     const now = s.state.startedAt;
     const r = this.db
       .insert(quizSessions)
@@ -168,7 +208,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** The running session of a scope, if any. */
-  activeSession(scope: string): StoredSession | null {
+  async activeSession(scope: string): Promise<StoredSession | null> {
     const r = this.db
       .select()
       .from(quizSessions)
@@ -178,12 +218,17 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Every running session. */
-  activeSessions(): StoredSession[] {
+  async activeSessions(): Promise<StoredSession[]> {
     return this.db.select().from(quizSessions).where(eq(quizSessions.active, 1)).all().map(toSession);
   }
 
   /** Saves a new state if nobody saved since `expectedVersion`. */
-  saveSession(id: string, expectedVersion: number, state: SessionState): StoredSession | null {
+  async saveSession(id: string, expectedVersion: number, state: SessionState): Promise<StoredSession | null> {
+    return this.saveNow(id, expectedVersion, state);
+  }
+
+  /** The compare-and-set of a session's state, synchronous so transactions can include it. */
+  private saveNow(id: string, expectedVersion: number, state: SessionState): StoredSession | null {
     const r = this.db
       .update(quizSessions)
       .set({
@@ -231,17 +276,36 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Logs an answer exactly once, with its leaderboard aggregates, in one transaction. */
-  recordAnswer(a: AnswerRecord, guard?: { sessionId: string; version: number }): RecordOutcome {
-    return this.recordTx(a, guard);
+  async recordAnswer(a: AnswerRecord, guard?: { sessionId: string; version: number }, review?: ReviewStep): Promise<RecordOutcome> {
+    return this.recordTx(a, guard, review);
+  }
+
+  /** Reads a question's answers and saves the state computed from them, in one transaction. */
+  async revealQuestion(id: string, expectedVersion: number, itemId: string, next: (answers: AnswerRecord[]) => SessionState): Promise<StoredSession | null> {
+    return this.revealTx(id, expectedVersion, itemId, next);
+  }
+
+  /** Logs an interview answer and moves its attempt on to rating, in one transaction. */
+  async answerInterview(a: AnswerRecord, attemptId: string): Promise<RecordOutcome> {
+    return this.answerInterviewTx(a, attemptId);
+  }
+
+  /** Ends an attempt waiting for its rating and moves the card on, in one transaction. */
+  async rateInterview(id: string, review: ReviewStep): Promise<ReviewCard | null> {
+    return this.rateTx(id, review);
   }
 
   /** Logs many answers in one transaction (imports, benchmarks); returns how many were new. */
-  recordAnswers(answers: readonly AnswerRecord[]): number {
+  async recordAnswers(answers: readonly AnswerRecord[]): Promise<number> {
     return this.recordManyTx(answers);
   }
 
   /** The answers a session got for one item. */
-  sessionAnswers(sessionId: string, itemId: string): AnswerRecord[] {
+  async sessionAnswers(sessionId: string, itemId: string): Promise<AnswerRecord[]> {
+    return this.answersOf(sessionId, itemId);
+  }
+
+  private answersOf(sessionId: string, itemId: string): AnswerRecord[] {
     return this.db
       .select()
       .from(quizAnswers)
@@ -252,7 +316,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** A user's answers, oldest first. */
-  userAnswers(user: QuizUserKey, pack?: string): AnswerRecord[] {
+  async userAnswers(user: QuizUserKey, pack?: string): Promise<AnswerRecord[]> {
     return this.db
       .select()
       .from(quizAnswers)
@@ -270,7 +334,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Finds a user who has answered here, by id or (case-insensitive) display name. */
-  findUser(platform: Platform, workspaceId: string, query: string): { userId: string; userName: string } | null {
+  async findUser(platform: Platform, workspaceId: string, query: string): Promise<{ userId: string; userName: string } | null> {
     const folded = this.foldedThrough.get(foldKey(platform, workspaceId))?.value ?? -1;
     const match = (t: typeof quizTotals | typeof quizDaily) => or(eq(t.userId, query), sql`lower(${t.userName}) = lower(${query})`);
     const total = this.db
@@ -293,7 +357,7 @@ export class SqliteQuizStore implements QuizStore {
    * days, starting with the day it falls on); all time reads the folded totals plus the days
    * not folded yet, folding complete days first.
    */
-  leaderboard(q: LeaderboardQuery): LeaderRow[] {
+  async leaderboard(q: LeaderboardQuery): Promise<LeaderRow[]> {
     if (q.since === undefined) {
       const folded = this.foldTx(q.platform, q.workspaceId);
       const pack = q.pack ? 'AND pack = ?' : '';
@@ -334,7 +398,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Starts an interview attempt, closing the user's earlier open one. */
-  startInterview(a: InterviewAttempt): void {
+  async startInterview(a: InterviewAttempt): Promise<void> {
     this.db.transaction(
       (tx) => {
         tx.update(quizInterviews)
@@ -368,7 +432,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** The user's open attempt, newest first. */
-  openInterview(user: QuizUserKey): InterviewAttempt | null {
+  async openInterview(user: QuizUserKey): Promise<InterviewAttempt | null> {
     const r = this.db
       .select()
       .from(quizInterviews)
@@ -396,7 +460,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Moves an attempt to another phase. */
-  updateInterview(id: string, phase: InterviewAttempt['phase'], coverage?: number | null): void {
+  async updateInterview(id: string, phase: InterviewAttempt['phase'], coverage?: number | null): Promise<void> {
     this.db
       .update(quizInterviews)
       .set(coverage === undefined ? { phase } : { phase, coverage })
@@ -415,13 +479,21 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** A user's card for an item. */
-  getCard(user: QuizUserKey, pack: string, itemId: string): ReviewCard | null {
+  async getCard(user: QuizUserKey, pack: string, itemId: string): Promise<ReviewCard | null> {
+    return this.cardNow(user, pack, itemId);
+  }
+
+  private cardNow(user: QuizUserKey, pack: string, itemId: string): ReviewCard | null {
     const r = this.db.select({ card: quizReviews.card }).from(quizReviews).where(this.cardWhere(user, pack, itemId)).get();
     return r ? (JSON.parse(r.card) as ReviewCard) : null;
   }
 
   /** Saves a user's card for an item. */
-  putCard(user: QuizUserKey, pack: string, itemId: string, card: ReviewCard): void {
+  async putCard(user: QuizUserKey, pack: string, itemId: string, card: ReviewCard): Promise<void> {
+    this.putCardNow(user, pack, itemId, card);
+  }
+
+  private putCardNow(user: QuizUserKey, pack: string, itemId: string, card: ReviewCard): void {
     const json = JSON.stringify(card);
     this.db
       .insert(quizReviews)
@@ -434,12 +506,12 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Cards due at `now`, most overdue first. */
-  dueCards(user: QuizUserKey, now: number, limit: number): DueItem[] {
+  async dueCards(user: QuizUserKey, now: number, limit: number): Promise<DueItem[]> {
     return this.cards(user, lte(quizReviews.due, now), limit);
   }
 
   /** Cards not yet due at `now`, soonest first. */
-  upcomingCards(user: QuizUserKey, now: number, limit: number): DueItem[] {
+  async upcomingCards(user: QuizUserKey, now: number, limit: number): Promise<DueItem[]> {
     return this.cards(user, gt(quizReviews.due, now), limit);
   }
 
@@ -455,7 +527,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Remembers the question just shown in a channel or to one user there. */
-  noteShown(where: ShownAt, item: ShownItem): void {
+  async noteShown(where: ShownAt, item: ShownItem): Promise<void> {
     const row = { ...where, pack: item.pack, itemId: item.itemId, shownAt: item.at };
     this.db
       .insert(quizLastShown)
@@ -463,12 +535,14 @@ export class SqliteQuizStore implements QuizStore {
       .onConflictDoUpdate({
         target: [quizLastShown.platform, quizLastShown.workspaceId, quizLastShown.channelId, quizLastShown.userId],
         set: { pack: row.pack, itemId: row.itemId, shownAt: row.shownAt },
+        // Two showings may be noted out of order by concurrent requests: the newer one stays.
+        setWhere: lte(quizLastShown.shownAt, row.shownAt),
       })
       .run();
   }
 
   /** The newest of the question shown to this user here and the channel's team question. */
-  lastShown(where: ShownAt): ShownItem | null {
+  async lastShown(where: ShownAt): Promise<ShownItem | null> {
     const r = this.db
       .select({ pack: quizLastShown.pack, itemId: quizLastShown.itemId, at: quizLastShown.shownAt })
       .from(quizLastShown)
@@ -487,13 +561,13 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Stores a flag and returns it with its id. */
-  addFlag(f: Omit<QuizFlag, 'id' | 'resolvedAt' | 'resolvedBy' | 'resolutionNote'>): QuizFlag {
+  async addFlag(f: Omit<QuizFlag, 'id' | 'resolvedAt' | 'resolvedBy' | 'resolutionNote'>): Promise<QuizFlag> {
     const row = this.db.insert(quizFlags).values(f).returning().get();
     return toFlag(row);
   }
 
   /** A flag by id within a workspace. */
-  getFlag(platform: Platform, workspaceId: string, id: number): QuizFlag | null {
+  async getFlag(platform: Platform, workspaceId: string, id: number): Promise<QuizFlag | null> {
     const r = this.db
       .select()
       .from(quizFlags)
@@ -503,7 +577,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** The open flags of a workspace, oldest first, optionally of one pack. */
-  openFlags(platform: Platform, workspaceId: string, pack?: string): QuizFlag[] {
+  async openFlags(platform: Platform, workspaceId: string, pack?: string): Promise<QuizFlag[]> {
     return this.db
       .select()
       .from(quizFlags)
@@ -514,7 +588,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** How many open flags an item has in a workspace. */
-  openFlagCount(platform: Platform, workspaceId: string, pack: string, itemId: string): number {
+  async openFlagCount(platform: Platform, workspaceId: string, pack: string, itemId: string): Promise<number> {
     const r = this.db
       .select({ n: count() })
       .from(quizFlags)
@@ -526,7 +600,7 @@ export class SqliteQuizStore implements QuizStore {
   }
 
   /** Closes an open flag; false when it was already resolved (or does not exist). */
-  resolveFlag(platform: Platform, workspaceId: string, id: number, by: string, note: string | null, at: number): boolean {
+  async resolveFlag(platform: Platform, workspaceId: string, id: number, by: string, note: string | null, at: number): Promise<boolean> {
     const r = this.db
       .update(quizFlags)
       .set({ resolvedAt: at, resolvedBy: by, resolutionNote: note })

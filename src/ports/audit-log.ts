@@ -33,16 +33,19 @@ export interface AuditEntry {
   service?: string | null;
 }
 
-/** Where every command attempt is written before it runs and completed after. */
+/**
+ * Where every command attempt is written before it runs and completed after. Every method is one
+ * write or one read (one transaction), so SQLite and PostgreSQL implement it alike.
+ */
 export interface AuditLog {
-  /** Records an attempt before it runs; returns its id. */
-  begin(entry: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number;
+  /** Records an attempt before it runs; resolves to its id. */
+  begin(entry: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): Promise<number>;
   /** Records how the attempt ended. */
-  finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): void;
+  finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): Promise<void>;
   /** The latest `n` attempts, newest first. */
-  latest(n: number): AuditEntry[];
+  latest(n: number): Promise<AuditEntry[]>;
   /** Notes which service an attempt acts on, once its arguments are parsed (absent in logs that keep no columns for it). */
-  target?(id: number, cluster: string, service: string): void;
+  target?(id: number, cluster: string, service: string): Promise<void>;
   /** The latest `n` attempts on one service, newest first (absent where `target` is). */
-  forService?(cluster: string, service: string, n: number): AuditEntry[];
+  forService?(cluster: string, service: string, n: number): Promise<AuditEntry[]>;
 }

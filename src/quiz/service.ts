@@ -1,7 +1,9 @@
 /**
  * Study mode's use cases: the glue between the pure engine, the packs and the quiz store.
  * Commands call these; every state change is a compare-and-set on the stored session, so a
- * timer, a button press and a second bot process can race without double reveals.
+ * timer, a button press and another replica can race without double reveals. Nothing here relies
+ * on running to completion between two store calls: where a read would decide a write, the store
+ * method makes the write decide (see QuizStore).
  */
 import { randomBytes } from 'node:crypto';
 import type { Caller } from '../core/command.ts';
@@ -80,7 +82,7 @@ function shownAtOf(st: Pick<StoredSession, 'platform' | 'workspaceId' | 'channel
   return { platform: st.platform, workspaceId: st.workspaceId, channelId: st.channelId, userId: s.mode === 'solo' ? s.starterId : '' };
 }
 
-function openFlagsOf(deps: QuizDeps, where: Pick<ShownAt, 'platform' | 'workspaceId'>, pack: string, itemId: string): number {
+function openFlagsOf(deps: QuizDeps, where: Pick<ShownAt, 'platform' | 'workspaceId'>, pack: string, itemId: string): Promise<number> {
   return deps.store.openFlagCount(where.platform, where.workspaceId, pack, itemId);
 }
 
@@ -142,21 +144,26 @@ interface Step {
  * Closes the open question and opens the next (or ends the session). Null when another
  * command or process changed the session first; the caller then just re-reads it.
  */
-function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult['reason']): Step | null {
+async function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult['reason']): Promise<Step | null> {
   const pack = deps.packs.packs.get(st.state.pack);
   const item = pack ? mcqOf(pack, currentItemId(st.state)) : undefined;
   const now = deps.clock.now();
   if (!pack || !item) {
     // The pack was removed or edited under a running session: end it rather than guess.
-    const saved = deps.store.saveSession(st.id, st.version, stop(st.state, 'dockhand', now));
+    const saved = await deps.store.saveSession(st.id, st.version, stop(st.state, 'dockhand', now));
     if (!saved) return null;
     return { session: null, blocks: [{ kind: 'text', text: `This quiz ended: its pack '${st.state.pack}' or the question it was on is no longer loaded.` }] };
   }
-  const answers = deps.store.sessionAnswers(st.id, item.id).map(toLogged);
-  const { state, result } = reveal(st.state, item, answers, reason, now);
-  const saved = deps.store.saveSession(st.id, st.version, state);
-  if (!saved) return null;
-  const blocks = revealBlocks(item, result, st.state.mode === 'solo', openFlagsOf(deps, st, pack.id, item.id));
+  // The answers are read in the same transaction that saves the reveal, so one recorded a moment
+  // before cannot be left out of the scores.
+  let revealed: { state: SessionState; result: RevealResult } | undefined;
+  const saved = await deps.store.revealQuestion(st.id, st.version, item.id, (answers) => {
+    revealed = reveal(st.state, item, answers.map(toLogged), reason, now);
+    return revealed.state;
+  });
+  if (!saved || !revealed) return null;
+  const { state, result } = revealed;
+  const blocks = revealBlocks(item, result, st.state.mode === 'solo', await openFlagsOf(deps, st, pack.id, item.id));
   if (result.finished) {
     blocks.push(...standingsBlocks(pack, state, standings(state), false));
     return { session: null, blocks, result };
@@ -164,7 +171,7 @@ function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult['reas
   const next = mcqOf(pack, currentItemId(state));
   if (next) {
     blocks.push(...questionBlocks(pack, state, next));
-    deps.store.noteShown(shownAtOf(st, state), { pack: pack.id, itemId: next.id, at: now });
+    await deps.store.noteShown(shownAtOf(st, state), { pack: pack.id, itemId: next.id, at: now });
   }
   return { session: saved, blocks, result };
 }
@@ -173,14 +180,14 @@ function revealNow(deps: QuizDeps, st: StoredSession, reason: RevealResult['reas
  * Brings a stored session up to date: reveals a question whose timer ran out (for example
  * while the bot was down) and ends sessions left idle. Returns the running session, if any.
  */
-function settle(deps: QuizDeps, st: StoredSession): Step {
+async function settle(deps: QuizDeps, st: StoredSession): Promise<Step> {
   const blocks: Block[] = [];
   let cur: StoredSession | null = st;
   for (let guard = 0; cur && guard < 5; guard++) {
     const now = deps.clock.now();
     if (cur.state.finishedAt !== null) return { session: null, blocks };
     if (cur.state.deadline === null && now - cur.state.questionStartedAt > IDLE_LIMIT_MS) {
-      const saved = deps.store.saveSession(cur.id, cur.version, stop(cur.state, 'dockhand', now));
+      const saved = await deps.store.saveSession(cur.id, cur.version, stop(cur.state, 'dockhand', now));
       if (saved) {
         const pack = deps.packs.packs.get(cur.state.pack);
         blocks.push({ kind: 'context', text: `The earlier ${cur.state.pack} quiz had been idle for over ${formatDuration(IDLE_LIMIT_MS)} and was ended.` });
@@ -188,7 +195,7 @@ function settle(deps: QuizDeps, st: StoredSession): Step {
         return { session: null, blocks };
       }
     } else if (isExpired(cur.state, now)) {
-      const step = revealNow(deps, cur, 'timer');
+      const step = await revealNow(deps, cur, 'timer');
       if (step) {
         blocks.push({ kind: 'context', text: '⏱ Time is up.' }, ...step.blocks);
         return { session: step.session, blocks };
@@ -196,7 +203,7 @@ function settle(deps: QuizDeps, st: StoredSession): Step {
     } else {
       return { session: cur, blocks };
     }
-    cur = deps.store.activeSession(st.scope);
+    cur = await deps.store.activeSession(st.scope);
   }
   return { session: cur, blocks };
 }
@@ -209,14 +216,14 @@ export function timerTask(deps: QuizDeps, scope: string, sessionId: string): Fol
     loops.add(sessionId);
     try {
       for (;;) {
-        const st = deps.store.activeSession(scope);
+        const st = await deps.store.activeSession(scope);
         if (!st || st.id !== sessionId || st.state.deadline === null) return;
         const wait = st.state.deadline - deps.clock.now();
         if (wait > 0) {
           await deps.clock.sleep(wait, signal);
           continue;
         }
-        const step = revealNow(deps, st, 'timer');
+        const step = await revealNow(deps, st, 'timer');
         if (step) await post(reply([{ kind: 'context', text: '⏱ Time is up.' }, ...step.blocks], { visibility: visibilityOf(st.state), summary: 'Quiz: time is up' }));
       }
     } finally {
@@ -232,12 +239,12 @@ function withTimer(deps: QuizDeps, r: Reply, st: StoredSession | null): HandlerR
 }
 
 /** The running session a caller's command applies to: their solo session here first, then the channel's. */
-function findSession(deps: QuizDeps, caller: Caller): Step {
+async function findSession(deps: QuizDeps, caller: Caller): Promise<Step> {
   const pre: Block[] = [];
   for (const scope of [soloScope(caller), teamScope(caller)]) {
-    const st = deps.store.activeSession(scope);
+    const st = await deps.store.activeSession(scope);
     if (!st) continue;
-    const step = settle(deps, st);
+    const step = await settle(deps, st);
     pre.push(...step.blocks);
     if (step.session) return { session: step.session, blocks: pre };
   }
@@ -259,14 +266,14 @@ export interface StartOptions {
 }
 
 /** `/quiz start`: opens a session and asks the first question. */
-export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): HandlerResult {
+export async function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): Promise<HandlerResult> {
   const pack = resolvePack(deps.packs, o.pack);
   const solo = Boolean(o.solo || o.review);
   const scope = solo ? soloScope(caller) : teamScope(caller);
   const pre: Block[] = [];
-  const existing = deps.store.activeSession(scope);
+  const existing = await deps.store.activeSession(scope);
   if (existing) {
-    const step = settle(deps, existing);
+    const step = await settle(deps, existing);
     pre.push(...step.blocks);
     if (step.session) {
       const s = step.session.state;
@@ -280,10 +287,10 @@ export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): Hand
   const now = deps.clock.now();
   let ids = mcqItems(pack).map((i) => i.id);
   if (o.review) {
-    const due = new Set(deps.store.dueCards(userKey(caller), now, 500).filter((d) => d.pack === pack.id).map((d) => d.itemId));
+    const due = new Set((await deps.store.dueCards(userKey(caller), now, 500)).filter((d) => d.pack === pack.id).map((d) => d.itemId));
     ids = ids.filter((id) => due.has(id));
     if (ids.length === 0) {
-      const next = nextDueText(deps, caller, (p, it) => p.id === pack.id && it.type === 'mcq');
+      const next = await nextDueText(deps, caller, (p, it) => p.id === pack.id && it.type === 'mcq');
       return reply(
         [...pre, { kind: 'text', text: `Nothing from ${pack.id} is due for review right now. 🎉${next ? ` ${next}` : ''}` }, { kind: 'context', text: `Practise anyway with /quiz ${pack.id} --solo.` }],
         { visibility: 'ephemeral' },
@@ -303,10 +310,10 @@ export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): Hand
     timerMs,
     now,
   });
-  const created = deps.store.createSession({ id, scope, platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, state });
+  const created = await deps.store.createSession({ id, scope, platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, state });
   if (!created) throw new UserError('quiz-running', 'a quiz was just started here by someone else', 'Join it with /quiz answer <letter>.');
   const first = mcqOf(pack, currentItemId(state)) as McqItem;
-  deps.store.noteShown(shownAtOf({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId }, state), { pack: pack.id, itemId: first.id, at: now });
+  await deps.store.noteShown(shownAtOf({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId }, state), { pack: pack.id, itemId: first.id, at: now });
   const intro: Block = {
     kind: 'context',
     text: solo
@@ -314,17 +321,17 @@ export function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions): Hand
       : `${caller.displayName} started a quiz: ${state.itemIds.length} questions, ${formatDuration(timerMs ?? 0)} each. 100 points for a right answer, up to 50 more for speed.`,
   };
   const r = reply([...pre, intro, ...questionBlocks(pack, state, first)], { visibility: solo ? 'ephemeral' : 'channel', summary: `Quiz: ${first.prompt.slice(0, 80)}` });
-  const stored = deps.store.activeSession(scope);
+  const stored = await deps.store.activeSession(scope);
   return withTimer(deps, r, stored);
 }
 
 /** `/quiz answer <letter|text>`: answers the open question, or the user's interview question. */
-export function answer(deps: QuizDeps, caller: Caller, raw: string): HandlerResult {
+export async function answer(deps: QuizDeps, caller: Caller, raw: string): Promise<HandlerResult> {
   const text = raw.trim();
   const m = /^([a-e])[).:]?$/i.exec(text);
-  const interview = deps.store.openInterview(userKey(caller));
+  const interview = await deps.store.openInterview(userKey(caller));
   if (m) {
-    const found = findSession(deps, caller);
+    const found = await findSession(deps, caller);
     if (found.session) return answerMcq(deps, caller, found.session, CHOICE_LETTERS.indexOf((m[1] as string).toUpperCase() as (typeof CHOICE_LETTERS)[number]), found.blocks);
     if (interview?.phase !== 'answering') {
       if (found.blocks.length > 0) return reply(found.blocks);
@@ -335,7 +342,7 @@ export function answer(deps: QuizDeps, caller: Caller, raw: string): HandlerResu
   if (interview?.phase === 'rating') {
     throw new UserError('already-answered', 'you have already answered your interview question', 'Rate yourself with /quiz rate again|hard|good|easy, or get another with /quiz interview.');
   }
-  const found = findSession(deps, caller);
+  const found = await findSession(deps, caller);
   if (found.session) {
     const pack = deps.packs.packs.get(found.session.state.pack);
     const item = pack ? mcqOf(pack, currentItemId(found.session.state)) : undefined;
@@ -345,7 +352,7 @@ export function answer(deps: QuizDeps, caller: Caller, raw: string): HandlerResu
   throw noSession(deps.packs);
 }
 
-function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: number, pre: Block[]): HandlerResult {
+async function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: number, pre: Block[]): Promise<HandlerResult> {
   const pack = deps.packs.packs.get(st.state.pack);
   const item = pack ? mcqOf(pack, currentItemId(st.state)) : undefined;
   if (pre.length > 0) {
@@ -358,7 +365,9 @@ function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: nu
   }
   const now = deps.clock.now();
   const j = judge(st.state, item, choice, now);
-  const outcome = deps.store.recordAnswer(
+  // The unique key (session, item, user) decides a member's one answer, the session's version that the
+  // question is still open, and the review card moves on in the same transaction only for the winner.
+  const outcome = await deps.store.recordAnswer(
     {
       sessionId: st.id,
       platform: caller.platform,
@@ -379,19 +388,18 @@ function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: nu
       at: now,
     },
     { sessionId: st.id, version: st.version },
+    (old) => scheduleReview(old, ratingForAnswer(j.correct), now),
   );
   if (outcome === 'duplicate') {
-    const mine = deps.store.sessionAnswers(st.id, item.id).find((a) => a.userId === caller.userId);
+    const mine = (await deps.store.sessionAnswers(st.id, item.id)).find((a) => a.userId === caller.userId);
     return reply([{ kind: 'text', text: `You already answered this question${mine?.choice ? ` (${mine.choice})` : ''}; one answer per question.` }], { visibility: 'ephemeral', summary: 'Already answered' });
   }
   if (outcome === 'closed') {
     return reply([{ kind: 'text', text: 'That question closed just before your answer arrived.' }], { visibility: 'ephemeral' });
   }
-  const user = userKey(caller);
-  deps.store.putCard(user, pack.id, item.id, scheduleReview(deps.store.getCard(user, pack.id, item.id), ratingForAnswer(j.correct), now));
-  const answered = deps.store.sessionAnswers(st.id, item.id).map((a) => a.userId);
+  const answered = (await deps.store.sessionAnswers(st.id, item.id)).map((a) => a.userId);
   if (everyoneAnswered(st.state, answered)) {
-    const step = revealNow(deps, st, 'all-answered');
+    const step = await revealNow(deps, st, 'all-answered');
     if (step) {
       const lead: Block =
         st.state.mode === 'solo'
@@ -413,17 +421,18 @@ function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: nu
   );
 }
 
-function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: string, itemId: string, startedAt: number, text: string): Reply {
+async function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: string, itemId: string, startedAt: number, text: string): Promise<Reply> {
   const pack = deps.packs.packs.get(packId);
   const it = pack ? findItem(pack, itemId) : undefined;
   if (!pack || !it || it.type === 'mcq') {
-    deps.store.updateInterview(attemptId, 'done');
+    await deps.store.updateInterview(attemptId, 'done');
     throw new UserError('item-gone', `the question you were practising (${packId}/${itemId}) is no longer in the packs`, `Get another with /quiz interview.`);
   }
   if (text.length < 3) throw new UserError('answer-too-short', 'write your answer in a sentence or more', 'For example: /quiz answer A container shares the host kernel...');
   const now = deps.clock.now();
   const c = coverage(text, it);
-  const outcome = deps.store.recordAnswer({
+  // The attempt's move from answering to rating decides: of two answers sent at once, one counts.
+  const outcome = await deps.store.answerInterview({
     sessionId: attemptId,
     platform: caller.platform,
     workspaceId: caller.workspaceId,
@@ -441,15 +450,14 @@ function answerOpen(deps: QuizDeps, caller: Caller, attemptId: string, packId: s
     coverage: c.score,
     responseMs: now - startedAt,
     at: now,
-  });
+  }, attemptId);
   if (outcome !== 'recorded') throw new UserError('already-answered', 'you have already answered this question', 'Rate yourself with /quiz rate good (or again, hard, easy).');
-  deps.store.updateInterview(attemptId, 'rating', c.score);
-  return reply(coverageBlocks(it, c, deps.store.openFlagCount(caller.platform, caller.workspaceId, pack.id, it.id)), { visibility: 'ephemeral', summary: `Score ${c.score}%, ${c.passed ? 'passed' : 'not passed'}` });
+  return reply(coverageBlocks(it, c, await deps.store.openFlagCount(caller.platform, caller.workspaceId, pack.id, it.id)), { visibility: 'ephemeral', summary: `Score ${c.score}%, ${c.passed ? 'passed' : 'not passed'}` });
 }
 
 /** `/quiz next`: reveals the open question now (its starter or an operator). */
-export function nextQuestion(deps: QuizDeps, caller: Caller, isOperator: boolean): HandlerResult {
-  const found = findSession(deps, caller);
+export async function nextQuestion(deps: QuizDeps, caller: Caller, isOperator: boolean): Promise<HandlerResult> {
+  const found = await findSession(deps, caller);
   if (!found.session) {
     if (found.blocks.length > 0) return reply(found.blocks);
     throw noSession(deps.packs, 'to move on');
@@ -459,14 +467,14 @@ export function nextQuestion(deps: QuizDeps, caller: Caller, isOperator: boolean
   if (!canStop(st.state, caller.userId, isOperator)) {
     throw new UserError('not-quiz-starter', `only ${st.state.starterName}, who started this quiz, or an operator can move it on`, 'Answer with /quiz answer <letter>; the timer will move it on.');
   }
-  const step = revealNow(deps, st, 'next');
+  const step = await revealNow(deps, st, 'next');
   if (!step) return reply([{ kind: 'text', text: 'That question was just revealed.' }], { visibility: 'ephemeral' });
   return withTimer(deps, reply(step.blocks, { visibility: visibilityOf(st.state), summary: 'Quiz: answer revealed' }), step.session);
 }
 
 /** `/quiz stop`: ends the session early and shows the standings (its starter or an operator). */
-export function stopQuiz(deps: QuizDeps, caller: Caller, isOperator: boolean): Reply {
-  const found = findSession(deps, caller);
+export async function stopQuiz(deps: QuizDeps, caller: Caller, isOperator: boolean): Promise<Reply> {
+  const found = await findSession(deps, caller);
   if (!found.session) {
     if (found.blocks.length > 0) return reply(found.blocks);
     throw new UserError('no-quiz-running', 'no quiz is running here', 'Start one with /quiz <pack>.');
@@ -476,7 +484,7 @@ export function stopQuiz(deps: QuizDeps, caller: Caller, isOperator: boolean): R
     throw new UserError('not-quiz-starter', `only ${st.state.starterName}, who started this quiz, or an operator can stop it`);
   }
   const stopped = stop(st.state, caller.userId, deps.clock.now());
-  if (!deps.store.saveSession(st.id, st.version, stopped)) return reply([{ kind: 'text', text: 'The quiz changed at the same moment; try /quiz stop again.' }], { visibility: 'ephemeral' });
+  if (!(await deps.store.saveSession(st.id, st.version, stopped))) return reply([{ kind: 'text', text: 'The quiz changed at the same moment; try /quiz stop again.' }], { visibility: 'ephemeral' });
   const pack = deps.packs.packs.get(st.state.pack);
   const blocks: Block[] = [...found.blocks];
   if (pack) blocks.push(...standingsBlocks(pack, stopped, standings(stopped), true));
@@ -485,7 +493,7 @@ export function stopQuiz(deps: QuizDeps, caller: Caller, isOperator: boolean): R
 }
 
 /** `/quiz interview [pack]`: asks an interview question or exercise, due ones first, then unseen ones. */
-export function startInterview(deps: QuizDeps, caller: Caller, packId: string | undefined, itemId: string | undefined): Reply {
+export async function startInterview(deps: QuizDeps, caller: Caller, packId: string | undefined, itemId: string | undefined): Promise<Reply> {
   const pack = resolvePack(deps.packs, packId);
   const items = openItems(pack);
   if (items.length === 0) throw new UserError('no-questions', `the pack '${pack.id}' has no interview questions or exercises`);
@@ -499,9 +507,10 @@ export function startInterview(deps: QuizDeps, caller: Caller, packId: string | 
     why = 'The item you asked for.';
   } else {
     // Due for review first, then one never practised (in pack order), then one at random.
-    const dueIds = deps.store.dueCards(user, now, 500).filter((d) => d.pack === pack.id).map((d) => d.itemId);
+    const dueIds = (await deps.store.dueCards(user, now, 500)).filter((d) => d.pack === pack.id).map((d) => d.itemId);
     const due = items.filter((i) => dueIds.includes(i.id));
-    const unseen = items.filter((i) => !deps.store.getCard(user, pack.id, i.id));
+    const cards = await Promise.all(items.map((i) => deps.store.getCard(user, pack.id, i.id)));
+    const unseen = items.filter((_, n) => !cards[n]);
     if (due[0]) {
       item = due[0];
       why = `Due for review${due.length > 1 ? ` (${due.length} are due)` : ''}.`;
@@ -515,8 +524,8 @@ export function startInterview(deps: QuizDeps, caller: Caller, packId: string | 
     }
   }
   const chosen = item as OpenItem;
-  deps.store.startInterview({ id: newId(), user, channelId: caller.channelId, pack: pack.id, itemId: chosen.id, phase: 'answering', startedAt: now, coverage: null });
-  deps.store.noteShown({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, userId: caller.userId }, { pack: pack.id, itemId: chosen.id, at: now });
+  await deps.store.startInterview({ id: newId(), user, channelId: caller.channelId, pack: pack.id, itemId: chosen.id, phase: 'answering', startedAt: now, coverage: null });
+  await deps.store.noteShown({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, userId: caller.userId }, { pack: pack.id, itemId: chosen.id, at: now });
   return reply([...openQuestionBlocks(pack, chosen), { kind: 'context', text: `Why this one: ${why} Pick one yourself with /quiz interview ${pack.id} --item <id> (ids: /quiz packs ${pack.id}).` }], {
     visibility: 'ephemeral',
     summary: chosen.prompt.slice(0, 80),
@@ -524,9 +533,9 @@ export function startInterview(deps: QuizDeps, caller: Caller, packId: string | 
 }
 
 /** `/quiz rate <again|hard|good|easy>`: schedules the next review of the interview item just answered. */
-export function rate(deps: QuizDeps, caller: Caller, rating: SelfRating): Reply {
+export async function rate(deps: QuizDeps, caller: Caller, rating: SelfRating): Promise<Reply> {
   const user = userKey(caller);
-  const open = deps.store.openInterview(user);
+  const open = await deps.store.openInterview(user);
   if (!open || open.phase !== 'rating') {
     throw new UserError('nothing-to-rate', 'there is no answer of yours waiting for a rating', 'Practise with /quiz interview, answer with /quiz answer <text>, then rate yourself.');
   }
@@ -537,9 +546,11 @@ export function rate(deps: QuizDeps, caller: Caller, rating: SelfRating): Reply 
   const passMark = it && it.type !== 'mcq' ? it.passMark : DEFAULT_PASS_MARK;
   const passed = open.coverage !== null && open.coverage >= passMark;
   const effective: SelfRating = passed ? rating : 'again';
-  const card = scheduleReview(deps.store.getCard(user, open.pack, open.itemId), effective, now);
-  deps.store.putCard(user, open.pack, open.itemId, card);
-  deps.store.updateInterview(open.id, 'done');
+  // Ending the attempt decides: of two ratings sent at once only one moves the card on.
+  const card = await deps.store.rateInterview(open.id, (old) => scheduleReview(old, effective, now));
+  if (!card) {
+    throw new UserError('nothing-to-rate', 'your answer was rated a moment ago', 'Practise another with /quiz interview.');
+  }
   const back = formatDuration(Math.max(60_000, card.due - now));
   return reply(
     [
@@ -563,16 +574,16 @@ function sectionLabel(deps: QuizDeps, key: string, multiPack: boolean): string {
 }
 
 /** `/quiz score [user]`: accuracy overall and per section, weakest sections, current streak. */
-export function score(deps: QuizDeps, caller: Caller, who: string | undefined): Reply {
+export async function score(deps: QuizDeps, caller: Caller, who: string | undefined): Promise<Reply> {
   let target = { userId: caller.userId, userName: caller.displayName };
   if (who) {
     // Slack sends a mention as <@U123> or, with escaping on, <@U123|name>; Discord as <@123> or <@!123>.
     const q = who.replace(/^<@!?([^|>]+)(\|[^>]*)?>$/, '$1').replace(/^@/, '');
-    const found = deps.store.findUser(caller.platform, caller.workspaceId, q);
+    const found = await deps.store.findUser(caller.platform, caller.workspaceId, q);
     if (!found) throw new UserError('unknown-user', `nobody called '${who}' has answered a quiz here yet`, 'Use their user id or the name shown on the leaderboard.');
     target = found;
   }
-  const all = deps.store.userAnswers({ platform: caller.platform, workspaceId: caller.workspaceId, userId: target.userId });
+  const all = await deps.store.userAnswers({ platform: caller.platform, workspaceId: caller.workspaceId, userId: target.userId });
   // Every answer counts, as on the leaderboard: a free-text answer is right when it passed.
   const open = all.filter((a) => a.kind !== 'mcq');
   const name = target.userId === caller.userId ? caller.displayName : target.userName;
@@ -624,11 +635,11 @@ export function score(deps: QuizDeps, caller: Caller, who: string | undefined): 
 export type BoardWindow = 'week' | 'month' | 'all';
 
 /** `/quiz leaderboard [pack] [--week|--month|--all]`: points per user in this workspace or guild. */
-export function leaderboard(deps: QuizDeps, caller: Caller, packId: string | undefined, window: BoardWindow): Reply {
+export async function leaderboard(deps: QuizDeps, caller: Caller, packId: string | undefined, window: BoardWindow): Promise<Reply> {
   const pack = packId ? resolvePack(deps.packs, packId) : undefined;
   const now = deps.clock.now();
   const since = window === 'week' ? now - 7 * 86_400_000 : window === 'month' ? now - 30 * 86_400_000 : undefined;
-  const rows = deps.store.leaderboard({ platform: caller.platform, workspaceId: caller.workspaceId, pack: pack?.id, since, limit: 10 });
+  const rows = await deps.store.leaderboard({ platform: caller.platform, workspaceId: caller.workspaceId, pack: pack?.id, since, limit: 10 });
   const label = window === 'all' ? 'all time' : window === 'week' ? 'last 7 days' : 'last 30 days';
   const head: Block = { kind: 'heading', text: `🏆 Leaderboard — ${pack ? pack.title : 'all packs'}, ${label}` };
   if (rows.length === 0) return reply([head, { kind: 'text', text: 'No answers yet in this window. Start a quiz with /quiz ecs.' }]);
@@ -650,9 +661,9 @@ export function leaderboard(deps: QuizDeps, caller: Caller, packId: string | und
  * When the user's next questions come due ("3 come back in 9m"), counting those due within a minute
  * of the first; only served items of the given packs and kinds count.
  */
-function nextDueText(deps: QuizDeps, caller: Caller, keep: (pack: Pack, item: McqItem | OpenItem) => boolean): string | null {
+async function nextDueText(deps: QuizDeps, caller: Caller, keep: (pack: Pack, item: McqItem | OpenItem) => boolean): Promise<string | null> {
   const now = deps.clock.now();
-  const upcoming = deps.store.upcomingCards(userKey(caller), now, 500).filter((d) => {
+  const upcoming = (await deps.store.upcomingCards(userKey(caller), now, 500)).filter((d) => {
     const pack = deps.packs.packs.get(d.pack);
     const it = pack ? findItem(pack, d.itemId) : undefined;
     return pack !== undefined && it !== undefined && !it.retired && keep(pack, it);
@@ -665,16 +676,16 @@ function nextDueText(deps: QuizDeps, caller: Caller, keep: (pack: Pack, item: Mc
 }
 
 /** `/quiz review`: the items due for this user, with buttons to practise them. */
-export function reviewDue(deps: QuizDeps, caller: Caller): Reply {
+export async function reviewDue(deps: QuizDeps, caller: Caller): Promise<Reply> {
   const now = deps.clock.now();
   // Retired items keep their cards (history) but are no longer asked.
-  const due = deps.store.dueCards(userKey(caller), now, 50).filter((d) => {
+  const due = (await deps.store.dueCards(userKey(caller), now, 50)).filter((d) => {
     const pack = deps.packs.packs.get(d.pack);
     const it = pack ? findItem(pack, d.itemId) : undefined;
     return it !== undefined && !it.retired;
   });
   if (due.length === 0) {
-    const next = nextDueText(deps, caller, () => true);
+    const next = await nextDueText(deps, caller, () => true);
     return reply(
       [
         { kind: 'text', text: `Nothing is due for review. 🎉${next ? ` ${next}` : ''}` },
@@ -758,9 +769,8 @@ export interface ResumableTimer {
  * The timer loops of running timed sessions, for main.ts to restart at boot. Without this the
  * first command in such a channel reveals an overdue question and restarts the loop itself.
  */
-export function resumableTimers(deps: QuizDeps): ResumableTimer[] {
-  return deps.store
-    .activeSessions()
+export async function resumableTimers(deps: QuizDeps): Promise<ResumableTimer[]> {
+  return (await deps.store.activeSessions())
     .filter((s) => s.state.deadline !== null && !loopsOf(deps.store).has(s.id))
     .map((s) => ({ platform: s.platform, workspaceId: s.workspaceId, channelId: s.channelId, mode: s.state.mode, task: timerTask(deps, s.scope, s.id) }));
 }
@@ -785,7 +795,7 @@ function promptStart(prompt: string, n = 70): string {
  * `/quiz flag [--item <id>] <reason>`: reports a problem with the question last shown to this user
  * in this channel (a team or solo question, or an interview item), or with the item named.
  */
-export function flagQuestion(deps: QuizDeps, caller: Caller, reason: string, itemId: string | undefined): Reply {
+export async function flagQuestion(deps: QuizDeps, caller: Caller, reason: string, itemId: string | undefined): Promise<Reply> {
   const text = reason.trim();
   if (!text) {
     throw new UserError('flag-reason-required', 'say what is wrong with the question', 'For example: /quiz flag choice B is also right since 2024');
@@ -796,7 +806,7 @@ export function flagQuestion(deps: QuizDeps, caller: Caller, reason: string, ite
     target = findAnyItem(deps, itemId.trim());
     if (!target) throw new UserError('unknown-item', `there is no question '${itemId}' in the packs`, 'See the ids with /quiz packs <pack>, or flag the question just shown with /quiz flag <reason>.');
   } else {
-    const shown = deps.store.lastShown({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, userId: caller.userId });
+    const shown = await deps.store.lastShown({ platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId, userId: caller.userId });
     const pack = shown ? deps.packs.packs.get(shown.pack) : undefined;
     const item = pack && shown ? findItem(pack, shown.itemId) : undefined;
     if (!shown) {
@@ -805,7 +815,7 @@ export function flagQuestion(deps: QuizDeps, caller: Caller, reason: string, ite
     if (!pack || !item) throw new UserError('item-gone', `the last question shown here (${shown.pack}/${shown.itemId}) is no longer in the packs`);
     target = { pack, item };
   }
-  const flag = deps.store.addFlag({
+  const flag = await deps.store.addFlag({
     platform: caller.platform,
     workspaceId: caller.workspaceId,
     channelId: caller.channelId,
@@ -826,9 +836,9 @@ export function flagQuestion(deps: QuizDeps, caller: Caller, reason: string, ite
 }
 
 /** `/quiz flags [pack]` (operator): the open flags of this workspace, grouped by item, with counts and prompts. */
-export function listFlags(deps: QuizDeps, caller: Caller, packId: string | undefined): Reply {
+export async function listFlags(deps: QuizDeps, caller: Caller, packId: string | undefined): Promise<Reply> {
   const pack = packId ? resolvePack(deps.packs, packId) : undefined;
-  const flags = deps.store.openFlags(caller.platform, caller.workspaceId, pack?.id);
+  const flags = await deps.store.openFlags(caller.platform, caller.workspaceId, pack?.id);
   const byItem = new Map<string, QuizFlag[]>();
   for (const f of flags) {
     const key = `${f.pack}/${f.itemId}`;
@@ -844,16 +854,16 @@ export function listFlags(deps: QuizDeps, caller: Caller, packId: string | undef
 }
 
 /** `/quiz resolve <flag-id> [note]` (operator): closes one open flag. */
-export function resolveFlag(deps: QuizDeps, caller: Caller, id: number, note: string | undefined): Reply {
+export async function resolveFlag(deps: QuizDeps, caller: Caller, id: number, note: string | undefined): Promise<Reply> {
   const text = note?.trim() || null;
   if (text && text.length > MAX_FLAG_TEXT) throw new UserError('flag-too-long', `a note may be at most ${MAX_FLAG_TEXT} characters (this one has ${text.length})`);
-  const flag = deps.store.getFlag(caller.platform, caller.workspaceId, id);
+  const flag = await deps.store.getFlag(caller.platform, caller.workspaceId, id);
   if (!flag) throw new UserError('unknown-flag', `there is no flag #${id} here`, 'See the open ones with /quiz flags.');
-  if (flag.resolvedAt !== null || !deps.store.resolveFlag(caller.platform, caller.workspaceId, id, caller.displayName, text, deps.clock.now())) {
-    const again = deps.store.getFlag(caller.platform, caller.workspaceId, id);
+  if (flag.resolvedAt !== null || !(await deps.store.resolveFlag(caller.platform, caller.workspaceId, id, caller.displayName, text, deps.clock.now()))) {
+    const again = await deps.store.getFlag(caller.platform, caller.workspaceId, id);
     throw new UserError('flag-resolved', `flag #${id} was already resolved${again?.resolvedBy ? ` by ${again.resolvedBy}` : ''}`, 'See the open ones with /quiz flags.');
   }
-  const left = deps.store.openFlagCount(caller.platform, caller.workspaceId, flag.pack, flag.itemId);
+  const left = await deps.store.openFlagCount(caller.platform, caller.workspaceId, flag.pack, flag.itemId);
   return reply(
     [
       { kind: 'text', text: `✅ Flag #${id} on ${flag.itemId} resolved${text ? `: ${text}` : '.'}` },

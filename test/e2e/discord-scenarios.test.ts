@@ -108,7 +108,7 @@ describe('Discord scenarios with the real commands', () => {
     expect(Number(refusal.data?.flags) & 64).toBe(64);
     expect(JSON.stringify(refusal.data)).toContain('only ana');
     expect(desiredOfWeb()).toBe(2);
-    const denied = auditLog.latest(20).find((r) => r.userId === bob.id && r.outcome === 'denied');
+    const denied = (await auditLog.latest(20)).find((r) => r.userId === bob.id && r.outcome === 'denied');
     expect(denied?.command).toContain('confirm /ecs scale');
 
     const anaPress = fake.press(ana, question, 'Confirm');
@@ -124,7 +124,7 @@ describe('Discord scenarios with the real commands', () => {
     const cb = await fake.answered(it);
     expect(Number(cb.data?.flags) & 64).toBe(64);
     expect(JSON.stringify(cb.data)).toContain('needs the operator role; you are a viewer');
-    expect(auditLog.latest(10).find((r) => r.userId === bob.id && r.outcome === 'denied' && r.command.startsWith('/ecs scale web 3'))).toBeDefined();
+    expect((await auditLog.latest(10)).find((r) => r.userId === bob.id && r.outcome === 'denied' && r.command.startsWith('/ecs scale web 3'))).toBeDefined();
   });
 
   it('grants a guild role’s dockhand role from the interaction’s member roles', async () => {
@@ -189,7 +189,7 @@ describe('Discord scenarios with the real commands', () => {
     await fake.answered(submit);
     const m = await fake.waitFor(() => [submit.original, ...submit.followUps].find((x) => x && text(x).length > 0), 10_000, 'the answer reply');
     expect(text(m)).not.toContain('Write something');
-    const row = auditLog.latest(5).find((r) => r.userId === bob.id && r.command.includes('awsvpc'));
+    const row = (await auditLog.latest(5)).find((r) => r.userId === bob.id && r.command.includes('awsvpc'));
     expect(row?.command).toContain('It\'s \\"awsvpc\\" — each task gets its own ENI; *not* the host\'s `bridge`.');
   }, 30_000);
 
@@ -251,11 +251,11 @@ describe('Discord scenarios with the real commands', () => {
 
   it('a forged custom_id gets a private message and runs nothing', async () => {
     const m = [...fake.messages.values()].find((x) => x.components.length > 0)!;
-    const audits = auditLog.latest(100).length;
+    const audits = (await auditLog.latest(100)).length;
     const it = fake.press(bob, m, '', 'totally-forged');
     const cb = await fake.answered(it);
     expect(Number(cb.data?.flags) & 64).toBe(64);
     expect(JSON.stringify(cb.data)).toContain('not one dockhand knows; nothing was run');
-    expect(auditLog.latest(100).length).toBe(audits);
+    expect((await auditLog.latest(100)).length).toBe(audits);
   });
 });

@@ -77,7 +77,7 @@ describe('Slack command text, decoded before parsing', () => {
     const ana: Caller = { platform: 'slack', workspaceId: 'T0TEAM', channelId: 'C0GENERAL', userId: 'U0ANA', displayName: 'Ana Lima' };
     const d = new Dispatcher({ commands: [quiz], ports: { clock: new FakeClock(), audit: new SqliteAuditLog(db.db), quiz: store, packs }, settings: defaultSettings({}), log: silentLogger });
     await d.run('/quiz ecs --solo --questions 1', ana);
-    const st = store.activeSession('solo:slack:T0TEAM:C0GENERAL:U0ANA');
+    const st = await store.activeSession('solo:slack:T0TEAM:C0GENERAL:U0ANA');
     const q = packs.packs.get(st!.state.pack)!.items.find((i) => i.id === st!.state.itemIds[st!.state.index]) as McqItem;
     await d.run(`/quiz answer ${'ABCDE'[q.answer]}`, ana);
     // Bob types her handle; Slack (should_escape on) sends <@U0ANA|ana.lima>.

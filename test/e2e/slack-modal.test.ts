@@ -88,7 +88,7 @@ describe('Slack: answering an interview question in a modal', () => {
     expect(res.status).toBe(200);
     const shownReply = await fake.waitFor(() => fake.responses.find((r) => r.id === FakeSlack.responseId(responseUrl)));
     expect(shownReply.body.response_type).toBe('ephemeral');
-    const attempt = store.openInterview({ platform: 'slack', workspaceId: 'T0TEAM', userId: user })!;
+    const attempt = (await store.openInterview({ platform: 'slack', workspaceId: 'T0TEAM', userId: user }))!;
     const item = packs.packs.get('ecs')!.items.find((i) => i.id === attempt.itemId) as OpenItem;
     expect(shown(shownReply.body)).toContain(item.prompt);
     // The typed way stays on the message, for anyone who prefers it.
@@ -161,9 +161,9 @@ describe('Slack: answering an interview question in a modal', () => {
     ]);
     expect(fake.callsOf('chat.postMessage')).toHaveLength(0);
 
-    const stored = store.userAnswers({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0ANA' });
+    const stored = await store.userAnswers({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0ANA' });
     expect(stored.map((a) => a.text)).toEqual([typed]);
-    const ran = new SqliteAuditLog(database.db).latest(10).find((r) => r.command.startsWith('/quiz answer'));
+    const ran = (await new SqliteAuditLog(database.db).latest(10)).find((r) => r.command.startsWith('/quiz answer'));
     expect(ran).toMatchObject({ platform: 'slack', userId: 'U0ANA', channelId: 'C0STUDY', outcome: 'ok' });
   }, 30_000);
 
@@ -181,8 +181,8 @@ describe('Slack: answering an interview question in a modal', () => {
     }
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.callsOf('chat.postEphemeral')).toHaveLength(posts);
-    expect(store.userAnswers({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0CAT' })).toHaveLength(0);
-    expect(store.openInterview({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0CAT' })?.phase).toBe('answering');
+    expect(await store.userAnswers({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0CAT' })).toHaveLength(0);
+    expect((await store.openInterview({ platform: 'slack', workspaceId: 'T0TEAM', userId: 'U0CAT' }))?.phase).toBe('answering');
   }, 30_000);
 
   it('in a channel the bot is not in, the feedback comes through the press’s response_url instead', async () => {

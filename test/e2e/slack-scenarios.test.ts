@@ -119,7 +119,7 @@ describe('Slack scenarios with the real commands', () => {
 
     const steady = await fake.waitFor(() => inChannel('C0OPS').find((m) => m.text.includes('steady')), 20_000);
     expect(shown(steady)).toMatch(/web is steady: 5\/5 running/);
-    const auditRows = new SqliteAuditLog(database.db).latest(20);
+    const auditRows = await new SqliteAuditLog(database.db).latest(20);
     expect(auditRows.some((r) => r.userId === 'U0BOB' && r.outcome === 'denied')).toBe(true);
     expect(auditRows.some((r) => r.userId === 'U0ANA' && r.command === '/ecs scale web 5' && r.outcome === 'ok')).toBe(true);
   }, 40_000);
@@ -127,7 +127,7 @@ describe('Slack scenarios with the real commands', () => {
   it('/quiz ecs: two users answer one question with buttons, privately, and the reveal names both', async () => {
     await slash('C0STUDY', 'U0ANA', '/quiz', 'ecs --questions 1 --timer 60s');
     const question = await fake.waitFor(() => inChannel('C0STUDY').find((m) => buttonsOf(m).length > 0), 10_000);
-    const session = store.activeSession('team:slack:T0TEAM:C0STUDY');
+    const session = await store.activeSession('team:slack:T0TEAM:C0STUDY');
     expect(session).not.toBeNull();
     const item = packs.packs.get(session!.state.pack)!.items.find((i) => i.id === session!.state.itemIds[session!.state.index]) as McqItem;
     const buttons = buttonsOf(question);

@@ -29,6 +29,8 @@ export class FakeClock implements Clock {
 
   /** Moves time forward and wakes the sleepers that are due, in order. */
   async advance(ms: number): Promise<void> {
+    // Code started just before (a timer loop reading the store first) reaches its sleep before time moves.
+    await new Promise((r) => setImmediate(r));
     const target = this.t + ms;
     for (;;) {
       this.sleepers.sort((a, b) => a.at - b.at);

@@ -6,31 +6,31 @@ export class MemoryAudit implements AuditLog {
   readonly entries: AuditEntry[] = [];
 
   /** Records an attempt as pending. */
-  begin(e: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): number {
+  async begin(e: Omit<AuditEntry, 'id' | 'outcome' | 'detail' | 'durationMs'>): Promise<number> {
     const id = this.entries.length + 1;
     this.entries.push({ ...e, id, outcome: 'pending', detail: null, durationMs: null });
     return id;
   }
 
   /** Records how an attempt ended. */
-  finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): void {
+  async finish(id: number, outcome: AuditOutcome, durationMs: number, detail?: string | null): Promise<void> {
     const e = this.entries[id - 1];
     if (e) Object.assign(e, { outcome, durationMs, detail: detail ?? null });
   }
 
   /** The latest n attempts, newest first. */
-  latest(n: number): AuditEntry[] {
+  async latest(n: number): Promise<AuditEntry[]> {
     return [...this.entries].reverse().slice(0, n);
   }
 
   /** Notes the service an attempt acts on. */
-  target(id: number, cluster: string, service: string): void {
+  async target(id: number, cluster: string, service: string): Promise<void> {
     const e = this.entries[id - 1];
     if (e) Object.assign(e, { cluster, service });
   }
 
   /** The latest n attempts on one service, newest first. */
-  forService(cluster: string, service: string, n: number): AuditEntry[] {
-    return this.latest(this.entries.length).filter((e) => e.cluster === cluster && e.service === service).slice(0, n);
+  async forService(cluster: string, service: string, n: number): Promise<AuditEntry[]> {
+    return [...this.entries].reverse().filter((e) => e.cluster === cluster && e.service === service).slice(0, n);
   }
 }

@@ -16,7 +16,7 @@ import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 
-const audit: AuditLog = { begin: () => 1, finish: () => undefined, latest: () => [] };
+const audit: AuditLog = { begin: async () => 1, finish: async () => undefined, latest: async () => [] };
 const me: Caller = { platform: 'console', workspaceId: 'local', channelId: 'terminal', userId: 'me', displayName: 'me' };
 const START = Date.UTC(2026, 10, 27, 9);
 

@@ -159,7 +159,7 @@ describe('/ecs deploy', () => {
     expect(button(last, 'Undo')).toMatch(/^run:\/ecs undo u[0-9a-f]{16}$/);
     const [rec] = await store.forService('demo', 'reports', 1);
     expect(rec).toMatchObject({ kind: 'deploy', status: 'updated', toTaskDefinition: next.arn, fromTaskDefinition: created[0]!.arn, forced: false, userName: 'alice' });
-    const row = audit.forService('demo', 'reports', 5).find((e) => e.command === '/ecs deploy reports 0.5.0');
+    const row = (await audit.forService('demo', 'reports', 5)).find((e) => e.command === '/ecs deploy reports 0.5.0');
     expect(row?.outcome).toBe('ok');
   }, 60_000);
 
@@ -223,7 +223,7 @@ describe('/ecs deploy', () => {
     expect(revisions('worker')).toHaveLength(before + 1);
     const [rec] = await store.forService('demo', 'worker', 1);
     expect(rec).toMatchObject({ forced: true, userName: 'ada', status: 'updated' });
-    expect(audit.forService('demo', 'worker', 1)[0]?.command).toBe('/ecs deploy worker 0.9.3 --force');
+    expect((await audit.forService('demo', 'worker', 1))[0]?.command).toBe('/ecs deploy worker 0.9.3 --force');
     await follow(done);
   }, 60_000);
 
@@ -309,7 +309,7 @@ describe('interrupted deploys', () => {
     expect(serviceTd('payments')).toBe(from);
     const [rec] = await store.forService('demo', 'payments', 1);
     expect(rec).toMatchObject({ id, status: 'abandoned', toTaskDefinition: orphan.arn });
-    const row = audit.forService('demo', 'payments', 1)[0];
+    const row = (await audit.forService('demo', 'payments', 1))[0];
     expect(row?.detail).toContain(`deregistered the orphan revision payments:2`);
     expect(row?.command).toContain('recover interrupted deploy');
     // Settled once: a second start finds nothing.
@@ -408,9 +408,9 @@ describe('two-person approval on a cluster that asks for it', () => {
     const done = await two.press(confirm, bob);
     expect(text(done.reply)).toContain(`Scaling web ${before} → ${before + 1}`);
     expect(desired()).toBe(before + 1);
-    const row = audit.latest(20).find((e) => e.command === `/ecs scale web ${before + 1}` && e.outcome === 'ok');
+    const row = (await audit.latest(20)).find((e) => e.command === `/ecs scale web ${before + 1}` && e.outcome === 'ok');
     expect(row?.detail).toBe('approved by slack:U0BOB, requested by slack:U0ANA');
-    expect(audit.latest(20).filter((e) => e.outcome === 'denied' && e.command.startsWith('confirm /ecs scale web')).length).toBeGreaterThanOrEqual(3);
+    expect((await audit.latest(20)).filter((e) => e.outcome === 'denied' && e.command.startsWith('confirm /ecs scale web')).length).toBeGreaterThanOrEqual(3);
     await follow(done);
     await follow(await d.run(`/ecs scale web ${before}`, alice));
   }, 60_000);

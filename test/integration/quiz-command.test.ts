@@ -49,9 +49,9 @@ function bot(opts: { file?: string; clock?: FakeClock; packs?: PackCatalog; foll
   const run = async (text: string, who: Caller = ann) => follow(await dispatcher.run(text, who));
   const press = async (action: string, who: Caller) => follow(await dispatcher.press(action, who));
   /** The open question of the channel's team session (or the caller's solo one). */
-  const open = (who: Caller = ann, solo = false): McqItem => {
+  const open = async (who: Caller = ann, solo = false): Promise<McqItem> => {
     const scope = solo ? `solo:slack:T1:C1:${who.userId}` : 'team:slack:T1:C1';
-    const st = store.activeSession(scope);
+    const st = await store.activeSession(scope);
     if (!st) throw new Error('no session');
     return packs.packs.get(st.state.pack)!.items.find((i) => i.id === st.state.itemIds[st.state.index]) as McqItem;
   };
@@ -67,7 +67,7 @@ describe('/quiz team sessions through the dispatcher', () => {
   it('asks with lettered choices and buttons, takes one answer each, and reveals when the timer ends', async () => {
     const b = bot();
     const start = await b.run('/quiz ecs --questions 3 --timer 30s');
-    const q1 = b.open();
+    const q1 = await b.open();
     expect(start.reply.visibility).toBe('channel');
     expect(text(start)).toContain('question 1 of 3');
     expect(text(start)).toContain(q1.prompt);
@@ -101,7 +101,7 @@ describe('/quiz team sessions through the dispatcher', () => {
   it('reveals early once everyone who joined has answered; /quiz next and stop belong to the starter or an operator', async () => {
     const b = bot();
     await b.run('/quiz ecs --questions 3 --timer 20s');
-    const q1 = b.open();
+    const q1 = await b.open();
     await b.run(`/quiz answer ${right(q1)}`, bob);
     await b.run(`/quiz answer ${right(q1)}`, cy);
     const denied = await b.run('/quiz next', bob);
@@ -110,7 +110,7 @@ describe('/quiz team sessions through the dispatcher', () => {
     expect(text(next)).toContain('Right: ');
     expect(text(next)).toContain('question 2 of 3');
 
-    const q2 = b.open();
+    const q2 = await b.open();
     await b.run(`/quiz answer ${right(q2)}`, bob);
     const last = await b.run(`/quiz answer ${wrong(q2)}`, cy);
     expect(last.reply.visibility).toBe('channel');
@@ -132,12 +132,12 @@ describe('/quiz team sessions through the dispatcher', () => {
     expect(text(await b.run('/quiz start ecs', bob))).toContain('a quiz is already running here (ecs, question 1 of 28, started by ann)');
     const seen = new Set<string>();
     for (let i = 0; i < 28; i++) {
-      seen.add(b.open().id);
+      seen.add((await b.open()).id);
       await b.clock.advance(5_000);
     }
     expect(seen.size).toBe(28);
     expect(text(b.posted.at(-1)!)).toContain('Quiz over');
-    expect(b.store.activeSession('team:slack:T1:C1')).toBeNull();
+    expect(await b.store.activeSession('team:slack:T1:C1')).toBeNull();
   });
 
   it('survives a restart in the middle: answers kept, no double answers, the overdue reveal comes on the next command', async () => {
@@ -145,7 +145,7 @@ describe('/quiz team sessions through the dispatcher', () => {
     const clock = new FakeClock();
     const first = bot({ file, clock });
     await first.run('/quiz ecs --questions 2 --timer 30s');
-    const q1 = first.open();
+    const q1 = await first.open();
     await first.run(`/quiz answer ${right(q1)}`, bob);
     first.dispatcher.abortAll();
     first.database.close();
@@ -170,7 +170,7 @@ describe('/quiz team sessions through the dispatcher', () => {
     });
     await clock.advance(30_000);
     expect(text(posted.at(-1)!)).toContain('Quiz over');
-    expect(second.store.userAnswers({ platform: 'slack', workspaceId: 'T1', userId: 'UBOB' })).toHaveLength(1);
+    expect(await second.store.userAnswers({ platform: 'slack', workspaceId: 'T1', userId: 'UBOB' })).toHaveLength(1);
   });
 
   it('hands main.ts the timer loops of running timed sessions to restart at boot', async () => {
@@ -180,7 +180,7 @@ describe('/quiz team sessions through the dispatcher', () => {
     await first.run('/quiz ecs --questions 2 --timer 30s');
     await first.run('/quiz ecs --solo --questions 2', bob);
     const second = bot({ file, clock });
-    const timers = resumableTimers({ store: second.store, packs: loadPacks(quizzes), clock });
+    const timers = await resumableTimers({ store: second.store, packs: loadPacks(quizzes), clock });
     expect(timers.map((t) => [t.channelId, t.mode])).toEqual([['C1', 'team']]);
     const posted: Reply[] = [];
     void timers[0]!.task(async (r) => {
@@ -198,11 +198,11 @@ describe('/quiz solo, interview practice, scores and review', () => {
     const start = await b.run('/quiz ecs --solo --questions 2', bob);
     expect(start.reply.visibility).toBe('ephemeral');
     expect(start.followUp).toBeUndefined();
-    const q1 = b.open(bob, true);
+    const q1 = await b.open(bob, true);
     const r1 = await b.run(`/quiz answer ${right(q1)}`, bob);
     expect(text(r1)).toMatch(/✅ Right! \+\d+ points/);
     expect(text(r1)).toContain('question 2 of 2');
-    const q2 = b.open(bob, true);
+    const q2 = await b.open(bob, true);
     const r2 = await b.run(`/quiz answer ${wrong(q2)}`, bob);
     expect(text(r2)).toContain(`❌ Not quite: you chose ${wrong(q2)}.`);
     expect(text(r2)).toContain('Quiz over');
@@ -227,7 +227,7 @@ describe('/quiz solo, interview practice, scores and review', () => {
     expect(text(review)).toContain(q2.prompt.slice(0, 40));
     const again = await b.run('/quiz start ecs --review', bob);
     expect(text(again)).toContain('question 1 of 1');
-    expect(b.open(bob, true).id).toBe(q2.id);
+    expect((await b.open(bob, true)).id).toBe(q2.id);
   });
 
   it('scores an interview answer by key points, shows the model answer, and schedules it by self-rating', async () => {
@@ -235,7 +235,7 @@ describe('/quiz solo, interview practice, scores and review', () => {
     const ask = await b.run('/quiz interview ecs', ann);
     expect(ask.reply.visibility).toBe('ephemeral');
     expect(text(ask)).toMatch(/Interview question|Exercise/);
-    const attempt = b.store.openInterview({ platform: 'slack', workspaceId: 'T1', userId: 'UANN' })!;
+    const attempt = (await b.store.openInterview({ platform: 'slack', workspaceId: 'T1', userId: 'UANN' }))!;
     const item = loadPacks(quizzes).packs.get('ecs')!.items.find((i) => i.id === attempt.itemId)!;
     expect(text(ask)).toContain(item.prompt);
     const fb = text(await b.run('/quiz answer Containers share the host kernel; a VM boots a full guest OS on a hypervisor. The Dockerfile builds an image pushed to ECR.', ann));
@@ -263,13 +263,13 @@ describe('/quiz solo, interview practice, scores and review', () => {
     await b.run('/quiz interview ecs --item ecs-ex-boot-speed', ann);
     expect(text(await b.run("/quiz answer Docker uses a smaller, optimized kernel that boots faster than the VM's full operating system boot process", ann))).toContain('❌ not passed');
     expect(text(await b.run('/quiz rate easy', ann))).toMatch(/Rated easy, but your answer did not pass \(33%, pass mark 55%\), so like a wrong answer it comes back for review in \d+m/);
-    const failed = b.store.getCard(user, 'ecs', 'ecs-ex-boot-speed')!;
+    const failed = (await b.store.getCard(user, 'ecs', 'ecs-ex-boot-speed'))!;
     expect(failed.due - b.clock.now()).toBeLessThanOrEqual(10 * 60_000);
 
     await b.run('/quiz interview ecs --item ecs-ex-ec2-vs-fargate', ann);
     expect(text(await b.run('/quiz answer EC2 means your own fleet of instances that you patch and scale. Fargate is serverless.', ann))).toContain('✅ passed');
     expect(text(await b.run('/quiz rate easy', ann))).toMatch(/Rated easy\. This question comes back for review in \d+d/);
-    expect(b.store.userAnswers(user).map((a) => [a.itemId, a.correct])).toEqual([
+    expect((await b.store.userAnswers(user)).map((a) => [a.itemId, a.correct])).toEqual([
       ['ecs-ex-boot-speed', false],
       ['ecs-ex-ec2-vs-fargate', true],
     ]);

@@ -15,7 +15,7 @@ import type { AuditLog } from '../../src/ports/audit-log.ts';
 import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 
-const audit: AuditLog = { begin: () => 1, finish: () => undefined, latest: () => [] };
+const audit: AuditLog = { begin: async () => 1, finish: async () => undefined, latest: async () => [] };
 const alice: Caller = { platform: 'console', workspaceId: 'local', channelId: 'ops', userId: 'alice', displayName: 'alice' };
 
 let sandbox: Sandbox;

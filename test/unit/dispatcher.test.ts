@@ -91,7 +91,7 @@ describe('authorization', () => {
     expect(text(r)).toContain('/svc scale needs the operator role; you are a viewer');
     expect(r.visibility).toBe('ephemeral');
     expect(calls).toEqual([]);
-    expect(audit.latest(1)[0]).toMatchObject({ outcome: 'denied', command: '/svc scale web 3', userId: 'UVIEW' });
+    expect((await audit.latest(1))[0]).toMatchObject({ outcome: 'denied', command: '/svc scale web 3', userId: 'UVIEW' });
   });
   it('lets platform roles (user groups) raise the role', async () => {
     const { dispatcher } = setup();
@@ -112,12 +112,12 @@ describe('confirmation', () => {
     expect(text(ask)).toContain('Scale web to 10?');
     expect(text(ask)).toContain('Expires in 2m');
     expect(calls).toEqual([]);
-    expect(audit.latest(1)[0]!.outcome).toBe('pending');
+    expect((await audit.latest(1))[0]!.outcome).toBe('pending');
     const done = (await dispatcher.press(confirmAction(ask), operator)).reply;
     expect(text(done)).toBe('Scaling web → 10');
     expect(done.replaceOriginal).toBe(true);
     expect(calls).toEqual(['scale web 10']);
-    expect(audit.latest(1)[0]!.outcome).toBe('ok');
+    expect((await audit.latest(1))[0]!.outcome).toBe('ok');
     const again = (await dispatcher.press(confirmAction(ask), operator)).reply;
     expect(text(again)).toContain('already answered');
     expect(calls).toEqual(['scale web 10']);
@@ -137,7 +137,7 @@ describe('confirmation', () => {
     expect(posted[0]!.visibility).toBe('ephemeral');
     expect(posted[0]!.replaceOriginal).toBeUndefined();
     expect(text(posted[0]!)).toMatch(/something went wrong running `\/svc scale boom 10` \(error id E-/);
-    expect(audit.latest(1)[0]!.outcome).toBe('error');
+    expect((await audit.latest(1))[0]!.outcome).toBe('error');
   });
     it('refuses another user, audits the attempt, and still lets the caller confirm', async () => {
     const { dispatcher, audit } = setup();
@@ -146,7 +146,7 @@ describe('confirmation', () => {
     expect(text(refused)).toContain('only otto, who ran `/svc scale web 0`, can confirm it');
     expect(refused.visibility).toBe('ephemeral');
     expect(calls).toEqual([]);
-    expect(audit.latest(1)[0]).toMatchObject({ outcome: 'denied', userId: 'UOPS2' });
+    expect((await audit.latest(1))[0]).toMatchObject({ outcome: 'denied', userId: 'UOPS2' });
     await dispatcher.press(confirmAction(ask), operator);
     expect(calls).toEqual(['scale web 0']);
   });
@@ -164,14 +164,14 @@ describe('confirmation', () => {
     const late = (await dispatcher.press(confirmAction(ask), operator)).reply;
     expect(text(late)).toContain('expired after 2m; nothing was changed');
     expect(calls).toEqual([]);
-    expect(audit.latest(1)[0]).toMatchObject({ outcome: 'expired', command: '/svc scale web 10' });
+    expect((await audit.latest(1))[0]).toMatchObject({ outcome: 'expired', command: '/svc scale web 10' });
   });
   it('remembers expired confirmations for a day and at most 1,000, so a long-running bot does not grow', async () => {
     const { dispatcher, clock } = setup();
     const asks: Reply[] = [];
     for (let i = 0; i < 1_005; i++) asks.push((await dispatcher.run('/svc scale web 10', operator)).reply);
     await clock.advance(121_000);
-    dispatcher.sweepExpired();
+    await dispatcher.sweepExpired();
     expect(text((await dispatcher.press(confirmAction(asks[0]!), operator)).reply)).toContain('already answered or is unknown');
     expect(text((await dispatcher.press(confirmAction(asks[1_004]!), operator)).reply)).toContain('expired after 2m');
     await clock.advance(86_400_000);
@@ -181,10 +181,10 @@ describe('confirmation', () => {
   it('marks an unanswered confirmation expired in the audit log when its time is up, without waiting for the next command', async () => {
     const { dispatcher, clock, audit } = setup({ confirmExpiryMs: 50 });
     await dispatcher.run('/svc scale web 10', operator);
-    expect(audit.latest(1)[0]!.outcome).toBe('pending');
+    expect((await audit.latest(1))[0]!.outcome).toBe('pending');
     await clock.advance(60);
     await new Promise((r) => setTimeout(r, 300));
-    expect(audit.latest(1)[0]).toMatchObject({ outcome: 'expired', command: '/svc scale web 10' });
+    expect((await audit.latest(1))[0]).toMatchObject({ outcome: 'expired', command: '/svc scale web 10' });
   });
   it('is still valid just before expiry', async () => {
     const { dispatcher, clock } = setup();
@@ -200,7 +200,7 @@ describe('confirmation', () => {
     // The question names what it was about (for /ecs: cluster, region, sandbox), so the cancel does too.
     expect(cancelled).toContain(`It asked: ${text(ask).split('\n')[0]!.replace(/^❓ /, '')}`);
     expect(calls).toEqual([]);
-    expect(audit.latest(1)[0]!.outcome).toBe('cancelled');
+    expect((await audit.latest(1))[0]!.outcome).toBe('cancelled');
   });
 });
 
@@ -214,14 +214,14 @@ describe('errors never reach chat as stack traces', () => {
     expect(t).not.toContain('secret internal detail');
     expect(t).not.toMatch(/at .*\.ts:\d+/);
     expect(logged[0]!.obj).toMatchObject({ errorId: id });
-    expect(audit.latest(1)[0]).toMatchObject({ outcome: 'error', detail: id });
+    expect((await audit.latest(1))[0]).toMatchObject({ outcome: 'error', detail: id });
   });
 });
 
 describe('a failure outside the handler (the audit database) is an error id too, never a rejection', () => {
   it('refuses to run when the audit row cannot be written, and answers with an error id', async () => {
     const { dispatcher, audit, logged } = setup();
-    audit.begin = () => {
+    audit.begin = async () => {
       throw new Error('SQLITE_READONLY: attempt to write a readonly database');
     };
     const r = await dispatcher.run('/svc list', viewer);
@@ -234,7 +234,7 @@ describe('a failure outside the handler (the audit database) is an error id too,
   });
   it('still shows the handler\'s reply when only completing the audit row fails', async () => {
     const { dispatcher, audit, logged } = setup();
-    audit.finish = () => {
+    audit.finish = async () => {
       throw new Error('SQLITE_BUSY');
     };
     const r = await dispatcher.run('/svc list', viewer);
@@ -254,8 +254,8 @@ describe('audit: one row per attempt, with its outcome', () => {
     await dispatcher.press(cancelAction(a), operator);
     await dispatcher.run('/svc scale api 9', operator);
     await clock.advance(200_000);
-    dispatcher.sweepExpired();
-    const rows = audit.latest(10).reverse();
+    await dispatcher.sweepExpired();
+    const rows = (await audit.latest(10)).reverse();
     expect(rows.map((r) => [r.command, r.outcome])).toEqual([
       ['/svc list', 'ok'],
       ['/svc scale web -3', 'invalid'],

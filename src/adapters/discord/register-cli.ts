@@ -79,7 +79,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2), process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then((code) => {
+  // main answers every failure with an exit code; it never rejects.
+  void main(process.argv.slice(2), process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then((code) => {
     process.exitCode = code;
   });
 }

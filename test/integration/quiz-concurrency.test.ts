@@ -1,0 +1,151 @@
+/**
+ * Study mode when requests overlap: the store is asynchronous (and shared by replicas), so two
+ * requests can both read before either writes. These tests make that happen on purpose — every
+ * store call waits a turn of the event loop before and after it runs — and check that the rules
+ * users see still hold, because the writes decide (a unique key, a version, a phase), not the reads.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { quiz } from '../../commands/quiz.ts';
+import type { Caller } from '../../src/core/command.ts';
+import { Dispatcher } from '../../src/core/dispatcher.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import { replyToPlainText } from '../../src/core/reply.ts';
+import { defaultSettings } from '../../src/core/settings.ts';
+import { SqliteAuditLog } from '../../src/db/audit-log.ts';
+import { openDatabase, type OpenDatabase } from '../../src/db/client.ts';
+import { SqliteQuizStore } from '../../src/db/quiz-store.ts';
+import type { QuizStore } from '../../src/ports/quiz-store.ts';
+import { loadPacks, type McqItem } from '../../src/quiz/pack.ts';
+import { FakeClock } from '../fakes/fake-clock.ts';
+
+const quizzes = join(import.meta.dirname, '..', '..', 'quizzes');
+const packs = loadPacks(quizzes);
+const ann: Caller = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'UANN', displayName: 'ann' };
+const bob: Caller = { ...ann, userId: 'UBOB', displayName: 'bob' };
+const cy: Caller = { ...ann, userId: 'UCY', displayName: 'cy' };
+const L = ['A', 'B', 'C', 'D', 'E'];
+const opened: OpenDatabase[] = [];
+
+afterEach(() => {
+  while (opened.length) opened.pop()!.close();
+});
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The store as a slow database would serve it: each call waits a turn before and after it runs. */
+function interleaving(store: QuizStore): QuizStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return async (...args: unknown[]) => {
+        await tick();
+        const out: unknown = await (v as (...a: unknown[]) => unknown).apply(target, args);
+        await tick();
+        return out;
+      };
+    },
+  });
+}
+
+/** One dockhand replica on the shared SQLite file (its own connection), without running follow-ups. */
+function replica(file: string, clock: FakeClock) {
+  const database = openDatabase(file);
+  opened.push(database);
+  const store = interleaving(new SqliteQuizStore(database.db));
+  const dispatcher = new Dispatcher({
+    commands: [quiz],
+    ports: { clock, audit: new SqliteAuditLog(database.db), quiz: store, packs },
+    settings: defaultSettings(),
+    log: silentLogger,
+  });
+  const run = async (line: string, who: Caller): Promise<string> => replyToPlainText((await dispatcher.run(line, who)).reply);
+  return { store, run, dispatcher };
+}
+
+function twoReplicas() {
+  const file = join(mkdtempSync(join(tmpdir(), 'quiz-race-')), 'dockhand.db');
+  const clock = new FakeClock();
+  return { a: replica(file, clock), b: replica(file, clock), clock };
+}
+
+async function openQuestion(store: QuizStore): Promise<{ sessionId: string; item: McqItem }> {
+  const st = (await store.activeSession('team:slack:T1:C1'))!;
+  const item = packs.packs.get(st.state.pack)!.items.find((i) => i.id === st.state.itemIds[st.state.index]) as McqItem;
+  return { sessionId: st.id, item };
+}
+
+describe('quiz answers that arrive at the same moment', () => {
+  it('counts one answer per member when two of the same member arrive at once, on two replicas or on one', async () => {
+    const { a, b } = twoReplicas();
+    await a.run('/quiz ecs --questions 2 --timer 30s', ann);
+    const { sessionId, item } = await openQuestion(a.store);
+    const right = L[item.answer]!;
+    const wrong = L[(item.answer + 1) % item.choices.length]!;
+
+    // bob presses two different buttons at once; each press reaches another replica.
+    const onTwo = await Promise.all([a.run(`/quiz answer ${right}`, bob), b.run(`/quiz answer ${wrong}`, bob)]);
+    // cy double-clicks on one replica.
+    const onOne = await Promise.all([a.run(`/quiz answer ${wrong}`, cy), a.run(`/quiz answer ${right}`, cy)]);
+
+    for (const [who, replies] of [['bob', onTwo], ['cy', onOne]] as const) {
+      const taken = replies.filter((t) => t.includes(`Got it, ${who}:`));
+      const refused = replies.filter((t) => t.includes('You already answered this question'));
+      expect(taken, `${who}: ${replies.join(' / ')}`).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      // The refusal names the answer that counted.
+      const kept = /Got it, \w+: ([A-E])/.exec(taken[0]!)![1];
+      expect(refused[0]).toContain(`(${kept})`);
+    }
+    const logged = await a.store.sessionAnswers(sessionId, item.id);
+    expect(logged.map((x) => x.userId).sort()).toEqual(['UBOB', 'UCY']);
+
+    // The reveal and the leaderboard count each of them once.
+    const reveal = await b.run('/quiz next', ann);
+    expect(reveal.match(/\bbob\b/g)).toHaveLength(1);
+    expect(reveal.match(/\bcy\b/g)).toHaveLength(1);
+    const board = await a.run('/quiz leaderboard', ann);
+    expect(board).toMatch(/\| bob \| \d+ \| [01]\/1 \|/);
+    expect(board).toMatch(/\| cy \| \d+ \| [01]\/1 \|/);
+  });
+
+  it('puts an answer that races the reveal either in the reveal or tells its sender the question closed, never neither', async () => {
+    // Each offset starts /quiz next a few turns after the answer, so the reveal's read and write land
+    // at different points of the answer's own steps.
+    for (let offset = 0; offset <= 12; offset++) {
+      const { a, b } = twoReplicas();
+      await a.run('/quiz ecs --questions 2 --timer 30s', ann);
+      const { sessionId, item } = await openQuestion(a.store);
+      const wrong = L[(item.answer + 1) % item.choices.length]!;
+      await a.run(`/quiz answer ${L[item.answer]}`, bob);
+      const answered = a.run(`/quiz answer ${wrong}`, cy);
+      for (let i = 0; i < offset; i++) await tick();
+      const [said, reveal] = await Promise.all([answered, b.run('/quiz next', ann)]);
+      const logged = (await a.store.sessionAnswers(sessionId, item.id)).map((x) => x.userId);
+      const where = `offset ${offset}: cy was told "${said}"; the reveal says "${reveal}"`;
+      if (said.includes('Got it, cy')) {
+        expect(logged, where).toContain('UCY');
+        expect(reveal, where).toContain(`Missed: cy (${wrong})`);
+      } else {
+        expect(said, where).toMatch(/closed just before your answer arrived|your answer came after the question closed/);
+        expect(logged, where).not.toContain('UCY');
+        expect(reveal, where).not.toMatch(/\bcy\b/);
+      }
+      for (const d of opened.splice(0)) d.close();
+    }
+  });
+
+  it('rates an interview answer once when two ratings arrive at once', async () => {
+    const { a, b } = twoReplicas();
+    await a.run('/quiz interview ecs --item ecs-ex-ec2-vs-fargate', ann);
+    expect(await a.run('/quiz answer EC2 means your own fleet of instances that you patch and scale. Fargate is serverless.', ann)).toContain('✅ passed');
+    const replies = await Promise.all([a.run('/quiz rate good', ann), b.run('/quiz rate easy', ann)]);
+    expect(replies.filter((t) => /^Rated (good|easy)\./.test(t)), replies.join(' / ')).toHaveLength(1);
+    expect(replies.filter((t) => t.includes('your answer was rated a moment ago') || t.includes('there is no answer of yours waiting for a rating'))).toHaveLength(1);
+    const card = await a.store.getCard({ platform: 'slack', workspaceId: 'T1', userId: 'UANN' }, 'ecs', 'ecs-ex-ec2-vs-fargate');
+    expect(card?.reps).toBe(1);
+  });
+});
