@@ -63,7 +63,7 @@ describe('Discord scenarios with the real commands', () => {
     });
     const dispatcher = new Dispatcher({
       commands: [ecs, quiz, audit],
-      ports: { clock: sandbox.clock, audit: auditLog, containers, images: aws.images, logs: aws.logs, quiz: store, packs },
+      ports: { clock: sandbox.clock, audit: auditLog, containers, images: aws.images, logs: aws.logs, metrics: aws.metrics, quiz: store, packs },
       settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true, userRoles: new Map([[`discord:${ana.id}`, 'operator']]) }),
       log: silentLogger,
     });
@@ -95,6 +95,20 @@ describe('Discord scenarios with the real commands', () => {
     expect(text(m)).toContain('cluster demo');
     expect(m.flags & 64).toBe(0);
   });
+
+  it('/ecs metrics payments: the chart is uploaded with the answer and shown in an embed, its alt text as the file description', async () => {
+    const it = fake.slash(bob, 'ecs', 'metrics', { service: 'payments', since: '1h' });
+    const m = await answerOf(it, 'CPU');
+    const files = m.attachments ?? [];
+    expect(files).toHaveLength(1);
+    const png = files[0]!;
+    expect(png.filename).toMatch(/\.png$/);
+    expect([...png.data.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect(png.size).toBeGreaterThan(1_000);
+    expect(png.description).toMatch(/CPU|memory/i);
+    const shown = m.embeds.find((e) => (e as { image?: { url?: string } }).image);
+    expect((shown as { image: { url: string } }).image.url).toBe(`attachment://${png.filename}`);
+  }, 30_000);
 
   it('/ecs scale web 5: asks, refuses another member privately (audited), scales on the caller’s confirm, then says when steady', async () => {
     expect(desiredOfWeb()).toBe(2);
