@@ -110,6 +110,20 @@ describe('Discord scenarios with the real commands', () => {
     expect((shown as { image: { url: string } }).image.url).toBe(`attachment://${png.filename}`);
   }, 30_000);
 
+  it('/ecs metrics when CloudWatch is slow: deferred, then the chart is uploaded with the edited answer', async () => {
+    sandbox.faults.set('GetMetricData', { latencyMs: 2_000 });
+    try {
+      const it = fake.slash(bob, 'ecs', 'metrics', { service: 'payments', since: '1h' });
+      const cb = await fake.answered(it);
+      expect(cb.type).toBe(5);
+      const m = await answerOf(it, 'CPU');
+      expect(m.edits).toBeGreaterThan(0);
+      expect(m.attachments?.map((a) => a.filename)).toEqual([expect.stringMatching(/\.png$/)]);
+    } finally {
+      sandbox.faults.clear();
+    }
+  }, 30_000);
+
   it('/ecs scale web 5: asks, refuses another member privately (audited), scales on the caller’s confirm, then says when steady', async () => {
     expect(desiredOfWeb()).toBe(2);
     const it = fake.slash(ana, 'ecs', 'scale', { service: 'web', count: 5 });
