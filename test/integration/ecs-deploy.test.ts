@@ -482,6 +482,18 @@ describe('which container a deploy changes', () => {
     expect(serviceTd('hub')).toBe(before);
   });
 
+  it('throttled past its retries at UpdateService: says AWS is throttling, keeps the service on its revision and deregisters the new one', async () => {
+    const before = serviceTd('solo');
+    const ask = await d.run('/ecs deploy solo 1.1', alice);
+    sandbox.faults.set('UpdateService', { throttle: 1 });
+    const done = await d.press(button(ask.reply, 'Confirm'), alice);
+    const why = await reason(done);
+    expect(why).toMatch(/throttl/i);
+    expect(why).toContain('solo still runs solo:1; the unused revision solo:2 was deregistered.');
+    expect(serviceTd('solo')).toBe(before);
+    expect(revisions('solo').map((r) => r.status)).toEqual(['ACTIVE', 'INACTIVE']);
+  });
+
   it('needs no --container when exactly one container runs an ECR image', async () => {
     const ask = await d.run('/ecs deploy solo 1.1', alice);
     expect(text(ask.reply)).toMatch(/Container app: 1\.0 \([0-9a-f]{12}\) → 1\.1 \([0-9a-f]{12}\)/);
