@@ -249,6 +249,7 @@ export const logsSub = defineSubcommand({
   role: 'viewer',
   changes: false,
   example: '/ecs logs web --since 30m --filter error --lines 100',
+  formerly: { stop: 'unfollow' },
   handler: async (args, ctx) => {
     const choice = chooseCluster(ctx, args.cluster);
     if (args.service.toLowerCase() === 'stop' && args.follow === undefined && !(await serviceNamed(ctx, choice, args.service))) {

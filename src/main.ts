@@ -21,6 +21,7 @@ import { SqliteAuditLog } from './db/audit-log.ts';
 import { openDatabase } from './db/client.ts';
 import { lockReplica, type ReplicaLock } from './db/process-lock.ts';
 import { openPostgres, PostgresOpenError } from './db/pg/client.ts';
+import { sqliteCoordination } from './db/coordination.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
 import { lintPack } from './quiz/lint.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
@@ -177,6 +178,8 @@ export async function main(io: MainIo): Promise<number> {
     aws = createAwsPorts({ ...(endpointCredentials ? { credentials: endpointCredentials } : {}), onCall });
   }
   const incidents = new SqliteIncidentStore(database);
+  // Claims, confirmations, jobs and thread parents live in the database, so any replica can serve any request.
+  const coordination = sqliteCoordination(database.db);
   const alertOutbox = new SqliteOutbox(database);
   const ports: Ports = {
     clock,
@@ -218,6 +221,7 @@ export async function main(io: MainIo): Promise<number> {
         // The adapter names itself in its log lines; a second `adapter` key here would repeat it.
         log,
         telemetry,
+        coordination,
       }),
     );
   }
@@ -230,6 +234,7 @@ export async function main(io: MainIo): Promise<number> {
         guildRoles: new Map(Object.entries(config.file.roles?.discordRoles ?? {})),
         log,
         telemetry,
+        coordination,
       }),
     );
   }

@@ -108,6 +108,11 @@ export interface SubcommandDef<O extends readonly OptionSpec[] = readonly Option
   readonly confirm?: (args: ArgsOf<O>, ctx: CommandContext) => Promise<string | null> | string | null;
   /** Does the work and returns a platform-neutral reply. */
   readonly handler: (args: ArgsOf<O>, ctx: CommandContext) => Promise<HandlerResult> | HandlerResult;
+  /**
+   * Old forms that became another subcommand: first word → that subcommand's name (`/ecs logs stop`
+   * is now `/ecs unfollow`), so `help` after an old form shows the subcommand it became.
+   */
+  readonly formerly?: Readonly<Record<string, string>>;
 }
 
 /** A top-level command such as `/ecs`: a name and its subcommands. */

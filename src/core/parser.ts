@@ -399,7 +399,10 @@ export function parseCommandLine(line: string, commands: readonly CommandDef[]):
     sub = findSubcommand(cmd, subTok.text);
     rest = tokens.slice(2);
   }
-  if (asksForHelp(sub, rest)) return { help: true, command: cmd, sub };
+  if (asksForHelp(sub, rest)) {
+    const became = rest.length > 1 && !rest[0]!.quoted ? sub.formerly?.[rest[0]!.text.toLowerCase()] : undefined;
+    return { help: true, command: cmd, sub: became ? findSubcommand(cmd, became) : sub };
+  }
   return { command: cmd, sub, args: parseArgs(cmd, sub, rest, trimmed) };
 }
 

@@ -39,6 +39,9 @@ export function openDatabase(path: string): OpenDatabase {
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  // SQLite opens a file it may not write (its permissions, a read-only mount) read-only without a
+  // word, and every command would fail later; one harmless write now lets the start say so instead.
+  if (path !== ':memory:') sqlite.pragma(`user_version = ${Number(sqlite.pragma('user_version', { simple: true }))}`);
   return {
     db,
     sqlite,

@@ -24,3 +24,4 @@ export const auditLog = sqliteTable(
 export * from './quiz-schema.ts';
 export * from './watcher-schema.ts';
 export * from './deploy-schema.ts';
+export * from './coordination-schema.ts';

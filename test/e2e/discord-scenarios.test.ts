@@ -19,6 +19,7 @@ import { defaultSettings } from '../../src/core/settings.ts';
 import { SqliteAuditLog } from '../../src/db/audit-log.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import type { OpenDatabase } from '../../src/db/client.ts';
+import { SqliteDeployStore } from '../../src/db/deploy-store.ts';
 import { SqliteQuizStore } from '../../src/db/quiz-store.ts';
 import { loadPacks } from '../../src/quiz/pack.ts';
 import type { McqItem, PackCatalog } from '../../src/quiz/pack.ts';
@@ -63,7 +64,7 @@ describe('Discord scenarios with the real commands', () => {
     });
     const dispatcher = new Dispatcher({
       commands: [ecs, quiz, audit],
-      ports: { clock: sandbox.clock, audit: auditLog, containers, images: aws.images, logs: aws.logs, quiz: store, packs },
+      ports: { clock: sandbox.clock, audit: auditLog, containers, images: aws.images, logs: aws.logs, metrics: aws.metrics, quiz: store, packs, deploys: new SqliteDeployStore(database.db) },
       settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true, userRoles: new Map([[`discord:${ana.id}`, 'operator']]) }),
       log: silentLogger,
     });
@@ -96,6 +97,34 @@ describe('Discord scenarios with the real commands', () => {
     expect(m.flags & 64).toBe(0);
   });
 
+  it('/ecs metrics payments: the chart is uploaded with the answer and shown in an embed, its alt text as the file description', async () => {
+    const it = fake.slash(bob, 'ecs', 'metrics', { service: 'payments', since: '1h' });
+    const m = await answerOf(it, 'CPU');
+    const files = m.attachments ?? [];
+    expect(files).toHaveLength(1);
+    const png = files[0]!;
+    expect(png.filename).toMatch(/\.png$/);
+    expect([...png.data.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect(png.size).toBeGreaterThan(1_000);
+    expect(png.description).toMatch(/CPU|memory/i);
+    const shown = m.embeds.find((e) => (e as { image?: { url?: string } }).image);
+    expect((shown as { image: { url: string } }).image.url).toBe(`attachment://${png.filename}`);
+  }, 30_000);
+
+  it('/ecs metrics when CloudWatch is slow: deferred, then the chart is uploaded with the edited answer', async () => {
+    sandbox.faults.set('GetMetricData', { latencyMs: 2_000 });
+    try {
+      const it = fake.slash(bob, 'ecs', 'metrics', { service: 'payments', since: '1h' });
+      const cb = await fake.answered(it);
+      expect(cb.type).toBe(5);
+      const m = await answerOf(it, 'CPU');
+      expect(m.edits).toBeGreaterThan(0);
+      expect(m.attachments?.map((a) => a.filename)).toEqual([expect.stringMatching(/\.png$/)]);
+    } finally {
+      sandbox.faults.clear();
+    }
+  }, 30_000);
+
   it('/ecs scale web 5: asks, refuses another member privately (audited), scales on the caller’s confirm, then says when steady', async () => {
     expect(desiredOfWeb()).toBe(2);
     const it = fake.slash(ana, 'ecs', 'scale', { service: 'web', count: 5 });
@@ -118,6 +147,27 @@ describe('Discord scenarios with the real commands', () => {
     const steady = await fake.waitFor(() => anaPress.followUps.find((m) => /steady|5\/5|running 5/i.test(text(m))), 30_000, 'the steady follow-up');
     expect(text(steady)).toContain('web');
   }, 60_000);
+
+  it('/ecs deploy reports 0.5.0 with buttons: Confirm deploys, the steady note carries Undo, and Undo (confirmed) puts reports:1 back', async () => {
+    const reportsTd = (): string | undefined => sandbox.state.clusters.get('demo')?.services.get('reports')?.taskDefinitionArn;
+    expect(reportsTd()).toMatch(/reports:1$/);
+    const it = fake.slash(ana, 'ecs', 'deploy', { service: 'reports', image: '0.5.0' });
+    const question = await answerOf(it, 'Deploy reports 0.5.0 to reports');
+    expect(text(question)).toContain('Scan of reports 0.5.0: 1 MEDIUM, 1 LOW.');
+    const confirm = fake.press(ana, question, 'Confirm');
+    await fake.answered(confirm);
+    await fake.waitFor(() => (/reports:2$/.test(reportsTd() ?? '') ? true : undefined), 15_000, 'reports on reports:2');
+    const steady = await fake.waitFor(() => confirm.followUps.find((m) => text(m).includes('reports is steady')), 30_000, 'the steady note');
+    const undoLabel = steady.components.flatMap((r) => r.components).find((b) => /undo/i.test(b.label))?.label;
+    expect(undoLabel, text(steady)).toBeDefined();
+    const undo = fake.press(ana, steady, undoLabel!);
+    const ask = await fake.waitFor(() => [undo.original, ...undo.followUps].find((m) => m && text(m).includes('Undo the deploy of 0.5.0 to reports')), 15_000, 'the Undo question');
+    expect(text(ask)).toContain('reports:2 → reports:1?');
+    expect(reportsTd()).toMatch(/reports:2$/);
+    const again = fake.press(ana, ask, 'Confirm');
+    await fake.answered(again);
+    await fake.waitFor(() => (/reports:1$/.test(reportsTd() ?? '') ? true : undefined), 15_000, 'reports back on reports:1');
+  }, 90_000);
 
   it('refuses a viewer’s /ecs scale privately with the role needed, and audits it', async () => {
     const it = fake.slash(bob, 'ecs', 'scale', { service: 'web', count: 3 });

@@ -101,8 +101,10 @@ describe('help and did-you-mean wherever names are typed', () => {
   });
 
   it('answers help after the arguments of a subcommand too', async () => {
-    const r = await runCli(['/ecs logs stop help', '/audit 5 help', '/ecs logs web --filter help --lines 1']);
-    expect(replyTo(r.stdout, '/ecs logs stop help')).toMatch(/^\/ecs logs <service>/);
+    const r = await runCli(['/ecs logs web help', '/ecs logs stop help', '/audit 5 help', '/ecs logs web --filter help --lines 1']);
+    expect(replyTo(r.stdout, '/ecs logs web help')).toMatch(/^\/ecs logs <service>/);
+    // `/ecs logs stop` became `/ecs unfollow`: help after the old form shows the subcommand it became.
+    expect(replyTo(r.stdout, '/ecs logs stop help')).toMatch(/^\/ecs unfollow \[service\]/);
     expect(replyTo(r.stdout, '/audit 5 help')).toContain('/audit [n]');
     // A value of a flag is a value, not a request for help.
     expect(replyTo(r.stdout, '/ecs logs web --filter help --lines 1')).toContain('Logs of web (matching “help”)');

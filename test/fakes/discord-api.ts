@@ -18,6 +18,8 @@ export interface FakeMessage {
   embeds: Array<{ title?: string; description?: string; fields?: Array<{ name: string; value: string }> }>;
   components: Array<{ type: 1; components: Array<{ type: 2; custom_id: string; label: string; style: number }> }>;
   flags: number;
+  /** Files uploaded with it (multipart `files[n]`), with the description payload_json gave each. */
+  attachments?: FakeAttachment[];
   nonce?: string;
   /** Mentions that notified someone when it was posted (see pingsOf). */
   pings: string[];
@@ -28,6 +30,17 @@ export interface FakeMessage {
   /** Edits so far. */
   edits: number;
   createdAt: number;
+}
+
+/** A file uploaded with a message. */
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  size: number;
+  content_type?: string;
+  description?: string;
+  /** The bytes, for assertions (a real attachment has a CDN URL instead). */
+  data: Uint8Array;
 }
 
 /** One recorded call, for assertions. */
@@ -473,7 +486,7 @@ export class FakeDiscord {
       mention_everyone: false,
       mentions: [],
       mention_roles: [],
-      attachments: [],
+      attachments: (m.attachments ?? []).map(({ data: _data, ...a }) => ({ ...a, url: `https://cdn.discordapp.com/attachments/${m.channel_id}/${a.id}/${a.filename}` })),
       pinned: false,
       type: 0,
       ...(m.nonce ? { nonce: m.nonce } : {}),
@@ -488,6 +501,7 @@ export class FakeDiscord {
       embeds: (body.embeds as FakeMessage['embeds']) ?? [],
       components: (body.components as FakeMessage['components']) ?? [],
       flags: Number(body.flags ?? 0),
+      ...(Array.isArray(body.attachments) && body.attachments.length > 0 ? { attachments: body.attachments as FakeAttachment[] } : {}),
       pings: pingsOf(body),
       edits: 0,
       createdAt: Date.now(),
@@ -502,24 +516,67 @@ export class FakeDiscord {
     if ('content' in body) m.content = typeof body.content === 'string' ? body.content : '';
     if ('embeds' in body) m.embeds = (body.embeds as FakeMessage['embeds']) ?? [];
     if ('components' in body) m.components = (body.components as FakeMessage['components']) ?? [];
+    // An edit's uploads join the message (attachments it keeps are listed by id; dockhand keeps none).
+    if (Array.isArray(body.attachments)) m.attachments = (body.attachments as FakeAttachment[]).filter((a) => a.data instanceof Uint8Array);
     m.edits++;
   }
 
   // ---- REST ----
 
+  /** Reads a multipart body: payload_json, with each uploaded file placed in its `attachments` entry (under `data` for interaction callbacks). */
+  private async multipart(bytes: Buffer, type: string): Promise<{ body: Record<string, unknown> } | { refusal: { status: number; body: Record<string, unknown> } }> {
+    let form: FormData;
+    try {
+      form = await new Response(bytes, { headers: { 'content-type': type } }).formData();
+    } catch {
+      return { refusal: { status: 400, body: { code: 50035, message: 'Invalid Form Body: malformed multipart body' } } };
+    }
+    const json = form.get('payload_json');
+    let body: Record<string, unknown>;
+    try {
+      body = typeof json === 'string' ? (JSON.parse(json) as Record<string, unknown>) : {};
+    } catch {
+      return { refusal: { status: 400, body: { code: 50109, message: 'The request body contains invalid JSON.' } } };
+    }
+    const target = (body.data && typeof body.data === 'object' ? body.data : body) as Record<string, unknown>;
+    const described = (target.attachments ?? []) as Array<{ id?: unknown; description?: unknown }>;
+    const files: FakeAttachment[] = [];
+    for (const [key, value] of form.entries()) {
+      const n = /^files\[(\d+)\]$/.exec(key)?.[1];
+      if (n === undefined || typeof value === 'string') continue;
+      // Same page: a bot's uploads share the default file size limit (10 MiB); larger is 40005 Request entity too large.
+      if (value.size > 10 * 1024 * 1024) return { refusal: { status: 413, body: { code: 40005, message: 'Request entity too large' } } };
+      const meta = described.find((a) => String(a.id) === n);
+      // https://discord.com/developers/docs/resources/message#attachment-object — description (alt text) up to 1024 characters.
+      if (typeof meta?.description === 'string' && meta.description.length > 1024) return { refusal: { status: 400, body: { code: 50035, message: `Invalid Form Body: attachments.${n}.description: Must be 1024 or fewer in length.` } } };
+      files.push({ id: snowflake(), filename: value.name, size: value.size, content_type: value.type || undefined, ...(typeof meta?.description === 'string' ? { description: meta.description } : {}), data: new Uint8Array(await value.arrayBuffer()) });
+    }
+    target.attachments = files;
+    return { body };
+  }
+
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const rawBytes = Buffer.concat(chunks);
+    const raw = rawBytes.toString('utf8');
     let body: Record<string, unknown> | undefined;
     if (raw) {
       const type = req.headers['content-type'] ?? '';
-      // Payloads with files arrive as multipart; dockhand sends none, so anything but JSON is refused.
-      if (!type.startsWith('application/json')) return this.send(res, req, undefined, 400, { code: 50035, message: 'Invalid Form Body: expected application/json' });
-      try {
-        body = JSON.parse(raw) as Record<string, unknown>;
-      } catch {
-        return this.send(res, req, undefined, 400, { code: 50109, message: 'The request body contains invalid JSON.' });
+      if (type.startsWith('multipart/form-data')) {
+        // https://discord.com/developers/docs/reference#uploading-files — the JSON goes in `payload_json`,
+        // each file in `files[n]`, and `attachments[].id` in the JSON names the n it describes.
+        const parsed = await this.multipart(rawBytes, type);
+        if ('refusal' in parsed) return this.send(res, req, undefined, parsed.refusal.status, parsed.refusal.body);
+        body = parsed.body;
+      } else if (!type.startsWith('application/json')) {
+        return this.send(res, req, undefined, 400, { code: 50035, message: 'Invalid Form Body: expected application/json or multipart/form-data' });
+      } else {
+        try {
+          body = JSON.parse(raw) as Record<string, unknown>;
+        } catch {
+          return this.send(res, req, undefined, 400, { code: 50109, message: 'The request body contains invalid JSON.' });
+        }
       }
     }
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));

@@ -415,3 +415,87 @@ describe('two-person approval on a cluster that asks for it', () => {
     await follow(await d.run(`/ecs scale web ${before}`, alice));
   }, 60_000);
 });
+
+describe('which container a deploy changes', () => {
+  beforeAll(() => {
+    const s = sandbox.state;
+    const ecr = (repo: string, tag: string): string => `${s.registryHost}/${repo}:${tag}`;
+    const now = s.clock.now();
+    for (const [repo, tags] of [['duo', ['1.0', '1.1']], ['proxy', ['2.0', '2.1']]] as const) {
+      s.createRepository(repo);
+      tags.forEach((tag, i) => s.putImage(repo, { tags: [tag], pushedAt: now - (tags.length - i) * 60_000 }));
+    }
+    const duo = s.registerTaskDefinition({
+      family: 'duo',
+      containerDefinitions: [
+        { name: 'app', image: ecr('duo', '1.0'), essential: true, memory: 256 },
+        { name: 'proxy', image: ecr('proxy', '2.0'), essential: false, memory: 64 },
+        { name: 'metrics', image: 'prom/statsd-exporter:v0.26.0', essential: false, memory: 32 },
+      ],
+    });
+    s.createService('demo', { name: 'duo', taskDefinition: duo, desiredCount: 1 });
+    const hub = s.registerTaskDefinition({ family: 'hub', containerDefinitions: [{ name: 'web', image: 'nginx:1.27', essential: true, memory: 128 }] });
+    s.createService('demo', { name: 'hub', taskDefinition: hub, desiredCount: 1 });
+    const solo = s.registerTaskDefinition({
+      family: 'solo',
+      containerDefinitions: [
+        { name: 'app', image: ecr('duo', '1.0'), essential: true, memory: 256 },
+        { name: 'sidecar', image: 'public.ecr.aws/docker/library/busybox:1.36', essential: false, memory: 16 },
+      ],
+    });
+    s.createService('demo', { name: 'solo', taskDefinition: solo, desiredCount: 1 });
+  });
+
+  it('asks for --container when several containers run ECR images, with an example, and registers nothing', async () => {
+    const before = revisions('duo').length;
+    const r = await d.run('/ecs deploy duo 1.1', alice);
+    expect(r.outcome).toBe('invalid');
+    expect(text(r.reply)).toContain('duo:1 has 2 containers with ECR images (app, proxy); say which with --container');
+    expect(text(r.reply)).toContain('/ecs deploy duo <tag> --container app');
+    expect(revisions('duo').length).toBe(before);
+  });
+
+  it('with --container, changes only that container: the question names it, and the new revision keeps the others', async () => {
+    const ask = await d.run('/ecs deploy duo 2.1 --container proxy', alice);
+    expect(text(ask.reply)).toMatch(/Container proxy: 2\.0 \([0-9a-f]{12}\) → 2\.1 \([0-9a-f]{12}\)/);
+    const done = await d.press(button(ask.reply, 'Confirm'), alice);
+    expect(text(done.reply)).toContain('Deploying proxy 2.1 to duo in cluster demo (us-east-1): duo:1 → duo:2');
+    await follow(done);
+    const next = revisions('duo').at(-1)!;
+    const images = (next.body['containerDefinitions'] as Array<{ name: string; image: string }>).map((c) => `${c.name}=${c.image.split('/').at(-1)}`);
+    expect(images).toEqual(['app=duo:1.0', 'proxy=proxy:2.1', 'metrics=statsd-exporter:v0.26.0']);
+    expect(serviceTd('duo')).toBe(next.arn);
+  });
+
+  it('names the containers there are when --container names none of them', async () => {
+    const r = await d.run('/ecs deploy duo 1.1 --container ap', alice);
+    expect(r.outcome).toBe('invalid');
+    expect(text(r.reply)).toMatch(/container 'ap'[\s\S]*app/);
+  });
+
+  it('refuses an image outside the cluster’s ECR registry as not supported yet, and changes nothing', async () => {
+    const before = serviceTd('hub');
+    const r = await d.run('/ecs deploy hub 1.28', alice);
+    expect(r.outcome).toBe('invalid');
+    expect(text(r.reply)).toContain("container web runs nginx:1.27, which is not in the ECR registry of this cluster's account and region");
+    expect(text(r.reply)).toContain('not supported yet');
+    expect(serviceTd('hub')).toBe(before);
+  });
+
+  it('throttled past its retries at UpdateService: says AWS is throttling, keeps the service on its revision and deregisters the new one', async () => {
+    const before = serviceTd('solo');
+    const ask = await d.run('/ecs deploy solo 1.1', alice);
+    sandbox.faults.set('UpdateService', { throttle: 1 });
+    const done = await d.press(button(ask.reply, 'Confirm'), alice);
+    const why = await reason(done);
+    expect(why).toMatch(/throttl/i);
+    expect(why).toContain('solo still runs solo:1; the unused revision solo:2 was deregistered.');
+    expect(serviceTd('solo')).toBe(before);
+    expect(revisions('solo').map((r) => r.status)).toEqual(['ACTIVE', 'INACTIVE']);
+  });
+
+  it('needs no --container when exactly one container runs an ECR image', async () => {
+    const ask = await d.run('/ecs deploy solo 1.1', alice);
+    expect(text(ask.reply)).toMatch(/Container app: 1\.0 \([0-9a-f]{12}\) → 1\.1 \([0-9a-f]{12}\)/);
+  });
+});

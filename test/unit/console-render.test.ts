@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderForTerminal } from '../../src/adapters/console/render.ts';
+import { renderForTerminal, wrap } from '../../src/adapters/console/render.ts';
 import { reply } from '../../src/core/reply.ts';
 
 describe('terminal renderer', () => {
@@ -48,5 +48,20 @@ describe('terminal renderer', () => {
     // Only the renderer's own styling (bold headers) remains.
     // eslint-disable-next-line no-control-regex
     expect(out.text.replace(/\u001b\[(1|0|2|1;36)m/g, '')).not.toContain('\u001b');
+  });
+});
+
+describe('wrapping a word longer than the line', () => {
+  it('breaks an image URI at its last seam that fits (/, :, .), not in the middle of a name', () => {
+    const uri = '123456789012.dkr.ecr.us-east-1.amazonaws.com/reports:0.6.0';
+    const out = wrap(`Image:             ${uri}`, 70, ' '.repeat(19));
+    expect(out.split('\n')).toEqual(['Image:', `                   123456789012.dkr.ecr.us-east-1.amazonaws.com/`, `                   reports:0.6.0`]);
+    expect(out.split('\n').every((l) => l.length <= 70)).toBe(true);
+  });
+
+  it('still cuts at the width when a long word has no seam', () => {
+    const out = wrap(`Token: ${'x'.repeat(50)}`, 30, '  ');
+    expect(out.split('\n').every((l) => l.length <= 30)).toBe(true);
+    expect(out.replace(/\n\s*/g, '')).toBe(`Token:${'x'.repeat(50)}`);
   });
 });

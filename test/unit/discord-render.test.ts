@@ -158,3 +158,26 @@ describe('Discord renderer', () => {
     expect(askModal(`/quiz answer ${'x'.repeat(120)}`, 'A', undefined)).toBeNull();
   });
 });
+
+describe('pictures (image blocks)', () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+  const withChart = reply([
+    { kind: 'text', text: 'CPU 12% avg' },
+    { kind: 'image', png, alt: 'CPU and memory of *payments* over 1h', title: 'payments_metrics', filename: 'payments metrics.png' },
+  ]);
+
+  it('attached: uploaded with the last message and shown in an embed of its own, the alt text as its description', () => {
+    const r = renderReply(withChart, { images: 'attached' });
+    const last = r.messages.at(-1)!;
+    expect(last.files).toEqual([{ name: 'payments_metrics.png', data: png, description: 'CPU and memory of *payments* over 1h' }]);
+    expect(last.embeds.at(-1)).toEqual({ title: 'payments\\_metrics', image: { url: 'attachment://payments_metrics.png' } });
+    expect(JSON.stringify(r.messages.map((m) => m.embeds))).not.toContain('CPU and memory of');
+    for (const m of r.messages) expect(checkMessage(m as unknown as Record<string, unknown>)).toBeNull();
+  });
+
+  it('left out (alerts, posted as JSON): the title and alt text stand in for the picture', () => {
+    const r = renderReply(withChart);
+    expect(r.messages.every((m) => !m.files)).toBe(true);
+    expect(JSON.stringify(r.messages)).toContain('CPU and memory of \\\\*payments\\\\* over 1h');
+  });
+});

@@ -106,8 +106,11 @@ export function wrap(text: string, width: number, indent?: string): string {
           // A word longer than a whole line (an image URI) is broken where the line ends.
           // eslint-disable-next-line no-control-regex
           while (visibleLength(cur) > width && !/\u001b/.test(cur) && width - lead.length >= 10) {
-            out.push(cur.slice(0, width));
-            cur = lead + cur.slice(width);
+            // Prefer the last place inside the line where a URI or name has a seam (`/`, `:`, `.`, `-`, `_`, `@`).
+            const seam = Math.max(...['/', ':', '.', '-', '_', '@'].map((c) => cur.lastIndexOf(c, width - 1)));
+            const at = seam >= lead.length + 10 ? seam + 1 : width;
+            out.push(cur.slice(0, at));
+            cur = lead + cur.slice(at);
           }
         } else {
           cur += (fresh ? '' : sep) + word;

@@ -40,6 +40,8 @@ function toOptions(m: DiscordMessage, ephemeral = false): Record<string, unknown
     components: m.components,
     allowedMentions: { parse: m.allowed_mentions.parse, ...(m.allowed_mentions.roles ? { roles: m.allowed_mentions.roles } : {}) },
     ...(ephemeral || m.flags ? { flags: MessageFlags.Ephemeral } : {}),
+    // Pictures go up with the message as multipart (https://discord.com/developers/docs/reference#uploading-files).
+    ...(m.files?.length ? { files: m.files.map((f) => ({ attachment: Buffer.from(f.data), name: f.name, description: f.description })) } : {}),
   };
 }
 
@@ -83,7 +85,7 @@ export class Conversation {
   }
 
   private render(reply: Reply): DiscordMessage[] {
-    const r = renderReply(reply);
+    const r = renderReply(reply, { images: 'attached' });
     if (r.longActions.size > 0) this.opts.remember(r.longActions);
     return r.messages;
   }

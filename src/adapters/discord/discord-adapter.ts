@@ -6,6 +6,8 @@
  */
 import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, Interaction, ModalSubmitInteraction } from 'discord.js';
 import { MessageFlags } from 'discord.js';
+import type { Claims, Coordination } from '../../ports/coordination.ts';
+import { MemoryClaims } from '../../ports/memory-coordination.ts';
 import type { Caller, CommandDef, SubcommandDef } from '../../core/command.ts';
 import { isDirect } from '../../core/command.ts';
 import type { DispatchResult } from '../../core/dispatcher.ts';
@@ -53,7 +55,15 @@ export interface DiscordAdapterOptions {
   log?: Logger;
   /** Where acknowledgement latencies are counted (GET /metrics). */
   telemetry?: Telemetry;
+  /**
+   * Where interaction ids are claimed before anything answers them: the database in main.ts, since
+   * every replica's gateway session receives every interaction. One process's memory when absent.
+   */
+  coordination?: Pick<Coordination, 'claims'>;
 }
+
+/** How long an interaction id stays claimed: past its token's 15 minutes, after which nobody can answer it anyway. */
+const CLAIM_TTL_MS = 60 * 60_000;
 
 /** Autocomplete must be answered within 3 s; a slow list is answered empty rather than late. */
 const SUGGEST_WITHIN_MS = 2_000;
@@ -77,10 +87,12 @@ export class DiscordAdapter implements Adapter {
   private readonly log: Logger;
   private readonly telemetry: Telemetry;
   private readonly longActions = new Map<string, string>();
+  private readonly claims: Claims;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(opts: DiscordAdapterOptions) {
     this.dispatcher = opts.dispatcher;
+    this.claims = opts.coordination?.claims ?? new MemoryClaims();
     this.roles = opts.guildRoles ?? new Map();
     this.log = (opts.log ?? silentLogger).child({ adapter: 'discord' });
     this.telemetry = opts.telemetry ?? noTelemetry;
@@ -122,6 +134,11 @@ export class DiscordAdapter implements Adapter {
   private onInteraction(i: Interaction): void {
     const p = (async () => {
       try {
+        // One replica answers: the others lose the claim and do nothing at all (a second answer would be refused by Discord anyway).
+        if (!(await this.claims.claim(`discord:${i.id}`, Date.now(), CLAIM_TTL_MS))) {
+          this.log.debug({ interaction: i.id }, 'discord: interaction taken by another replica');
+          return;
+        }
         if (i.isAutocomplete()) await this.onAutocomplete(i);
         else if (i.isChatInputCommand()) await this.onCommand(i);
         else if (i.isButton()) await this.onButton(i);

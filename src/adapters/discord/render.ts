@@ -48,6 +48,18 @@ export interface DiscordEmbed {
   title?: string;
   description?: string;
   fields?: Array<{ name: string; value: string; inline?: boolean }>;
+  /** A picture uploaded with the message, as `attachment://<file name>`. */
+  image?: { url: string };
+}
+
+/** A file uploaded with a message (https://discord.com/developers/docs/reference#uploading-files). */
+export interface DiscordFile {
+  /** The file name, which `attachment://` URLs refer to. */
+  name: string;
+  /** The bytes. */
+  data: Uint8Array;
+  /** Alt text: what the picture shows, in words (an attachment's description, at most 1,024 characters). */
+  description: string;
 }
 
 /** Which mentions in `content` may notify (https://discord.com/developers/docs/resources/message#allowed-mentions-object). */
@@ -64,6 +76,8 @@ export interface DiscordMessage {
   allowed_mentions: AllowedMentions;
   /** 64 = EPHEMERAL (https://discord.com/developers/docs/resources/message#message-object-message-flags). */
   flags?: number;
+  /** Files uploaded with it (pictures shown by its embeds). */
+  files?: DiscordFile[];
 }
 
 /** What rendering produced: the messages in order, and the actions of buttons too long to carry in a custom_id. */
@@ -179,7 +193,7 @@ function piecesOf(b: Block): Piece[] {
     case 'actions':
       return [];
     case 'image':
-      // Pictures are not uploaded to Discord yet; the words of what it shows stand in for it.
+      // Where the picture is not uploaded (alerts, posted as JSON), the words of what it shows stand in for it.
       return [{ text: `**${escapeMarkdown(b.title)}**\n${escapeMarkdown(b.alt)}`, code: false }];
   }
 }
@@ -242,6 +256,12 @@ export interface RenderOptions {
   mentionRole?: string;
   /** At most this many messages (alerts are one message; interaction replies may continue in follow-ups). */
   maxMessages?: number;
+  /**
+   * `attached`: pictures (image blocks) are uploaded with the last message and shown in embeds of
+   * their own; `left-out` (the default, for senders that post JSON only): their title and alt text
+   * stand in for them.
+   */
+  images?: 'attached' | 'left-out';
 }
 
 /**
@@ -259,7 +279,9 @@ export function renderReply(reply: Reply, opts: RenderOptions = {}): Rendered {
     title = cut(escapeMarkdown(first.text.replace(/\n/g, ' ')), DISCORD_LIMITS.title);
     blocks.shift();
   }
-  const units = blocks.flatMap(piecesOf).flatMap(unitsOf);
+  const attach = opts.images === 'attached';
+  const images = attach ? blocks.filter((b): b is Extract<Block, { kind: 'image' }> => b.kind === 'image') : [];
+  const units = blocks.filter((b) => !(attach && b.kind === 'image')).flatMap(piecesOf).flatMap(unitsOf);
   const buttons = blocks.flatMap((b) => (b.kind === 'actions' ? b.buttons : []));
   // Each message keeps room for a note of what was cut.
   const budget = DISCORD_LIMITS.embedTotal - NOTE_ROOM;
@@ -319,6 +341,17 @@ export function renderReply(reply: Reply, opts: RenderOptions = {}): Rendered {
   }));
   const last = out.at(-1)!;
   last.components = rows;
+  // Each picture gets an embed of its own after the text, showing the file uploaded with the same
+  // message; the 10-embed cap and 6,000-character budget hold as for text (titles count).
+  const used = new Set<string>();
+  for (const img of images) {
+    if (last.embeds.length >= DISCORD_LIMITS.embeds) break;
+    let name = img.filename.replace(/[^A-Za-z0-9._-]/g, '_') || 'image.png';
+    while (used.has(name)) name = `x${name}`;
+    used.add(name);
+    last.embeds.push({ title: cut(escapeMarkdown(img.title), 100), image: { url: `attachment://${name}` } });
+    (last.files ??= []).push({ name, data: img.png, description: cut(img.alt, 1024) });
+  }
   if (dropped > 0) {
     const e = last.embeds.at(-1)!;
     e.description = `${e.description ?? ''}\n-# ${dropped} more button${dropped === 1 ? '' : 's'} left out (Discord shows at most 25).`;

@@ -23,6 +23,8 @@ import { ChannelPacer } from './pacer.ts';
 import { decodeSlackEntities, decodeSlackText } from './inbound.ts';
 import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
 import { uploadImage } from './upload.ts';
+import type { Claims, Coordination, ThreadMap } from '../../ports/coordination.ts';
+import { MemoryClaims, MemoryThreadMap } from '../../ports/memory-coordination.ts';
 
 /** The Web API's base URL when SLACK_API_URL does not say otherwise. */
 const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -71,6 +73,11 @@ export interface SlackAdapterOptions {
   socketPingTimeoutMs?: number;
   /** Least time between two messages to one channel, ms (default 1 s, Slack's documented pace). */
   channelGapMs?: number;
+  /**
+   * Where retry dedupe claims and thread parents are kept; the database in main.ts, so a retry or a
+   * follow-up reaching another replica is recognised there too. One process's memory when absent.
+   */
+  coordination?: Pick<Coordination, 'claims' | 'threads'>;
 }
 
 /** Default slash commands: core command name → Slack slash command. */
@@ -218,8 +225,8 @@ export class SlackAdapter implements Adapter {
   private readonly groupRoles: ReadonlyMap<string, Role>;
   private readonly groupCacheMs: number;
   private readonly groupCache = new Map<string, { at: number; members: Promise<Set<string>> }>();
-  private readonly seen = new Map<string, number>();
-  private readonly threads = new Map<string, string>();
+  private readonly claims: Claims;
+  private readonly threads: ThreadMap;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly startQueue: Array<() => void> = [];
   private readonly portWanted: number;
@@ -230,6 +237,8 @@ export class SlackAdapter implements Adapter {
 
   constructor(opts: SlackAdapterOptions) {
     this.dispatcher = opts.dispatcher;
+    this.claims = opts.coordination?.claims ?? new MemoryClaims();
+    this.threads = opts.coordination?.threads ?? new MemoryThreadMap();
     this.log = (opts.log ?? silentLogger).child({ adapter: 'slack' });
     this.telemetry = opts.telemetry ?? noTelemetry;
     this.socketMode = opts.socketMode ?? Boolean(opts.appToken);
@@ -456,16 +465,12 @@ export class SlackAdapter implements Adapter {
       args.context.arrivedAt = Date.now();
       const body = args.body as { trigger_id?: unknown; event_id?: unknown; type?: unknown; actions?: Array<{ action_ts?: unknown }> };
       const key = typeof body.trigger_id === 'string' ? `t:${body.trigger_id}` : typeof body.event_id === 'string' ? `e:${body.event_id}` : undefined;
-      if (key) {
-        const now = Date.now();
-        if ((this.seen.get(key) ?? 0) > now) {
-          this.log.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'slack: repeated delivery of a request already taken; not run again');
-          const ack = (args as { ack?: () => Promise<void> }).ack;
-          if (ack) await ack();
-          return;
-        }
-        if (this.seen.size > 10_000) for (const [k, exp] of this.seen) if (exp <= now) this.seen.delete(k);
-        this.seen.set(key, now + SEEN_TTL_MS);
+      // Claimed in the database: a retry, or the same envelope on another replica's connection, runs nowhere else.
+      if (key && !(await this.claims.claim(`slack:${key}`, Date.now(), SEEN_TTL_MS))) {
+        this.log.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'slack: repeated delivery of a request already taken; not run again');
+        const ack = (args as { ack?: () => Promise<void> }).ack;
+        if (ack) await ack();
+        return;
       }
       await args.next();
     });
@@ -726,7 +731,7 @@ export class SlackAdapter implements Adapter {
   }
 
   private async postViaApi(conv: Conversation, reply: Reply, msg: SlackMessage): Promise<void> {
-    const threadTs = this.threadTsFor(conv.channelId, reply);
+    const threadTs = await this.threadTsFor(conv.channelId, reply);
     const thread = threadTs ? { thread_ts: threadTs } : {};
     if (reply.visibility === 'ephemeral') {
       await this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: msg.text, blocks: msg.blocks, ...thread });
@@ -734,7 +739,7 @@ export class SlackAdapter implements Adapter {
     }
     // Channel messages wait their turn in the channel (and out its 429s, a few times) so a follow keeps its lines.
     const r = await this.pacer.run(conv.channelId, () => this.channelClient.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...thread }), { retries: 3 });
-    if (r.ts && reply.thread?.parent) this.rememberThread(conv.channelId, reply.thread.key, r.ts);
+    if (r.ts && reply.thread?.parent) await this.threads.remember(conv.channelId, reply.thread.key, r.ts, Date.now());
     for (const image of imagesOf(reply)) await this.attach(conv.channelId, image, threadTs);
   }
 
@@ -750,18 +755,10 @@ export class SlackAdapter implements Adapter {
     }
   }
 
-  /** The thread a reply's hint names, when its parent went out through the Web API. */
-  private threadTsFor(channelId: string, reply: Reply): string | undefined {
+  /** The thread a reply's hint names, when its parent went out through the Web API (on any replica). */
+  private async threadTsFor(channelId: string, reply: Reply): Promise<string | undefined> {
     if (!reply.thread || reply.thread.parent) return undefined;
-    return this.threads.get(`${channelId}|${reply.thread.key}`);
-  }
-
-  private rememberThread(channelId: string, key: string, ts: string): void {
-    if (this.threads.size > 5000) {
-      const first = this.threads.keys().next().value;
-      if (first !== undefined) this.threads.delete(first);
-    }
-    this.threads.set(`${channelId}|${key}`, ts);
+    return this.threads.find(channelId, reply.thread.key);
   }
 
   /** What the fifth and last use of a response_url says, in a channel the bot is not in. */
