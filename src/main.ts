@@ -22,6 +22,8 @@ import { openDatabase } from './db/client.ts';
 import { lockReplica, type ReplicaLock } from './db/process-lock.ts';
 import { openPostgres, PostgresOpenError } from './db/pg/client.ts';
 import { sqliteCoordination } from './db/coordination.ts';
+import type { Coordination } from './ports/coordination.ts';
+import { LeaderLoop } from './core/leader-loop.ts';
 import { SqliteQuizStore } from './db/quiz-store.ts';
 import { lintPack } from './quiz/lint.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
@@ -274,6 +276,7 @@ export async function main(io: MainIo): Promise<number> {
   const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: SQLite ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
   (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
 
+  const watchSettings = watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY);
   const alerts = createAlerts({
     containers: aws.containers,
     logs: aws.logs,
@@ -285,7 +288,7 @@ export async function main(io: MainIo): Promise<number> {
     deliveryClock: clock,
     onPollFinished: (ms) => telemetry.pollFinished(ms),
     log: log.child({ component: 'watcher' }),
-    settings: watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY),
+    settings: watchSettings,
     clusters: settings.clusters.map((c) => ({ cluster: c.name, region: c.region })),
     sandbox: settings.sandbox,
     // Run as a server (piped, with a chat platform), console routes still print alerts to stdout.
@@ -300,12 +303,36 @@ export async function main(io: MainIo): Promise<number> {
     if (!connected.has(p)) io.stderr.write(`dockhand: warning: routes in ${config.env.DOCKHAND_CONFIG ?? 'dockhand.yaml'} send alerts to ${p}, but ${p} is not connected (no ${p === 'slack' ? 'SLACK_BOT_TOKEN' : 'DISCORD_TOKEN'}); those alerts are dropped\n`);
   }
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again.
-  if (ports.quiz && ports.packs) {
+  const resumeQuizTimers = async (): Promise<void> => {
+    if (!ports.quiz || !ports.packs) return;
     for (const t of await resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {
       const post = adapters.find((a) => a.platform === t.platform)?.quizTimerPost(t);
       if (post) void dispatcher.runBackground(t.task, `quiz timer in ${t.platform}:${t.channelId}`, post);
     }
-  }
+  };
+  // One leader among the replicas runs the watcher, delivers the outbox and reveals resumed quiz timers;
+  // a follower tries again every half poll, so it takes over within two polls of the leader's death.
+  const leader = new LeaderLoop({
+    leadership: coordination.leadership,
+    everyMs: Math.min(15_000, Math.max(1_000, Math.floor(watchSettings.everyMs / 2))),
+    log,
+    onGain: async () => {
+      alerts.start();
+      watching = true;
+      await resumeQuizTimers();
+    },
+    onLose: async () => {
+      watching = false;
+      await alerts.stop();
+    },
+  });
+  const housekeeping = setInterval(() => {
+    if (!leader.isLeader) return;
+    void pruneCoordination(coordination, clock.now()).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not prune old claims, confirmations and jobs'));
+  }, PRUNE_EVERY_MS);
+  housekeeping.unref();
+  // A piped script that runs no watcher is no replica: it reveals its own channel's resumed timers at once, as before.
+  if (!serves) await resumeQuizTimers();
   // Health endpoints whenever dockhand runs as a server, or wherever HEALTH_PORT asks for them (the image sets it).
   let health: HealthServer | undefined;
   const healthPort = config.env.HEALTH_PORT ?? (chat.length > 0 && !interactive ? 8080 : undefined);
@@ -324,10 +351,7 @@ export async function main(io: MainIo): Promise<number> {
     }
   }
   // A piped script gets alerts only when it asks for them, so its output stays what it ran.
-  if (serves) {
-    alerts.start();
-    watching = true;
-  }
+  if (serves) await leader.start();
   try {
     const terminal = adapters.find((a) => a.platform === 'console');
     if (terminal) {
@@ -342,7 +366,9 @@ export async function main(io: MainIo): Promise<number> {
     dispatcher.abortAll();
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
     consoleAdapter.expiredAtStop(await dispatcher.expirePending());
-    await alerts.stop(SHUTDOWN_STEP_MS);
+    clearInterval(housekeeping);
+    await leader.stop(() => alerts.stop(SHUTDOWN_STEP_MS));
+    watching = false;
     for (const a of adapters) await a.stop();
     aws.destroy();
     await sandbox?.stop();
@@ -357,6 +383,17 @@ export async function main(io: MainIo): Promise<number> {
 
 /** Signals closer together than this are one request to stop (a process group's signal forwarded by npm). */
 const SAME_SIGNAL_MS = 1_000;
+
+/** How often the leader forgets old claims, confirmations, jobs and thread parents. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/** Forgets what no request can need any more: ended claims, and confirmations, jobs and threads over a day old. */
+async function pruneCoordination(c: Coordination, now: number): Promise<void> {
+  await c.claims.prune(now);
+  await c.confirmations.prune(now - 86_400_000);
+  await c.jobs.prune(now - 86_400_000);
+  await c.threads.prune(now - 86_400_000);
+}
 
 /** How long each step of a graceful stop may take (answers in flight, then the outbox flush). */
 const SHUTDOWN_STEP_MS = 10_000;
