@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { defineSubcommand, type Caller, type CommandContext } from '../src/core/command.ts';
 import { clipInput, UserError } from '../src/core/errors.ts';
 import { formatDuration } from '../src/core/parser.ts';
-import type { Block, PostFollowUp, Reply } from '../src/core/reply.ts';
+import type { Block, FollowUpTask, PostFollowUp, Reply } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
+import { resumable } from '../src/core/job-runner.ts';
 import type { ContainerDefinitionInfo } from '../src/ports/container-service.ts';
 import { isCloudError } from '../src/ports/container-service.ts';
 import type { LogFilter, LogLine } from '../src/ports/log-source.ts';
@@ -51,6 +52,24 @@ interface ActiveFollow {
   place: string;
   startedBy: string;
   controller: AbortController;
+}
+
+/** The job kind of a `--follow` log tail: recorded so `/ecs unfollow` on any replica stops it. */
+export const LOGS_FOLLOW_JOB = 'logs-follow';
+
+/**
+ * What a replica does with a `--follow` whose replica stopped: says in its thread that it ended
+ * early and how to start it again (a tail is cheap to restart, and lines posted twice would confuse).
+ */
+export function resumeLogsFollow(args: Record<string, unknown>, ctx: CommandContext): FollowUpTask | undefined {
+  const { service, key, endAt, command } = args as { service?: unknown; key?: unknown; endAt?: unknown; command?: unknown };
+  if (typeof service !== 'string' || typeof key !== 'string') return undefined;
+  return async (post) => {
+    const left = typeof endAt === 'number' ? endAt - ctx.ports.clock.now() : 0;
+    const again = typeof command === 'string' && command ? `Run \`${command}\` again to go on following.` : `Run /ecs logs ${service} --follow again to go on following.`;
+    const text = left > 0 ? `The follow of ${service} ended early: the dockhand replica running it stopped. ${again}` : `Stopped following ${service}: the dockhand replica running it stopped near the end.`;
+    await post(reply([{ kind: 'context', text }], { thread: { key, parent: false }, summary: `Stopped following ${service}` }));
+  };
 }
 
 /** Follows by channel (`platform:workspace:channel`). */
@@ -203,12 +222,20 @@ const logsOptions = [
   clusterOption,
 ] as const;
 
-function stopFollows(ctx: CommandContext, service: string | undefined): Reply {
-  const set = follows.get(channelKey(ctx.caller));
+async function stopFollows(ctx: CommandContext, service: string | undefined): Promise<Reply> {
+  const chan = channelKey(ctx.caller);
+  const set = follows.get(chan);
   const all = [...(set ?? [])];
-  const hit = all.filter((f) => service === undefined || f.service.toLowerCase() === service.toLowerCase());
+  const matches = (name: string | null): boolean => name !== null && (service === undefined || name.toLowerCase() === service.toLowerCase());
+  const hit = all.filter((f) => matches(f.service));
   for (const f of hit) f.controller.abort(new Error(`stopped by ${ctx.caller.displayName}`));
-  if (hit.length === 0) {
+  // Follows that other replicas run stop at their next lease renewal, a few seconds from now.
+  const jobs = ctx.ports.jobs;
+  const elsewhere = jobs ? (await jobs.running(chan, [LOGS_FOLLOW_JOB])).filter((j) => matches(j.service)) : [];
+  for (const name of new Set(elsewhere.map((j) => j.service!))) await jobs!.requestStop(chan, name, [LOGS_FOLLOW_JOB]);
+  const local = new Set(hit.map((f) => f.service));
+  const remote = [...new Set(elsewhere.map((j) => j.service!).filter((n) => !local.has(n)))];
+  if (hit.length === 0 && remote.length === 0) {
     const running = [...new Set(all.map((f) => f.service))];
     const text =
       service === undefined || running.length === 0
@@ -216,7 +243,7 @@ function stopFollows(ctx: CommandContext, service: string | undefined): Reply {
         : `No follow of ${clipInput(service)} is running in this channel; following: ${running.join(', ')}.`;
     return reply([{ kind: 'text', text }], { visibility: 'ephemeral' });
   }
-  const names = [...new Set(hit.map((f) => `${f.service} in ${f.place}`))].join(', ');
+  const names = [...new Set([...hit.map((f) => `${f.service} in ${f.place}`), ...remote])].join(', ');
   return reply([{ kind: 'text', text: `Stopped following the logs of ${names}.` }], { summary: 'Stopped following logs' });
 }
 
@@ -253,7 +280,7 @@ export const logsSub = defineSubcommand({
   handler: async (args, ctx) => {
     const choice = chooseCluster(ctx, args.cluster);
     if (args.service.toLowerCase() === 'stop' && args.follow === undefined && !(await serviceNamed(ctx, choice, args.service))) {
-      const r = stopFollows(ctx, undefined);
+      const r = await stopFollows(ctx, undefined);
       return { ...r, blocks: [...r.blocks, { kind: 'context', text: '`/ecs logs stop` is now `/ecs unfollow [service]`.' }] };
     }
     const s = await findService(ctx, choice, args.service);
@@ -404,7 +431,8 @@ export const logsSub = defineSubcommand({
         follows.get(chan)?.delete(entry);
       }
     };
-    return { reply: reply(blocks, { thread: { key, parent: true }, summary: `Following logs of ${s.name}` }), followUp };
+    const job = { kind: LOGS_FOLLOW_JOB, args: { service: s.name, cluster: choice.ref.name, key, endAt: ctx.ports.clock.now() + followMs, command: ctx.text.trim().slice(0, 300) }, service: s.name };
+    return { reply: reply(blocks, { thread: { key, parent: true }, summary: `Following logs of ${s.name}` }), followUp: resumable(followUp, job) };
   },
 });
 

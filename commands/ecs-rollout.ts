@@ -11,7 +11,8 @@ import { reply } from '../src/core/reply.ts';
 import { isCloudError, shortName, type ServiceSummary } from '../src/ports/container-service.ts';
 import type { UndoToken } from '../src/ports/deploy-store.ts';
 import { rolloutBlocker, type RolloutBlocker } from '../src/watcher/rules.ts';
-import { awsNow, clockTime, containersOf, footer, where, type ClusterChoice } from './ecs-common.ts';
+import { awsNow, chooseCluster, clockTime, containersOf, footer, where, type ClusterChoice } from './ecs-common.ts';
+import { resumable } from '../src/core/job-runner.ts';
 import { diagnose } from '../src/diagnosis/rules.ts';
 import { gatherEvidence } from './ecs-diagnose.ts';
 
@@ -161,10 +162,15 @@ async function likelyWhy(ctx: CommandContext, choice: ClusterChoice, s: ServiceS
   }
 }
 
-/** Follows a service after a change and posts once: steady, failed, cannot progress, or timed out with what it reached. */
-export function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: RolloutGoal, startedAt: number): FollowUpTask {
-  const awsStartedAt = awsNow(ctx);
-  return async (post, signal): Promise<FollowUpOutcome> => {
+/** The job kind of a rollout follow-up, continued by `resumeRollout` on whichever replica takes it over. */
+export const ROLLOUT_JOB = 'rollout';
+
+/**
+ * Follows a service after a change and posts once: steady, failed, cannot progress, or timed out with what it reached.
+ * It is a job: when its replica stops, another one continues it from the same start (`resumeRollout`).
+ */
+export function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: RolloutGoal, startedAt: number, awsStartedAt = awsNow(ctx)): FollowUpTask {
+  const task: FollowUpTask = async (post, signal): Promise<FollowUpOutcome> => {
     const ecs = containersOf(ctx);
     const clock = ctx.ports.clock;
     const seen = new Map<string, import('../src/ports/container-service.ts').TaskInfo>();
@@ -252,6 +258,14 @@ export function followRollout(ctx: CommandContext, choice: ClusterChoice, goal: 
     await send(blocks, `${goal.service} not steady after ${formatDuration(goal.timeoutMs)}`);
     return 'not-steady';
   };
+  return resumable(task, { kind: ROLLOUT_JOB, args: { cluster: choice.ref.name, goal, startedAt, awsStartedAt }, service: goal.service });
+}
+
+/** Continues a rollout follow-up another replica started (its job's arguments), or undefined when they are not one. */
+export function resumeRollout(args: Record<string, unknown>, ctx: CommandContext): FollowUpTask | undefined {
+  const { cluster, goal, startedAt, awsStartedAt } = args as { cluster?: unknown; goal?: RolloutGoal; startedAt?: unknown; awsStartedAt?: unknown };
+  if (typeof cluster !== 'string' || !goal || typeof goal.service !== 'string' || typeof startedAt !== 'number' || typeof awsStartedAt !== 'number') return undefined;
+  return followRollout(ctx, chooseCluster(ctx, cluster), goal, startedAt, awsStartedAt);
 }
 
 /** A reply with the footer, for the first answer of a change. */

@@ -1,8 +1,10 @@
-import { tmpdir, userInfo } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
-import { commands } from '../commands/index.ts';
+import { commands, jobResumers } from '../commands/index.ts';
+import { randomBytes } from 'node:crypto';
+import { JOB_LEASE_MS, JobRunner } from './core/job-runner.ts';
 import { ConsoleAdapter } from './adapters/console/console-adapter.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { terminalAdapter } from './adapters/console/terminal-adapter.ts';
@@ -197,12 +199,15 @@ export async function main(io: MainIo): Promise<number> {
     incidents,
     alertOutbox,
     deploys: new SqliteDeployStore(database.db),
+    jobs: coordination.jobs,
   };
   // A pack with errors is left out; say which and why at start.
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   // Answer cues and miscalibrated scoring fail quiz:lint (and CI), but such a pack still loads.
   for (const p of ports.packs?.packs.values() ?? []) for (const e of lintPack(p)) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
-  const dispatcher = new Dispatcher({ commands, ports, settings, log, telemetry });
+  // Follow-ups are jobs with leases: when this replica stops, another one (or the next start) finishes them.
+  const jobRunner = new JobRunner({ jobs: coordination.jobs, owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, clock, leaseMs: JOB_LEASE_MS, log });
+  const dispatcher = new Dispatcher({ commands, ports, settings, log, telemetry, jobs: jobRunner, resumers: jobResumers });
   // A deploy killed between RegisterTaskDefinition and UpdateService left an orphan revision: settle it first.
   await recoverInterruptedDeploys(ports, log).catch((e: unknown) => log.warn({ err: e }, 'could not look for interrupted deploys'));
 
@@ -351,7 +356,10 @@ export async function main(io: MainIo): Promise<number> {
     }
   }
   // A piped script gets alerts only when it asks for them, so its output stays what it ran.
-  if (serves) await leader.start();
+  if (serves) {
+    await leader.start();
+    jobRunner.start((job) => dispatcher.resumeJob(job, adapters.find((a) => a.platform === job.handle.platform)?.resumePost?.(job.handle)));
+  }
   try {
     const terminal = adapters.find((a) => a.platform === 'console');
     if (terminal) {
@@ -364,6 +372,9 @@ export async function main(io: MainIo): Promise<number> {
     health?.draining();
     if (!(await dispatcher.drain(SHUTDOWN_STEP_MS))) log.warn({}, `answers still in flight after ${SHUTDOWN_STEP_MS / 1000}s of shutdown were cut off`);
     dispatcher.abortAll();
+    // Stopped follow-ups release their jobs (for another replica) before the database closes.
+    await Promise.race([dispatcher.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    jobRunner.stop();
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
     consoleAdapter.expiredAtStop(await dispatcher.expirePending());
     clearInterval(housekeeping);

@@ -6,6 +6,7 @@
 import type { Platform } from '../core/platform.ts';
 import type { PostFollowUp } from '../core/reply.ts';
 import type { DeliveryTarget } from '../ports/outbox.ts';
+import type { ConversationHandle } from '../ports/coordination.ts';
 
 /** Where a quiz session whose timer was running when dockhand stopped lives. */
 export interface QuizTimerPlace {
@@ -35,6 +36,11 @@ export interface Adapter {
   readonly alertTarget: DeliveryTarget;
   /** Where a resumed quiz timer posts its reveals, or undefined when this adapter cannot post there. */
   quizTimerPost(place: QuizTimerPlace): PostFollowUp | undefined;
+  /**
+   * Where the follow-ups of a command another replica answered go (its job's conversation handle), or
+   * undefined when this adapter cannot post there; absent on adapters whose follow-ups are never jobs.
+   */
+  resumePost?(handle: ConversationHandle): PostFollowUp | undefined;
   /** true while connected to its platform, otherwise why not (for /readyz); absent means ready once started. */
   readiness?(): true | string;
   /** Set after start by an adapter whose session ends by itself (the terminal at end of input). */

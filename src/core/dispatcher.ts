@@ -13,6 +13,8 @@ import { mayRun, resolveRole, visibleCommands } from './policy.ts';
 import type { FollowUpOutcome, FollowUpTask, HandlerResult, PostFollowUp, Reply } from './reply.ts';
 import { ConversationClosed, hasFollowUp, reply } from './reply.ts';
 import type { Role } from './roles.ts';
+import type { ConversationHandle, JobRecord } from '../ports/coordination.ts';
+import { jobSpecOf, JobLost, JobStopRequested, type JobArgs, type JobResumers, type JobRunner } from './job-runner.ts';
 import type { CoreSettings } from './settings.ts';
 import { suggest, SuggestionCache, type SuggestRequest } from './suggest.ts';
 
@@ -27,9 +29,10 @@ export interface DispatchResult {
   outcome: DispatchOutcome;
   /**
    * Starts the command's background work, posting through `post`, and resolves with how it ended.
-   * Already tracked by the dispatcher (see `idle`) and guarded: it never rejects.
+   * Already tracked by the dispatcher (see `idle`) and guarded: it never rejects. With `handle` (where
+   * its messages go, as data), a follow-up that is a job is recorded so another replica can finish it.
    */
-  followUp?: (post: PostFollowUp) => Promise<FollowUpOutcome>;
+  followUp?: (post: PostFollowUp, handle?: ConversationHandle) => Promise<FollowUpOutcome>;
 }
 
 /** A confirmation that ended unanswered because dockhand stopped. */
@@ -78,6 +81,10 @@ export interface DispatcherOptions {
   log: Logger;
   /** Where finished commands are counted (for /metrics); nothing is counted without it. */
   telemetry?: Telemetry;
+  /** Records follow-ups as jobs with leases, so another replica finishes what this one could not (absent: they run here only). */
+  jobs?: JobRunner;
+  /** How each kind of job is continued on a replica that takes it over. */
+  resumers?: JobResumers;
 }
 
 /** How long a late press of an expired confirmation is still told that it expired. */
@@ -125,8 +132,14 @@ export class Dispatcher {
   private draining = false;
   private readonly suggestions = new SuggestionCache();
   private readonly telemetry: Telemetry;
+  private readonly jobs: JobRunner | undefined;
+  private readonly resumers: JobResumers;
+  /** Follow-ups stopped because dockhand is stopping: their jobs are released for another replica, not ended. */
+  private shuttingDown = false;
 
   constructor(opts: DispatcherOptions) {
+    this.jobs = opts.jobs;
+    this.resumers = opts.resumers ?? {};
     this.commands = opts.commands;
     this.ports = opts.ports;
     this.settings = opts.settings;
@@ -264,7 +277,39 @@ export class Dispatcher {
 
   /** Stops every follow-up in flight (on shutdown). */
   abortAll(): void {
+    this.shuttingDown = true;
     for (const c of this.controllers) c.abort(new Error('dockhand is shutting down'));
+  }
+
+  /**
+   * Continues a job another replica started and stopped renewing (it died): the kind's resumer
+   * rebuilds the follow-up for the same caller and command, posting through `post`. When it cannot
+   * go on (no way to post, or a kind this version does not know), the job ends and, where possible,
+   * its conversation is told the follow-up ended early.
+   */
+  async resumeJob(job: JobRecord, post: PostFollowUp | undefined): Promise<void> {
+    const runner = this.jobs;
+    if (!runner) return;
+    const a = job.args as unknown as Partial<JobArgs>;
+    const caller = a.caller as Caller | undefined;
+    const text = typeof a.text === 'string' ? a.text : job.kind;
+    const resumer = this.resumers[job.kind];
+    let task: FollowUpTask | undefined;
+    if (caller && resumer && post) {
+      const role = this.roleOf(caller);
+      try {
+        task = resumer(a.params ?? {}, this.context(caller, role, text, visibleCommands(role, this.commands)));
+      } catch (e) {
+        this.log.warn({ job: job.id, err: e instanceof Error ? e.message : String(e) }, 'could not continue a follow-up taken over');
+      }
+    }
+    if (!task || !post) {
+      await runner.end(job.id, 'stopped');
+      this.log.warn({ job: job.id, kind: job.kind, platform: job.handle.platform }, 'a follow-up taken over could not continue; it ended early');
+      if (post) await post(problem(`the follow-up of \`${text.trim().slice(0, 80)}\` ended early: the dockhand replica running it stopped`, 'Run the command again to follow it.')).catch(() => undefined);
+      return;
+    }
+    void this.track(task, text, caller, job.id)(post);
   }
 
   /**
@@ -480,7 +525,7 @@ export class Dispatcher {
       return this.failure(e, text, finish);
     }
     await finish('ok');
-    if (hasFollowUp(result)) return { reply: result.reply, followUp: this.track(result.followUp, text) };
+    if (hasFollowUp(result)) return { reply: result.reply, followUp: this.track(result.followUp, text, ctx.caller) };
     return { reply: result };
   }
 
@@ -502,14 +547,18 @@ export class Dispatcher {
     );
   }
 
-  private track(task: FollowUpTask, text: string): (post: PostFollowUp) => Promise<FollowUpOutcome> {
-    return (post) => {
+  private track(task: FollowUpTask, text: string, caller?: Caller, takenOver?: string): (post: PostFollowUp, handle?: ConversationHandle) => Promise<FollowUpOutcome> {
+    return (post, handle) => {
       const controller = new AbortController();
       this.controllers.add(controller);
       const p = (async (): Promise<FollowUpOutcome> => {
+        // Only a job waits for the store: a plain follow-up starts at once, as it always did.
+        const jobId = this.jobs && (takenOver || (handle && caller && jobSpecOf(task))) ? await this.recordJob(task, text, caller, handle, controller, takenOver) : undefined;
+        let how: 'done' | 'stopped' | 'released' = 'done';
         try {
           return (await task(post, controller.signal)) ?? 'ok';
         } catch (e) {
+          if (controller.signal.aborted) how = this.shuttingDown ? 'released' : controller.signal.reason instanceof JobStopRequested ? 'stopped' : 'done';
           if (controller.signal.aborted) return 'ok';
           if (e instanceof ConversationClosed) {
             // The platform can take no more of this command's messages; its last one said why.
@@ -522,12 +571,32 @@ export class Dispatcher {
           return 'failed';
         } finally {
           this.controllers.delete(controller);
+          // A job another replica took over is no longer this one's to end.
+          if (jobId && !(controller.signal.reason instanceof JobLost)) await this.jobs!.end(jobId, how).catch((e: unknown) => this.log.warn({ job: jobId, err: e instanceof Error ? e.message : String(e) }, 'could not end a job'));
         }
       })();
       this.inFlight.add(p);
       void p.finally(() => this.inFlight.delete(p));
       return p;
     };
+  }
+
+  /** Records a follow-up that is a job (or adopts one taken over); resolves with its id, or undefined when it runs here only. */
+  private async recordJob(task: FollowUpTask, text: string, caller: Caller | undefined, handle: ConversationHandle | undefined, controller: AbortController, takenOver?: string): Promise<string | undefined> {
+    if (!this.jobs) return undefined;
+    if (takenOver) {
+      this.jobs.adopt(takenOver, controller);
+      return takenOver;
+    }
+    const spec = jobSpecOf(task);
+    if (!spec || !handle || !caller) return undefined;
+    try {
+      return await this.jobs.record(spec, { params: spec.args, caller, text }, handle, controller);
+    } catch (e) {
+      // The follow-up still runs here; only another replica could not finish it.
+      this.log.warn({ err: e instanceof Error ? e.message : String(e), command: text }, 'could not record a follow-up as a job');
+      return undefined;
+    }
   }
 
   private async answerConfirmation(kind: 'confirm' | 'cancel', token: string, caller: Caller, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome }> {

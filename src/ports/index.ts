@@ -8,6 +8,7 @@ import type { QuizStore } from './quiz-store.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { Outbox } from './outbox.ts';
 import type { DeployStore } from './deploy-store.ts';
+import type { Jobs } from './coordination.ts';
 import type { PackCatalog } from '../quiz/pack.ts';
 
 export type { AuditLog, AuditEntry, AuditOutcome } from './audit-log.ts';
@@ -22,6 +23,7 @@ export type * from './incident-store.ts';
 export type * from './outbox.ts';
 export type * from './write-set.ts';
 export type * from './deploy-store.ts';
+export type * from './coordination.ts';
 
 /**
  * Everything commands may touch outside themselves. Optional ports are absent when
@@ -55,4 +57,6 @@ export interface Ports {
   alertOutbox?: Outbox;
   /** Deploy records and Undo tokens (absent when no database is wired). */
   deploys?: DeployStore;
+  /** Follow-up jobs of every replica, so `/ecs unfollow` reaches a follow running on another one (absent: this process's only). */
+  jobs?: Jobs;
 }

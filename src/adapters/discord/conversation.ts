@@ -7,7 +7,8 @@
 import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
 import type { DispatchResult } from '../../core/dispatcher.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { Reply } from '../../core/reply.ts';
+import type { PostFollowUp, Reply } from '../../core/reply.ts';
+import type { ConversationHandle } from '../../ports/coordination.ts';
 import { cut, renderReply, type DiscordMessage } from './render.ts';
 
 /** The calls of a discord.js interaction the conversation uses (Chat input, button and modal interactions have them). */
@@ -15,6 +16,10 @@ export interface RepliableInteraction {
   readonly id: string;
   readonly channelId: string | null;
   readonly createdTimestamp: number;
+  /** The interaction token (15 minutes of follow-ups), kept with a follow-up's job for another replica. */
+  readonly token?: string;
+  /** The application the token belongs to. */
+  readonly applicationId?: string;
   reply(options: Record<string, unknown>): Promise<unknown>;
   deferReply(options?: Record<string, unknown>): Promise<unknown>;
   editReply(options: Record<string, unknown>): Promise<{ id: string }>;
@@ -110,7 +115,17 @@ export class Conversation {
       result = first;
       await this.first(result.reply, () => this.acked());
     }
-    if (result.followUp) await result.followUp((r) => this.post(r));
+    if (result.followUp) await result.followUp((r) => this.post(r), this.handle());
+  }
+
+  /** Where this command's follow-ups go, as data a replica that takes its job over can use. */
+  handle(): ConversationHandle {
+    return {
+      platform: 'discord',
+      channelId: this.i.channelId ?? '',
+      ...(this.i.token && this.i.applicationId ? { interactionToken: this.i.token, applicationId: this.i.applicationId, tokenExpiresAt: this.startedAt + (this.opts.tokenLifeMs ?? TOKEN_LIFE_MS) } : {}),
+      ...(this.threadId && !this.threadBroken ? { threadId: this.threadId } : {}),
+    };
   }
 
   /** Reports the first callback's latency, measured from the interaction's creation as Discord's 3 seconds are. */
@@ -204,4 +219,27 @@ export class Conversation {
       await this.i.followUp(toOptions(this.render(note)[0]!)).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Posts the follow-ups of a command another replica answered: into its thread when it has one, else
+ * through its interaction token while that lasts, else into its channel as the bot.
+ */
+export function resumedPost(handle: ConversationHandle, rest: REST, render: (r: Reply) => DiscordMessage[], now: () => number = Date.now): PostFollowUp | undefined {
+  if (handle.platform !== 'discord') return undefined;
+  return async (reply) => {
+    const inThread = reply.thread !== undefined && !reply.thread.parent;
+    const messages = render(reply);
+    if (inThread && handle.threadId && reply.visibility === 'channel') {
+      for (const m of messages) await rest.post(Routes.channelMessages(handle.threadId), { body: { ...m, flags: undefined } });
+      return;
+    }
+    if (handle.interactionToken && handle.applicationId && (handle.tokenExpiresAt ?? 0) > now()) {
+      // Webhook calls with an interaction token carry no bot authorization.
+      for (const m of messages) await rest.post(Routes.webhook(handle.applicationId, handle.interactionToken), { body: m, auth: false });
+      return;
+    }
+    if (reply.visibility === 'ephemeral') return;
+    for (const m of messages) await rest.post(Routes.channelMessages(handle.channelId), { body: { ...m, flags: undefined } });
+  };
 }

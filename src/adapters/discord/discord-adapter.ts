@@ -6,7 +6,7 @@
  */
 import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, Interaction, ModalSubmitInteraction } from 'discord.js';
 import { MessageFlags } from 'discord.js';
-import type { Claims, Coordination } from '../../ports/coordination.ts';
+import type { Claims, ConversationHandle, Coordination } from '../../ports/coordination.ts';
 import { MemoryClaims } from '../../ports/memory-coordination.ts';
 import type { Caller, CommandDef, SubcommandDef } from '../../core/command.ts';
 import { isDirect } from '../../core/command.ts';
@@ -20,7 +20,7 @@ import type { Role } from '../../core/roles.ts';
 import type { SuggestRequest } from '../../core/suggest.ts';
 import type { DeliveryTarget } from '../../ports/outbox.ts';
 import type { Adapter, QuizTimerPlace } from '../adapter.ts';
-import { Conversation } from './conversation.ts';
+import { Conversation, resumedPost } from './conversation.ts';
 import { DiscordDelivery } from './delivery.ts';
 import { callerOf, isDm } from './identity.ts';
 import { actionOfCustomId, askModal, BUTTON_PREFIX, cut, HASHED_PREFIX, isAskAction, MODAL_INPUT_ID, MODAL_PREFIX, renderReply } from './render.ts';
@@ -127,6 +127,15 @@ export class DiscordAdapter implements Adapter {
     return async (r) => {
       await this.delivery.deliver(place.channelId, r);
     };
+  }
+
+  /** Posts the follow-ups of a command another replica answered and could not finish. */
+  resumePost(handle: ConversationHandle): PostFollowUp | undefined {
+    return resumedPost(handle, this.transport.client.rest, (r) => {
+      const out = renderReply(r);
+      if (out.longActions.size > 0) this.remember(out.longActions);
+      return out.messages;
+    });
   }
 
   // ---- transport → handlers ----

@@ -23,7 +23,7 @@ import { ChannelPacer } from './pacer.ts';
 import { decodeSlackEntities, decodeSlackText } from './inbound.ts';
 import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
 import { uploadImage } from './upload.ts';
-import type { Claims, Coordination, ThreadMap } from '../../ports/coordination.ts';
+import type { Claims, ConversationHandle, Coordination, ThreadMap } from '../../ports/coordination.ts';
 import { MemoryClaims, MemoryThreadMap } from '../../ports/memory-coordination.ts';
 
 /** The Web API's base URL when SLACK_API_URL does not say otherwise. */
@@ -91,6 +91,8 @@ interface Conversation {
   channelId: string;
   userId: string;
   respond: RespondFn | undefined;
+  /** The response_url behind `respond`, kept with a follow-up's job so another replica can answer there too. */
+  responseUrl?: string;
   fromButton: boolean;
   /** The command line, for the "ran by" note on messages posted through the Web API. */
   text: string | undefined;
@@ -480,7 +482,7 @@ export class SlackAdapter implements Adapter {
       this.acked(context);
       // Slack escapes &, < and > and sends mentions as control sequences; commands parse what was typed.
       const text = this.commandLine(command.command, decodeSlackText(command.text));
-      const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, fromButton: false, text: text ?? undefined, link: newLink() };
+      const conv: Conversation = { channelId: command.channel_id, userId: command.user_id, respond, responseUrl: command.response_url, fromButton: false, text: text ?? undefined, link: newLink() };
       await this.track(async () => {
         if (text === null) {
           await this.send(conv, textReply(`dockhand has no command ${command.command}. Try ${this.catchAll ?? '/ecs'} help.`, { visibility: 'ephemeral' }));
@@ -503,6 +505,7 @@ export class SlackAdapter implements Adapter {
         channelId,
         userId: body.user.id,
         respond,
+        responseUrl: body.response_url,
         fromButton: true,
         text: undefined,
         link: newLink(),
@@ -537,6 +540,7 @@ export class SlackAdapter implements Adapter {
         channelId: ctx.channelId,
         userId: body.user.id,
         respond: ctx.responseUrl ? respondVia(ctx.responseUrl) : undefined,
+        ...(ctx.responseUrl ? { responseUrl: ctx.responseUrl } : {}),
         fromButton: false,
         // The typed text may be private (an interview answer), so a channel note names only the command.
         text: `${ctx.command} …`,
@@ -661,7 +665,26 @@ export class SlackAdapter implements Adapter {
     } else {
       await this.send(conv, reply);
     }
-    if (result.followUp) await result.followUp((r) => this.postFollowUp(conv, r));
+    if (result.followUp) await result.followUp((r) => this.postFollowUp(conv, r), this.handleOf(conv));
+  }
+
+  /** Where a follow-up's messages go, as data a replica that takes the job over can use. */
+  private handleOf(conv: Conversation): ConversationHandle {
+    return { platform: 'slack', channelId: conv.channelId, userId: conv.userId, ...(conv.responseUrl ? { responseUrl: conv.responseUrl } : {}) };
+  }
+
+  /** Posts the messages of a follow-up another replica started: into its channel (and thread), as the first replica would. */
+  resumePost(handle: ConversationHandle): PostFollowUp | undefined {
+    if (handle.platform !== 'slack') return undefined;
+    const conv: Conversation = {
+      channelId: handle.channelId,
+      userId: handle.userId ?? '',
+      respond: handle.responseUrl ? respondVia(handle.responseUrl) : undefined,
+      fromButton: false,
+      text: undefined,
+      link: newLink(),
+    };
+    return (r) => this.postFollowUp(conv, r);
   }
 
   /** The first answer: through response_url, which shows the command to the channel and works in any channel. */
