@@ -207,7 +207,7 @@ export async function main(io: MainIo): Promise<number> {
   for (const p of ports.packs?.packs.values() ?? []) for (const e of lintPack(p)) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
   // Follow-ups are jobs with leases: when this replica stops, another one (or the next start) finishes them.
   const jobRunner = new JobRunner({ jobs: coordination.jobs, owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, clock, leaseMs: JOB_LEASE_MS, log });
-  const dispatcher = new Dispatcher({ commands, ports, settings, log, telemetry, jobs: jobRunner, resumers: jobResumers });
+  const dispatcher = new Dispatcher({ commands, ports, settings, log, telemetry, jobs: jobRunner, resumers: jobResumers, confirmations: coordination.confirmations });
   // A deploy killed between RegisterTaskDefinition and UpdateService left an orphan revision: settle it first.
   await recoverInterruptedDeploys(ports, log).catch((e: unknown) => log.warn({ err: e }, 'could not look for interrupted deploys'));
 

@@ -13,7 +13,8 @@ import { mayRun, resolveRole, visibleCommands } from './policy.ts';
 import type { FollowUpOutcome, FollowUpTask, HandlerResult, PostFollowUp, Reply } from './reply.ts';
 import { ConversationClosed, hasFollowUp, reply } from './reply.ts';
 import type { Role } from './roles.ts';
-import type { ConversationHandle, JobRecord } from '../ports/coordination.ts';
+import type { Confirmations, ConversationHandle, JobRecord, StoredCaller, StoredConfirmation } from '../ports/coordination.ts';
+import { MemoryConfirmations } from '../ports/memory-coordination.ts';
 import { jobSpecOf, JobLost, JobStopRequested, type JobArgs, type JobResumers, type JobRunner } from './job-runner.ts';
 import type { CoreSettings } from './settings.ts';
 import { suggest, SuggestionCache, type SuggestRequest } from './suggest.ts';
@@ -51,21 +52,6 @@ interface OutcomeBox {
 /** Completes one request's audit row (and notes its outcome); resolves once the row is written or the failure logged. */
 type Finish = (outcome: AuditOutcome, detail?: string | null) => Promise<void>;
 
-/** A changing command waiting for its caller to press Confirm. */
-interface PendingConfirmation {
-  token: string;
-  caller: Caller;
-  text: string;
-  parsed: ParsedCommand;
-  /** What was asked, so a cancel or a late press can say what it was about (cluster, region, sandbox). */
-  question: string;
-  expiresAt: number;
-  auditId: number;
-  startedAt: number;
-  /** Set when the cluster needs a second person: the Confirm must come from another operator or admin. */
-  approvalCluster?: string;
-}
-
 /** How long a two-person approval waits when config does not say: finding a second person takes longer than a confirm. */
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
 
@@ -81,16 +67,14 @@ export interface DispatcherOptions {
   log: Logger;
   /** Where finished commands are counted (for /metrics); nothing is counted without it. */
   telemetry?: Telemetry;
+  /** Where confirmations wait for their press (the database in main.ts; this process's memory when absent). */
+  confirmations?: Confirmations;
   /** Records follow-ups as jobs with leases, so another replica finishes what this one could not (absent: they run here only). */
   jobs?: JobRunner;
   /** How each kind of job is continued on a replica that takes it over. */
   resumers?: JobResumers;
 }
 
-/** How long a late press of an expired confirmation is still told that it expired. */
-const EXPIRED_KEPT_MS = 86_400_000;
-/** The most expired confirmations remembered at once. */
-const EXPIRED_KEPT_MAX = 1_000;
 
 /** A short, readable id for an error or a confirmation. */
 function shortId(prefix: string): string {
@@ -99,6 +83,11 @@ function shortId(prefix: string): string {
   let s = '';
   for (const b of bytes) s += alphabet[b % alphabet.length];
   return `${prefix}${s}`;
+}
+
+/** A caller as a confirmation row keeps it. */
+function storedCaller(c: Caller): StoredCaller {
+  return { platform: c.platform, workspaceId: c.workspaceId, channelId: c.channelId, userId: c.userId, displayName: c.displayName, ...(c.platformRoles ? { platformRoles: [...c.platformRoles] } : {}) };
 }
 
 /** The id that ties a command's log lines to its audit row. */
@@ -124,7 +113,8 @@ export class Dispatcher {
   private readonly ports: Ports;
   private readonly settings: CoreSettings;
   private readonly log: Logger;
-  private readonly pending = new Map<string, PendingConfirmation>();
+  /** Pending and recently expired confirmations: in the database, so a press on any replica finds them. */
+  private readonly confirmations: Confirmations;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly controllers = new Set<AbortController>();
   /** Commands and presses being answered right now (not their follow-ups). */
@@ -139,6 +129,7 @@ export class Dispatcher {
 
   constructor(opts: DispatcherOptions) {
     this.jobs = opts.jobs;
+    this.confirmations = opts.confirmations ?? new MemoryConfirmations();
     this.resumers = opts.resumers ?? {};
     this.commands = opts.commands;
     this.ports = opts.ports;
@@ -327,30 +318,24 @@ export class Dispatcher {
   async expirePending(): Promise<ExpiredAtStop[]> {
     const now = this.ports.clock.now();
     const out: ExpiredAtStop[] = [];
-    for (const [token, p] of [...this.pending]) {
-      this.pending.delete(token);
-      this.expired.set(token, p);
+    for (const p of await this.confirmations.expireAll(now)) {
       await this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered before dockhand stopped');
-      out.push({ caller: p.caller, text: p.text });
+      out.push({ caller: p.caller as Caller, text: p.text });
     }
     return out;
   }
 
-  /** Marks unanswered confirmations past their time as expired in the audit log. */
+  /** Marks unanswered confirmations past their time as expired in the audit log (each once, whichever replica sweeps). Never rejects. */
   async sweepExpired(): Promise<void> {
     const now = this.ports.clock.now();
-    const due = [...this.pending].filter(([, p]) => p.expiresAt <= now);
-    // Taken out of `pending` before the first await, so a press arriving meanwhile finds it expired, not pending.
-    for (const [token, p] of due) {
-      this.pending.delete(token);
-      this.expired.set(token, p);
+    let due: StoredConfirmation[];
+    try {
+      due = await this.confirmations.expireDue(now);
+    } catch (e) {
+      this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not look for expired confirmations');
+      return;
     }
-    for (const [, p] of due) await this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
-    // A bot runs for months: remember expired confirmations for a day (and at most 1,000) only.
-    for (const [token, p] of this.expired) {
-      if (p.expiresAt + EXPIRED_KEPT_MS > now && this.expired.size <= EXPIRED_KEPT_MAX) break;
-      this.expired.delete(token);
-    }
+    for (const p of due) await this.finishAudit(p.auditId, 'expired', now - p.startedAt, 'confirmation not answered in time');
   }
 
   /**
@@ -380,8 +365,6 @@ export class Dispatcher {
     await this.ports.audit.finish(id, 'denied', 0, detail);
   }
 
-  /** Expired confirmations, kept so a late press can be told what happened. */
-  private readonly expired = new Map<string, PendingConfirmation>();
 
   private async execute(text: string, caller: Caller, parse: () => ParsedCommand | HelpRequest, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'>> {
     await this.sweepExpired();
@@ -453,7 +436,8 @@ export class Dispatcher {
       if (question) {
         const token = shortId('c');
         const waitMs = approvalCluster ? (this.settings.approvalExpiryMs ?? DEFAULT_APPROVAL_EXPIRY_MS) : this.settings.confirmExpiryMs;
-        this.pending.set(token, { token, caller, text, parsed, question, expiresAt: started + waitMs, auditId, startedAt: started, ...(approvalCluster ? { approvalCluster } : {}) });
+        // Stored with the command line, so the replica that gets the press parses and runs it there.
+        await this.confirmations.save({ token, caller: storedCaller(caller), text, question, expiresAt: started + waitMs, auditId, startedAt: started, approvalCluster: approvalCluster ?? null });
         // The audit row says "expired" when the time is up, not only when someone next runs a command.
         // finishAudit logs its own failures, so the sweep never rejects.
         setTimeout(() => void this.sweepExpired(), waitMs + 100).unref();
@@ -601,20 +585,33 @@ export class Dispatcher {
 
   private async answerConfirmation(kind: 'confirm' | 'cancel', token: string, caller: Caller, box: OutcomeBox): Promise<Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome }> {
     const now = this.ports.clock.now();
-    const p = this.pending.get(token);
-    if (!p) {
-      const old = this.expired.get(token);
-      if (old) {
-        return {
-          outcome: 'expired',
-          reply: problem(
-            `this confirmation of \`${old.text.trim()}\` expired after ${formatDuration(this.settings.confirmExpiryMs)}; nothing was changed`,
-            `It asked: ${old.question} Run the command again if you still want it.`,
-          ),
-        };
-      }
-      return { reply: problem('this confirmation was already answered or is unknown (dockhand may have restarted); nothing was changed', 'Run the command again if you still want it.'), outcome: 'invalid' };
+    const stored = await this.confirmations.get(token);
+    if (stored?.state === 'pending' && stored.expiresAt <= now) await this.sweepExpired();
+    if (stored && (stored.state === 'expired' || stored.expiresAt <= now) && stored.state !== 'answered') {
+      return {
+        outcome: 'expired',
+        reply: problem(
+          `this confirmation of \`${stored.text.trim()}\` expired after ${formatDuration(stored.expiresAt - stored.startedAt)}; nothing was changed`,
+          `It asked: ${stored.question} Run the command again if you still want it.`,
+        ),
+      };
     }
+    const alreadyAnswered = (): Omit<DispatchResult, 'outcome'> & { outcome?: DispatchOutcome } => ({
+      reply: problem('this confirmation was already answered or is unknown (dockhand may have restarted); nothing was changed', 'Run the command again if you still want it.'),
+      outcome: 'invalid',
+    });
+    if (!stored || stored.state !== 'pending') return alreadyAnswered();
+    let parsed: ParsedCommand | HelpRequest;
+    try {
+      parsed = parseCommandLine(stored.text, this.commands);
+    } catch {
+      parsed = { help: true };
+    }
+    if ('help' in parsed) {
+      // Only a version with other commands could get here (a rolling deploy): say so rather than guess.
+      return { reply: problem(`this version of dockhand cannot run \`${stored.text.trim().slice(0, 80)}\`; nothing was changed`, 'Run the command again.'), outcome: 'invalid' };
+    }
+    const p = { ...stored, caller: stored.caller as Caller, parsed, approvalCluster: stored.approvalCluster ?? undefined };
     const role = this.roleOf(caller);
     const same = p.caller.platform === caller.platform && p.caller.userId === caller.userId;
     const mayApprove = mayRun(role, p.parsed.sub) && role !== 'viewer';
@@ -637,11 +634,8 @@ export class Dispatcher {
       await this.auditRefusedPress(caller, `${kind} ${p.text.trim()}`, now, `only ${p.caller.platform}:${p.caller.userId} may ${kind}`);
       return { reply: problem(`only ${p.caller.displayName}, who ran \`${p.text.trim()}\`, can ${kind} it`, 'Run the command yourself if you need it.'), outcome: 'denied' };
     }
-    if (p.expiresAt <= now) {
-      await this.sweepExpired();
-      return this.answerConfirmation(kind, token, caller, box);
-    }
-    this.pending.delete(token);
+    // One press wins across every replica; a second (or one racing the expiry) is told it was answered.
+    if (!(await this.confirmations.take(token, now))) return alreadyAnswered();
     const finish = async (outcome: AuditOutcome, detail?: string | null): Promise<void> => {
       box.value = outcome;
       this.telemetry.commandFinished(this.metricName(p.text), outcome, this.ports.clock.now() - p.startedAt);

@@ -25,9 +25,13 @@ export class MemoryClaims implements Claims {
   }
 }
 
-/** Confirmations in a Map. */
+/** Confirmations in a Map; answered and expired ones are kept for a day and at most 1,000, so a long-running bot does not grow. */
 export class MemoryConfirmations implements Confirmations {
   private readonly rows = new Map<string, StoredConfirmation>();
+  constructor(
+    private readonly keptMs = 86_400_000,
+    private readonly keptMax = 1_000,
+  ) {}
 
   /** Stores a pending confirmation. */
   async save(c: Omit<StoredConfirmation, 'state'>): Promise<void> {
@@ -48,9 +52,13 @@ export class MemoryConfirmations implements Confirmations {
     return true;
   }
 
-  /** Expires what is due. */
+  /** Expires what is due, and forgets what ended long ago. */
   async expireDue(at: number): Promise<StoredConfirmation[]> {
-    return this.expire((c) => c.expiresAt <= at);
+    const out = this.expire((c) => c.expiresAt <= at);
+    await this.prune(at - this.keptMs);
+    const ended = [...this.rows.values()].filter((c) => c.state !== 'pending');
+    for (const c of ended.slice(0, Math.max(0, ended.length - this.keptMax))) this.rows.delete(c.token);
+    return out;
   }
 
   /** Expires everything pending. */

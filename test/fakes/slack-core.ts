@@ -2,7 +2,7 @@
  * Shared setup of the Slack e2e tests: a real Dispatcher with small test commands standing in for
  * the ECS and quiz commands, an in-memory audit log, and a counter of what reached the core.
  */
-import type { Ports } from '../../src/ports/index.ts';
+import type { AuditLog, Confirmations, Ports } from '../../src/ports/index.ts';
 import { SystemClock } from '../../src/ports/clock.ts';
 import type { CommandDef } from '../../src/core/command.ts';
 import { defineSubcommand } from '../../src/core/command.ts';
@@ -164,17 +164,18 @@ export function testCommands(effects: Effects): CommandDef[] {
 }
 
 /** A dispatcher over the test commands that counts what reached it. */
-export function testCore(): { dispatcher: SlackDispatcher & { runs: string[]; presses: string[] }; audit: MemoryAudit; effects: Effects; core: Dispatcher } {
+export function testCore(shared: { confirmations?: Confirmations; audit?: AuditLog } = {}): { dispatcher: SlackDispatcher & { runs: string[]; presses: string[] }; audit: MemoryAudit; effects: Effects; core: Dispatcher } {
   const audit = new MemoryAudit();
   const effects: Effects = { scaled: [], answers: [], followed: [] };
-  const ports: Ports = { clock: new SystemClock(), audit };
+  // Replicas share the audit log and confirmations through the database; one process keeps its own.
+  const ports: Ports = { clock: new SystemClock(), audit: shared.audit ?? audit };
   const settings = defaultSettings({
     userRoles: new Map([
       ['slack:U0ANA', 'operator'],
       ['slack:U0BOB', 'viewer'],
     ]),
   });
-  const core = new Dispatcher({ commands: testCommands(effects), ports, settings, log: silentLogger });
+  const core = new Dispatcher({ commands: testCommands(effects), ports, settings, log: silentLogger, ...(shared.confirmations ? { confirmations: shared.confirmations } : {}) });
   const runs: string[] = [];
   const presses: string[] = [];
   const dispatcher = {
