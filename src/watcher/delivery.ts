@@ -210,12 +210,14 @@ export class AlertDelivery {
       ...(updateOf ? { updateOf } : {}),
       ...(row.mention ? { mention: row.mention } : {}),
     };
-    const where = { platform: lane.platform, channel: lane.channelId, alert: row.alertKey };
+    // Every log line about one alert carries its request id (the outbox row), as commands carry theirs.
+    const where = { requestId: `alert-${row.id}`, platform: lane.platform, channel: lane.channelId, alert: row.alertKey };
     let info: ReturnType<typeof deliveryErrorInfo>;
     try {
       const res = await this.withTimeout(target.deliver(lane.channelId, row.reply, options));
       await outbox.markSent(row.id, res.messageRef, this.o.clock.now());
       report.sent++;
+      log.info({ ...where, attempt: row.attempts + 1 }, 'alerts: delivered');
       return true;
     } catch (e) {
       info = deliveryErrorInfo(e);

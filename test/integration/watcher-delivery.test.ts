@@ -67,6 +67,12 @@ describe('alert delivery', () => {
     for (const m of r.chat.received.slice(r.chat.received.indexOf(parent) + 1)) {
       if (m.reply.thread?.parent === false) expect(m.opts.threadOf).toBe(parent.ref);
     }
+    // Each alert's log lines carry its request id, from the first failed attempt to its delivery.
+    const delivered = r.log.lines.filter((l) => l.msg === 'alerts: delivered');
+    expect(delivered.map((l) => l.fields.requestId).sort()).toEqual(history.filter((h) => h.messageRef).map((h) => `alert-${h.id}`).sort());
+    const retries = r.log.lines.filter((l) => l.msg.startsWith('alerts: delivery failed, will retry'));
+    expect(retries.length).toBeGreaterThan(3);
+    for (const l of retries) expect(history.map((h) => `alert-${h.id}`)).toContain(l.fields.requestId);
   });
 
   it('folds an alert storm into one summary once the channel rate limit is reached', async () => {

@@ -82,20 +82,29 @@ export function taskIdOf(text: string): string | undefined {
   return /Task: ([0-9a-f]{32})/.exec(text)?.[1] ?? /\(task ([0-9a-f]{32})/.exec(text)?.[1];
 }
 
-/** A logger that keeps warnings for assertions. */
-export function capturingLogger(): Logger & { warnings: string[]; errors: string[] } {
+/** A logger that keeps warnings and errors for assertions, and every line with its fields. */
+export function capturingLogger(): Logger & { warnings: string[]; errors: string[]; lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> } {
   const warnings: string[] = [];
   const errors: string[] = [];
-  const log: Logger & { warnings: string[]; errors: string[] } = {
+  const lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> = [];
+  const keep = (level: string, o: unknown, msg?: string): void => {
+    lines.push({ level, fields: (o && typeof o === 'object' ? o : {}) as Record<string, unknown>, msg: msg ?? '' });
+  };
+  const log: Logger & { warnings: string[]; errors: string[]; lines: typeof lines } = {
     warnings,
     errors,
+    lines,
     debug() {},
-    info() {},
-    warn(_o, msg) {
-      warnings.push(msg ?? '');
+    info(o, msg) {
+      keep('info', o, msg);
     },
-    error(_o, msg) {
+    warn(o, msg) {
+      warnings.push(msg ?? '');
+      keep('warn', o, msg);
+    },
+    error(o, msg) {
       errors.push(msg ?? '');
+      keep('error', o, msg);
     },
     child() {
       return log;
