@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that measure how fast dockhand answers need the machine to themselves: vitest.alone.config.ts runs them after.
+    exclude: [...configDefaults.exclude, 'test/alone/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
