@@ -81,4 +81,19 @@ describe('two replicas on one Discord bot', () => {
     for (const it of sent) expect(FakeDiscord.text(it.callback?.data as never)).toMatch(/counted by r[12]/);
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it('lets the other replica post a follow-up of a command it did not answer: through the interaction token while it lasts, then into the channel', async () => {
+    const it = fake.slash(user, 'count', undefined);
+    await fake.answered(it);
+    const [, other] = adapters as [DiscordAdapter, DiscordAdapter];
+    const live = other.resumePost({ platform: 'discord', channelId: it.channelId, applicationId: fake.applicationId, interactionToken: it.token, tokenExpiresAt: Date.now() + 60_000 })!;
+    await live(textReply('web is steady (finished by the other replica)'));
+    expect(it.followUps.map((m) => FakeDiscord.text(m))).toEqual(['web is steady (finished by the other replica)']);
+    // Past the token's 15 minutes nothing can go through it; the bot posts in the channel instead.
+    const late = other.resumePost({ platform: 'discord', channelId: it.channelId, applicationId: fake.applicationId, interactionToken: it.token, tokenExpiresAt: Date.now() - 1 })!;
+    await late(textReply('api is steady (posted in the channel)'));
+    expect(it.followUps).toHaveLength(1);
+    expect(fake.channelMessages(it.channelId).map((m) => FakeDiscord.text(m))).toContain('api is steady (posted in the channel)');
+    expect(other.resumePost({ platform: 'slack', channelId: 'C1' })).toBeUndefined();
+  }, 30_000);
 });
