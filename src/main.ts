@@ -281,8 +281,11 @@ export async function main(io: MainIo): Promise<number> {
   const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: SQLite ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
   (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
 
-  const watchSettings = watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY);
+  const watchSettings = watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY, config.env.DOCKHAND_EVENTS_QUEUE_URL);
+  // With watch.source: events, the embedded sandbox's own queue serves when no URL is given.
+  const queueUrl = watchSettings.source === 'events' ? (watchSettings.queueUrl ?? sandbox?.eventsQueueUrl) : undefined;
   const alerts = createAlerts({
+    ...(queueUrl ? { events: aws.eventQueue(queueUrl, settings.clusters[0]?.region ?? 'us-east-1') } : {}),
     containers: aws.containers,
     logs: aws.logs,
     metrics: aws.metrics,

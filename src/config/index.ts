@@ -7,7 +7,7 @@ import { postgresUrlProblem } from './database-url.ts';
 import { closest, parseDuration } from '../core/parser.ts';
 import type { Role } from '../core/roles.ts';
 import { ROLES } from '../core/roles.ts';
-import { routesSchema, watchSchema } from '../watcher/config.ts';
+import { queueUrlSchema, routesSchema, watchSchema } from '../watcher/config.ts';
 
 /** Raised when config is invalid: one line per bad field, secrets never included. */
 export class ConfigError extends Error {
@@ -143,6 +143,7 @@ export const envSchema = z.object({
     .string()
     .refine((v) => (parseDuration(v) ?? 0) >= 5_000, { message: 'expected a duration of at least 5s, such as 30s or 1m' })
     .optional(),
+  DOCKHAND_EVENTS_QUEUE_URL: queueUrlSchema.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AWS_REGION: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
@@ -412,5 +413,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const awsEndpoint = endpointFromEnv(env);
   const awsConfigured = Boolean(e.AWS_REGION || e.AWS_DEFAULT_REGION || e.AWS_PROFILE || e.AWS_ACCESS_KEY_ID || awsEndpoint);
   const backend = e.DOCKHAND_BACKEND ?? (awsConfigured ? 'aws' : 'sandbox');
+  // The embedded sandbox has its own events queue; AWS (or an endpoint of its own) needs the URL.
+  if (file.watch?.source === 'events' && backend === 'aws' && !e.DOCKHAND_EVENTS_QUEUE_URL && !file.watch.queueUrl) {
+    throw new ConfigError([
+      `${explicitPath ?? 'dockhand.yaml'} watch.source: got 'events', but no queue is named; expected watch.queueUrl (or env DOCKHAND_EVENTS_QUEUE_URL): the URL of the SQS queue the EventBridge rule for ECS Task State Change sends to`,
+    ]);
+  }
   return { env: e, file, filePath, userRoles, backend, ...(awsEndpoint && backend === 'aws' ? { awsEndpoint } : {}) };
 }

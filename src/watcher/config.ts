@@ -13,10 +13,29 @@ const duration = (min: number, what: string) =>
 
 const channelList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
+/** What an SQS queue URL looks like: `https://sqs.<region>.amazonaws.com/<account>/<name>` (or a local endpoint's). */
+const queueUrl = z
+  .string()
+  .refine((s) => /^https?:\/\/[^/\s]+\/\d{12}\/[A-Za-z0-9_-]{1,80}$/.test(s), {
+    message: 'expected an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/dockhand-ecs-events',
+  });
+
+/** Checks an SQS queue URL from the environment (DOCKHAND_EVENTS_QUEUE_URL), with the same message as the file's. */
+export const queueUrlSchema = queueUrl;
+
 /** The `watch` section: thresholds and what counts as a crash. Every key is optional. */
 export const watchSchema = z.strictObject({
-  /** Poll interval; DOCKHAND_WATCH_EVERY wins when both are set. */
+  /** Poll interval of `source: poll`; DOCKHAND_WATCH_EVERY wins when both are set. */
   every: duration(5_000, 'watch.every').optional(),
+  /**
+   * Where crashes come from: `poll` (ECS every `every`) or `events` (EventBridge task state change
+   * events through the SQS queue `queueUrl`, with a poll every `sweepEvery` to catch what they miss).
+   */
+  source: z.enum(['poll', 'events'], { error: "expected 'poll' (read ECS every watch.every) or 'events' (EventBridge events through SQS)" }).optional(),
+  /** The SQS queue of `source: events`; DOCKHAND_EVENTS_QUEUE_URL wins when both are set. */
+  queueUrl: queueUrl.optional(),
+  /** How often `source: events` still polls ECS, to catch crashes the events missed (default 5m). */
+  sweepEvery: duration(60_000, 'watch.sweepEvery').optional(),
   /** Set false to turn the watcher off. */
   enabled: z.boolean().optional(),
   crashLoop: z
@@ -88,8 +107,14 @@ export interface Destination {
 
 /** The watcher's settings with every default filled in. */
 export interface WatcherSettings {
-  /** Poll interval, ms (at least 5 s). */
+  /** Poll interval of `source: poll`, ms (at least 5 s). */
   everyMs: number;
+  /** Where crashes come from: ECS polls, or EventBridge events through SQS (with a sweep poll). */
+  source: 'poll' | 'events';
+  /** The SQS queue URL of `source: events` (absent: the sandbox's own queue, when there is one). */
+  queueUrl?: string;
+  /** The reconciliation poll interval of `source: events`, ms (at least 1 min). */
+  sweepEveryMs: number;
   /** False turns the watcher off. */
   enabled: boolean;
   /** Crashes within `crashLoopWindowMs` that open an incident. */
@@ -122,14 +147,19 @@ export interface WatcherSettings {
 export const MIN_WATCH_EVERY_MS = 5_000;
 
 /**
- * Fills in the defaults (30 s polls, 3 crashes in 10 min, 5 min recovery and under-desired time,
+ * Fills in the defaults (30 s polls; with `source: events`, a 5 min sweep, 3 crashes in 10 min, 5 min recovery and under-desired time,
  * 5 messages a minute per channel, 20 log lines, 6 h of retrying before a message is given up). Without routes, alerts go to the terminal.
  */
-export function watcherSettings(watch: WatchFileConfig | undefined, routes: readonly RouteConfig[] | undefined, envEvery?: string): WatcherSettings {
+export function watcherSettings(watch: WatchFileConfig | undefined, routes: readonly RouteConfig[] | undefined, envEvery?: string, envQueueUrl?: string): WatcherSettings {
   const d = (s: string | undefined, def: number): number => (s === undefined ? def : (parseDuration(s) ?? def));
   const every = Math.max(MIN_WATCH_EVERY_MS, d(envEvery ?? watch?.every, 30_000));
+  const url = envQueueUrl ?? watch?.queueUrl;
   return {
     everyMs: every,
+    // A queue URL in the environment (as deploy/cloudformation.yaml sets it) means events, unless the file says poll.
+    source: watch?.source ?? (envQueueUrl ? 'events' : 'poll'),
+    ...(url ? { queueUrl: url } : {}),
+    sweepEveryMs: Math.max(60_000, d(watch?.sweepEvery, 5 * 60_000)),
     enabled: watch?.enabled ?? true,
     crashLoopCrashes: watch?.crashLoop?.crashes ?? 3,
     crashLoopWindowMs: d(watch?.crashLoop?.within, 10 * 60_000),

@@ -9,6 +9,8 @@ import type { IncidentStore } from '../ports/incident-store.ts';
 import type { LogSource } from '../ports/log-source.ts';
 import type { Metrics } from '../ports/metrics.ts';
 import type { DeliveryTarget, Outbox } from '../ports/outbox.ts';
+import type { EventQueue } from '../ports/event-queue.ts';
+import { EventConsumer } from './events.ts';
 import type { WatcherSettings } from './config.ts';
 import { AlertDelivery } from './delivery.ts';
 import { CrashWatcher } from './watcher.ts';
@@ -17,6 +19,7 @@ export { watcherSettings, watchSchema, routesSchema, type WatcherSettings } from
 export { consoleTarget, slackTarget, discordTarget, withSandboxNote, SANDBOX_NOTE } from './targets.ts';
 export { CrashWatcher } from './watcher.ts';
 export { AlertDelivery } from './delivery.ts';
+export { EventConsumer, parseEvent } from './events.ts';
 
 /** What createAlerts needs. */
 export interface AlertsOptions {
@@ -48,6 +51,8 @@ export interface AlertsOptions {
   targets: readonly DeliveryTarget[];
   /** True when the cloud is the local sandbox (error notes then name it, not AWS). */
   sandbox?: boolean;
+  /** The SQS queue of ECS task state change events (`watch.source: events`); without it the watcher polls. */
+  events?: EventQueue;
 }
 
 /** The watcher and its delivery, wired. */
@@ -56,6 +61,8 @@ export interface Alerts {
   watcher: CrashWatcher;
   /** The outbox drain. */
   delivery: AlertDelivery;
+  /** The events consumer, with `watch.source: events`. */
+  consumer: EventConsumer | undefined;
   /** Starts delivery (every second) and the polls (first one at once). */
   start(): void;
   /**
@@ -92,15 +99,24 @@ export function createAlerts(o: AlertsOptions): Alerts {
     ...(o.onPollFinished ? { onPollFinished: o.onPollFinished } : {}),
     ...(o.sandbox ? { sandbox: true } : {}),
   });
+  // Leadership seam: whatever decides that this replica runs the watcher also decides that it consumes.
+  let stopping = false;
+  const consumer = o.events && o.settings.source === 'events' ? new EventConsumer({ queue: o.events, sink: watcher, clusters: o.clusters, log: o.log }) : undefined;
   return {
     watcher,
     delivery,
+    consumer,
     start() {
       if (!o.settings.enabled) return;
       delivery.start();
       watcher.start();
+      // The first poll sums up each cluster's history; events start after it.
+      stopping = false;
+      if (consumer) void watcher.afterFirstPoll().then(() => stopping || consumer.start());
     },
     async stop(flushWithinMs = 0) {
+      stopping = true;
+      await consumer?.stop();
       await watcher.stop();
       if (flushWithinMs > 0) {
         let timer: NodeJS.Timeout | undefined;

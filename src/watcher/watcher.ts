@@ -117,6 +117,16 @@ const HANDLED_RETENTION_MS = 3 * 60 * 60_000;
 const OUTBOX_RETENTION_MS = 7 * 86_400_000;
 /** Crashes are kept this long for `/ecs alerts` and crash-loop history. */
 const CRASH_RETENTION_MS = 30 * 86_400_000;
+/**
+ * With `source: events`, the sweep leaves stops this recent to the events (one is likely still on
+ * its way through EventBridge and SQS), so only crashes the events really missed are reported as missed.
+ */
+const EVENTS_GRACE_MS = 2 * 60_000;
+/**
+ * Events about stops older than this are not alerted: ECS itself lists stopped tasks for about an
+ * hour, and handled marks are kept for HANDLED_RETENTION_MS, so an older redelivery could repeat an alert.
+ */
+const EVENT_MAX_AGE_MS = 2 * 60 * 60_000;
 /** How often the watcher prunes its tables; pruning is cheap but need not run every poll. */
 const PRUNE_EVERY_MS = 60 * 60_000;
 /**
@@ -152,6 +162,8 @@ export class CrashWatcher {
   private tasks: Array<{ stop(): void | Promise<void>; destroy(): void | Promise<void> }> = [];
   private lastRun = new Map<string, number>();
   private lastPruneAt = Number.NEGATIVE_INFINITY;
+  /** The polls start() runs at once, one per cluster (settled, never rejected). */
+  private firstRound: Promise<void> = Promise.resolve();
   /** Polls started by the cron jobs and not finished yet; stop() waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -168,7 +180,9 @@ export class CrashWatcher {
   /** Starts one node-cron job per cluster and polls each cluster once at once. */
   start(): void {
     if (this.tasks.length > 0 || !this.d.settings.enabled) return;
-    const { pattern, gateMs } = cronFor(this.d.settings.everyMs);
+    const first: Array<Promise<unknown>> = [];
+    // With events, the poll is the slow reconciliation sweep.
+    const { pattern, gateMs } = cronFor(this.d.settings.source === 'events' ? this.d.settings.sweepEveryMs : this.d.settings.everyMs);
     for (const target of this.d.clusters) {
       const run = (): Promise<unknown> => {
         const key = `${target.region}/${target.cluster}`;
@@ -183,9 +197,18 @@ export class CrashWatcher {
       };
       const task = cron.schedule(pattern, run, { name: `watch:${target.region}/${target.cluster}`, noOverlap: true });
       this.tasks.push(task);
-      void run();
+      first.push(run());
     }
-    this.d.log.info({ every: this.d.settings.everyMs, clusters: this.d.clusters.map((c) => c.cluster) }, 'watcher: started');
+    this.firstRound = Promise.all(first).then(() => undefined);
+    this.d.log.info(
+      { source: this.d.settings.source, every: this.d.settings.source === 'events' ? this.d.settings.sweepEveryMs : this.d.settings.everyMs, clusters: this.d.clusters.map((c) => c.cluster) },
+      this.d.settings.source === 'events' ? 'watcher: started (events, with a sweep poll)' : 'watcher: started',
+    );
+  }
+
+  /** Resolves once the first poll of every cluster after start() has ended, so events never race a first poll's history summary. */
+  afterFirstPoll(): Promise<void> {
+    return this.firstRound;
   }
 
   /**
@@ -251,10 +274,20 @@ export class CrashWatcher {
           }
         }
         report.described = described.length;
-        const ready = described.filter(isSettled).sort((a, b) => stopTime(a) - stopTime(b) || a.arn.localeCompare(b.arn));
+        const sweep = this.d.settings.source === 'events';
+        const graceFrom = this.d.clock.now() - EVENTS_GRACE_MS;
+        const ready = described
+          .filter((t) => isSettled(t) && !(sweep && stopTime(t) > graceFrom))
+          .sort((a, b) => stopTime(a) - stopTime(b) || a.arn.localeCompare(b.arn));
         const seenKey = firstPollKey(target.cluster);
         const baseline = (await this.d.store.condition(seenKey)) === null;
         await this.handleTasks(target, ready, report, warn, baseline);
+        if (sweep && !baseline && report.crashes > 0) {
+          this.d.log.warn(
+            { cluster: target.cluster, crashes: report.crashes },
+            `watcher: the sweep found ${report.crashes} crash${report.crashes === 1 ? '' : 'es'} the events missed (alerted now); check the EventBridge rule, its SQS target and the queue policy`,
+          );
+        }
         if (baseline) await this.d.store.apply([{ op: 'putCondition', condition: { key: seenKey, cluster: target.cluster, service: '', since: this.d.clock.now(), detail: 'first poll done' } }]);
       }
       if (services) await this.checkServices(target, services, report);
@@ -266,6 +299,28 @@ export class CrashWatcher {
     this.d.onPollFinished?.(report.ms);
     if (report.messages > 0) this.d.onAlerts?.();
     return report;
+  }
+
+  /**
+   * Decides stopped tasks that arrived as events, through the same path a poll takes (crash rules,
+   * evidence, incidents, outbox); tasks already handled, or not settled yet, are skipped.
+   */
+  async handleStopped(target: ClusterTarget, tasks: readonly TaskInfo[]): Promise<{ failed: boolean; messages: number }> {
+    const report = emptyReport(target.cluster);
+    const warn = (what: string, e: unknown): void => {
+      report.warnings.push(`${what}: ${errText(e)}`);
+      this.d.log.warn({ cluster: target.cluster }, `watcher: ${what}: ${errText(e)}; the event stays in the queue and comes back`);
+    };
+    const now = this.d.clock.now();
+    const handled = await this.d.store.handledAmong(target.cluster, tasks.map((t) => t.arn));
+    const ready = tasks
+      .filter((t) => !handled.has(t.arn) && isSettled(t) && (stopTime(t) || now) >= now - EVENT_MAX_AGE_MS)
+      .sort((a, b) => stopTime(a) - stopTime(b) || a.arn.localeCompare(b.arn));
+    // Before the cluster's first poll, old stops are history, summed up as that poll would.
+    const baseline = (await this.d.store.condition(firstPollKey(target.cluster))) === null;
+    if (ready.length > 0) await this.handleTasks(target, ready, report, warn, baseline);
+    if (report.messages > 0) this.d.onAlerts?.();
+    return { failed: report.warnings.length > 0, messages: report.messages };
   }
 
   /** Keeps the watcher's tables from growing forever; runs at most once per PRUNE_EVERY_MS. */
@@ -604,6 +659,10 @@ export class CrashWatcher {
       }
     }
   }
+}
+
+function emptyReport(cluster: string): PollReport {
+  return { cluster, services: null, stoppedListed: null, described: 0, handled: 0, crashes: 0, messages: 0, incidentsOpened: 0, incidentsRecovered: 0, warnings: [], ms: 0 };
 }
 
 function stopTime(t: TaskInfo): number {

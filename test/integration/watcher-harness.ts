@@ -157,6 +157,8 @@ export interface RigOptions {
   sandbox?: boolean;
   /** Leave CloudWatch metrics out (OOM alerts then say the trend is unavailable). */
   noMetrics?: boolean;
+  /** The sandbox's events queue settings (visibility timeout, receives before the dead-letter queue). */
+  events?: { visibilityTimeout?: number; maxReceiveCount?: number };
 }
 
 /** A temporary SQLite path. */
@@ -167,7 +169,7 @@ export function tempDbPath(): string {
 /** Starts a sandbox with an empty cluster `prod` on a manual clock and a watcher on it. */
 export async function startRig(opts: RigOptions = {}): Promise<WatchRig> {
   const clock = new SandboxClock({ manual: true, start: Date.UTC(2026, 10, 27, 9, 0, 0) });
-  const sandbox = await startSandbox({ clock, scenario: 'empty', seed: 7 });
+  const sandbox = await startSandbox({ clock, scenario: 'empty', seed: 7, ...(opts.events ? { events: opts.events } : {}) });
   sandbox.state.createCluster('prod');
   const aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}) });
   const database = openDatabase(opts.dbPath ?? ':memory:');
