@@ -1,5 +1,6 @@
 import { run as core } from './core.ts';
 import { run as diagnose } from './diagnose.ts';
+import { run as events } from './events.ts';
 import { run as discord } from './discord.ts';
 import { run as logs } from './logs.ts';
 import { run as memory } from './memory.ts';
@@ -21,6 +22,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['discord', discord],
   ['quiz', quiz],
   ['watcher', watcher],
+  ['events', events],
   ['logs', logs],
   ['diagnose', diagnose],
   ['startup', startup],

@@ -76,6 +76,7 @@ describe('deploy/cloudformation.yaml', () => {
     const rule = resource('TaskStateChangeRule').Properties as { EventPattern: Record<string, unknown> };
     expect(rule.EventPattern.source).toEqual(['aws.ecs']);
     expect(rule.EventPattern['detail-type']).toEqual(['ECS Task State Change']);
+    expect(rule.EventPattern.detail).toEqual({ desiredStatus: ['STOPPED'] });
     const queue = resource('EventsQueue').Properties as { RedrivePolicy: { deadLetterTargetArn: unknown; maxReceiveCount: number } };
     expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] });
     const qp = JSON.stringify(resource('EventsQueuePolicy').Properties);
