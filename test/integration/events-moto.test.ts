@@ -118,7 +118,7 @@ describe.skipIf(!MOTO)('the events consumer against moto_server SQS', () => {
       if (i < 5) await new Promise((r) => setTimeout(r, 1_100));
     }
     expect(messages).toBe(1);
-    const rows = outbox.history({ platform: 'slack', channelId: 'C1' });
+    const rows = await outbox.history({ platform: 'slack', channelId: 'C1' });
     expect(rows.map((r) => r.alertKey)).toEqual([`crash:arn:aws:ecs:${REGION}:${ACCOUNT}:task/prod/0123456789abcdef0123456789abcdef`]);
     // The poison message was received twice, then moto moved it to the dead-letter queue.
     expect(failed).toBe(2);
