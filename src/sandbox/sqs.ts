@@ -445,6 +445,24 @@ export class SandboxSqs {
     this.wake(q);
   }
 
+  /** Runs a batch entry by entry: an entry's SQS error lands in `Failed`, the others still run (API Reference, DeleteMessageBatch). */
+  private batch(body: JsonObject, action: string, each: (q: Queue, entry: JsonObject) => void): JsonObject {
+    const q = this.queueFromUrl(body);
+    const Successful: Json[] = [];
+    const Failed: Json[] = [];
+    for (const e of batchEntries(body, action)) {
+      const id = str(e, 'Id') ?? '';
+      try {
+        each(q, e);
+        Successful.push({ Id: id });
+      } catch (err) {
+        if (!(err instanceof SqsError)) throw err;
+        Failed.push({ Id: id, SenderFault: true, Code: err.type.replace(/^.*#/, ''), Message: err.message });
+      }
+    }
+    return { Successful, Failed };
+  }
+
   private readonly ops: Record<string, (body: JsonObject, base: string, signal?: AbortSignal) => JsonObject | Promise<JsonObject>> = {
     CreateQueue: (body, base) => {
       const name = str(body, 'QueueName');
@@ -537,44 +555,12 @@ export class SandboxSqs {
       this.deleteOne(q, str(body, 'ReceiptHandle'));
       return {};
     },
-    DeleteMessageBatch: (body) => {
-      const q = this.queueFromUrl(body);
-      const entries = batchEntries(body, 'DeleteMessageBatch');
-      const Successful: Json[] = [];
-      const Failed: Json[] = [];
-      for (const e of entries) {
-        const id = str(e, 'Id') ?? '';
-        try {
-          this.deleteOne(q, str(e, 'ReceiptHandle'));
-          Successful.push({ Id: id });
-        } catch (err) {
-          if (!(err instanceof SqsError)) throw err;
-          Failed.push({ Id: id, SenderFault: true, Code: err.type.replace(/^.*#/, ''), Message: err.message });
-        }
-      }
-      return { Successful, Failed };
-    },
+    DeleteMessageBatch: (body) => this.batch(body, 'DeleteMessageBatch', (q, e) => this.deleteOne(q, str(e, 'ReceiptHandle'))),
     ChangeMessageVisibility: (body) => {
       const q = this.queueFromUrl(body);
       this.changeVisibility(q, str(body, 'ReceiptHandle'), int(body, 'VisibilityTimeout'));
       return {};
     },
-    ChangeMessageVisibilityBatch: (body) => {
-      const q = this.queueFromUrl(body);
-      const entries = batchEntries(body, 'ChangeMessageVisibilityBatch');
-      const Successful: Json[] = [];
-      const Failed: Json[] = [];
-      for (const e of entries) {
-        const id = str(e, 'Id') ?? '';
-        try {
-          this.changeVisibility(q, str(e, 'ReceiptHandle'), int(e, 'VisibilityTimeout'));
-          Successful.push({ Id: id });
-        } catch (err) {
-          if (!(err instanceof SqsError)) throw err;
-          Failed.push({ Id: id, SenderFault: true, Code: err.type.replace(/^.*#/, ''), Message: err.message });
-        }
-      }
-      return { Successful, Failed };
-    },
+    ChangeMessageVisibilityBatch: (body) => this.batch(body, 'ChangeMessageVisibilityBatch', (q, e) => this.changeVisibility(q, str(e, 'ReceiptHandle'), int(e, 'VisibilityTimeout'))),
   };
 }
