@@ -26,6 +26,7 @@ import { SandboxClock } from '../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.ts';
 import { watcherSettings, type WatchFileConfig } from '../src/watcher/config.ts';
 import { EventConsumer } from '../src/watcher/events.ts';
+import { record } from './report.ts';
 import { CrashWatcher } from '../src/watcher/watcher.ts';
 
 const CRASHING_SERVICES = 25;
@@ -236,12 +237,16 @@ export async function run(): Promise<void> {
   console.log(`  events (SQS)         n=${events.length}  p50 ${fmt(pct(events, 50))}  p99 ${fmt(pct(events, 99))}   (real time from the sandbox publishing the exit to the alert row; 20 s long polls, batches of 10; a sandbox second every ${EVENTS_STEP_REAL_MS} real ms)`);
   const p50 = pct(events, 50);
   console.log(`  target: events p50 under 2 s — ${p50 < 2_000 ? 'met' : 'NOT met'} (${fmt(p50)})`);
+  record({ bench: 'events', name: `crash → alert row p50, ${events.length} crashes, events through SQS`, value: p50, unit: 'ms', baseline: { name: 'poll every 30 s', value: pct(poll, 50) }, target: '< 2 s', met: p50 < 2_000, better: 'lower' });
+  record({ bench: 'events', name: 'crash → alert row p99, events through SQS', value: pct(events, 99), unit: 'ms', baseline: { name: 'poll every 30 s', value: pct(poll, 99) }, better: 'lower' });
   const c = await callsPerMinute();
   console.log(`AWS calls per minute at ${SERVICES} services, ${SERVICES * TASKS_PER_SERVICE} tasks, nothing crashing:`);
   console.log(`  naive poll every 30 s    ${c.naive.toFixed(0).padStart(6)}/min`);
   console.log(`  dockhand poll every 30 s ${c.poll.toFixed(0).padStart(6)}/min`);
   console.log(`  events + 5 min sweep     ${c.events.toFixed(1).padStart(6)}/min`);
   console.log(`    (${c.detail})`);
+  record({ bench: 'events', name: `AWS calls a minute, ${SERVICES} services, nothing crashing, events + 5 min sweep`, value: Math.round(c.events * 10) / 10, unit: 'calls/min', baseline: { name: 'naive poll every 30 s', value: c.naive }, target: '≤ 1/50 of the naive poll', met: c.events <= c.naive / 50, better: 'lower' });
+  record({ bench: 'events', name: `AWS calls a minute, ${SERVICES} services, nothing crashing, dockhand's poll every 30 s`, value: c.poll, unit: 'calls/min', baseline: { name: 'naive poll every 30 s', value: c.naive }, better: 'lower' });
   console.log(`  target: events at most 1/50 of a naive poll (${(c.naive / 50).toFixed(1)}/min) — ${c.events <= c.naive / 50 ? 'met' : 'NOT met'} (1/${(c.naive / Math.max(c.events, 0.001)).toFixed(0)})`);
 }
 
