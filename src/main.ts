@@ -156,7 +156,7 @@ export async function main(io: MainIo): Promise<number> {
     return 2;
   }
   // A process that runs the watcher or a chat adapter serves this database: with SQLite there is one such process.
-  const serves = !terminalOnly || interactive || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.file.watch !== undefined;
+  const serves = !terminalOnly || interactive || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.env.DOCKHAND_EVENTS_QUEUE_URL !== undefined || config.file.watch !== undefined;
   let replicaLock: ReplicaLock | undefined;
   if (serves) {
     try {

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   out.write(`sandbox listening on ${sandbox.endpoint} (scenario ${args.scenario}, speed ${args.speed}x)\n`);
   out.write(`try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${sandbox.endpoint} ecs list-services --cluster demo\n`);
   out.write(`or point dockhand at it: AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
+  out.write(`crash events (every task state change) queue at ${sandbox.eventsQueueUrl ?? ''}: add DOCKHAND_EVENTS_QUEUE_URL=${sandbox.eventsQueueUrl ?? ''} for watch.source: events\n`);
   const stop = (): void => {
     void sandbox.stop().then(() => {
       out.write('sandbox stopped\n');
