@@ -81,10 +81,10 @@ describe('AWS faults injected in the sandbox', () => {
       for (const line of ['/ecs services', '/ecs logs web --since 5m --lines 5', `/ecs scale api ${desired + 1}`]) {
         s.send(line);
       }
-      await s.until(/> \/ecs scale api[^\n]*\n\S/, 120_000, 'the answer to the scale');
+      await s.until(/> \/ecs scale api[^\n]*\n\S/, 200_000, 'the answer to the scale');
       // The follow-up to steady polls DescribeServices for a while: it runs with throttling and errors, without the added latency.
       sandbox.faults.set('*', { throttle: 0.3, serverError: 0.1 });
-      await s.until(/is steady|not steady|follow-up ended|could not follow/i, 120_000, 'the end of the scale');
+      await s.until(/is steady|not steady|follow-up ended|could not follow/i, 200_000, 'the end of the scale');
     } finally {
       sandbox.faults.clear();
     }
@@ -97,5 +97,5 @@ describe('AWS faults injected in the sandbox', () => {
     if (/Scaling api \d+ → \d+/.test(scale)) expect(service('api').desiredCount).toBe(desired + 1);
     else expect(service('api').desiredCount).toBe(desired);
     expect([0, 1]).toContain(code);
-  }, 200_000);
+  }, 420_000);
 });
