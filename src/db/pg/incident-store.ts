@@ -1,0 +1,239 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { CrashRecord, Incident, IncidentStore, Mute, WatchCondition } from '../../ports/incident-store.ts';
+import type { CrashRef, WriteGuard, WriteSet, WriteSetResult } from '../../ports/write-set.ts';
+import type { PgDb } from './client.ts';
+import { insertPgOutboxMessage } from './outbox.ts';
+import { watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './schema.ts';
+import { retryingTx, type PgExec } from './tx.ts';
+
+function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
+  const i: Incident = {
+    id: r.id,
+    cluster: r.cluster,
+    service: r.service,
+    openedAt: r.openedAt,
+    firstCrashAt: r.firstCrashAt,
+    lastCrashAt: r.lastCrashAt,
+    crashes: r.crashes,
+    lastReason: r.lastReason,
+    status: r.status === 'recovered' ? 'recovered' : 'open',
+  };
+  if (r.lastExitCode !== null) i.lastExitCode = r.lastExitCode;
+  if (r.recoveredAt !== null) i.recoveredAt = r.recoveredAt;
+  return i;
+}
+
+function toCrash(r: typeof watcherCrashes.$inferSelect): CrashRecord {
+  const c: CrashRecord = { id: r.id, cluster: r.cluster, service: r.service, taskArn: r.taskArn, taskId: r.taskId, kind: r.kind, at: r.at, reason: r.reason };
+  if (r.exitCode !== null) c.exitCode = r.exitCode;
+  if (r.incidentId !== null) c.incidentId = r.incidentId;
+  return c;
+}
+
+function toCondition(r: typeof watcherConditions.$inferSelect): WatchCondition {
+  const c: WatchCondition = { key: r.key, cluster: r.cluster, service: r.service, since: r.since, detail: r.detail };
+  if (r.alertedAt !== null) c.alertedAt = r.alertedAt;
+  return c;
+}
+
+/** Thrown inside the transaction to roll a write set back when one of its guards fails. */
+class GuardFailed extends Error {
+  constructor(readonly guard: WriteGuard['op']) {
+    super(`write set stopped by its ${guard} guard`);
+  }
+}
+
+/** The crash watcher's memory in PostgreSQL; write sets run as one BEGIN … COMMIT each. */
+export class PgIncidentStore implements IncidentStore {
+  constructor(private readonly db: PgDb) {}
+
+  /**
+   * Applies a write set in one transaction. The guards hold against other replicas: `claimTask` is an
+   * INSERT … ON CONFLICT DO NOTHING (a concurrent claim of the same task waits for this one and then
+   * inserts nothing), and `openIncident` reads under a transaction-level advisory lock on the service,
+   * since "no open incident" has no row to lock.
+   */
+  async apply(writes: WriteSet): Promise<WriteSetResult> {
+    try {
+      return await retryingTx(() => this.db.transaction((tx) => this.applyAll(tx, writes)));
+    } catch (e) {
+      if (e instanceof GuardFailed) return { applied: false, guard: e.guard };
+      throw e;
+    }
+  }
+
+  private async applyAll(tx: PgExec, writes: WriteSet): Promise<WriteSetResult> {
+    let enqueued = 0;
+    for (const w of writes) {
+      switch (w.op) {
+        case 'claimTask': {
+          const r = await tx.insert(watcherHandledTasks).values({ cluster: w.cluster, taskArn: w.taskArn, handledAt: w.at }).onConflictDoNothing();
+          if ((r.rowCount ?? 0) === 0) throw new GuardFailed('claimTask');
+          break;
+        }
+        case 'openIncident': {
+          // Held until COMMIT: another replica's set about this service waits, then reads what this one wrote.
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`dockhand.incident:${w.cluster}/${w.service}`}))`);
+          const open = await this.openIncidentIn(tx, w.cluster, w.service);
+          if ((open?.id ?? null) !== w.id || (open && w.crashes !== undefined && open.crashes !== w.crashes)) throw new GuardFailed('openIncident');
+          break;
+        }
+        case 'recordCrash': {
+          const c = w.crash;
+          await tx
+            .insert(watcherCrashes)
+            .values({ ...c, exitCode: c.exitCode ?? null, incidentId: c.incidentId ?? null })
+            .onConflictDoNothing();
+          break;
+        }
+        case 'createIncident': {
+          const i = w.incident;
+          await tx.insert(watcherIncidents).values({ ...i, lastExitCode: i.lastExitCode ?? null, recoveredAt: i.recoveredAt ?? null });
+          for (const ref of w.crashes) await this.attach(tx, ref, i.id);
+          break;
+        }
+        case 'updateIncident': {
+          const i = w.incident;
+          await tx
+            .update(watcherIncidents)
+            .set({
+              firstCrashAt: i.firstCrashAt,
+              lastCrashAt: i.lastCrashAt,
+              crashes: i.crashes,
+              lastReason: i.lastReason,
+              lastExitCode: i.lastExitCode ?? null,
+              status: i.status,
+              recoveredAt: i.recoveredAt ?? null,
+            })
+            .where(eq(watcherIncidents.id, i.id));
+          break;
+        }
+        case 'attachCrash':
+          await this.attach(tx, w.crash, w.incidentId);
+          break;
+        case 'putCondition': {
+          const values = { ...w.condition, alertedAt: w.condition.alertedAt ?? null };
+          await tx.insert(watcherConditions).values(values).onConflictDoUpdate({ target: watcherConditions.key, set: values });
+          break;
+        }
+        case 'deleteCondition':
+          await tx.delete(watcherConditions).where(eq(watcherConditions.key, w.key));
+          break;
+        case 'enqueue':
+          if (await insertPgOutboxMessage(tx, w.message, w.now)) enqueued++;
+          break;
+      }
+    }
+    return { applied: true, enqueued };
+  }
+
+  private async attach(tx: PgExec, ref: CrashRef, incidentId: string): Promise<void> {
+    const which = typeof ref === 'number' ? eq(watcherCrashes.id, ref) : eq(watcherCrashes.taskArn, ref.taskArn);
+    await tx.update(watcherCrashes).set({ incidentId }).where(which);
+  }
+
+  private async openIncidentIn(db: PgExec, cluster: string, service: string): Promise<Incident | null> {
+    const [r] = await db
+      .select()
+      .from(watcherIncidents)
+      .where(and(eq(watcherIncidents.cluster, cluster), eq(watcherIncidents.service, service), eq(watcherIncidents.status, 'open')))
+      .limit(1);
+    return r ? toIncident(r) : null;
+  }
+
+  /** Which of these task ARNs were handled already. */
+  async handledAmong(cluster: string, taskArns: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < taskArns.length; i += 500) {
+      const part = taskArns.slice(i, i + 500);
+      const rows = await this.db
+        .select({ arn: watcherHandledTasks.taskArn })
+        .from(watcherHandledTasks)
+        .where(and(eq(watcherHandledTasks.cluster, cluster), inArray(watcherHandledTasks.taskArn, part)));
+      for (const r of rows) out.add(r.arn);
+    }
+    return out;
+  }
+
+  /** Forgets handled tasks older than `before`. */
+  async pruneHandled(before: number): Promise<number> {
+    return (await this.db.delete(watcherHandledTasks).where(lt(watcherHandledTasks.handledAt, before))).rowCount ?? 0;
+  }
+
+  /** Forgets crashes that stopped before `before`. */
+  async pruneCrashes(before: number): Promise<number> {
+    return (await this.db.delete(watcherCrashes).where(lt(watcherCrashes.at, before))).rowCount ?? 0;
+  }
+
+  /** Crashes of a service since a time, oldest first. */
+  async crashesSince(cluster: string, service: string, since: number): Promise<CrashRecord[]> {
+    const rows = await this.db
+      .select()
+      .from(watcherCrashes)
+      .where(and(eq(watcherCrashes.cluster, cluster), eq(watcherCrashes.service, service), gte(watcherCrashes.at, since)))
+      .orderBy(asc(watcherCrashes.at), asc(watcherCrashes.id));
+    return rows.map(toCrash);
+  }
+
+  /** The open incident of a service. */
+  async openIncident(cluster: string, service: string): Promise<Incident | null> {
+    return this.openIncidentIn(this.db, cluster, service);
+  }
+
+  /** Every open incident, oldest first. */
+  async openIncidents(): Promise<Incident[]> {
+    return (await this.db.select().from(watcherIncidents).where(eq(watcherIncidents.status, 'open')).orderBy(asc(watcherIncidents.openedAt))).map(toIncident);
+  }
+
+  /** Incidents that recovered since a time, newest first. */
+  async recoveredSince(since: number): Promise<Incident[]> {
+    const rows = await this.db
+      .select()
+      .from(watcherIncidents)
+      .where(and(eq(watcherIncidents.status, 'recovered'), gte(watcherIncidents.recoveredAt, since)))
+      .orderBy(desc(watcherIncidents.recoveredAt));
+    return rows.map(toIncident);
+  }
+
+  /** Mutes a service. */
+  async mute(m: Mute): Promise<void> {
+    await this.db
+      .insert(watcherMutes)
+      .values(m)
+      .onConflictDoUpdate({ target: [watcherMutes.cluster, watcherMutes.service], set: { until: m.until, by: m.by, at: m.at } });
+  }
+
+  /** Ends a mute. */
+  async unmute(cluster: string, service: string): Promise<boolean> {
+    return ((await this.db.delete(watcherMutes).where(and(eq(watcherMutes.cluster, cluster), eq(watcherMutes.service, service)))).rowCount ?? 0) > 0;
+  }
+
+  /** The mute in force for a service. */
+  async activeMute(cluster: string, service: string, now: number): Promise<Mute | null> {
+    const [r] = await this.db
+      .select()
+      .from(watcherMutes)
+      .where(and(eq(watcherMutes.cluster, cluster), eq(watcherMutes.service, service), gt(watcherMutes.until, now)));
+    return r ?? null;
+  }
+
+  /** Every mute in force. */
+  async activeMutes(now: number): Promise<Mute[]> {
+    return this.db.select().from(watcherMutes).where(gt(watcherMutes.until, now)).orderBy(asc(watcherMutes.until));
+  }
+
+  /** A tracked condition. */
+  async condition(key: string): Promise<WatchCondition | null> {
+    const [r] = await this.db.select().from(watcherConditions).where(eq(watcherConditions.key, key));
+    return r ? toCondition(r) : null;
+  }
+
+  /** Conditions by key prefix. */
+  async conditions(prefix: string): Promise<WatchCondition[]> {
+    const rows = await this.db
+      .select()
+      .from(watcherConditions)
+      .where(sql`left(${watcherConditions.key}, ${prefix.length}::int) = ${prefix}`);
+    return rows.map(toCondition);
+  }
+}
