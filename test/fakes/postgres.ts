@@ -59,8 +59,8 @@ export interface PostgresCluster {
   password: string;
   /** The URL of one database of the cluster, as the superuser. */
   url(database: string, opts?: { password?: string }): string;
-  /** Creates an empty database and resolves with its URL. */
-  createDatabase(name?: string): Promise<string>;
+  /** Creates a database (empty, or a copy of `template`, which must have no open connections) and resolves with its URL. */
+  createDatabase(name?: string, opts?: { template?: string }): Promise<string>;
   /** Stops the server immediately and removes every file of the cluster. */
   stop(): Promise<void>;
 }
@@ -128,11 +128,12 @@ export async function startPostgresCluster(opts: { durable?: boolean } = {}): Pr
       port,
       password,
       url,
-      async createDatabase(name = `t${process.pid}_${++created}_${randomBytes(3).toString('hex')}`) {
+      async createDatabase(name = `t${process.pid}_${++created}_${randomBytes(3).toString('hex')}`, o: { template?: string } = {}) {
         const admin = new pg.Client({ connectionString: url('postgres') });
         await admin.connect();
         try {
-          await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+          const quote = (n: string) => `"${n.replace(/"/g, '""')}"`;
+          await admin.query(`CREATE DATABASE ${quote(name)}${o.template ? ` TEMPLATE ${quote(o.template)}` : ''}`);
         } finally {
           await admin.end();
         }

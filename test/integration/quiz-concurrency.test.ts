@@ -7,19 +7,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quiz } from '../../commands/quiz.ts';
 import type { Caller } from '../../src/core/command.ts';
 import { Dispatcher } from '../../src/core/dispatcher.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { replyToPlainText } from '../../src/core/reply.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
-import { SqliteAuditLog } from '../../src/db/audit-log.ts';
-import { openDatabase, type OpenDatabase } from '../../src/db/client.ts';
-import { SqliteQuizStore } from '../../src/db/quiz-store.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { postgresStores, sqliteStores } from '../../src/db/open.ts';
+import { openPostgres } from '../../src/db/pg/client.ts';
 import type { QuizStore } from '../../src/ports/quiz-store.ts';
+import type { Stores } from '../../src/ports/stores.ts';
 import { loadPacks, type McqItem } from '../../src/quiz/pack.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
+import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
 
 const quizzes = join(import.meta.dirname, '..', '..', 'quizzes');
 const packs = loadPacks(quizzes);
@@ -27,10 +29,10 @@ const ann: Caller = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', use
 const bob: Caller = { ...ann, userId: 'UBOB', displayName: 'bob' };
 const cy: Caller = { ...ann, userId: 'UCY', displayName: 'cy' };
 const L = ['A', 'B', 'C', 'D', 'E'];
-const opened: OpenDatabase[] = [];
+const opened: Stores[] = [];
 
-afterEach(() => {
-  while (opened.length) opened.pop()!.close();
+afterEach(async () => {
+  while (opened.length) await opened.pop()!.close();
 });
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -51,14 +53,13 @@ function interleaving(store: QuizStore): QuizStore {
   });
 }
 
-/** One dockhand replica on the shared SQLite file (its own connection), without running follow-ups. */
-function replica(file: string, clock: FakeClock) {
-  const database = openDatabase(file);
-  opened.push(database);
-  const store = interleaving(new SqliteQuizStore(database.db));
+/** One dockhand replica on the shared database (its own connection), without running follow-ups. */
+function replica(stores: Stores, clock: FakeClock) {
+  opened.push(stores);
+  const store = interleaving(stores.quiz);
   const dispatcher = new Dispatcher({
     commands: [quiz],
-    ports: { clock, audit: new SqliteAuditLog(database.db), quiz: store, packs },
+    ports: { clock, audit: stores.audit, quiz: store, packs },
     settings: defaultSettings(),
     log: silentLogger,
   });
@@ -66,11 +67,8 @@ function replica(file: string, clock: FakeClock) {
   return { store, run, dispatcher };
 }
 
-function twoReplicas() {
-  const file = join(mkdtempSync(join(tmpdir(), 'quiz-race-')), 'dockhand.db');
-  const clock = new FakeClock();
-  return { a: replica(file, clock), b: replica(file, clock), clock };
-}
+/** Opens the same fresh database twice, as two replicas would. */
+type TwoConnections = () => Promise<[Stores, Stores]>;
 
 async function openQuestion(store: QuizStore): Promise<{ sessionId: string; item: McqItem }> {
   const st = (await store.activeSession('team:slack:T1:C1'))!;
@@ -78,9 +76,16 @@ async function openQuestion(store: QuizStore): Promise<{ sessionId: string; item
   return { sessionId: st.id, item };
 }
 
-describe('quiz answers that arrive at the same moment', () => {
+function raceSuite(label: string, connect: TwoConnections): void {
+describe(`${label}: quiz answers that arrive at the same moment`, () => {
+  const twoReplicas = async () => {
+    const clock = new FakeClock();
+    const [x, y] = await connect();
+    return { a: replica(x, clock), b: replica(y, clock), clock };
+  };
+
   it('counts one answer per member when two of the same member arrive at once, on two replicas or on one', async () => {
-    const { a, b } = twoReplicas();
+    const { a, b } = await twoReplicas();
     await a.run('/quiz ecs --questions 2 --timer 30s', ann);
     const { sessionId, item } = await openQuestion(a.store);
     const right = L[item.answer]!;
@@ -116,7 +121,7 @@ describe('quiz answers that arrive at the same moment', () => {
     // Each offset starts /quiz next a few turns after the answer, so the reveal's read and write land
     // at different points of the answer's own steps.
     for (let offset = 0; offset <= 12; offset++) {
-      const { a, b } = twoReplicas();
+      const { a, b } = await twoReplicas();
       await a.run('/quiz ecs --questions 2 --timer 30s', ann);
       const { sessionId, item } = await openQuestion(a.store);
       const wrong = L[(item.answer + 1) % item.choices.length]!;
@@ -134,12 +139,12 @@ describe('quiz answers that arrive at the same moment', () => {
         expect(logged, where).not.toContain('UCY');
         expect(reveal, where).not.toMatch(/\bcy\b/);
       }
-      for (const d of opened.splice(0)) d.close();
+      for (const d of opened.splice(0)) await d.close();
     }
   });
 
   it('rates an interview answer once when two ratings arrive at once', async () => {
-    const { a, b } = twoReplicas();
+    const { a, b } = await twoReplicas();
     await a.run('/quiz interview ecs --item ecs-ex-ec2-vs-fargate', ann);
     expect(await a.run('/quiz answer EC2 means your own fleet of instances that you patch and scale. Fargate is serverless.', ann)).toContain('✅ passed');
     const replies = await Promise.all([a.run('/quiz rate good', ann), b.run('/quiz rate easy', ann)]);
@@ -147,5 +152,28 @@ describe('quiz answers that arrive at the same moment', () => {
     expect(replies.filter((t) => t.includes('your answer was rated a moment ago') || t.includes('there is no answer of yours waiting for a rating'))).toHaveLength(1);
     const card = await a.store.getCard({ platform: 'slack', workspaceId: 'T1', userId: 'UANN' }, 'ecs', 'ecs-ex-ec2-vs-fargate');
     expect(card?.reps).toBe(1);
+  });
+});
+}
+
+raceSuite('SQLite', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'quiz-race-')), 'dockhand.db');
+  return [sqliteStores(openDatabase(file)), sqliteStores(openDatabase(file))];
+});
+
+describe.skipIf(postgresUnavailable)('PostgreSQL', () => {
+  const server = usePostgres();
+  let template = '';
+  beforeAll(async () => {
+    const url = await server.cluster.createDatabase();
+    await (await openPostgres(url)).close();
+    template = new URL(url).pathname.slice(1);
+  });
+  afterAll(async () => {
+    while (opened.length) await opened.pop()!.close();
+  });
+  raceSuite('PostgreSQL', async () => {
+    const url = await server.cluster.createDatabase(undefined, { template });
+    return [postgresStores(await openPostgres(url, { poolSize: 3 })), postgresStores(await openPostgres(url, { poolSize: 3 }))];
   });
 });
