@@ -11,7 +11,6 @@ import { terminalAdapter } from './adapters/console/terminal-adapter.ts';
 import { DiscordAdapter } from './adapters/discord/discord-adapter.ts';
 import { SlackAdapter } from './adapters/slack/app.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
-import { describePostgres } from './config/database-url.ts';
 import { configuredSecrets, secretRedactor } from './config/redact.ts';
 import { Dispatcher } from './core/dispatcher.ts';
 import type { Logger } from './core/logger.ts';
@@ -19,25 +18,19 @@ import { parseDuration } from './core/parser.ts';
 import type { Role } from './core/roles.ts';
 import type { CoreSettings, Guardrail } from './core/settings.ts';
 import { createAwsPorts, isLoopback, probeEndpoint, resolveDefaultRegion, SANDBOX_CREDENTIALS, type AwsPorts, type EndpointProbe } from './aws/index.ts';
-import { SqliteAuditLog } from './db/audit-log.ts';
-import { openDatabase } from './db/client.ts';
 import { lockReplica, type ReplicaLock } from './db/process-lock.ts';
-import { openPostgres, PostgresOpenError } from './db/pg/client.ts';
-import { sqliteCoordination } from './db/coordination.ts';
 import type { Coordination } from './ports/coordination.ts';
 import { LeaderLoop } from './core/leader-loop.ts';
-import { SqliteQuizStore } from './db/quiz-store.ts';
+import { openStores } from './db/open.ts';
 import { lintPack } from './quiz/lint.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
 import { resumableTimers } from './quiz/service.ts';
 import type { Ports } from './ports/index.ts';
+import type { Stores } from './ports/stores.ts';
 import { SystemClock } from './ports/clock.ts';
 import { startSandbox, type Sandbox } from './sandbox/server.ts';
-import { SqliteIncidentStore } from './db/incident-store.ts';
 import { PrometheusTelemetry } from './health/metrics.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
-import { SqliteOutbox } from './db/outbox.ts';
-import { SqliteDeployStore } from './db/deploy-store.ts';
 import { recoverInterruptedDeploys } from '../commands/ecs-deploy.ts';
 import { consoleTarget, createAlerts, watcherSettings, withSandboxNote } from './watcher/index.ts';
 
@@ -131,38 +124,22 @@ export async function main(io: MainIo): Promise<number> {
     return 2;
   }
   const settings = settingsFrom(config, terminalUser, region ?? 'us-east-1', endpointProbe?.kind === 'sandbox');
-  if (config.env.DATABASE_URL) {
-    // DATABASE_URL wins over DOCKHAND_DB. The server is reached and migrated (so a wrong URL is found now),
-    // but until the stores speak PostgreSQL dockhand says so instead of quietly using SQLite.
-    const hide = secretRedactor(configuredSecrets(io.env));
-    try {
-      await (await openPostgres(config.env.DATABASE_URL)).close();
-    } catch (e) {
-      io.stderr.write(hide(`dockhand: ${e instanceof PostgresOpenError ? e.message : `cannot open ${describePostgres(config.env.DATABASE_URL)}: ${String(e)}`}\n`));
-      return 2;
-    }
-    io.stderr.write(
-      `dockhand: DATABASE_URL selects ${describePostgres(config.env.DATABASE_URL)} (reached, schema migrated), but PostgreSQL stores are not available yet in this version; unset DATABASE_URL to store in SQLite at DOCKHAND_DB (${config.env.DOCKHAND_DB})\n`,
-    );
-    return 2;
-  }
-  let database: ReturnType<typeof openDatabase>;
+  // DATABASE_URL (PostgreSQL, for replicas) wins over DOCKHAND_DB (the SQLite file); either is migrated now.
+  let stores: Stores;
   try {
-    database = openDatabase(config.env.DOCKHAND_DB);
+    stores = await openStores(config.env, { onIdleError: (e) => log.warn({ err: e }, 'a PostgreSQL connection dropped while idle; the pool replaces it') });
   } catch (e) {
-    io.stderr.write(
-      `dockhand: cannot open the database DOCKHAND_DB=${config.env.DOCKHAND_DB}: ${e instanceof Error ? e.message : String(e)}; expected a writable file path (its folder is created when missing)\n`,
-    );
+    io.stderr.write(secretRedactor(configuredSecrets(io.env))(`dockhand: ${e instanceof Error ? e.message : String(e)}\n`));
     return 2;
   }
   // A process that runs the watcher or a chat adapter serves this database: with SQLite there is one such process.
   const serves = !terminalOnly || interactive || config.env.DOCKHAND_WATCH_EVERY !== undefined || config.env.DOCKHAND_EVENTS_QUEUE_URL !== undefined || config.file.watch !== undefined;
   let replicaLock: ReplicaLock | undefined;
-  if (serves) {
+  if (serves && stores.dialect === 'sqlite') {
     try {
       replicaLock = lockReplica(config.env.DOCKHAND_DB);
     } catch (e) {
-      database.close();
+      await stores.close();
       io.stderr.write(`dockhand: ${e instanceof Error ? e.message : String(e)}\n`);
       return 2;
     }
@@ -181,24 +158,24 @@ export async function main(io: MainIo): Promise<number> {
   } else {
     aws = createAwsPorts({ ...(endpointCredentials ? { credentials: endpointCredentials } : {}), onCall });
   }
-  const incidents = new SqliteIncidentStore(database);
+  const incidents = stores.incidents;
   // Claims, confirmations, jobs and thread parents live in the database, so any replica can serve any request.
-  const coordination = sqliteCoordination(database.db);
-  const alertOutbox = new SqliteOutbox(database);
+  const coordination = stores.coordination;
+  const alertOutbox = stores.outbox;
   const ports: Ports = {
     clock,
     // The sandbox may run faster than real time; ages and log windows are measured on its clock.
     ...(sandbox ? { awsClock: sandbox.clock } : {}),
-    audit: new SqliteAuditLog(database.db),
+    audit: stores.audit,
     containers: aws.containers,
     images: aws.images,
     logs: aws.logs,
     metrics: aws.metrics,
-    quiz: new SqliteQuizStore(database.db),
+    quiz: stores.quiz,
     packs: loadPacks(QUIZZES_DIR),
     incidents,
     alertOutbox,
-    deploys: new SqliteDeployStore(database.db),
+    deploys: stores.deploys,
     jobs: coordination.jobs,
   };
   // A pack with errors is left out; say which and why at start.
@@ -255,7 +232,7 @@ export async function main(io: MainIo): Promise<number> {
       for (const s of started) await s.stop().catch(() => undefined);
       aws.destroy();
       await sandbox?.stop();
-      database.close();
+      await stores.close();
       replicaLock?.release();
       return 1;
     }
@@ -278,7 +255,7 @@ export async function main(io: MainIo): Promise<number> {
     : endpoint
       ? `${endpointProbe?.kind === 'sandbox' ? 'the sandbox' : 'AWS API'} at ${endpoint.url} from ${endpoint.variable} (${clusterList}${assumed.length ? `; ${assumed.join(' and ')} assumed for a local endpoint` : ''}${endpointProbe?.kind === 'unreachable' ? `; nothing answers there yet: ${endpointProbe.why}` : ''})`
       : `AWS (${clusterList})`;
-  const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: SQLite ${config.env.DOCKHAND_DB}${logFile ? ` · log: ${logFile}` : ''}\n`;
+  const banner = `dockhand — adapters: ${adapters.map((a) => a.label).join(', ')} · AWS backend: ${backend} · database: ${stores.describe()}${logFile ? ` · log: ${logFile}` : ''}\n`;
   (interactive ? io.stdout : io.stderr).write(banner + (interactive ? 'Type /help to see what you can run, exit to leave.\n\n' : ''));
 
   const watchSettings = watcherSettings(config.file.watch, config.file.routes, config.env.DOCKHAND_WATCH_EVERY, config.env.DOCKHAND_EVENTS_QUEUE_URL);
@@ -341,6 +318,9 @@ export async function main(io: MainIo): Promise<number> {
   housekeeping.unref();
   // A piped script that runs no watcher is no replica: it reveals its own channel's resumed timers at once, as before.
   if (!serves) await resumeQuizTimers();
+  // Readiness is answered at once from the latest probe: a PostgreSQL ping is a network round trip.
+  let databaseAnswers = await stores.ping();
+  const databaseProbe = setInterval(() => void stores.ping().then((ok) => (databaseAnswers = ok)), 5_000).unref();
   // Health endpoints whenever dockhand runs as a server, or wherever HEALTH_PORT asks for them (the image sets it).
   let health: HealthServer | undefined;
   const healthPort = config.env.HEALTH_PORT ?? (chat.length > 0 && !interactive ? 8080 : undefined);
@@ -350,7 +330,7 @@ export async function main(io: MainIo): Promise<number> {
         port: healthPort,
         metrics: { contentType: telemetry.registry.contentType, text: () => telemetry.text() },
         checks: [
-          { name: 'database', check: () => (database.ping() ? true : 'the database does not answer') },
+          { name: 'database', check: () => (databaseAnswers ? true : 'the database does not answer') },
           ...chat.map((a) => ({ name: a.platform, check: () => a.readiness?.() ?? true })),
         ],
       });
@@ -387,7 +367,8 @@ export async function main(io: MainIo): Promise<number> {
     aws.destroy();
     await sandbox?.stop();
     await health?.stop();
-    database.close();
+    clearInterval(databaseProbe);
+    await stores.close();
     replicaLock?.release();
     log.info({}, 'dockhand stopped');
   }

@@ -1,11 +1,13 @@
 import { describePostgres } from '../config/database-url.ts';
 import type { Stores } from '../ports/stores.ts';
 import { SqliteAuditLog } from './audit-log.ts';
+import { sqliteCoordination } from './coordination.ts';
 import { openDatabase, type OpenDatabase } from './client.ts';
 import { SqliteDeployStore } from './deploy-store.ts';
 import { SqliteIncidentStore } from './incident-store.ts';
 import { SqliteOutbox } from './outbox.ts';
 import { PgAuditLog } from './pg/audit-log.ts';
+import { pgCoordination } from './pg/coordination.ts';
 import { openPostgres, PostgresOpenError, type OpenPostgres } from './pg/client.ts';
 import { PgDeployStore } from './pg/deploy-store.ts';
 import { PgIncidentStore } from './pg/incident-store.ts';
@@ -38,14 +40,16 @@ export function sqliteStores(database: OpenDatabase): Stores {
     incidents: new SqliteIncidentStore(database),
     outbox: new SqliteOutbox(database),
     deploys: new SqliteDeployStore(database.db),
+    coordination: sqliteCoordination(database.db),
     describe: () => `SQLite ${database.path}`,
     ping: async () => database.ping(),
     close: async () => database.close(),
   };
 }
 
-/** Stores on an open (migrated) PostgreSQL database. */
-export function postgresStores(database: OpenPostgres): Stores {
+/** Stores on an open (migrated) PostgreSQL database; leadership takes a connection of its own to `url`. */
+export function postgresStores(database: OpenPostgres, url: string, onLeaderConnectionError?: (e: Error) => void): Stores {
+  const coordination = pgCoordination(database.db, url, onLeaderConnectionError);
   return {
     dialect: 'postgres',
     audit: new PgAuditLog(database.db),
@@ -53,9 +57,14 @@ export function postgresStores(database: OpenPostgres): Stores {
     incidents: new PgIncidentStore(database.db),
     outbox: new PgOutbox(database.db),
     deploys: new PgDeployStore(database.db),
+    coordination,
     describe: () => database.describe,
     ping: () => database.ping(),
-    close: () => database.close(),
+    close: async () => {
+      // Leadership's own connection ends too, so another replica takes over at once.
+      await coordination.leadership.release().catch(() => undefined);
+      await database.close();
+    },
   };
 }
 
@@ -66,7 +75,7 @@ export function postgresStores(database: OpenPostgres): Stores {
 export async function openStores(env: StoreConfig, opts: { onIdleError?: (err: Error) => void } = {}): Promise<Stores> {
   if (env.DATABASE_URL) {
     try {
-      return postgresStores(await openPostgres(env.DATABASE_URL, opts.onIdleError ? { onIdleError: opts.onIdleError } : {}));
+      return postgresStores(await openPostgres(env.DATABASE_URL, opts.onIdleError ? { onIdleError: opts.onIdleError } : {}), env.DATABASE_URL, opts.onIdleError);
     } catch (e) {
       if (e instanceof PostgresOpenError) throw new StoreOpenError(e.message, { cause: e });
       throw new StoreOpenError(`cannot open ${describePostgres(env.DATABASE_URL)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

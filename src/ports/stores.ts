@@ -1,4 +1,5 @@
 import type { AuditLog } from './audit-log.ts';
+import type { Coordination } from './coordination.ts';
 import type { DeployStore } from './deploy-store.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { Outbox } from './outbox.ts';
@@ -24,6 +25,8 @@ export interface Stores {
   readonly outbox: Outbox;
   /** Deploy records and Undo tokens. */
   readonly deploys: DeployStore;
+  /** What replicas coordinate through: claims, confirmations, jobs, Slack thread parents, leadership. */
+  readonly coordination: Coordination;
   /** The database for people: `SQLite ./data/dockhand.db` or `PostgreSQL dockhand on db.internal:5432` (never a password). */
   describe(): string;
   /** True when the database answers a query now. */

@@ -1,7 +1,12 @@
-import pg from 'pg';
+/**
+ * dockhand on PostgreSQL, as a user starts it: `npm start` with DATABASE_URL pointing at a throwaway
+ * cluster (test/fakes/postgres.ts). What one run stores the next one (or another replica) reads; the
+ * watcher's alerts reach the terminal; a URL that cannot work stops the start in one line, exit 2.
+ */
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
-import { runCli } from './cli.ts';
+import { repoRoot, runCli } from './cli.ts';
 
 describe('DATABASE_URL at start', () => {
   it('fails with exit 2 and one clear line when nothing listens there, naming host and database but no password', async () => {
@@ -23,17 +28,45 @@ describe('DATABASE_URL at start', () => {
       expect(r.stdout + r.stderr).not.toMatch(/wrong-pass-0451|\n\s+at /);
     });
 
-    it('wins over DOCKHAND_DB: migrates the PostgreSQL database, then says in one line that its stores are not available yet', async () => {
-      const r = await runCli(['/help'], { DATABASE_URL: server.url });
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/DATABASE_URL selects PostgreSQL \S+ on 127\.0\.0\.1:\d+ \(reached, schema migrated\), but PostgreSQL stores are not available yet/);
-      expect(r.stderr).not.toContain(server.cluster.password);
-      const c = new pg.Client({ connectionString: server.url });
-      await c.connect();
-      const tables = await c.query("select count(*)::int as n from information_schema.tables where table_schema = 'public'");
-      await c.end();
-      expect(tables.rows[0].n).toBeGreaterThan(10);
+    it('wins over DOCKHAND_DB: the banner names host and database only, and what one run stores the next run reads', async () => {
+      const first = await runCli(['/help', '/quiz ecs --solo --questions 1', '/quiz answer A'], { DATABASE_URL: server.url });
+      expect(first.stderr).toMatch(new RegExp(`database: PostgreSQL \\S+ on 127\\.0\\.0\\.1:${server.cluster.port}`));
+      expect(first.stderr).not.toContain(server.cluster.password);
+      expect(first.stderr).not.toContain('SQLite');
+      const second = await runCli(['/audit 10', '/quiz score'], { DATABASE_URL: server.url });
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/\/help\s+ok/);
+      expect(second.stdout).toMatch(/\/quiz answer A\s+ok/);
+      expect(second.stdout + second.stderr).not.toContain(server.cluster.password);
     });
+
+    it('runs the watcher on PostgreSQL: crash loops reach the terminal and /ecs alerts lists them', async () => {
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: await server.cluster.createDatabase(), DOCKHAND_USER: 'tester', DOCKHAND_SANDBOX_SPEED: '20', DOCKHAND_WATCH_EVERY: '5s' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const waitFor = async (test: (s: string) => boolean, ms: number, what: string) => {
+        for (const until = Date.now() + ms; !test(stdout); await new Promise((r) => setTimeout(r, 100))) {
+          if (Date.now() > until) throw new Error(`${what} did not appear within ${ms} ms; stdout:\n${stdout.slice(-3000)}\nstderr:\n${stderr.slice(-3000)}`);
+        }
+      };
+      try {
+        await waitFor((s) => /services are crash-looping in cluster demo \([^)]*payments/.test(s), 60_000, 'the crash-loop summary');
+        child.stdin.write('/ecs alerts\n');
+        await waitFor((s) => s.includes('Open incidents'), 15_000, '/ecs alerts');
+        expect(stdout.slice(stdout.indexOf('Open incidents'))).toMatch(/payments/);
+      } finally {
+        child.stdin.end();
+        const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
+        if (code === 'timeout') child.kill('SIGKILL');
+        expect(code, `dockhand did not exit after end of input; stderr:\n${stderr}`).toBe(0);
+      }
+    }, 120_000);
   });
 });

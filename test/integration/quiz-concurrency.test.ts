@@ -174,6 +174,6 @@ describe.skipIf(postgresUnavailable)('PostgreSQL', () => {
   });
   raceSuite('PostgreSQL', async () => {
     const url = await server.cluster.createDatabase(undefined, { template });
-    return [postgresStores(await openPostgres(url, { poolSize: 3 })), postgresStores(await openPostgres(url, { poolSize: 3 }))];
+    return [postgresStores(await openPostgres(url, { poolSize: 3 }), url), postgresStores(await openPostgres(url, { poolSize: 3 }), url)];
   });
 });

@@ -80,7 +80,7 @@ describe.skipIf(postgresUnavailable)('PostgreSQL', () => {
       const open = async () => {
         const d = await openPostgres(url, { poolSize: 4 });
         opened.push(d);
-        return postgresStores(d);
+        return postgresStores(d, url);
       };
       return { stores: await open(), another: open };
     },
