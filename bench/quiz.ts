@@ -8,14 +8,14 @@ import type { AnswerRecord } from '../src/ports/quiz-store.ts';
 import { createSession } from '../src/quiz/engine.ts';
 
 const DAY = 86_400_000;
-const USERS = 2_000;
+export const USERS = 2_000;
 const SESSION_SIZE = 10;
 
 /**
  * A deterministic answer. History (`spread`) is spread over 180 days so the boards have real
  * work to do; live answers arrive now, one after another, as they do in a channel.
  */
-function answerAt(i: number, now: number, spread = true): AnswerRecord {
+export function answerAt(i: number, now: number, spread = true): AnswerRecord {
   const user = (i * 7919) % USERS;
   const correct = i % 3 !== 0;
   return {
