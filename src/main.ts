@@ -127,7 +127,7 @@ export async function main(io: MainIo): Promise<number> {
   // DATABASE_URL (PostgreSQL, for replicas) wins over DOCKHAND_DB (the SQLite file); either is migrated now.
   let stores: Stores;
   try {
-    stores = await openStores(config.env, { onIdleError: (e) => log.warn({ err: e }, 'a PostgreSQL connection dropped while idle; the pool replaces it') });
+    stores = await openStores(config.env, { onIdleError: (e) => log.warn({}, `a PostgreSQL connection dropped while idle (${e.message}); the pool replaces it`) });
   } catch (e) {
     io.stderr.write(secretRedactor(configuredSecrets(io.env))(`dockhand: ${e instanceof Error ? e.message : String(e)}\n`));
     return 2;
@@ -361,7 +361,8 @@ export async function main(io: MainIo): Promise<number> {
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
     consoleAdapter.expiredAtStop(await dispatcher.expirePending());
     clearInterval(housekeeping);
-    await leader.stop(() => alerts.stop(SHUTDOWN_STEP_MS));
+    // A database that went away must not turn a clean stop into a crash: what is still in the outbox is sent after the next start.
+    await leader.stop(() => alerts.stop(SHUTDOWN_STEP_MS).catch((e: unknown) => log.warn({}, `alerts not flushed at stop: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)));
     watching = false;
     for (const a of adapters) await a.stop();
     aws.destroy();

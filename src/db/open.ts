@@ -13,6 +13,7 @@ import { PgDeployStore } from './pg/deploy-store.ts';
 import { PgIncidentStore } from './pg/incident-store.ts';
 import { PgOutbox } from './pg/outbox.ts';
 import { PgQuizStore } from './pg/quiz-store.ts';
+import { databaseError } from './pg/tx.ts';
 import { SqliteQuizStore } from './quiz-store.ts';
 
 /** Raised when the configured database cannot be opened; the message says which, why and what would work, without secrets. */
@@ -47,16 +48,37 @@ export function sqliteStores(database: OpenDatabase): Stores {
   };
 }
 
+/**
+ * The store with every failure turned into PostgreSQL's own error: drizzle's wrapper puts the whole
+ * statement and its parameters (user names, message bodies) into the message people and logs see.
+ */
+function plainErrors<T extends object>(store: T): T {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const out: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
+        return out instanceof Promise
+          ? out.catch((e: unknown) => {
+              throw databaseError(e);
+            })
+          : out;
+      };
+    },
+  });
+}
+
 /** Stores on an open (migrated) PostgreSQL database; leadership takes a connection of its own to `url`. */
 export function postgresStores(database: OpenPostgres, url: string, onLeaderConnectionError?: (e: Error) => void): Stores {
   const coordination = pgCoordination(database.db, url, onLeaderConnectionError);
   return {
     dialect: 'postgres',
-    audit: new PgAuditLog(database.db),
-    quiz: new PgQuizStore(database.db),
-    incidents: new PgIncidentStore(database.db),
-    outbox: new PgOutbox(database.db),
-    deploys: new PgDeployStore(database.db),
+    audit: plainErrors(new PgAuditLog(database.db)),
+    quiz: plainErrors(new PgQuizStore(database.db)),
+    incidents: plainErrors(new PgIncidentStore(database.db)),
+    outbox: plainErrors(new PgOutbox(database.db)),
+    deploys: plainErrors(new PgDeployStore(database.db)),
     coordination,
     describe: () => database.describe,
     ping: () => database.ping(),
