@@ -118,12 +118,14 @@ export function createAlerts(o: AlertsOptions): Alerts {
       stopping = true;
       await consumer?.stop();
       await watcher.stop();
-      if (flushWithinMs > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([delivery.flush(), new Promise((resolve) => (timer = setTimeout(resolve, flushWithinMs)))]);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        if (flushWithinMs > 0) await Promise.race([delivery.flush(), new Promise((resolve) => (timer = setTimeout(resolve, flushWithinMs)))]);
+      } finally {
+        // A flush that failed (the database went away) still stops the delivery timer.
         clearTimeout(timer);
+        await delivery.stop();
       }
-      await delivery.stop();
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
+import { postgresUnavailable, startPostgresCluster, usePostgres } from '../fakes/postgres.ts';
 import { repoRoot, runCli } from './cli.ts';
 
 describe('DATABASE_URL at start', () => {
@@ -39,6 +39,40 @@ describe('DATABASE_URL at start', () => {
       expect(second.stdout).toMatch(/\/quiz answer A\s+ok/);
       expect(second.stdout + second.stderr).not.toContain(server.cluster.password);
     });
+
+    it('keeps answering when PostgreSQL goes away under it: an error id per command, the watcher keeps trying, a clean stop', async () => {
+      // Its own cluster: this test stops the server.
+      const own = await startPostgresCluster();
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: await own.createDatabase(), DOCKHAND_USER: 'tester', DOCKHAND_WATCH_EVERY: '5s', LOG_LEVEL: 'warn' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      try {
+        child.stdin.write('/audit 1\n');
+        for (const until = Date.now() + 30_000; !stdout.includes('Audit log'); await new Promise((r) => setTimeout(r, 100))) {
+          if (Date.now() > until) throw new Error(`no answer to /audit 1; stderr:\n${stderr}`);
+        }
+      } finally {
+        await own.stop();
+      }
+      child.stdin.write('/audit 1\n');
+      await new Promise((r) => setTimeout(r, 6_000));
+      child.stdin.end();
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+      if (code === 'timeout') child.kill('SIGKILL');
+      // The failed command made the script's exit code 1 (DESIGN.md's table); nothing crashed on the way out.
+      expect(code, stderr).toBe(1);
+      expect(stdout, stderr).toMatch(/something went wrong running \/audit 1 \(error id E-\w+\)/);
+      expect(stdout).not.toMatch(/\n\s+at /);
+      expect(stderr).toMatch(/alerts not flushed at stop: connect ECONNREFUSED/);
+      expect(stderr).not.toMatch(/could not start|Cannot use a pool after calling end|Failed query/);
+    }, 90_000);
 
     it('runs the watcher on PostgreSQL: crash loops reach the terminal and /ecs alerts lists them', async () => {
       const child = spawn('npm', ['start', '--silent'], {

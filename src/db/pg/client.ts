@@ -77,6 +77,10 @@ export async function openPostgres(url: string, opts: OpenPostgresOptions = {}):
   }
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis });
   pool.on('error', (err) => opts.onIdleError?.(err));
+  // A connection checked out of the pool (between a transaction's statements) also emits 'error' when
+  // the server goes away; with nobody listening that would end the process. The statement in flight
+  // fails on its own, and the pool drops the broken connection when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema });
   return {
     db,
