@@ -245,7 +245,6 @@ export class PgQuizStore implements QuizStore {
     if (answers.length === 0) return 0;
     return retryingTx(() =>
       this.db.transaction(async (tx) => {
-        let n = 0;
         const workspaces = new Map(answers.map((a) => [`${a.platform}\u0000${a.workspaceId}`, a]));
         for (const a of workspaces.values()) await tx.execute(sql`select pg_advisory_xact_lock_shared(${foldLock(a.platform, a.workspaceId)})`);
         const col = <T>(f: (a: AnswerRecord) => T) => JSON.stringify(answers.map(f));
@@ -284,8 +283,7 @@ export class PgQuizStore implements QuizStore {
               points = quiz_totals.points + excluded.points, correct = quiz_totals.correct + excluded.correct, answered = quiz_totals.answered + excluded.answered
           )
           SELECT count(*)::int AS n FROM ins`);
-        n = Number(r.rows[0]?.n ?? 0);
-        return n;
+        return Number(r.rows[0]?.n ?? 0);
       }),
     );
   }
