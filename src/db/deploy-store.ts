@@ -6,7 +6,8 @@ import { deployRecords, undoTokens } from './schema.ts';
 
 type Row = typeof deployRecords.$inferSelect;
 
-function toRecord(r: Row): DeployRecord {
+/** A stored deploy row as the port's DeployRecord (PostgreSQL's rows have the same shape). */
+export function toRecord(r: Row): DeployRecord {
   return { ...r, kind: r.kind as DeployRecord['kind'], status: r.status as DeployStatus, platform: r.platform as Platform };
 }
 

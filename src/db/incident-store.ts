@@ -6,7 +6,8 @@ import type { Db } from './client.ts';
 import { insertOutboxMessage } from './outbox.ts';
 import { watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './watcher-schema.ts';
 
-function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
+/** A stored incident row as the port's Incident (PostgreSQL's rows have the same shape). */
+export function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
   const i: Incident = {
     id: r.id,
     cluster: r.cluster,
@@ -23,7 +24,8 @@ function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
   return i;
 }
 
-function toCrash(r: typeof watcherCrashes.$inferSelect): CrashRecord {
+/** A stored crash row as the port's CrashRecord (PostgreSQL's rows have the same shape). */
+export function toCrash(r: typeof watcherCrashes.$inferSelect): CrashRecord {
   const c: CrashRecord = { id: r.id, cluster: r.cluster, service: r.service, taskArn: r.taskArn, taskId: r.taskId, kind: r.kind, at: r.at, reason: r.reason };
   if (r.exitCode !== null) c.exitCode = r.exitCode;
   if (r.incidentId !== null) c.incidentId = r.incidentId;
@@ -37,7 +39,8 @@ class GuardFailed extends Error {
   }
 }
 
-function toCondition(r: typeof watcherConditions.$inferSelect): WatchCondition {
+/** A stored condition row as the port's WatchCondition (PostgreSQL's rows have the same shape). */
+export function toCondition(r: typeof watcherConditions.$inferSelect): WatchCondition {
   const c: WatchCondition = { key: r.key, cluster: r.cluster, service: r.service, since: r.since, detail: r.detail };
   if (r.alertedAt !== null) c.alertedAt = r.alertedAt;
   return c;

@@ -8,7 +8,8 @@ import { outbox } from './watcher-schema.ts';
 
 type Row = typeof outbox.$inferSelect;
 
-function toRow(r: Row): OutboxRow {
+/** A stored outbox row as the port's OutboxRow (PostgreSQL's rows have the same shape). */
+export function toRow(r: Row): OutboxRow {
   const out: OutboxRow = {
     id: r.id,
     alertKey: r.alertKey,

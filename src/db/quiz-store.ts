@@ -30,7 +30,8 @@ function foldKey(platform: string, workspaceId: string): string {
 }
 type AnswerRow = typeof quizAnswers.$inferSelect;
 
-function toSession(r: SessionRow): StoredSession {
+/** A stored session row as the port's StoredSession (PostgreSQL's rows have the same shape). */
+export function toSession(r: SessionRow): StoredSession {
   return {
     id: r.id,
     scope: r.scope,
@@ -42,7 +43,8 @@ function toSession(r: SessionRow): StoredSession {
   };
 }
 
-function toAnswer(r: AnswerRow): AnswerRecord {
+/** A stored answer row as the port's AnswerRecord (PostgreSQL's rows have the same shape). */
+export function toAnswer(r: AnswerRow): AnswerRecord {
   return {
     sessionId: r.sessionId,
     platform: r.platform as Platform,
@@ -64,7 +66,8 @@ function toAnswer(r: AnswerRow): AnswerRecord {
   };
 }
 
-function toFlag(r: typeof quizFlags.$inferSelect): QuizFlag {
+/** A stored flag row as the port's QuizFlag (PostgreSQL's rows have the same shape). */
+export function toFlag(r: typeof quizFlags.$inferSelect): QuizFlag {
   return { ...r, platform: r.platform as Platform };
 }
 

@@ -8,6 +8,35 @@ import { describe, expect, it } from 'vitest';
 import { postgresUnavailable, startPostgresCluster, usePostgres } from '../fakes/postgres.ts';
 import { repoRoot, runCli } from './cli.ts';
 
+/** dockhand running as a user starts it, fed line by line: what it printed so far, and how it ended. */
+function startDockhand(env: Record<string, string>) {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKHAND_USER: 'tester', DOCKHAND_WATCH_EVERY: '5s', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    out,
+    write: (line: string) => child.stdin.write(`${line}\n`),
+    async waitFor(test: (s: string) => boolean, ms: number, what: string): Promise<void> {
+      for (const until = Date.now() + ms; !test(out.stdout); await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() > until) throw new Error(`${what} did not appear within ${ms} ms; stdout:\n${out.stdout.slice(-3000)}\nstderr:\n${out.stderr.slice(-3000)}`);
+      }
+    },
+    /** Ends its input and resolves with its exit code ('timeout' when it did not end within 30 s, and is killed). */
+    async end(): Promise<number | null | 'timeout'> {
+      child.stdin.end();
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+      if (code === 'timeout') child.kill('SIGKILL');
+      return code;
+    },
+  };
+}
+
 describe('DATABASE_URL at start', () => {
   it('fails with exit 2 and one clear line when nothing listens there, naming host and database but no password', async () => {
     const r = await runCli(['/help'], { DATABASE_URL: 'postgres://ops:s3cret-pass@127.0.0.1:1/dockhand' });
@@ -43,29 +72,17 @@ describe('DATABASE_URL at start', () => {
     it('keeps answering when PostgreSQL goes away under it: an error id per command, the watcher keeps trying, a clean stop', async () => {
       // Its own cluster: this test stops the server.
       const own = await startPostgresCluster();
-      const child = spawn('npm', ['start', '--silent'], {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: await own.createDatabase(), DOCKHAND_USER: 'tester', DOCKHAND_WATCH_EVERY: '5s', LOG_LEVEL: 'warn' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const d = startDockhand({ DATABASE_URL: await own.createDatabase(), LOG_LEVEL: 'warn' });
       try {
-        child.stdin.write('/audit 1\n');
-        for (const until = Date.now() + 30_000; !stdout.includes('Audit log'); await new Promise((r) => setTimeout(r, 100))) {
-          if (Date.now() > until) throw new Error(`no answer to /audit 1; stderr:\n${stderr}`);
-        }
+        d.write('/audit 1');
+        await d.waitFor((s) => s.includes('Audit log'), 30_000, 'the answer to /audit 1');
       } finally {
         await own.stop();
       }
-      child.stdin.write('/audit 1\n');
+      d.write('/audit 1');
       await new Promise((r) => setTimeout(r, 6_000));
-      child.stdin.end();
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
-      if (code === 'timeout') child.kill('SIGKILL');
+      const code = await d.end();
+      const { stdout, stderr } = d.out;
       // It ended by itself after its input, nothing crashed on the way out (a crash exits with another code or a signal).
       expect([0, 1], stdout).toContain(code);
       expect(stdout, stderr).toMatch(/something went wrong running \/audit 1 \(error id E-\w+\)/);
@@ -75,31 +92,14 @@ describe('DATABASE_URL at start', () => {
     }, 90_000);
 
     it('runs the watcher on PostgreSQL: crash loops reach the terminal and /ecs alerts lists them', async () => {
-      const child = spawn('npm', ['start', '--silent'], {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: await server.cluster.createDatabase(), DOCKHAND_USER: 'tester', DOCKHAND_SANDBOX_SPEED: '20', DOCKHAND_WATCH_EVERY: '5s' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      const waitFor = async (test: (s: string) => boolean, ms: number, what: string) => {
-        for (const until = Date.now() + ms; !test(stdout); await new Promise((r) => setTimeout(r, 100))) {
-          if (Date.now() > until) throw new Error(`${what} did not appear within ${ms} ms; stdout:\n${stdout.slice(-3000)}\nstderr:\n${stderr.slice(-3000)}`);
-        }
-      };
+      const d = startDockhand({ DATABASE_URL: await server.cluster.createDatabase(), DOCKHAND_SANDBOX_SPEED: '20' });
       try {
-        await waitFor((s) => /services are crash-looping in cluster demo \([^)]*payments/.test(s), 60_000, 'the crash-loop summary');
-        child.stdin.write('/ecs alerts\n');
-        await waitFor((s) => s.includes('Open incidents'), 15_000, '/ecs alerts');
-        expect(stdout.slice(stdout.indexOf('Open incidents'))).toMatch(/payments/);
+        await d.waitFor((s) => /services are crash-looping in cluster demo \([^)]*payments/.test(s), 60_000, 'the crash-loop summary');
+        d.write('/ecs alerts');
+        await d.waitFor((s) => s.includes('Open incidents'), 15_000, '/ecs alerts');
+        expect(d.out.stdout.slice(d.out.stdout.indexOf('Open incidents'))).toMatch(/payments/);
       } finally {
-        child.stdin.end();
-        const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
-        if (code === 'timeout') child.kill('SIGKILL');
-        expect(code, `dockhand did not exit after end of input; stderr:\n${stderr}`).toBe(0);
+        expect(await d.end(), `dockhand did not exit after end of input; stderr:\n${d.out.stderr}`).toBe(0);
       }
     }, 120_000);
   });

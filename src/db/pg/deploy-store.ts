@@ -1,14 +1,8 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Platform } from '../../core/platform.ts';
-import type { DeployPatch, DeployRecord, DeployStatus, DeployStore, NewDeployRecord, UndoToken } from '../../ports/deploy-store.ts';
+import type { DeployPatch, DeployRecord, DeployStore, NewDeployRecord, UndoToken } from '../../ports/deploy-store.ts';
+import { toRecord } from '../deploy-store.ts';
 import type { PgDb } from './client.ts';
 import { deployRecords, undoTokens } from './schema.ts';
-
-type Row = typeof deployRecords.$inferSelect;
-
-function toRecord(r: Row): DeployRecord {
-  return { ...r, kind: r.kind as DeployRecord['kind'], status: r.status as DeployStatus, platform: r.platform as Platform };
-}
 
 /** Deploy records and Undo tokens in PostgreSQL. */
 export class PgDeployStore implements DeployStore {

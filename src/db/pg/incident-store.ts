@@ -1,40 +1,11 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { CrashRecord, Incident, IncidentStore, Mute, WatchCondition } from '../../ports/incident-store.ts';
+import { toCondition, toCrash, toIncident } from '../incident-store.ts';
 import type { CrashRef, WriteGuard, WriteSet, WriteSetResult } from '../../ports/write-set.ts';
 import type { PgDb } from './client.ts';
 import { insertPgOutboxMessage } from './outbox.ts';
 import { watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './schema.ts';
 import { retryingTx, type PgExec } from './tx.ts';
-
-function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
-  const i: Incident = {
-    id: r.id,
-    cluster: r.cluster,
-    service: r.service,
-    openedAt: r.openedAt,
-    firstCrashAt: r.firstCrashAt,
-    lastCrashAt: r.lastCrashAt,
-    crashes: r.crashes,
-    lastReason: r.lastReason,
-    status: r.status === 'recovered' ? 'recovered' : 'open',
-  };
-  if (r.lastExitCode !== null) i.lastExitCode = r.lastExitCode;
-  if (r.recoveredAt !== null) i.recoveredAt = r.recoveredAt;
-  return i;
-}
-
-function toCrash(r: typeof watcherCrashes.$inferSelect): CrashRecord {
-  const c: CrashRecord = { id: r.id, cluster: r.cluster, service: r.service, taskArn: r.taskArn, taskId: r.taskId, kind: r.kind, at: r.at, reason: r.reason };
-  if (r.exitCode !== null) c.exitCode = r.exitCode;
-  if (r.incidentId !== null) c.incidentId = r.incidentId;
-  return c;
-}
-
-function toCondition(r: typeof watcherConditions.$inferSelect): WatchCondition {
-  const c: WatchCondition = { key: r.key, cluster: r.cluster, service: r.service, since: r.since, detail: r.detail };
-  if (r.alertedAt !== null) c.alertedAt = r.alertedAt;
-  return c;
-}
 
 /** Thrown inside the transaction to roll a write set back when one of its guards fails. */
 class GuardFailed extends Error {

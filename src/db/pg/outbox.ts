@@ -1,35 +1,10 @@
 import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Platform } from '../../core/platform.ts';
-import type { Reply } from '../../core/reply.ts';
-import type { Lane, Outbox, OutboxMessage, OutboxRow, OutboxStats, OutboxStatus } from '../../ports/outbox.ts';
+import type { Lane, Outbox, OutboxMessage, OutboxRow, OutboxStats } from '../../ports/outbox.ts';
+import { toRow } from '../outbox.ts';
 import type { PgDb } from './client.ts';
 import { outbox } from './schema.ts';
 import type { PgExec } from './tx.ts';
-
-type Row = typeof outbox.$inferSelect;
-
-function toRow(r: Row): OutboxRow {
-  const out: OutboxRow = {
-    id: r.id,
-    alertKey: r.alertKey,
-    platform: r.platform as Platform,
-    channelId: r.channelId,
-    reply: JSON.parse(r.reply) as Reply,
-    createdAt: r.createdAt,
-    status: r.status as OutboxStatus,
-    attempts: r.attempts,
-    nextAt: r.nextAt,
-  };
-  if (r.updateOf !== null) out.updateOf = r.updateOf;
-  if (r.service !== null) out.service = r.service;
-  if (r.mention !== null) out.mention = r.mention;
-  if (r.messageRef !== null) out.messageRef = r.messageRef;
-  if (r.lastError !== null) out.lastError = r.lastError;
-  if (r.sentAt !== null) out.sentAt = r.sentAt;
-  if (r.firstFailedAt !== null) out.firstFailedAt = r.firstFailedAt;
-  if (r.failedAt !== null) out.failedAt = r.failedAt;
-  return out;
-}
 
 /**
  * Writes an outbox message unless one with the same alert key, platform and channel exists; true

@@ -17,6 +17,7 @@ import type {
 } from '../../ports/quiz-store.ts';
 import type { SessionState } from '../../quiz/engine.ts';
 import type { ReviewCard } from '../../quiz/review.ts';
+import { toAnswer, toFlag, toSession } from '../quiz-store.ts';
 import type { PgDb } from './client.ts';
 import { quizAnswers, quizDaily, quizFlags, quizInterviews, quizLastShown, quizMeta, quizReviews, quizSessions, quizTotals } from './schema.ts';
 import { retryingTx, type PgExec } from './tx.ts';
@@ -24,37 +25,6 @@ import { retryingTx, type PgExec } from './tx.ts';
 const DAY_MS = 86_400_000;
 
 const foldKey = (platform: string, workspaceId: string) => `folded_through:${platform}:${workspaceId}`;
-
-type SessionRow = typeof quizSessions.$inferSelect;
-type AnswerRow = typeof quizAnswers.$inferSelect;
-
-function toSession(r: SessionRow): StoredSession {
-  return { id: r.id, scope: r.scope, platform: r.platform as Platform, workspaceId: r.workspaceId, channelId: r.channelId, state: JSON.parse(r.state) as SessionState, version: r.version };
-}
-
-function toAnswer(r: AnswerRow): AnswerRecord {
-  return {
-    sessionId: r.sessionId,
-    platform: r.platform as Platform,
-    workspaceId: r.workspaceId,
-    channelId: r.channelId,
-    userId: r.userId,
-    userName: r.userName,
-    pack: r.pack,
-    itemId: r.itemId,
-    section: r.section,
-    kind: r.kind as AnswerRecord['kind'],
-    choice: r.choice,
-    text: r.answerText,
-    correct: r.correct === 1,
-    points: r.points,
-    coverage: r.coverage,
-    responseMs: r.responseMs,
-    at: r.answeredAt,
-  };
-}
-
-const toFlag = (r: typeof quizFlags.$inferSelect): QuizFlag => ({ ...r, platform: r.platform as Platform });
 
 /** The advisory lock of a workspace's folding: answers take it shared, a fold exclusively. */
 const foldLock = (platform: string, workspaceId: string) => sql`hashtext(${`dockhand.quiz-fold:${platform}:${workspaceId}`})`;
