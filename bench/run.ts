@@ -9,6 +9,7 @@ import { machine, table, writeResults } from './report.ts';
 import { run as sandbox } from './sandbox.ts';
 import { run as slack } from './slack.ts';
 import { run as startup } from './startup.ts';
+import { run as store } from './store.ts';
 import { run as watcher } from './watcher.ts';
 
 // The pinned SDK works on Node 20; its notice about future releases would only clutter the figures.
@@ -21,6 +22,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['slack', slack],
   ['discord', discord],
   ['quiz', quiz],
+  ['store', store],
   ['watcher', watcher],
   ['events', events],
   ['logs', logs],
