@@ -71,7 +71,8 @@ function plainErrors<T extends object>(store: T): T {
 
 /** Stores on an open (migrated) PostgreSQL database; leadership takes a connection of its own to `url`. */
 export function postgresStores(database: OpenPostgres, url: string, onLeaderConnectionError?: (e: Error) => void): Stores {
-  const coordination = pgCoordination(database.db, url, onLeaderConnectionError);
+  const c = pgCoordination(database.db, url, onLeaderConnectionError);
+  const coordination = { claims: plainErrors(c.claims), confirmations: plainErrors(c.confirmations), jobs: plainErrors(c.jobs), threads: plainErrors(c.threads), leadership: c.leadership };
   return {
     dialect: 'postgres',
     audit: plainErrors(new PgAuditLog(database.db)),
