@@ -359,13 +359,16 @@ export async function main(io: MainIo): Promise<number> {
     await Promise.race([dispatcher.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
     jobRunner.stop();
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
-    consoleAdapter.expiredAtStop(
-      // With the database gone they cannot be marked; the stop goes on (they expire by their time anyway).
-      await dispatcher.expirePending().catch((e: unknown) => {
-        log.warn({}, `pending confirmations not marked expired at stop: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-        return [];
-      }),
-    );
+    // With SQLite this process was the only one that could take a press; replicas on PostgreSQL still can.
+    if (stores.dialect === 'sqlite') {
+      consoleAdapter.expiredAtStop(
+        // With the database gone they cannot be marked; the stop goes on (they expire by their time anyway).
+        await dispatcher.expirePending().catch((e: unknown) => {
+          log.warn({}, `pending confirmations not marked expired at stop: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+          return [];
+        }),
+      );
+    }
     clearInterval(housekeeping);
     // A database that went away must not turn a clean stop into a crash: what is still in the outbox is sent after the next start.
     await leader.stop(() => alerts.stop(SHUTDOWN_STEP_MS).catch((e: unknown) => log.warn({}, `alerts not flushed at stop: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)));
