@@ -9,11 +9,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerCommands } from '../src/adapters/discord/register-cli.ts';
 import { SandboxClock, startSandbox, type Sandbox } from '../src/sandbox/server.ts';
+import { freePort } from '../test/e2e/server-process.ts';
 import { FakeDiscord } from '../test/fakes/discord-api.ts';
 import { FakeSlack } from '../test/fakes/slack-api.ts';
 import { record } from './report.ts';
@@ -27,14 +27,6 @@ function build(): void {
   if (existsSync(join(root, 'dist/src/main.js')) && process.env.BENCH_REBUILD === '0') return;
   const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('npm run build failed');
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** The compiled bot against the given sandbox and stand-ins; resolves once its banner is out. */

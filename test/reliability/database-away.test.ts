@@ -5,13 +5,14 @@
  * lose nothing. The file itself made read-only: the running dockhand keeps its open file and loses
  * nothing, and a new start fails in one clear line with exit 2 instead of failing every command.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../e2e/cli.ts';
+import { session } from './session.ts';
 
 /** The uid/gid of `nobody` when this machine has it and we may switch to it (root). */
 function nobody(): { uid: number; gid: number } | undefined {
@@ -22,36 +23,6 @@ function nobody(): { uid: number; gid: number } | undefined {
 }
 
 const user = nobody();
-
-/** A dockhand session as `nobody` on `db`, with stdin open. */
-function start(db: string): { send(l: string): void; until(re: RegExp, what: string): Promise<void>; end(): Promise<{ code: number | null; err: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: '/tmp', DOCKHAND_DB: db, DOCKHAND_USER: 'ada' },
-    uid: user!.uid,
-    gid: user!.gid,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return {
-    send: (l) => child.stdin.write(`${l}\n`),
-    until: async (re, what) => {
-      const end = Date.now() + 60_000;
-      while (!re.test(out)) {
-        if (child.exitCode !== null || Date.now() > end) throw new Error(`no ${what}:\n${out}\n${err}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    end: async () => {
-      child.stdin.end();
-      return { code: await exited, err };
-    },
-  };
-}
 
 /** A piped run as `nobody`: exit code and stderr. */
 function piped(db: string, lines: string): { status: number | null; stderr: string; stdout: string } {
@@ -79,30 +50,30 @@ function commands(db: string): string[] {
 describe.skipIf(!user)('SQLite made unwritable under a running dockhand (run as nobody)', () => {
   it('its folder made read-only: the running dockhand and a new piped run go on, and nothing is lost', async () => {
     const { dir, db } = freshDb();
-    const s = start(db);
+    const s = session(undefined, { DOCKHAND_DB: db }, user);
     s.send('/audit 1');
-    await s.until(/> \/audit 1\n[^>]+\n/, 'the first answer');
+    await s.until(/> \/audit 1\n[^>]+\n/, 60_000, 'the first answer');
     chmodSync(dir, 0o555);
     try {
       const second = piped(db, '/quiz packs\n');
       expect(second.status, second.stderr).toBe(0);
       s.send('/ecs clusters');
       s.send('/audit 5');
-      await s.until(/> \/audit 5\n[\s\S]*\/quiz packs/, 'the answers while the folder is read-only');
+      await s.until(/> \/audit 5\n[\s\S]*\/quiz packs/, 60_000, 'the answers while the folder is read-only');
     } finally {
       chmodSync(dir, 0o755);
     }
-    const { code, err } = await s.end();
+    const code = await s.end();
     expect(code).toBe(0);
-    expect(err).not.toMatch(/\n\s+at |"level":(50|60)/);
+    expect(s.out.stderr).not.toMatch(/\n\s+at |"level":(50|60)/);
     expect(commands(db)).toEqual(['/audit 1', '/quiz packs', '/ecs clusters', '/audit 5']);
   }, 120_000);
 
   it('the file made read-only: the running dockhand loses nothing, and a new start fails in one clear line with exit 2', async () => {
     const { dir, db } = freshDb();
-    const s = start(db);
+    const s = session(undefined, { DOCKHAND_DB: db }, user);
     s.send('/audit 1');
-    await s.until(/> \/audit 1\n[^>]+\n/, 'the first answer');
+    await s.until(/> \/audit 1\n[^>]+\n/, 60_000, 'the first answer');
     const files = readdirSync(dir).map((f) => join(dir, f));
     for (const f of files) chmodSync(f, 0o444);
     try {
@@ -113,13 +84,13 @@ describe.skipIf(!user)('SQLite made unwritable under a running dockhand (run as 
       expect(second.stdout).toBe('');
       s.send('/ecs clusters');
       s.send('/audit 5');
-      await s.until(/> \/audit 5\n[\s\S]*\/ecs clusters/, 'the answers while the file is read-only');
+      await s.until(/> \/audit 5\n[\s\S]*\/ecs clusters/, 60_000, 'the answers while the file is read-only');
     } finally {
       for (const f of files) chmodSync(f, 0o644);
     }
-    const { code, err } = await s.end();
+    const code = await s.end();
     expect(code).toBe(0);
-    expect(err).not.toMatch(/\n\s+at |"level":(50|60)/);
+    expect(s.out.stderr).not.toMatch(/\n\s+at |"level":(50|60)/);
     expect(commands(db)).toEqual(['/audit 1', '/ecs clusters', '/audit 5']);
   }, 120_000);
 });

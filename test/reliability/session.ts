@@ -18,11 +18,12 @@ export interface Session {
   end(): Promise<number | null>;
 }
 
-export function session(endpoint: string, env: Record<string, string> = {}): Session {
-  const db = tempDb();
+export function session(endpoint: string | undefined, env: Record<string, string> = {}, user?: { uid: number; gid: number }): Session {
+  const db = env.DOCKHAND_DB ?? tempDb();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKHAND_DB: db, DOCKHAND_USER: 'ada', AWS_ENDPOINT_URL: endpoint, COLUMNS: '200', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: user ? '/tmp' : (process.env.HOME ?? '/tmp'), DOCKHAND_DB: db, DOCKHAND_USER: 'ada', ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}), COLUMNS: '200', ...env },
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const out = { stdout: '', stderr: '' };
