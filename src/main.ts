@@ -172,7 +172,7 @@ export async function main(io: MainIo): Promise<number> {
     logs: aws.logs,
     metrics: aws.metrics,
     quiz: stores.quiz,
-    packs: loadPacks(QUIZZES_DIR),
+    packs: loadPacks(config.env.DOCKHAND_QUIZZES ? resolve(config.env.DOCKHAND_QUIZZES) : QUIZZES_DIR),
     incidents,
     alertOutbox,
     deploys: stores.deploys,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
@@ -33,6 +33,14 @@ export const SECRET_ENV = new Set([
   // It carries the database password.
   'DATABASE_URL',
 ]);
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 const durationString = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'expected a duration such as 30s, 15m or 2h' });
 /** A confirmation needs time to be read and pressed, and chat platforms stop accepting the press within a day. */
@@ -134,6 +142,12 @@ export const envSchema = z.object({
     })
     .optional(),
   DOCKHAND_USER: z.string().min(1).optional(),
+  // Another folder of quiz packs (a team's own questions, or a pack under review) instead of the shipped quizzes/.
+  DOCKHAND_QUIZZES: z
+    .string()
+    .min(1, { error: 'expected the path of a folder of quiz packs (*.yaml)' })
+    .refine((p) => isFolder(p), { message: 'no folder is there; expected the path of a folder of quiz packs (*.yaml), such as ./quizzes' })
+    .optional(),
   DOCKHAND_ADMINS: z.string().optional(),
   DOCKHAND_OPERATORS: z.string().optional(),
   DOCKHAND_BACKEND: z.enum(['aws', 'sandbox']).optional(),
