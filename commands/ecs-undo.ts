@@ -53,6 +53,11 @@ export const undoSub = defineSubcommand({
   role: 'operator',
   changes: true,
   example: '/ecs undo u0123456789abcdef',
+  // The token knows the cluster and service, so a typed `/ecs undo <token>` without --cluster still asks for a second person there.
+  target: async (args, ctx) => {
+    const token = await deploysOf(ctx).getUndo(args.token);
+    return token ? { cluster: args.cluster ?? token.cluster, service: token.service } : undefined;
+  },
   confirm: async (args, ctx) => {
     const { token, choice } = await usableToken(ctx, args.token, args.cluster);
     return `Undo the ${token.summary} in ${whereIn(ctx, choice.ref)}: ${describeUndo(token)}?`;

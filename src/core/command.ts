@@ -106,6 +106,11 @@ export interface SubcommandDef<O extends readonly OptionSpec[] = readonly Option
    * Called after validation and authorization, before the handler.
    */
   readonly confirm?: (args: ArgsOf<O>, ctx: CommandContext) => Promise<string | null> | string | null;
+  /**
+   * The cluster and service a change acts on when its arguments do not name them (an Undo token
+   * knows both): two-person approval and `/ecs history` follow it. Undefined when it cannot tell.
+   */
+  readonly target?: (args: ArgsOf<O>, ctx: CommandContext) => Promise<{ cluster: string; service: string } | undefined>;
   /** Does the work and returns a platform-neutral reply. */
   readonly handler: (args: ArgsOf<O>, ctx: CommandContext) => Promise<HandlerResult> | HandlerResult;
   /**

@@ -413,17 +413,20 @@ export class Dispatcher {
       await finish('denied', `needs ${sub.role}, caller is ${role}`);
       return { reply: this.deniedReply(command, sub, role) };
     }
-    if (sub.changes && typeof args['service'] === 'string') {
+    const ctx = this.context(caller, role, text, visible);
+    // A change whose arguments name no service (an Undo token) says itself what it acts on; an unknown one is refused by its confirm.
+    const own = sub.changes && sub.target ? await sub.target(args as never, ctx).catch(() => undefined) : undefined;
+    const service = own?.service ?? (typeof args['service'] === 'string' ? args['service'] : undefined);
+    if (sub.changes && service) {
       // /ecs history reads these columns rather than parsing command text.
-      const cluster = typeof args['cluster'] === 'string' ? args['cluster'] : this.settings.clusters[0]?.name;
+      const cluster = own?.cluster ?? (typeof args['cluster'] === 'string' ? args['cluster'] : this.settings.clusters[0]?.name);
       try {
-        if (cluster) await this.ports.audit.target?.(auditId, cluster, args['service']);
+        if (cluster) await this.ports.audit.target?.(auditId, cluster, service);
       } catch (e) {
         this.log.warn({ err: e, auditId }, 'could not note the service on the audit row');
       }
     }
-    const ctx = this.context(caller, role, text, visible);
-    const approvalCluster = this.approvalClusterOf(sub, args);
+    const approvalCluster = this.approvalClusterOf(sub, own?.cluster ?? args['cluster']);
     if (sub.confirm || approvalCluster) {
       let question: string | null = null;
       try {
@@ -468,9 +471,9 @@ export class Dispatcher {
   }
 
   /** The cluster a changing command acts on, when that cluster requires a second person's Confirm. */
-  private approvalClusterOf(sub: SubcommandDef, args: ArgMap): string | undefined {
+  private approvalClusterOf(sub: SubcommandDef, cluster: ArgMap[string]): string | undefined {
     if (!sub.changes || !sub.options.some((o) => o.name === 'cluster')) return undefined;
-    const named = typeof args['cluster'] === 'string' ? args['cluster'] : undefined;
+    const named = typeof cluster === 'string' ? cluster : undefined;
     const clusters = this.settings.clusters;
     const ref = named === undefined ? clusters[0] : (clusters.find((c) => c.name === named) ?? clusters.find((c) => c.name.toLowerCase() === named.toLowerCase()));
     return ref?.approval === 'second-operator' ? ref.name : undefined;

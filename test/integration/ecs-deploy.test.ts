@@ -414,6 +414,95 @@ describe('two-person approval on a cluster that asks for it', () => {
     await follow(done);
     await follow(await d.run(`/ecs scale web ${before}`, alice));
   }, 60_000);
+
+  it("asks a second person for the Undo of an approved change: not the one who pressed Undo, not the terminal; another operator's Confirm undoes it", async () => {
+    const desired = (): number => sandbox.state.clusters.get('demo')!.services.get('web')!.desiredCount;
+    const before = desired();
+    const scaled = await two.press(button((await two.run(`/ecs scale web ${before + 1}`, ana)).reply, 'Confirm'), bob);
+    const steady = await follow(scaled);
+    const undo = button(steady[steady.length - 1]!, 'Undo');
+
+    // bob approved the scale; now bob asks for its Undo, so ana (or another operator) must confirm.
+    const asked = await two.press(undo, bob);
+    const q = text(asked.reply);
+    expect(q).toContain(`Undo the scale of web ${before} → ${before + 1} in cluster demo (us-east-1, sandbox): desired count ${before + 1} → ${before}?`);
+    expect(q).toMatch(/Needs a second person: bob asked at \d\d:\d\d UTC; another operator or admin must confirm \(cluster demo requires two people\)\. Expires at \d\d:\d\d UTC \(in 30m\)/);
+    const confirm = button(asked.reply, 'Confirm');
+    expect(text((await two.press(confirm, bob)).reply)).toContain('needs someone else: cluster demo requires another operator or admin to confirm what you asked for');
+    expect(text((await two.press(confirm, term)).reply)).toContain('the terminal cannot approve `/ecs undo');
+    expect(text((await two.press(confirm, vic)).reply)).toContain('only bob, who ran');
+    expect(desired()).toBe(before + 1);
+
+    const undone = await two.press(confirm, ana);
+    expect(text(undone.reply)).toContain(`Undoing the scale of web ${before} → ${before + 1}: scaling web ${before + 1} → ${before}`);
+    expect(desired()).toBe(before);
+    const row = (await audit.latest(30)).find((e) => e.command.startsWith('/ecs undo ') && e.outcome === 'ok');
+    expect(row?.detail).toBe('approved by slack:U0ANA, requested by slack:U0BOB');
+    await follow(undone);
+  }, 60_000);
+
+  it("asks a second person for the alert's Roll back button too, and rolls back on another operator's Confirm", async () => {
+    const from = serviceTd('web');
+    // The failed deployment's alert carries this button (src/watcher/alerts.ts).
+    const asked = await two.press('run:/ecs rollback web --cluster demo', ana);
+    const q = text(asked.reply);
+    expect(q).toMatch(/^❓ Roll back web in cluster demo \(us-east-1, sandbox\): web:\d+ \(web [^)]+\) → web:\d+ \(web [^)]+\)/);
+    expect(q).toContain('Needs a second person: ana asked at');
+    const confirm = button(asked.reply, 'Confirm');
+    expect(text((await two.press(confirm, ana)).reply)).toContain('needs someone else');
+    expect(text((await two.press(confirm, term)).reply)).toContain('the terminal cannot approve `/ecs rollback web --cluster demo`');
+    expect(serviceTd('web')).toBe(from);
+
+    const done = await two.press(confirm, bob);
+    expect(text(done.reply)).toContain('Rolling back web in cluster demo (us-east-1)');
+    expect(serviceTd('web')).not.toBe(from);
+    const row = (await audit.latest(30)).find((e) => e.command === '/ecs rollback web --cluster demo' && e.outcome === 'ok');
+    expect(row?.detail).toBe('approved by slack:U0BOB, requested by slack:U0ANA');
+    const posted = await follow(done);
+    const last = posted[posted.length - 1]!;
+    expect(text(last)).toContain('✅ web is steady');
+
+    // Its Undo goes back to the revision before, again only with a second person's Confirm.
+    const undoAsked = await two.press(button(last, 'Undo'), ana);
+    expect(text(undoAsked.reply)).toContain('Needs a second person: ana asked at');
+    const undone = await two.press(button(undoAsked.reply, 'Confirm'), bob);
+    expect(text(undone.reply)).toContain('Undoing the rollback of web');
+    expect(serviceTd('web')).toBe(from);
+    await follow(undone);
+  }, 60_000);
+
+  it('asks for the cluster the Undo acts on, not the first one configured, when /ecs undo is typed without --cluster; history lists the undo', async () => {
+    // staging (first, no approval) is not where the change was: the token says demo, which needs two people.
+    const mixed = new Dispatcher({
+      commands: [ecs],
+      ports,
+      settings: defaultSettings({
+        clusters: [{ name: 'staging', region: 'us-east-1' }, { name: 'demo', region: 'us-east-1', approval: 'second-operator' }],
+        sandbox: true,
+        userRoles: new Map([
+          ['slack:U0ANA', 'operator'],
+          ['slack:U0BOB', 'operator'],
+        ]),
+      }),
+      log: silentLogger,
+    });
+    const desired = (): number => sandbox.state.clusters.get('demo')!.services.get('web')!.desiredCount;
+    const before = desired();
+    const scaled = await mixed.press(button((await mixed.run(`/ecs scale web ${before + 1} --cluster demo`, ana)).reply, 'Confirm'), bob);
+    const steady = await follow(scaled);
+    const token = /run:\/ecs undo (u[0-9a-f]+)/.exec(button(steady[steady.length - 1]!, 'Undo'))![1]!;
+
+    const asked = await mixed.run(`/ecs undo ${token}`, ana);
+    expect(text(asked.reply)).toContain('Needs a second person: ana asked at');
+    expect(text((await mixed.press(button(asked.reply, 'Confirm'), ana)).reply)).toContain('needs someone else: cluster demo requires another operator or admin');
+    expect(desired()).toBe(before + 1);
+    const undone = await mixed.press(button(asked.reply, 'Confirm'), bob);
+    expect(desired()).toBe(before);
+    await follow(undone);
+    // The undo is one of web's changes in /ecs history, with who asked and who approved.
+    const history = text((await d.run('/ecs history web 30', alice)).reply);
+    expect(history).toMatch(new RegExp(`/ecs undo ${token} \\| ana \\(slack\\) \\| ok`));
+  }, 60_000);
 });
 
 describe('which container a deploy changes', () => {
