@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { PNG } from 'pngjs';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../fakes/slack-api.ts';
@@ -94,6 +95,27 @@ describe('npm start with Slack configured (the real Bolt app as wired by main.ts
     expect(body).toContain('sandbox data');
     expect(body).toContain('payments');
   });
+
+  it('shares the /ecs metrics PNG chart into the channel through the three-step upload Slack documents', async () => {
+    const url = slack.newResponseUrl('C0CHART');
+    const res = await postToApp(`http://127.0.0.1:${port}/slack/events`, slashBody({ command: '/ecs', text: 'metrics payments', user_id: 'U0VIEW', channel_id: 'C0CHART', response_url: url }), { secret: SECRET });
+    expect(res.status).toBe(200);
+    const file = await waitFor('the chart upload to complete', () => slack.files.find((f) => f.completed && f.channel === 'C0CHART'), 30_000);
+    // files.upload is retired: getUploadURLExternal, a POST of the bytes to the URL it gave, then completeUploadExternal.
+    const steps = slack.calls.map((c) => c.method).filter((m) => m.startsWith('files.'));
+    expect(steps).toEqual(['files.getUploadURLExternal', 'files.completeUploadExternal']);
+    expect(file).toMatchObject({ filename: 'payments-metrics.png', title: 'payments — CPU and memory, last 1h' });
+    expect(file.altText).toMatch(/^Line chart of payments: CPU \(min \d+%, avg \d+%, max \d+%\) and memory/);
+    expect(file.bytes?.length).toBe(file.length);
+    // The bytes are a PNG the size the renderer draws, with ink on it (the shipped font and the lines).
+    const png = PNG.sync.read(file.bytes!);
+    expect([png.width, png.height]).toEqual([800, 360]);
+    const colours = new Set<number>();
+    for (let i = 0; i < png.data.length; i += 4) colours.add(png.data.readUInt32BE(i));
+    expect(colours.size).toBeGreaterThan(4);
+    const msg = slack.messages.find((m) => m.channel === 'C0CHART')!;
+    expect(JSON.stringify(msg.blocks)).toContain('chart attached below');
+  }, 40_000);
 
   it('refuses an unsigned request with 401 and runs nothing', async () => {
     const url = slack.newResponseUrl();
