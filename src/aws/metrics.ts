@@ -2,6 +2,16 @@
  * Metrics on CloudWatch through the AWS SDK v3: AWS/ECS CPUUtilization and MemoryUtilization of a
  * service (dimensions ClusterName and ServiceName) and, where Container Insights with enhanced
  * observability is on, one task's MemoryUtilized, all in one GetMetricData call.
+ *
+ * Names checked against AWS's pages:
+ * - AWS/ECS CPUUtilization and MemoryUtilization, service level by ClusterName + ServiceName, sent once a minute and
+ *   only while the service has RUNNING tasks: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/available-metrics.html
+ * - They are percentages of what the task definition specifies (memoryReservation when set, else memory), so EC2
+ *   tasks with only a soft limit can pass 100%: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_utilization.html
+ * - ECS/ContainerInsights MemoryUtilized (MiB used) by ClusterName + TaskDefinitionFamily:
+ *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html; the per-task
+ *   TaskId dimension comes only with enhanced observability (Container-Insights-enhanced-observability-metrics-ECS.html),
+ *   whose table was not available to check here: where it is off or named otherwise, the query simply returns no points.
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { MetricPoint, Metrics, MetricsQuery, ServiceMetrics } from '../ports/metrics.ts';

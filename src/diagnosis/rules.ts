@@ -4,8 +4,8 @@
  * test covers every rule; `/ecs diagnose` and the scale follow-up gather the evidence and render it.
  *
  * The hints follow AWS's documentation: "Stopped tasks error codes" and "CannotPullContainer task
- * errors" in the Amazon ECS Developer Guide, and re:Post's "Why is my Amazon ECS task stopped?"
- * (common exit codes); the circuit breaker as "Deployment circuit breaker" describes it.
+ * errors" in the Amazon ECS Developer Guide, the exit codes as cited at EXIT_CODE_MEANINGS; the
+ * circuit breaker as "Deployment circuit breaker" describes it.
  */
 import type { ServiceSummary, TaskDefinitionInfo, TaskInfo } from '../ports/container-service.ts';
 import type { MetricPoint, ServiceMetrics } from '../ports/metrics.ts';
@@ -94,8 +94,14 @@ export const STUCK_DEPLOYMENT_MS = 30 * MINUTE;
 export const BELOW_DESIRED_MS = 3 * MINUTE;
 
 /**
- * What exit codes usually mean, after re:Post's "Why is my Amazon ECS task stopped?" (common exit
- * codes) and the shell's 128+signal convention.
+ * What exit codes usually mean. AWS's own sources: StopTask sends SIGTERM, waits the stop timeout
+ * (30 s by default) and then sends SIGKILL, so 143 is a container that stopped on SIGTERM and 137 one
+ * that was killed (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html); a
+ * container over its memory is stopped ("OutOfMemoryError: Container killed due to memory usage",
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/out-of-memory.html); AWS's ECS
+ * troubleshooting guide lists 1 application error, 134 SIGABRT, 137 SIGKILL (OOM kill or stopTimeout
+ * passed), 139 SIGSEGV (https://github.com/aws/agent-toolkit-for-aws, skills/core-skills/aws-containers/
+ * references/ecs-troubleshooting-guide.md). The others follow the shell's 128+signal convention.
  */
 export const EXIT_CODE_MEANINGS: Readonly<Record<number, string>> = {
   0: 'exited normally (an essential container that ends stops the task)',
