@@ -330,8 +330,11 @@ describe('the ECS pack (quizzes/ecs.yaml)', () => {
     expect(why('ecs-launch-type-choice', 'No launch type; ECS runs containers on its own servers only')).not.toMatch(/: your EC2 instances or Fargate/);
     // Fargate is AWS-owned capacity, not "yours".
     expect(why('ecs-launch-type-choice', 'No launch type; ECS runs containers on its own servers only')).toMatch(/Fargate, where AWS owns and runs the compute/);
-    // Fargate: per second from the image download, one-minute minimum (Linux), storage only above the included 20 GiB.
-    expect(explanation('ecs-fargate-billing')).toMatch(/per second, from when its image starts downloading.*one-minute minimum for Linux.*above\s+the included 20 GiB/s);
+    // Fargate, as https://aws.amazon.com/fargate/pricing/ words it: per second from the image download until the task
+    // terminates, rounded up to the nearest second; storage only above the included 20 GiB. A one-minute minimum is not
+    // on AWS's page (only on third-party pages), so the pack does not teach it.
+    expect(explanation('ecs-fargate-billing')).toMatch(/per second, from when its image starts downloading.*rounded up\s+to the nearest second.*above the included\s+20 GiB/s);
+    for (const it of ecs.items) expect(JSON.stringify(it), it.id).not.toMatch(/one-minute minimum/);
     // cgroups do reserve CPU and memory; the reason is that no OS boots.
     expect(why('ecs-containers-share-kernel', 'Each container gets dedicated hardware that is kept powered on and ready')).toMatch(/no operating system boots/);
     expect(why('ecs-containers-share-kernel', 'Each container gets dedicated hardware that is kept powered on and ready')).not.toMatch(/nothing is dedicated/);
