@@ -137,7 +137,10 @@ export interface Jobs {
   prune(before: number): Promise<number>;
 }
 
-/** Slack's thread map: the `ts` of the message that opened a thread, by channel and key. */
+/**
+ * Slack's thread map: the `ts` of the message that opened a thread, by channel and key. Discord files
+ * the actions of its too-long buttons here too, under a channel id no real channel has.
+ */
 export interface ThreadMap {
   /** Remembers a thread's parent. */
   remember(channelId: string, key: string, ts: string, at: number): Promise<void>;

@@ -9,13 +9,14 @@ import { buildCommands } from '../../src/adapters/discord/registration.ts';
 import { defineSubcommand, type CommandDef } from '../../src/core/command.ts';
 import { Dispatcher } from '../../src/core/dispatcher.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
-import { textReply } from '../../src/core/reply.ts';
+import { reply, textReply } from '../../src/core/reply.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
 import { openDatabase, type OpenDatabase } from '../../src/db/client.ts';
 import { sqliteCoordination } from '../../src/db/coordination.ts';
 import { SystemClock } from '../../src/ports/clock.ts';
 import { FakeDiscord, snowflake } from '../fakes/discord-api.ts';
 import { MemoryAudit } from '../fakes/memory-audit.ts';
+import { svc } from '../fakes/test-commands.ts';
 import { tempDb } from './cli.ts';
 
 const runs: string[] = [];
@@ -42,31 +43,55 @@ function counting(replica: string): CommandDef {
   };
 }
 
+/** A button action too long for Discord's 100-character custom_id (the button carries a hash of it). */
+const LONG_ACTION = `run:/svc logs web --since 15m --filter "${'connection reset by peer while reading the upstream response '.repeat(2).trim()}"`;
+
+/** A command whose answer carries that button. */
+const offer: CommandDef = {
+  name: 'offer',
+  description: 'Offers a button with a long action',
+  subcommands: [
+    defineSubcommand({
+      name: 'offer',
+      description: 'Offers the button',
+      options: [] as const,
+      role: 'viewer',
+      changes: false,
+      example: '/offer',
+      handler: async () => reply([{ kind: 'text', text: 'press Logs' }, { kind: 'actions', buttons: [{ label: 'Logs', action: LONG_ACTION }] }]),
+    }),
+  ],
+};
+
 describe('two replicas on one Discord bot', () => {
   const fake = new FakeDiscord();
   const user = { id: snowflake(), username: 'ana' };
   const adapters: DiscordAdapter[] = [];
   const databases: OpenDatabase[] = [];
   const errors: string[] = [];
+  let path = '';
+
+  /** A replica: its own connection to the database file and its own gateway session, as a process would have. */
+  async function replica(name: string): Promise<DiscordAdapter> {
+    const database = openDatabase(path);
+    databases.push(database);
+    const log: Logger = { ...silentLogger, error: (o: object, msg?: string) => errors.push(`${name}: ${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
+    const dispatcher = new Dispatcher({ commands: [counting(name), offer, svc], ports: { clock: new SystemClock(), audit: new MemoryAudit() }, settings: defaultSettings(), log: silentLogger });
+    const adapter = new DiscordAdapter({ dispatcher, token: fake.token, apiUrl: fake.apiUrl, log, coordination: sqliteCoordination(database.db) });
+    await adapter.start();
+    adapters.push(adapter);
+    return adapter;
+  }
 
   beforeAll(async () => {
     await fake.start();
-    fake.commands.set(fake.guildId, buildCommands([counting('x')]).map((c) => ({ ...c, id: snowflake() })) as unknown as Array<Record<string, unknown>>);
-    const path = tempDb();
-    for (const replica of ['r1', 'r2']) {
-      // Each replica opens the file itself, as two processes would.
-      const database = openDatabase(path);
-      databases.push(database);
-      const log: Logger = { ...silentLogger, error: (o: object, msg?: string) => errors.push(`${replica}: ${msg ?? ''} ${JSON.stringify(o)}`), child: () => log };
-      const dispatcher = new Dispatcher({ commands: [counting(replica)], ports: { clock: new SystemClock(), audit: new MemoryAudit() }, settings: defaultSettings(), log: silentLogger });
-      const adapter = new DiscordAdapter({ dispatcher, token: fake.token, apiUrl: fake.apiUrl, log, coordination: sqliteCoordination(database.db) });
-      await adapter.start();
-      adapters.push(adapter);
-    }
+    fake.commands.set(fake.guildId, buildCommands([counting('x'), offer]).map((c) => ({ ...c, id: snowflake() })) as unknown as Array<Record<string, unknown>>);
+    path = tempDb();
+    for (const name of ['r1', 'r2']) await replica(name);
   }, 60_000);
 
   afterAll(async () => {
-    for (const a of adapters) await a.stop();
+    for (const a of adapters) await a.stop().catch(() => undefined);
     for (const d of databases) d.close();
     await fake.stop();
   });
@@ -96,4 +121,31 @@ describe('two replicas on one Discord bot', () => {
     expect(fake.channelMessages(it.channelId).map((m) => FakeDiscord.text(m))).toContain('api is steady (posted in the channel)');
     expect(other.resumePost({ platform: 'slack', channelId: 'C1' })).toBeUndefined();
   }, 30_000);
+
+  it('runs a button whose action is too long for a custom_id on another replica, and after a restart', async () => {
+    const [r1, r2] = adapters as [DiscordAdapter, DiscordAdapter];
+    // An alert delivered by one replica (the leader) …
+    const { messageRef } = await r1.alertTarget.deliver(fake.channelId, reply([{ kind: 'text', text: 'web crashed' }, { kind: 'actions', buttons: [{ label: 'Logs', action: LONG_ACTION }] }]), { idempotencyKey: 'long-action-alert' });
+    const alert = fake.messages.get(messageRef)!;
+    const button = alert.components[0]!.components[0]!;
+    expect(button.custom_id.length).toBeLessThanOrEqual(100);
+    expect(button.custom_id).not.toContain('connection reset');
+    // … whose Logs button is pressed after that replica stopped: the other one runs it.
+    await r1.stop();
+    const press = fake.press(user, alert, 'Logs');
+    const answer = await fake.answered(press);
+    expect(FakeDiscord.text(answer.data as never)).toContain('connection reset by peer while reading the upstream response');
+
+    // A command's answer with such a button, pressed after every replica restarted.
+    const asked = fake.slash(user, 'offer', undefined);
+    await fake.answered(asked);
+    const offered = asked.original!;
+    await r2.stop();
+    await replica('r3');
+    const later = fake.press(user, offered, 'Logs');
+    const again = await fake.answered(later);
+    expect(FakeDiscord.text(again.data as never)).toContain('"filter":"connection reset by peer');
+    expect(FakeDiscord.text(again.data as never)).not.toContain('no longer');
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -7,7 +7,7 @@
 import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
 import type { DispatchResult } from '../../core/dispatcher.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { PostFollowUp, Reply } from '../../core/reply.ts';
+import { ConversationClosed, type PostFollowUp, type Reply } from '../../core/reply.ts';
 import type { ConversationHandle } from '../../ports/coordination.ts';
 import { cut, renderReply, type DiscordMessage } from './render.ts';
 
@@ -58,8 +58,8 @@ export interface ConversationOptions {
   fromButton: boolean;
   /** REST client for thread calls (the client's own, sharing its rate-limit state). */
   rest: REST;
-  /** Buttons with actions too long for a custom_id are remembered here. */
-  remember: (longActions: Map<string, string>) => void;
+  /** Buttons with actions too long for a custom_id are remembered here (resolves once stored). */
+  remember: (longActions: Map<string, string>) => Promise<void>;
   /** Where failures are logged. */
   log: Logger;
   /** Clock for the token's life (tests shorten it). */
@@ -78,6 +78,8 @@ export class Conversation {
   private threadId: string | undefined;
   private threadBroken = false;
   private expiredNoted = false;
+  private continuedNoted = false;
+  private tokenGone = false;
 
   constructor(opts: ConversationOptions) {
     this.i = opts.interaction;
@@ -89,9 +91,10 @@ export class Conversation {
     return this.opts.now?.() ?? Date.now();
   }
 
-  private render(reply: Reply): DiscordMessage[] {
+  private async render(reply: Reply): Promise<DiscordMessage[]> {
     const r = renderReply(reply, { images: 'attached' });
-    if (r.longActions.size > 0) this.opts.remember(r.longActions);
+    // Stored before the message goes out, so its buttons work the moment anyone sees them.
+    if (r.longActions.size > 0) await this.opts.remember(r.longActions);
     return r.messages;
   }
 
@@ -135,7 +138,7 @@ export class Conversation {
 
   /** The first answer when the result came in time; `sent` runs once the first callback went out. */
   private async first(reply: Reply, sent?: () => void): Promise<void> {
-    const [head, ...rest] = this.render(reply);
+    const [head, ...rest] = await this.render(reply);
     const ephemeral = reply.visibility === 'ephemeral';
     if (this.opts.fromButton && reply.replaceOriginal && !ephemeral && this.i.update) await this.i.update(toOptions(head!));
     else await this.i.reply(toOptions(head!, ephemeral));
@@ -146,7 +149,7 @@ export class Conversation {
 
   /** The answer after a deferral: edited into the placeholder, or sent privately and the public placeholder removed. */
   private async finishDeferred(reply: Reply): Promise<void> {
-    const [head, ...rest] = this.render(reply);
+    const [head, ...rest] = await this.render(reply);
     const ephemeral = reply.visibility === 'ephemeral';
     if (this.opts.fromButton) {
       // After a deferred update, editReply edits the message the button sat on.
@@ -178,7 +181,7 @@ export class Conversation {
       await this.i
         .followUp(
           toOptions(
-            this.render({
+            (await this.render({
               visibility: 'channel',
               blocks: [
                 {
@@ -186,19 +189,24 @@ export class Conversation {
                   text: 'dockhand cannot start a thread here (it needs Create Public Threads and Send Messages in Threads), so new lines come as replies to this command until Discord’s 15-minute interaction token ends.',
                 },
               ],
-            })[0]!,
+            }))[0]!,
           ),
         )
         .catch(() => undefined);
     }
   }
 
-  /** A later message of the command: into its thread when there is one, else as an interaction follow-up while the token lasts. */
+  /**
+   * A later message of the command: into its thread when there is one, else as an interaction
+   * follow-up while the token lasts. After Discord's 15 minutes, what the channel may see goes on as
+   * the bot's own channel messages (once with a note saying why); log lines that had no thread and
+   * private replies end there, as nothing can carry them any more.
+   */
   async post(reply: Reply): Promise<void> {
     const inThread = reply.thread !== undefined && !reply.thread.parent;
     if (inThread && this.threadId && !this.threadBroken && reply.visibility === 'channel') {
       try {
-        for (const m of this.render(reply)) await this.opts.rest.post(Routes.channelMessages(this.threadId), { body: { ...m, flags: undefined } });
+        for (const m of await this.render(reply)) await this.opts.rest.post(Routes.channelMessages(this.threadId), restMessage(m));
         return;
       } catch (e) {
         if (!(e instanceof DiscordAPIError && (e.status === 403 || e.status === 404))) throw e;
@@ -206,40 +214,90 @@ export class Conversation {
         this.opts.log.info({ code: e.code, thread: this.threadId }, 'discord: the thread cannot take more messages; continuing as interaction replies');
       }
     }
-    // The token is gone (or about to be): nothing more can be said through it, and the note says so.
-    if (this.expiredNoted || this.now() - this.startedAt > (this.opts.tokenLifeMs ?? TOKEN_LIFE_MS)) return;
-    const last = this.now() - this.startedAt > (this.opts.tokenLifeMs ?? TOKEN_LIFE_MS) - 60_000;
-    for (const m of this.render(reply)) await this.i.followUp(toOptions(m, reply.visibility === 'ephemeral'));
-    if (last && !this.expiredNoted) {
-      this.expiredNoted = true;
-      const note: Reply = {
-        visibility: 'channel',
-        blocks: [{ kind: 'context', text: 'Discord’s interaction token ends after 15 minutes, so this command posts nothing more here; run it again to continue.' }],
-      };
-      await this.i.followUp(toOptions(this.render(note)[0]!)).catch(() => undefined);
+    const life = this.opts.tokenLifeMs ?? TOKEN_LIFE_MS;
+    const age = this.now() - this.startedAt;
+    // A log line with no thread to go to, or a private reply: only the token can carry it.
+    const endsWithToken = inThread || reply.visibility === 'ephemeral';
+    if (age <= life && !this.tokenGone) {
+      try {
+        for (const m of await this.render(reply)) await this.i.followUp(toOptions(m, reply.visibility === 'ephemeral'));
+        // In its last minute, a follow that ends with the token says so while the token can still say it.
+        if (endsWithToken && age > life - 60_000) await this.noteEnd(reply.visibility === 'ephemeral');
+        return;
+      } catch (e) {
+        // Discord's clock decides: 50027 Invalid Webhook Token means the 15 minutes are over for it.
+        if (!(e instanceof DiscordAPIError && Number(e.code) === 50027)) throw e;
+        this.tokenGone = true;
+        this.opts.log.info({ channel: this.i.channelId }, 'discord: the interaction token ended early by Discord\'s clock');
+      }
+    }
+    if (endsWithToken) {
+      if (reply.visibility === 'channel') await this.noteEnd(false, true);
+      throw new ConversationClosed(`Discord's 15-minute interaction token of this command in ${this.i.channelId ?? '?'} ended`);
+    }
+    const channelId = this.i.channelId;
+    if (!channelId) throw new ConversationClosed('Discord\'s 15-minute interaction token ended and the interaction named no channel');
+    const blocks = this.continuedNoted ? reply.blocks : [...reply.blocks, { kind: 'context' as const, text: CONTINUED_NOTE }];
+    try {
+      for (const m of await this.render({ ...reply, blocks })) await this.opts.rest.post(Routes.channelMessages(channelId), restMessage(m));
+      this.continuedNoted = true;
+    } catch (e) {
+      // Without View Channel or Send Messages there (50001, 50013), or with the channel gone (10003), nothing more can be said.
+      if (!(e instanceof DiscordAPIError && (e.status === 403 || e.status === 404))) throw e;
+      this.opts.log.warn({ code: e.code, channel: channelId }, 'discord: the interaction token ended and the bot may not post in this channel; the follow-up ends here');
+      throw new ConversationClosed(`Discord's interaction token ended and the bot may not post in ${channelId} (${String(e.code)})`);
     }
   }
+
+  /** Says once that this command's messages end with the token: through the token while it lasts, else in the channel. */
+  private async noteEnd(ephemeral: boolean, inChannel = false): Promise<void> {
+    if (this.expiredNoted) return;
+    this.expiredNoted = true;
+    const note = (await this.render({ visibility: 'channel', blocks: [{ kind: 'context', text: ENDED_NOTE }] }))[0]!;
+    const channelId = this.i.channelId;
+    if (inChannel && channelId) await this.opts.rest.post(Routes.channelMessages(channelId), restMessage(note)).catch(() => undefined);
+    else await this.i.followUp(toOptions(note, ephemeral)).catch(() => undefined);
+  }
+}
+
+/** Said once when a command's messages go on as the bot's own after its interaction token ended. */
+export const CONTINUED_NOTE = 'Discord’s interaction token for this command lasts 15 minutes, so dockhand goes on here as its own messages.';
+/** Said when a command's messages end with its interaction token (log lines with no thread, private replies). */
+export const ENDED_NOTE = 'Discord’s interaction token for this command ends after 15 minutes, and these messages have nowhere else to go, so this command posts nothing more here; run it again to continue.';
+
+/** A message body for a bot REST call (channel or thread): no ephemeral flag, and pictures as multipart uploads. */
+export function restMessage(m: DiscordMessage): { body: Record<string, unknown>; files?: Array<{ name: string; data: Buffer }> } {
+  const { flags: _flags, files, ...body } = m;
+  if (!files?.length) return { body };
+  // https://discord.com/developers/docs/reference#uploading-files — attachments[].id names the files[n] it describes.
+  return {
+    body: { ...body, attachments: files.map((f, n) => ({ id: n, filename: f.name, description: f.description })) },
+    files: files.map((f) => ({ name: f.name, data: Buffer.from(f.data) })),
+  };
 }
 
 /**
  * Posts the follow-ups of a command another replica answered: into its thread when it has one, else
  * through its interaction token while that lasts, else into its channel as the bot.
  */
-export function resumedPost(handle: ConversationHandle, rest: REST, render: (r: Reply) => DiscordMessage[], now: () => number = Date.now): PostFollowUp | undefined {
+export function resumedPost(handle: ConversationHandle, rest: REST, render: (r: Reply) => Promise<DiscordMessage[]>, now: () => number = Date.now): PostFollowUp | undefined {
   if (handle.platform !== 'discord') return undefined;
   return async (reply) => {
     const inThread = reply.thread !== undefined && !reply.thread.parent;
-    const messages = render(reply);
+    const messages = await render(reply);
     if (inThread && handle.threadId && reply.visibility === 'channel') {
-      for (const m of messages) await rest.post(Routes.channelMessages(handle.threadId), { body: { ...m, flags: undefined } });
+      for (const m of messages) await rest.post(Routes.channelMessages(handle.threadId), restMessage(m));
       return;
     }
     if (handle.interactionToken && handle.applicationId && (handle.tokenExpiresAt ?? 0) > now()) {
       // Webhook calls with an interaction token carry no bot authorization.
-      for (const m of messages) await rest.post(Routes.webhook(handle.applicationId, handle.interactionToken), { body: m, auth: false });
+      for (const m of messages) {
+        const r = restMessage(m);
+        await rest.post(Routes.webhook(handle.applicationId, handle.interactionToken), { ...r, body: { ...r.body, ...(m.flags ? { flags: m.flags } : {}) }, auth: false });
+      }
       return;
     }
     if (reply.visibility === 'ephemeral') return;
-    for (const m of messages) await rest.post(Routes.channelMessages(handle.channelId), { body: { ...m, flags: undefined } });
+    for (const m of messages) await rest.post(Routes.channelMessages(handle.channelId), restMessage(m));
   };
 }

@@ -75,6 +75,8 @@ export interface DiscordDeliveryOptions {
   apiUrl?: string;
   /** Where failures are logged. */
   log: Logger;
+  /** Keeps the actions of buttons too long for a custom_id (resolves once stored), so an alert's buttons work on any replica. */
+  remember?: (longActions: Map<string, string>) => Promise<void>;
 }
 
 /** Posts, edits and threads alert messages; see the module comment. */
@@ -82,8 +84,10 @@ export class DiscordDelivery {
   /** A REST client that neither waits on a 429 nor retries: the outbox owns retries and keeps lanes moving. */
   readonly rest: REST;
   private readonly log: Logger;
+  private readonly remember: (longActions: Map<string, string>) => Promise<void>;
 
   constructor(opts: DiscordDeliveryOptions) {
+    this.remember = opts.remember ?? (async () => undefined);
     this.rest = new REST({ ...(opts.apiUrl ? { api: opts.apiUrl } : {}), retries: 0, rejectOnRateLimit: () => true, timeout: 10_000 }).setToken(opts.token);
     this.log = opts.log;
   }
@@ -97,6 +101,7 @@ export class DiscordDelivery {
     const shorter = rendered.omitted > 0 ? withoutDroppable(reply) : null;
     if (shorter) rendered = renderReply(shorter, how);
     const msg = rendered.messages[0]!;
+    if (rendered.longActions.size > 0) await this.remember(rendered.longActions);
     const what = opts.updateOf ? `discord edit of ${opts.updateOf} in ${channelId}` : `discord post to ${opts.threadOf ? `the thread of ${opts.threadOf} in ` : ''}${channelId}`;
     try {
       if (opts.updateOf) {

@@ -24,6 +24,7 @@ import { Conversation, resumedPost } from './conversation.ts';
 import { DiscordDelivery } from './delivery.ts';
 import { callerOf, isDm } from './identity.ts';
 import { actionOfCustomId, askModal, BUTTON_PREFIX, cut, HASHED_PREFIX, isAskAction, MODAL_INPUT_ID, MODAL_PREFIX, renderReply } from './render.ts';
+import { LongActions } from './long-actions.ts';
 import { DiscordTransport } from './transport.ts';
 import { noTelemetry, type Telemetry } from '../../ports/telemetry.ts';
 
@@ -56,10 +57,13 @@ export interface DiscordAdapterOptions {
   /** Where acknowledgement latencies are counted (GET /metrics). */
   telemetry?: Telemetry;
   /**
-   * Where interaction ids are claimed before anything answers them: the database in main.ts, since
-   * every replica's gateway session receives every interaction. One process's memory when absent.
+   * Where interaction ids are claimed before anything answers them, and where the actions of buttons
+   * too long for a custom_id are kept: the database in main.ts, since every replica's gateway session
+   * receives every interaction and a button may be pressed after a restart. One process's memory when absent.
    */
-  coordination?: Pick<Coordination, 'claims'>;
+  coordination?: Pick<Coordination, 'claims'> & Partial<Pick<Coordination, 'threads'>>;
+  /** The clock an interaction token's 15 minutes are counted on (the system's when absent; tests move it). */
+  now?: () => number;
 }
 
 /** How long an interaction id stays claimed: past its token's 15 minutes, after which nobody can answer it anyway. */
@@ -67,8 +71,6 @@ const CLAIM_TTL_MS = 60 * 60_000;
 
 /** Autocomplete must be answered within 3 s; a slow list is answered empty rather than late. */
 const SUGGEST_WITHIN_MS = 2_000;
-/** Long button actions remembered at most (oldest dropped first). */
-const LONG_ACTIONS_MAX = 5_000;
 
 /** The Discord adapter; see the module comment. */
 export class DiscordAdapter implements Adapter {
@@ -86,18 +88,21 @@ export class DiscordAdapter implements Adapter {
   private readonly roles: ReadonlyMap<string, Role>;
   private readonly log: Logger;
   private readonly telemetry: Telemetry;
-  private readonly longActions = new Map<string, string>();
+  private readonly longActions: LongActions;
   private readonly claims: Claims;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly now: (() => number) | undefined;
 
   constructor(opts: DiscordAdapterOptions) {
     this.dispatcher = opts.dispatcher;
     this.claims = opts.coordination?.claims ?? new MemoryClaims();
+    this.longActions = new LongActions(opts.coordination?.threads);
+    this.now = opts.now;
     this.roles = opts.guildRoles ?? new Map();
     this.log = (opts.log ?? silentLogger).child({ adapter: 'discord' });
     this.telemetry = opts.telemetry ?? noTelemetry;
     this.transport = new DiscordTransport({ token: opts.token, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), log: this.log, onInteraction: (i) => this.onInteraction(i) });
-    this.delivery = new DiscordDelivery({ token: opts.token, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), log: this.log });
+    this.delivery = new DiscordDelivery({ token: opts.token, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), log: this.log, remember: (m) => this.longActions.remember(m) });
   }
 
   /** Connects to the gateway; rejects with one line when the token is refused or Discord is unreachable. */
@@ -131,11 +136,11 @@ export class DiscordAdapter implements Adapter {
 
   /** Posts the follow-ups of a command another replica answered and could not finish. */
   resumePost(handle: ConversationHandle): PostFollowUp | undefined {
-    return resumedPost(handle, this.transport.client.rest, (r) => {
+    return resumedPost(handle, this.transport.client.rest, async (r) => {
       const out = renderReply(r);
-      if (out.longActions.size > 0) this.remember(out.longActions);
+      if (out.longActions.size > 0) await this.longActions.remember(out.longActions);
       return out.messages;
-    });
+    }, this.now);
   }
 
   // ---- transport → handlers ----
@@ -169,18 +174,11 @@ export class DiscordAdapter implements Adapter {
       interaction: i as never,
       fromButton,
       rest: this.transport.client.rest,
-      remember: (m) => this.remember(m),
+      remember: (m) => this.longActions.remember(m),
       log: this.log,
       onAck: (ms) => this.telemetry.acked('discord', ms),
+      ...(this.now ? { now: this.now } : {}),
     });
-  }
-
-  private remember(m: Map<string, string>): void {
-    for (const [k, v] of m) {
-      this.longActions.delete(k);
-      this.longActions.set(k, v);
-    }
-    while (this.longActions.size > LONG_ACTIONS_MAX) this.longActions.delete(this.longActions.keys().next().value!);
   }
 
   /** A private one-line answer that runs nothing. */
@@ -233,10 +231,10 @@ export class DiscordAdapter implements Adapter {
 
   private async onButton(i: ButtonInteraction): Promise<void> {
     const id = i.customId;
-    const action = this.longActions.get(id) ?? (id.startsWith(BUTTON_PREFIX) ? actionOfCustomId(id.replace(/~\d+$/, '')) : null);
+    const action = (await this.longActions.get(id)) ?? (id.startsWith(BUTTON_PREFIX) ? actionOfCustomId(id.replace(/~\d+$/, '')) : null);
     if (!action) {
       const why = id.startsWith(HASHED_PREFIX)
-        ? 'dockhand no longer remembers what this button does (it may have restarted); run the command again. Nothing was run.'
+        ? 'dockhand no longer knows what this button does (it keeps that for a day after the button was last shown); run the command again. Nothing was run.'
         : 'this button is not one dockhand knows; nothing was run. Run the command again if you need it.';
       this.log.warn({ customId: cut(id, 100), user: i.user.id }, 'discord: a button press with an unknown custom_id');
       return this.refuse(i, `⚠️ ${why}`);
