@@ -140,6 +140,8 @@ export class FakeDiscord {
   resumes = 0;
   /** Interaction tokens the stand-in treats as older than 15 minutes. */
   readonly expiredTokens = new Set<string>();
+  /** Added to the age of every interaction token, so a test ages tokens past 15 minutes without waiting. */
+  tokenAgeOffsetMs = 0;
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private clients = new Set<GatewayClient>();
@@ -704,7 +706,7 @@ export class FakeDiscord {
   private onWebhook(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown> | undefined, appId: string, token: string, messageId: string | undefined): void {
     const it = [...this.interactions.values()].find((x) => x.token === token);
     // https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages — the token works for 15 minutes.
-    if (appId !== this.applicationId || !it || this.expiredTokens.has(token) || Date.now() - it.createdAt > TOKEN_TTL_MS) {
+    if (appId !== this.applicationId || !it || this.expiredTokens.has(token) || Date.now() + this.tokenAgeOffsetMs - it.createdAt > TOKEN_TTL_MS) {
       return this.send(res, req, body, 401, { code: 50027, message: 'Invalid Webhook Token' });
     }
     if (!messageId) {

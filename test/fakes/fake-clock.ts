@@ -14,6 +14,11 @@ export class FakeClock implements Clock {
     return this.t;
   }
 
+  /** How many sleepers wait (a test waits for a loop to reach its sleep before moving time). */
+  get sleeping(): number {
+    return this.sleepers.length;
+  }
+
   /** Resolves once `advance` moves the clock past now + ms. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
