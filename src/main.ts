@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { commands, jobResumers } from '../commands/index.ts';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { JOB_LEASE_MS, JobRunner } from './core/job-runner.ts';
 import { ConsoleAdapter } from './adapters/console/console-adapter.ts';
 import type { Adapter } from './adapters/adapter.ts';
@@ -125,9 +125,12 @@ export async function main(io: MainIo): Promise<number> {
   }
   const settings = settingsFrom(config, terminalUser, region ?? 'us-east-1', endpointProbe?.kind === 'sandbox');
   // DATABASE_URL (PostgreSQL, for replicas) wins over DOCKHAND_DB (the SQLite file); either is migrated now.
+  // Each sandbox is a world of its own (its seeded task ids repeat from run to run): the watcher's rows
+  // carry it, so crash history from one sandbox run never shows in the next. '' is AWS itself.
+  const world = config.backend === 'sandbox' ? `sandbox-${randomUUID()}` : endpointProbe?.kind === 'sandbox' ? `sandbox-${endpointProbe.world}` : '';
   let stores: Stores;
   try {
-    stores = await openStores(config.env, { onIdleError: (e) => log.warn({}, `a PostgreSQL connection dropped while idle (${e.message}); the pool replaces it`) });
+    stores = await openStores(config.env, { world, onIdleError: (e) => log.warn({}, `a PostgreSQL connection dropped while idle (${e.message}); the pool replaces it`) });
   } catch (e) {
     io.stderr.write(secretRedactor(configuredSecrets(io.env))(`dockhand: ${e instanceof Error ? e.message : String(e)}\n`));
     return 2;
@@ -153,7 +156,7 @@ export async function main(io: MainIo): Promise<number> {
   let sandbox: Sandbox | undefined;
   let aws: AwsPorts;
   if (config.backend === 'sandbox') {
-    sandbox = await startSandbox({ scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
+    sandbox = await startSandbox({ world: world.slice('sandbox-'.length), scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
     aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS, onCall });
   } else {
     aws = createAwsPorts({ ...(endpointCredentials ? { credentials: endpointCredentials } : {}), onCall });
@@ -302,6 +305,11 @@ export async function main(io: MainIo): Promise<number> {
     everyMs: Math.min(15_000, Math.max(1_000, Math.floor(watchSettings.everyMs / 2))),
     log,
     onGain: async () => {
+      // What an earlier sandbox run (another world) left behind is dropped before this world is watched.
+      await incidents.pruneOtherWorlds().then(
+        (n) => n > 0 && log.info({ rows: n }, 'watcher: dropped the crash history of an earlier sandbox run'),
+        (e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'watcher: could not drop the rows of an earlier sandbox run'),
+      );
       alerts.start();
       watching = true;
       await resumeQuizTimers();

@@ -64,8 +64,8 @@ export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
   };
 }
 
-/** What answers at an AWS endpoint: dockhand's sandbox (it says so in a header), something else, or nothing. */
-export type EndpointProbe = { kind: 'sandbox' } | { kind: 'other' } | { kind: 'unreachable'; why: string };
+/** What answers at an endpoint: dockhand's sandbox (with its world id), something else, or nothing. */
+export type EndpointProbe = { kind: 'sandbox'; world: string } | { kind: 'other' } | { kind: 'unreachable'; why: string };
 
 /** True for an endpoint on this machine (127.0.0.0/8, localhost, ::1), where test credentials are the norm. */
 export function isLoopback(url: string): boolean {
@@ -82,7 +82,8 @@ export async function probeEndpoint(url: string, timeoutMs = 2_000): Promise<End
   try {
     const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
-    return res.headers.has('x-dockhand-sandbox') ? { kind: 'sandbox' } : { kind: 'other' };
+    const world = res.headers.get('x-dockhand-sandbox');
+    return world !== null ? { kind: 'sandbox', world: world || 'sandbox' } : { kind: 'other' };
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause;
     return { kind: 'unreachable', why: cause?.code ?? (e instanceof Error ? e.name : 'no answer') };

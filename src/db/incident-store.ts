@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type Database from 'better-sqlite3';
 import type { CrashRecord, Incident, IncidentStore, Mute, WatchCondition } from '../ports/incident-store.ts';
 import type { CrashRef, WriteGuard, WriteSet, WriteSetResult } from '../ports/write-set.ts';
 import type { Db } from './client.ts';
 import { insertOutboxMessage } from './outbox.ts';
-import { watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './watcher-schema.ts';
+import { outbox, watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './watcher-schema.ts';
 
 /** A stored incident row as the port's Incident (PostgreSQL's rows have the same shape). */
 export function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
@@ -50,10 +50,13 @@ export function toCondition(r: typeof watcherConditions.$inferSelect): WatchCond
 export class SqliteIncidentStore implements IncidentStore {
   private readonly db: Db;
   private readonly sqlite: Database.Database;
+  /** The sandbox world this store reads and writes ('' for AWS itself). */
+  readonly world: string;
 
-  constructor(database: { db: Db; sqlite: Database.Database }) {
+  constructor(database: { db: Db; sqlite: Database.Database }, world = '') {
     this.db = database.db;
     this.sqlite = database.sqlite;
+    this.world = world;
   }
 
   /**
@@ -74,7 +77,7 @@ export class SqliteIncidentStore implements IncidentStore {
     for (const w of writes) {
       switch (w.op) {
         case 'claimTask': {
-          const r = this.db.insert(watcherHandledTasks).values({ cluster: w.cluster, taskArn: w.taskArn, handledAt: w.at }).onConflictDoNothing().run();
+          const r = this.db.insert(watcherHandledTasks).values({ world: this.world, cluster: w.cluster, taskArn: w.taskArn, handledAt: w.at }).onConflictDoNothing().run();
           if (r.changes === 0) throw new GuardFailed('claimTask');
           break;
         }
@@ -87,7 +90,7 @@ export class SqliteIncidentStore implements IncidentStore {
           const c = w.crash;
           this.db
             .insert(watcherCrashes)
-            .values({ ...c, exitCode: c.exitCode ?? null, incidentId: c.incidentId ?? null })
+            .values({ ...c, world: this.world, exitCode: c.exitCode ?? null, incidentId: c.incidentId ?? null })
             .onConflictDoNothing()
             .run();
           break;
@@ -96,7 +99,7 @@ export class SqliteIncidentStore implements IncidentStore {
           const i = w.incident;
           this.db
             .insert(watcherIncidents)
-            .values({ ...i, lastExitCode: i.lastExitCode ?? null, recoveredAt: i.recoveredAt ?? null })
+            .values({ ...i, world: this.world, lastExitCode: i.lastExitCode ?? null, recoveredAt: i.recoveredAt ?? null })
             .run();
           for (const ref of w.crashes) this.attach(ref, i.id);
           break;
@@ -122,7 +125,7 @@ export class SqliteIncidentStore implements IncidentStore {
           this.attach(w.crash, w.incidentId);
           break;
         case 'putCondition': {
-          const values = { ...w.condition, alertedAt: w.condition.alertedAt ?? null };
+          const values = { ...w.condition, world: this.world, alertedAt: w.condition.alertedAt ?? null };
           this.db.insert(watcherConditions).values(values).onConflictDoUpdate({ target: watcherConditions.key, set: values }).run();
           break;
         }
@@ -130,7 +133,7 @@ export class SqliteIncidentStore implements IncidentStore {
           this.db.delete(watcherConditions).where(eq(watcherConditions.key, w.key)).run();
           break;
         case 'enqueue':
-          if (insertOutboxMessage(this.db, w.message, w.now)) enqueued++;
+          if (insertOutboxMessage(this.db, w.message, w.now, this.world)) enqueued++;
           break;
       }
     }
@@ -138,7 +141,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   private attach(ref: CrashRef, incidentId: string): void {
-    const which = typeof ref === 'number' ? eq(watcherCrashes.id, ref) : eq(watcherCrashes.taskArn, ref.taskArn);
+    const which = typeof ref === 'number' ? eq(watcherCrashes.id, ref) : and(eq(watcherCrashes.world, this.world), eq(watcherCrashes.taskArn, ref.taskArn));
     this.db.update(watcherCrashes).set({ incidentId }).where(which).run();
   }
 
@@ -146,7 +149,7 @@ export class SqliteIncidentStore implements IncidentStore {
     const r = this.db
       .select()
       .from(watcherIncidents)
-      .where(and(eq(watcherIncidents.cluster, cluster), eq(watcherIncidents.service, service), eq(watcherIncidents.status, 'open')))
+      .where(and(eq(watcherIncidents.world, this.world), eq(watcherIncidents.cluster, cluster), eq(watcherIncidents.service, service), eq(watcherIncidents.status, 'open')))
       .get();
     return r ? toIncident(r) : null;
   }
@@ -159,11 +162,18 @@ export class SqliteIncidentStore implements IncidentStore {
       const rows = this.db
         .select({ arn: watcherHandledTasks.taskArn })
         .from(watcherHandledTasks)
-        .where(and(eq(watcherHandledTasks.cluster, cluster), inArray(watcherHandledTasks.taskArn, part)))
+        .where(and(eq(watcherHandledTasks.world, this.world), eq(watcherHandledTasks.cluster, cluster), inArray(watcherHandledTasks.taskArn, part)))
         .all();
       for (const r of rows) out.add(r.arn);
     }
     return out;
+  }
+
+  /** Forgets every row another sandbox world left behind (the watcher does this when it starts). */
+  async pruneOtherWorlds(): Promise<number> {
+    return this.sqlite.transaction(() =>
+      [watcherHandledTasks, watcherCrashes, watcherIncidents, watcherConditions, outbox].reduce((n, t) => n + this.db.delete(t).where(ne(t.world, this.world)).run().changes, 0),
+    )();
   }
 
   /** Forgets handled tasks older than `before`. */
@@ -181,7 +191,7 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.db
       .select()
       .from(watcherCrashes)
-      .where(and(eq(watcherCrashes.cluster, cluster), eq(watcherCrashes.service, service), gte(watcherCrashes.at, since)))
+      .where(and(eq(watcherCrashes.world, this.world), eq(watcherCrashes.cluster, cluster), eq(watcherCrashes.service, service), gte(watcherCrashes.at, since)))
       .orderBy(asc(watcherCrashes.at), asc(watcherCrashes.id))
       .all()
       .map(toCrash);
@@ -194,7 +204,7 @@ export class SqliteIncidentStore implements IncidentStore {
 
   /** Every open incident, oldest first. */
   async openIncidents(): Promise<Incident[]> {
-    return this.db.select().from(watcherIncidents).where(eq(watcherIncidents.status, 'open')).orderBy(asc(watcherIncidents.openedAt)).all().map(toIncident);
+    return this.db.select().from(watcherIncidents).where(and(eq(watcherIncidents.world, this.world), eq(watcherIncidents.status, 'open'))).orderBy(asc(watcherIncidents.openedAt)).all().map(toIncident);
   }
 
   /** Incidents that recovered since a time, newest first. */
@@ -202,7 +212,7 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.db
       .select()
       .from(watcherIncidents)
-      .where(and(eq(watcherIncidents.status, 'recovered'), gte(watcherIncidents.recoveredAt, since)))
+      .where(and(eq(watcherIncidents.world, this.world), eq(watcherIncidents.status, 'recovered'), gte(watcherIncidents.recoveredAt, since)))
       .orderBy(desc(watcherIncidents.recoveredAt))
       .all()
       .map(toIncident);
@@ -240,7 +250,7 @@ export class SqliteIncidentStore implements IncidentStore {
 
   /** A tracked condition. */
   async condition(key: string): Promise<WatchCondition | null> {
-    const r = this.db.select().from(watcherConditions).where(eq(watcherConditions.key, key)).get();
+    const r = this.db.select().from(watcherConditions).where(and(eq(watcherConditions.world, this.world), eq(watcherConditions.key, key))).get();
     return r ? toCondition(r) : null;
   }
 
@@ -249,7 +259,7 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.db
       .select()
       .from(watcherConditions)
-      .where(sql`substr(${watcherConditions.key}, 1, ${prefix.length}) = ${prefix}`)
+      .where(and(eq(watcherConditions.world, this.world), sql`substr(${watcherConditions.key}, 1, ${prefix.length}) = ${prefix}`))
       .all()
       .map(toCondition);
   }

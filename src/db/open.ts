@@ -33,13 +33,13 @@ export interface StoreConfig {
 }
 
 /** Stores on SQLite, with the open file for what still needs it directly (the replica lock, tests). */
-export function sqliteStores(database: OpenDatabase): Stores {
+export function sqliteStores(database: OpenDatabase, world = ''): Stores {
   return {
     dialect: 'sqlite',
     audit: new SqliteAuditLog(database.db),
     quiz: new SqliteQuizStore(database.db),
-    incidents: new SqliteIncidentStore(database),
-    outbox: new SqliteOutbox(database),
+    incidents: new SqliteIncidentStore(database, world),
+    outbox: new SqliteOutbox(database, world),
     deploys: new SqliteDeployStore(database.db),
     coordination: sqliteCoordination(database.db),
     describe: () => `SQLite ${database.path}`,
@@ -70,15 +70,15 @@ function plainErrors<T extends object>(store: T): T {
 }
 
 /** Stores on an open (migrated) PostgreSQL database; leadership takes a connection of its own to `url`. */
-export function postgresStores(database: OpenPostgres, url: string, onLeaderConnectionError?: (e: Error) => void): Stores {
+export function postgresStores(database: OpenPostgres, url: string, onLeaderConnectionError?: (e: Error) => void, world = ''): Stores {
   const c = pgCoordination(database.db, url, onLeaderConnectionError);
   const coordination = { claims: plainErrors(c.claims), confirmations: plainErrors(c.confirmations), jobs: plainErrors(c.jobs), threads: plainErrors(c.threads), leadership: c.leadership };
   return {
     dialect: 'postgres',
     audit: plainErrors(new PgAuditLog(database.db)),
     quiz: plainErrors(new PgQuizStore(database.db)),
-    incidents: plainErrors(new PgIncidentStore(database.db)),
-    outbox: plainErrors(new PgOutbox(database.db)),
+    incidents: plainErrors(new PgIncidentStore(database.db, world)),
+    outbox: plainErrors(new PgOutbox(database.db, world)),
     deploys: plainErrors(new PgDeployStore(database.db)),
     coordination,
     describe: () => database.describe,
@@ -95,17 +95,17 @@ export function postgresStores(database: OpenPostgres, url: string, onLeaderConn
  * Opens and migrates the configured database and the stores on it: PostgreSQL when DATABASE_URL is
  * set, otherwise the SQLite file DOCKHAND_DB. Throws a StoreOpenError that names no password.
  */
-export async function openStores(env: StoreConfig, opts: { onIdleError?: (err: Error) => void } = {}): Promise<Stores> {
+export async function openStores(env: StoreConfig, opts: { onIdleError?: (err: Error) => void; world?: string } = {}): Promise<Stores> {
   if (env.DATABASE_URL) {
     try {
-      return postgresStores(await openPostgres(env.DATABASE_URL, opts.onIdleError ? { onIdleError: opts.onIdleError } : {}), env.DATABASE_URL, opts.onIdleError);
+      return postgresStores(await openPostgres(env.DATABASE_URL, opts.onIdleError ? { onIdleError: opts.onIdleError } : {}), env.DATABASE_URL, opts.onIdleError, opts.world);
     } catch (e) {
       if (e instanceof PostgresOpenError) throw new StoreOpenError(e.message, { cause: e });
       throw new StoreOpenError(`cannot open ${describePostgres(env.DATABASE_URL)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
   try {
-    return sqliteStores(openDatabase(env.DOCKHAND_DB));
+    return sqliteStores(openDatabase(env.DOCKHAND_DB), opts.world);
   } catch (e) {
     throw new StoreOpenError(
       `cannot open the database DOCKHAND_DB=${env.DOCKHAND_DB}: ${e instanceof Error ? e.message : String(e)}; expected a writable file path (its folder is created when missing)`,

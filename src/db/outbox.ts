@@ -36,10 +36,11 @@ export function toRow(r: Row): OutboxRow {
  * Writes an outbox message unless one with the same alert key, platform and channel exists; true
  * when written. Synchronous, so the incident store's write sets can enqueue inside their transaction.
  */
-export function insertOutboxMessage(db: Db, m: OutboxMessage, now: number): boolean {
+export function insertOutboxMessage(db: Db, m: OutboxMessage, now: number, world = ''): boolean {
   const r = db
     .insert(outbox)
     .values({
+      world,
       alertKey: m.alertKey,
       platform: m.platform,
       channelId: m.channelId,
@@ -58,21 +59,27 @@ export function insertOutboxMessage(db: Db, m: OutboxMessage, now: number): bool
   return r.changes > 0;
 }
 
-const laneIs = (lane: Lane) => and(eq(outbox.platform, lane.platform), eq(outbox.channelId, lane.channelId));
 
 /** The alert outbox in SQLite (table `outbox`). */
 export class SqliteOutbox implements Outbox {
   private readonly db: Db;
   private readonly sqlite: Database.Database;
+  /** The sandbox world this outbox reads and writes ('' for AWS itself). */
+  readonly world: string;
 
-  constructor(database: { db: Db; sqlite: Database.Database }) {
+  constructor(database: { db: Db; sqlite: Database.Database }, world = '') {
     this.db = database.db;
     this.sqlite = database.sqlite;
+    this.world = world;
+  }
+
+  private laneIs(lane: Lane) {
+    return and(eq(outbox.world, this.world), eq(outbox.platform, lane.platform), eq(outbox.channelId, lane.channelId));
   }
 
   /** Writes a message unless the same alert already went to that channel; true when written. */
   async enqueue(m: OutboxMessage, now: number): Promise<boolean> {
-    return insertOutboxMessage(this.db, m, now);
+    return insertOutboxMessage(this.db, m, now, this.world);
   }
 
   /** Channels with pending messages. */
@@ -80,14 +87,14 @@ export class SqliteOutbox implements Outbox {
     return this.db
       .selectDistinct({ platform: outbox.platform, channelId: outbox.channelId })
       .from(outbox)
-      .where(eq(outbox.status, 'pending'))
+      .where(and(eq(outbox.world, this.world), eq(outbox.status, 'pending')))
       .all()
       .map((r) => ({ platform: r.platform as Platform, channelId: r.channelId }));
   }
 
   /** Pending messages of a channel, oldest first. */
   async pending(lane: Lane): Promise<OutboxRow[]> {
-    return this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.status, 'pending'))).orderBy(asc(outbox.id)).all().map(toRow);
+    return this.db.select().from(outbox).where(and(this.laneIs(lane), eq(outbox.status, 'pending'))).orderBy(asc(outbox.id)).all().map(toRow);
   }
 
   /** Records a delivery. */
@@ -111,17 +118,17 @@ export class SqliteOutbox implements Outbox {
 
   /** The messages given up on, newest first. */
   async failures(limit: number): Promise<OutboxRow[]> {
-    return this.db.select().from(outbox).where(eq(outbox.status, 'failed')).orderBy(desc(outbox.id)).limit(limit).all().map(toRow);
+    return this.db.select().from(outbox).where(and(eq(outbox.world, this.world), eq(outbox.status, 'failed'))).orderBy(desc(outbox.id)).limit(limit).all().map(toRow);
   }
 
   /** Replaces pending messages by one summary message, in one transaction. */
   async fold(ids: readonly number[], summary: OutboxMessage, now: number): Promise<number> {
     return this.sqlite.transaction(() => {
-      insertOutboxMessage(this.db, summary, now);
+      insertOutboxMessage(this.db, summary, now, this.world);
       const row = this.db
         .select({ id: outbox.id })
         .from(outbox)
-        .where(and(eq(outbox.alertKey, summary.alertKey), eq(outbox.platform, summary.platform), eq(outbox.channelId, summary.channelId)))
+        .where(and(this.laneIs(summary), eq(outbox.alertKey, summary.alertKey)))
         .get();
       const sid = row?.id ?? 0;
       for (const id of ids) {
@@ -133,7 +140,7 @@ export class SqliteOutbox implements Outbox {
 
   /** A stored message by alert key in a channel. */
   async find(lane: Lane, alertKey: string): Promise<OutboxRow | undefined> {
-    const r = this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.alertKey, alertKey))).get();
+    const r = this.db.select().from(outbox).where(and(this.laneIs(lane), eq(outbox.alertKey, alertKey))).get();
     return r ? toRow(r) : undefined;
   }
 
@@ -142,7 +149,7 @@ export class SqliteOutbox implements Outbox {
     const r = this.db
       .select({ ref: outbox.messageRef })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.alertKey, alertKey), eq(outbox.status, 'sent')))
+      .where(and(this.laneIs(lane), eq(outbox.alertKey, alertKey), eq(outbox.status, 'sent')))
       .get();
     return r?.ref ?? undefined;
   }
@@ -155,7 +162,7 @@ export class SqliteOutbox implements Outbox {
     const r = this.db
       .select({ ref: outbox.messageRef })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.threadKey, threadKey), eq(outbox.status, 'sent'), isNull(outbox.updateOf), sql`${outbox.messageRef} <> ''`))
+      .where(and(this.laneIs(lane), eq(outbox.threadKey, threadKey), eq(outbox.status, 'sent'), isNull(outbox.updateOf), sql`${outbox.messageRef} <> ''`))
       .orderBy(desc(outbox.threadParent), asc(outbox.id))
       .get();
     return r?.ref ?? undefined;
@@ -168,7 +175,7 @@ export class SqliteOutbox implements Outbox {
       .prepare(
         `DELETE FROM outbox WHERE status IN ('sent', 'failed', 'folded') AND created_at < ?
          AND NOT (thread_key IS NOT NULL AND thread_key IN (SELECT value FROM json_each(?)) AND ((thread_parent = 1 AND update_of IS NULL) OR id = (
-           SELECT min(p.id) FROM outbox AS p WHERE p.platform = outbox.platform AND p.channel_id = outbox.channel_id
+           SELECT min(p.id) FROM outbox AS p WHERE p.world = outbox.world AND p.platform = outbox.platform AND p.channel_id = outbox.channel_id
            AND p.thread_key = outbox.thread_key AND p.status = 'sent' AND p.update_of IS NULL AND p.message_ref <> '')))`,
       )
       .run(before, JSON.stringify(keepThreads)).changes;
@@ -179,12 +186,12 @@ export class SqliteOutbox implements Outbox {
    * one when it was the first message of its thread to go out (its parent was folded or failed).
    */
   async sentSince(lane: Lane, since: number): Promise<number[]> {
-    const firstOfThread = sql`NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.platform = ${outbox.platform} AND p.channel_id = ${outbox.channelId}
+    const firstOfThread = sql`NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.world = ${outbox.world} AND p.platform = ${outbox.platform} AND p.channel_id = ${outbox.channelId}
       AND p.thread_key = ${outbox.threadKey} AND p.status = 'sent' AND p.update_of IS NULL AND p.message_ref <> '' AND p.id < ${outbox.id})`;
     return this.db
       .select({ at: outbox.sentAt })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL OR ${firstOfThread})`, isNull(outbox.updateOf), gt(outbox.sentAt, since)))
+      .where(and(this.laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL OR ${firstOfThread})`, isNull(outbox.updateOf), gt(outbox.sentAt, since)))
       .orderBy(asc(outbox.sentAt))
       .all()
       .map((r) => r.at ?? 0);
@@ -193,16 +200,16 @@ export class SqliteOutbox implements Outbox {
   /** Counts by status. */
   async stats(): Promise<OutboxStats> {
     const out: OutboxStats = { pending: 0, sent: 0, failed: 0, folded: 0 };
-    for (const r of this.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status).all()) {
+    for (const r of this.db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).where(eq(outbox.world, this.world)).groupBy(outbox.status).all()) {
       if (r.status in out) out[r.status as 'pending' | 'sent' | 'failed' | 'folded'] = r.n;
     }
-    const oldest = this.db.select({ at: sql<number | null>`min(${outbox.createdAt})` }).from(outbox).where(eq(outbox.status, 'pending')).get()?.at;
+    const oldest = this.db.select({ at: sql<number | null>`min(${outbox.createdAt})` }).from(outbox).where(and(eq(outbox.world, this.world), eq(outbox.status, 'pending'))).get()?.at;
     if (oldest !== null && oldest !== undefined) out.oldestPendingAt = oldest;
     return out;
   }
 
   /** Every row of a channel, in order. */
   async history(lane: Lane): Promise<OutboxRow[]> {
-    return this.db.select().from(outbox).where(laneIs(lane)).orderBy(asc(outbox.id)).all().map(toRow);
+    return this.db.select().from(outbox).where(this.laneIs(lane)).orderBy(asc(outbox.id)).all().map(toRow);
   }
 }

@@ -4,11 +4,13 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export const watcherHandledTasks = sqliteTable(
   'watcher_handled_tasks',
   {
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     cluster: text('cluster').notNull(),
     taskArn: text('task_arn').notNull(),
     handledAt: integer('handled_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.cluster, t.taskArn] }), index('watcher_handled_at').on(t.handledAt)],
+  (t) => [primaryKey({ columns: [t.world, t.cluster, t.taskArn] }), index('watcher_handled_at').on(t.handledAt)],
 );
 
 /** Every crash, muted or not: the evidence behind incidents and `/ecs alerts`. */
@@ -16,6 +18,8 @@ export const watcherCrashes = sqliteTable(
   'watcher_crashes',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     cluster: text('cluster').notNull(),
     service: text('service').notNull(),
     taskArn: text('task_arn').notNull(),
@@ -26,7 +30,7 @@ export const watcherCrashes = sqliteTable(
     reason: text('reason').notNull(),
     incidentId: text('incident_id'),
   },
-  (t) => [index('watcher_crashes_service').on(t.cluster, t.service, t.at), uniqueIndex('watcher_crashes_task').on(t.taskArn)],
+  (t) => [index('watcher_crashes_service').on(t.cluster, t.service, t.at), uniqueIndex('watcher_crashes_task').on(t.world, t.taskArn)],
 );
 
 /** Crash loops: one row per incident, open until the service recovers. */
@@ -34,6 +38,8 @@ export const watcherIncidents = sqliteTable(
   'watcher_incidents',
   {
     id: text('id').primaryKey(),
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     cluster: text('cluster').notNull(),
     service: text('service').notNull(),
     openedAt: integer('opened_at').notNull(),
@@ -64,6 +70,8 @@ export const watcherMutes = sqliteTable(
 /** Conditions tracked across polls: below desired count since, failed deployments alerted. */
 export const watcherConditions = sqliteTable('watcher_conditions', {
   key: text('key').primaryKey(),
+  // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+  world: text('world').notNull().default(''),
   cluster: text('cluster').notNull(),
   service: text('service').notNull(),
   since: integer('since').notNull(),
@@ -76,6 +84,8 @@ export const outbox = sqliteTable(
   'outbox',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     alertKey: text('alert_key').notNull(),
     platform: text('platform').notNull(),
     channelId: text('channel_id').notNull(),
@@ -97,7 +107,7 @@ export const outbox = sqliteTable(
     failedAt: integer('failed_at'),
   },
   (t) => [
-    uniqueIndex('outbox_once').on(t.alertKey, t.platform, t.channelId),
+    uniqueIndex('outbox_once').on(t.world, t.alertKey, t.platform, t.channelId),
     index('outbox_lane').on(t.platform, t.channelId, t.status, t.id),
     // threadRef() looks messages up by thread key on every threaded send.
     index('outbox_thread').on(t.threadKey),

@@ -91,6 +91,13 @@ export interface WatchCondition {
 export interface IncidentStore extends WriteSetStore {
   /** Which of these task ARNs were handled already. */
   handledAmong(cluster: string, taskArns: readonly string[]): Promise<Set<string>>;
+  /**
+   * The sandbox world this store serves ('' for AWS itself): its reads see only that world's rows,
+   * so crash history from one sandbox run never leaks into the next.
+   */
+  readonly world: string;
+  /** Deletes the watcher's rows (handled tasks, crashes, incidents, conditions, outbox) of every other world; returns how many. */
+  pruneOtherWorlds(): Promise<number>;
   /** Forgets handled tasks older than `before` (ECS stops listing them after about an hour). */
   pruneHandled(before: number): Promise<number>;
   /** Forgets crashes that stopped before `before`; returns how many. */

@@ -55,12 +55,19 @@ export interface SandboxOptions {
    * a message gets before it moves to the dead-letter queue (default 5); `false` publishes no events.
    */
   events?: false | { visibilityTimeout?: number; maxReceiveCount?: number };
+  /** This sandbox's world id (default: a new random one), sent in every answer's `x-dockhand-sandbox` header. */
+  world?: string;
 }
 
 /** A running sandbox. */
 export interface Sandbox {
   /** Base URL for SDK `endpoint` / aws CLI `--endpoint-url`, e.g. http://127.0.0.1:4566. */
   endpoint: string;
+  /**
+   * The id of this sandbox's world: every start is a new world (its task ids repeat from run to run,
+   * since they are seeded), so dockhand keeps the watcher's rows of each world apart.
+   */
+  world: string;
   /** The port it listens on. */
   port: number;
   /** The in-memory model, with builders for clusters, services, repositories and log events. */
@@ -109,6 +116,7 @@ const CATCH_UP_BUDGET_MS = 50;
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const clock = opts.clock ?? new SandboxClock({ speed: opts.speed ?? 1 });
   const state = new SandboxState({ clock, region: opts.region, accountId: opts.accountId, seed: opts.seed });
+  const world = opts.world ?? randomUUID();
   const faults = new FaultInjector(state.accountId);
   const sqs = new SandboxSqs({ region: state.region, accountId: state.accountId });
   if (opts.events !== false) {
@@ -153,7 +161,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const server = createServer((req, res) => {
-    handle(req, res, state, faults, sqs).catch((err: unknown) => {
+    handle(req, res, state, faults, sqs, world).catch((err: unknown) => {
       sendError(res, new AwsError('InternalFailure', err instanceof Error ? err.message : String(err), 500));
     });
   });
@@ -176,6 +184,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   return {
     endpoint,
+    world,
     port,
     state,
     clock,
@@ -210,9 +219,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** The response header by which dockhand (and anyone) can tell this sandbox from real AWS. */
 export const SANDBOX_HEADER = 'x-dockhand-sandbox';
 
-async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, faults: FaultInjector, sqs: SandboxSqs): Promise<void> {
-  // Every answer says it comes from the sandbox, so a dockhand pointed here by AWS_ENDPOINT_URL says "sandbox data".
-  res.setHeader(SANDBOX_HEADER, 'demo');
+async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, faults: FaultInjector, sqs: SandboxSqs, world: string): Promise<void> {
+  // Every answer says it comes from the sandbox, so a dockhand pointed here by AWS_ENDPOINT_URL says "sandbox data",
+  // and names its world, so that dockhand keeps this world's crash history apart from another run's.
+  res.setHeader(SANDBOX_HEADER, world);
   if (req.method === 'GET' && (req.url === '/health' || req.url === '/')) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', sandbox: 'dockhand' }));
     return;

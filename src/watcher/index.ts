@@ -92,6 +92,7 @@ export function createAlerts(o: AlertsOptions): Alerts {
     clock: o.clock,
     // Mute deadlines must be read in the clock that wrote them, which is not the sandbox's.
     muteClock: o.muteClock ?? o.deliveryClock,
+    realClock: o.deliveryClock,
     log: o.log,
     settings: o.settings,
     clusters: o.clusters,

@@ -50,6 +50,8 @@ export interface CrashWatcherDeps {
    * from the sandbox's when it runs faster than real time. Defaults to `clock`.
    */
   muteClock?: Clock;
+  /** Real time, which handled marks and outbox rows are stamped in (delivery reads them in it). Defaults to `clock`. */
+  realClock?: Clock;
   /** Warnings (throttling, failed calls) and info. */
   log: Logger;
   /** Thresholds and routes. */
@@ -336,8 +338,9 @@ export class CrashWatcher {
         .filter((c) => c.alertedAt !== undefined)
         .map((c) => `${c.key}:${c.since}`),
     ];
-    const handled = await store.pruneHandled(now - HANDLED_RETENTION_MS);
-    const messages = await outbox.prune(now - OUTBOX_RETENTION_MS, threads);
+    // Handled marks and outbox rows are stamped in real time (never in a faster sandbox's time).
+    const handled = await store.pruneHandled(this.realNow() - HANDLED_RETENTION_MS);
+    const messages = await outbox.prune(this.realNow() - OUTBOX_RETENTION_MS, threads);
     const crashes = await store.pruneCrashes(now - CRASH_RETENTION_MS);
     if (handled + messages + crashes > 0) this.d.log.info({ handled, messages, crashes }, 'watcher: pruned old rows');
   }
@@ -460,7 +463,7 @@ export class CrashWatcher {
           continue;
         }
         const reply = incidentOpened(incident, evidence);
-        writes.push({ op: 'enqueue', message: { alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now });
+        writes.push({ op: 'enqueue', message: { alertKey: `incident:${id}:open`, platform: d.platform, channelId: d.channelId, reply, service: incident.service, ...(d.mention ? { mention: d.mention } : {}) }, now: this.realNow() });
       }
       report.messages += await this.write(writes);
     }
@@ -468,7 +471,7 @@ export class CrashWatcher {
       const n = terminalLoops.length;
       const text = `${n === 1 ? '1 service is' : `${n} services are`} crash-looping in cluster ${target.cluster} (${terminalLoops.join(', ')}): /ecs alerts shows ${n === 1 ? 'it' : 'them'}.`;
       const reply: Reply = { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text: `🔁 ${text}` }] };
-      if (await this.d.outbox.enqueue({ alertKey: `first-poll:${target.cluster}:loops`, platform: 'console', channelId: 'terminal', reply }, now)) report.messages++;
+      if (await this.d.outbox.enqueue({ alertKey: `first-poll:${target.cluster}:loops`, platform: 'console', channelId: 'terminal', reply }, this.realNow())) report.messages++;
     }
   }
 
@@ -503,7 +506,7 @@ export class CrashWatcher {
     const cluster = target.cluster;
     const now = this.d.clock.now();
     const at = stopTime(task) || now;
-    const writes: Write[] = [{ op: 'claimTask', cluster, taskArn: task.arn, at: now }];
+    const writes: Write[] = [{ op: 'claimTask', cluster, taskArn: task.arn, at: this.realNow() }];
     const out: Decision = { writes, crash: false, opened: false };
     if (!alert) return out;
     const muted = (await store.activeMute(cluster, service, this.muteNow())) !== null;
@@ -511,7 +514,7 @@ export class CrashWatcher {
     const silent = muted || plan.history || (open !== null && quiet.has(open.id));
     const dests = silent ? [] : destinationsFor(settings.routes, cluster, service);
     if (!verdict.crash) {
-      writes.push(...this.sends(dests, `stop:${task.arn}`, crashAlert(evidence, `stop:${task.id}`), service, now));
+      writes.push(...this.sends(dests, `stop:${task.arn}`, crashAlert(evidence, `stop:${task.id}`), service));
       return out;
     }
     const crash = { cluster, service, taskArn: task.arn, taskId: task.id, kind: verdict.kind, at, reason: verdict.reason, ...(verdict.exitCode !== undefined ? { exitCode: verdict.exitCode } : {}) };
@@ -529,8 +532,8 @@ export class CrashWatcher {
       }
       open.firstCrashAt = Math.min(open.firstCrashAt, at);
       writes.push({ op: 'updateIncident', incident: open }, { op: 'attachCrash', crash: { taskArn: task.arn }, incidentId: open.id });
-      writes.push(...this.sends(dests, `incident:${open.id}:crash:${task.arn}`, incidentUpdate(open, evidence), service, now));
-      writes.push(...(await this.parentEdits(dests, open, now)));
+      writes.push(...this.sends(dests, `incident:${open.id}:crash:${task.arn}`, incidentUpdate(open, evidence), service));
+      writes.push(...(await this.parentEdits(dests, open)));
       out.onApplied = () => {
         if (quiet.has(open.id)) quiet.set(open.id, evidence);
       };
@@ -560,16 +563,16 @@ export class CrashWatcher {
       }
       for (const d of dests) {
         const reply = incidentOpened(incident, evidence);
-        writes.push({ op: 'enqueue', message: { alertKey: `incident:${incident.id}:open`, platform: d.platform, channelId: d.channelId, reply, service, ...(d.mention ? { mention: d.mention } : {}) }, now });
+        writes.push({ op: 'enqueue', message: { alertKey: `incident:${incident.id}:open`, platform: d.platform, channelId: d.channelId, reply, service, ...(d.mention ? { mention: d.mention } : {}) }, now: this.realNow() });
       }
       return out;
     }
-    writes.push(...this.sends(dests, `crash:${task.arn}`, crashAlert(evidence, `crash:${task.id}`), service, now));
+    writes.push(...this.sends(dests, `crash:${task.arn}`, crashAlert(evidence, `crash:${task.id}`), service));
     return out;
   }
 
   /** The writes of an edit of the incident's parent message so its heading shows the count now (platforms that cannot edit skip it). */
-  private async parentEdits(dests: readonly Destination[], incident: Incident, now: number): Promise<Write[]> {
+  private async parentEdits(dests: readonly Destination[], incident: Incident): Promise<Write[]> {
     const writes: Write[] = [];
     const openKey = `incident:${incident.id}:open`;
     for (const d of dests) {
@@ -578,7 +581,7 @@ export class CrashWatcher {
       const key = `incident:${incident.id}:edit:${incident.status === 'recovered' ? 'recovered' : incident.crashes}`;
       // The edited message keeps the mention it was posted with (an edit does not page again).
       const mention = parent.mention ? { mention: parent.mention } : {};
-      writes.push({ op: 'enqueue', message: { alertKey: key, platform: d.platform, channelId: d.channelId, reply: incidentParentNow(parent.reply, incident), updateOf: openKey, service: incident.service, ...mention }, now });
+      writes.push({ op: 'enqueue', message: { alertKey: key, platform: d.platform, channelId: d.channelId, reply: incidentParentNow(parent.reply, incident), updateOf: openKey, service: incident.service, ...mention }, now: this.realNow() });
     }
     return writes;
   }
@@ -590,11 +593,17 @@ export class CrashWatcher {
     return r.applied ? r.enqueued : 0;
   }
 
+  /** Real time, for the moments dockhand itself records (handled marks, outbox rows): never a faster sandbox's time. */
+  private realNow(): number {
+    return (this.d.realClock ?? this.d.clock).now();
+  }
+
   private muteNow(): number {
     return (this.d.muteClock ?? this.d.clock).now();
   }
 
-  private sends(dests: readonly Destination[], alertKey: string, reply: Reply, service: string, now: number): Write[] {
+  private sends(dests: readonly Destination[], alertKey: string, reply: Reply, service: string): Write[] {
+    const now = this.realNow();
     return dests.map((d) => ({ op: 'enqueue', message: { alertKey, platform: d.platform, channelId: d.channelId, reply, service }, now }));
   }
 
@@ -614,7 +623,7 @@ export class CrashWatcher {
         if (await store.condition(key)) continue;
         report.messages += await this.write([
           { op: 'putCondition', condition: { key, cluster, service: s.name, since: now, alertedAt: now, detail: dep.rolloutStateReason ?? 'FAILED' } },
-          ...this.sends(await dests(), key, deploymentFailed(cluster, s.name, dep.id, dep.taskDefinition, dep.rolloutStateReason), s.name, now),
+          ...this.sends(await dests(), key, deploymentFailed(cluster, s.name, dep.id, dep.taskDefinition, dep.rolloutStateReason), s.name),
         ]);
       }
       const key = `${underPrefix}${s.name}`;
@@ -626,14 +635,14 @@ export class CrashWatcher {
           const thread = `${key}:${cond.since}`;
           report.messages += await this.write([
             { op: 'putCondition', condition: { ...cond, alertedAt: now, detail: `${s.runningCount}/${s.desiredCount}` } },
-            ...this.sends(await dests(), thread, underDesired(cluster, s.name, s.runningCount, s.desiredCount, now - cond.since, thread), s.name, now),
+            ...this.sends(await dests(), thread, underDesired(cluster, s.name, s.runningCount, s.desiredCount, now - cond.since, thread), s.name),
           ]);
         }
       } else if (cond) {
         const writes: Write[] = [{ op: 'deleteCondition', key }];
         if (cond.alertedAt !== undefined) {
           const thread = `${key}:${cond.since}`;
-          writes.push(...this.sends(await dests(), `${thread}:back`, backToDesired(s.name, s.desiredCount, thread), s.name, now));
+          writes.push(...this.sends(await dests(), `${thread}:back`, backToDesired(s.name, s.desiredCount, thread), s.name));
         }
         report.messages += await this.write(writes);
       }
@@ -649,8 +658,8 @@ export class CrashWatcher {
         const r = await store.apply([
           guard,
           { op: 'updateIncident', incident: fresh },
-          ...this.sends(ds, `incident:${fresh.id}:recovered`, incidentRecovered(fresh), s.name, now),
-          ...(await this.parentEdits(ds, fresh, now)),
+          ...this.sends(ds, `incident:${fresh.id}:recovered`, incidentRecovered(fresh), s.name),
+          ...(await this.parentEdits(ds, fresh)),
         ]);
         if (r.applied) {
           report.incidentsRecovered++;

@@ -164,3 +164,59 @@ export function incidentStoreContract(label: string, open: () => Promise<StoreUn
     });
   });
 }
+
+/**
+ * Defines the sandbox-world contract: two stores on one database, each serving its own world (two
+ * sandbox runs whose seeded task ids repeat), see only their own rows, and the watcher's start
+ * prunes the other world's. `open(world)` gives the incident store and outbox of one shared database.
+ */
+export function worldContract(label: string, fresh: () => Promise<(world: string) => Promise<StoreUnderTest>>): void {
+  describe(`${label}: sandbox worlds`, () => {
+    const opened: StoreUnderTest[] = [];
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+
+    it("keeps one sandbox run's crash history out of the next: its rows are ignored, then pruned", async () => {
+      const open = await fresh();
+      const earlier = await open('sandbox-1');
+      const later = await open('sandbox-2');
+      opened.push(earlier, later);
+      const i = incident(3);
+      const firstRun: Write[] = [
+        { op: 'claimTask', cluster: 'prod', taskArn: ARN(1), at: 100 },
+        { op: 'recordCrash', crash: crash(1, 100) },
+        { op: 'createIncident', incident: i, crashes: [{ taskArn: ARN(1) }] },
+        { op: 'putCondition', condition: { key: 'seen:prod', cluster: 'prod', service: '', since: 100, detail: 'first poll done' } },
+        { op: 'enqueue', message: message(`crash:${ARN(1)}`), now: 100 },
+      ];
+      expect(await earlier.store.apply(firstRun)).toEqual({ applied: true, enqueued: 1 });
+
+      // The next run's watcher sees none of it, though its task ids are the same.
+      expect(await later.store.handledAmong('prod', [ARN(1)])).toEqual(new Set());
+      expect(await later.store.crashesSince('prod', 'web', 0)).toEqual([]);
+      expect(await later.store.openIncident('prod', 'web')).toBeNull();
+      expect(await later.store.openIncidents()).toEqual([]);
+      expect(await later.store.condition('seen:prod')).toBeNull();
+      expect(await later.outbox.lanes()).toEqual([]);
+      expect(await later.outbox.find(LANE, `crash:${ARN(1)}`)).toBeUndefined();
+      expect((await later.outbox.stats()).pending).toBe(0);
+      // …and handles the same task id as a new crash of its own world.
+      const again = await later.store.apply([
+        { op: 'claimTask', cluster: 'prod', taskArn: ARN(1), at: 200 },
+        { op: 'recordCrash', crash: crash(1, 200) },
+        { op: 'enqueue', message: message(`crash:${ARN(1)}`), now: 200 },
+      ]);
+      expect(again).toEqual({ applied: true, enqueued: 1 });
+      expect(await later.store.crashesSince('prod', 'web', 0)).toMatchObject([{ at: 200 }]);
+
+      // Pruning removes the earlier world's rows (all five tables) and keeps this one's.
+      expect(await later.store.pruneOtherWorlds()).toBe(5);
+      expect(await earlier.store.openIncidents()).toEqual([]);
+      expect(await earlier.store.handledAmong('prod', [ARN(1)])).toEqual(new Set());
+      expect(await earlier.outbox.lanes()).toEqual([]);
+      expect(await later.store.handledAmong('prod', [ARN(1)])).toEqual(new Set([ARN(1)]));
+      expect(await later.outbox.pending(LANE)).toHaveLength(1);
+    });
+  });
+}

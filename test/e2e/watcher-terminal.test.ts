@@ -5,6 +5,7 @@
  * the open incidents.
  */
 import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tempDb } from './cli.ts';
 
@@ -59,4 +60,56 @@ describe('crash alerts in the terminal', () => {
       expect(code, `dockhand did not exit after end of input; stderr:\n${stderr}`).toBe(0);
     }
   }, 120_000);
+
+  it("starts each sandbox run from a clean slate: the last run's crash history is neither shown nor continued", async () => {
+    const db = tempDb();
+    /** One `npm start` on the shared database until its crash-loop summary and `/ecs alerts` answered; returns its stdout. */
+    const run = async (): Promise<string> => {
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKHAND_DB: db, DOCKHAND_USER: 'tester', DOCKHAND_SANDBOX_SPEED: '20', DOCKHAND_WATCH_EVERY: '5s' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      try {
+        await waitFor(() => stdout, (s) => /services are crash-looping in cluster demo/.test(s), 45_000, 'the crash-loop summary');
+        // Let the watcher poll a few more times, writing crashes, threads and outbox rows of this run.
+        await new Promise((r) => setTimeout(r, 12_000));
+        child.stdin.write('/ecs alerts\n');
+        await waitFor(() => stdout, (s) => s.includes('Open incidents'), 15_000, '/ecs alerts');
+      } finally {
+        child.stdin.end();
+        const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
+        if (code === 'timeout') child.kill('SIGKILL');
+      }
+      return stdout;
+    };
+    const first = await run();
+    const firstCount = Number(/^payments\s+demo\s+(\d+)/m.exec(first.slice(first.indexOf('Open incidents')))?.[1]);
+    expect(firstCount).toBeGreaterThan(0);
+
+    const second = await run();
+    // A new sandbox is a new world: its first poll sums up its own crash loops again, and its crash
+    // numbers start from its own history, not from where the last run stopped.
+    expect(second).toMatch(/🔁 \d+ services are crash-looping in cluster demo/);
+    const secondTable = second.slice(second.indexOf('Open incidents'));
+    expect(secondTable).toMatch(/^payments\s+demo\s+\d+/m);
+
+    const sqlite = new Database(db, { readonly: true });
+    try {
+      // Only the last run's rows are left, and none is stamped in the sandbox's faster time.
+      for (const table of ['watcher_handled_tasks', 'watcher_crashes', 'watcher_incidents', 'watcher_conditions', 'outbox']) {
+        const worlds = sqlite.prepare(`SELECT DISTINCT world FROM ${table}`).all() as Array<{ world: string }>;
+        expect(worlds, table).toHaveLength(1);
+        expect(worlds[0]?.world, table).toMatch(/^sandbox-/);
+      }
+      const latest = sqlite.prepare('SELECT max(created_at) AS c, max(coalesce(sent_at, 0)) AS s FROM outbox').get() as { c: number; s: number };
+      const handled = sqlite.prepare('SELECT max(handled_at) AS h FROM watcher_handled_tasks').get() as { h: number };
+      expect(Math.max(latest.c, latest.s, handled.h)).toBeLessThanOrEqual(Date.now());
+    } finally {
+      sqlite.close();
+    }
+  }, 150_000);
 });

@@ -13,14 +13,14 @@ import { openPostgres, type OpenPostgres } from '../../src/db/pg/client.ts';
 import type { PgQuizStore } from '../../src/db/pg/quiz-store.ts';
 import type { SqliteQuizStore } from '../../src/db/quiz-store.ts';
 import type { Stores } from '../../src/ports/stores.ts';
-import { incidentStoreContract } from '../contract/incident-store.ts';
+import { incidentStoreContract, worldContract } from '../contract/incident-store.ts';
 import { auditLogContract, deployStoreContract, outboxContract } from '../contract/other-stores.ts';
 import { quizStoreContract } from '../contract/quiz-store.ts';
 import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
 
 /** One database kind: a fresh, migrated, empty database per call, and a second connection to the same one. */
 interface Dialect {
-  fresh(): Promise<{ stores: Stores; another(): Promise<Stores> }>;
+  fresh(): Promise<{ stores: Stores; another(world?: string): Promise<Stores> }>;
 }
 
 /** Registers every contract for a dialect. */
@@ -38,6 +38,13 @@ function contracts(label: string, dialect: Dialect): void {
   outboxContract(label, async () => (await fresh()).outbox);
   auditLogContract(label, async () => (await fresh()).audit);
   deployStoreContract(label, async () => (await fresh()).deploys);
+  worldContract(label, async () => {
+    const db = await dialect.fresh();
+    return async (world) => {
+      const s = await db.another(world);
+      return { store: s.incidents, outbox: s.outbox, close: () => undefined };
+    };
+  });
 }
 
 describe('SQLite', () => {
@@ -48,12 +55,12 @@ describe('SQLite', () => {
   contracts('SQLite', {
     async fresh() {
       const file = join(mkdtempSync(join(tmpdir(), 'dockhand-contract-')), 'dockhand.db');
-      const open = () => {
-        const s = sqliteStores(openDatabase(file));
+      const open = (world = '') => {
+        const s = sqliteStores(openDatabase(file), world);
         opened.push(s);
         return s;
       };
-      return { stores: open(), another: async () => open() };
+      return { stores: open(), another: async (world?: string) => open(world) };
     },
   });
 });
@@ -77,10 +84,10 @@ describe.skipIf(postgresUnavailable)('PostgreSQL', () => {
   contracts('PostgreSQL', {
     async fresh() {
       const url = await server.cluster.createDatabase(undefined, { template });
-      const open = async () => {
+      const open = async (world = '') => {
         const d = await openPostgres(url, { poolSize: 4 });
         opened.push(d);
-        return postgresStores(d, url);
+        return postgresStores(d, url, undefined, world);
       };
       return { stores: await open(), another: open };
     },

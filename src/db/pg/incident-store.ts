@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { CrashRecord, Incident, IncidentStore, Mute, WatchCondition } from '../../ports/incident-store.ts';
 import { toCondition, toCrash, toIncident } from '../incident-store.ts';
 import type { CrashRef, WriteGuard, WriteSet, WriteSetResult } from '../../ports/write-set.ts';
 import type { PgDb } from './client.ts';
 import { insertPgOutboxMessage } from './outbox.ts';
-import { watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './schema.ts';
+import { outbox, watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './schema.ts';
 import { retryingTx, type PgExec } from './tx.ts';
 
 /** Thrown inside the transaction to roll a write set back when one of its guards fails. */
@@ -16,7 +16,11 @@ class GuardFailed extends Error {
 
 /** The crash watcher's memory in PostgreSQL; write sets run as one BEGIN … COMMIT each. */
 export class PgIncidentStore implements IncidentStore {
-  constructor(private readonly db: PgDb) {}
+  constructor(
+    private readonly db: PgDb,
+    /** The sandbox world this store reads and writes ('' for AWS itself). */
+    readonly world = '',
+  ) {}
 
   /**
    * Applies a write set in one transaction. The guards hold against other replicas: `claimTask` is an
@@ -38,7 +42,7 @@ export class PgIncidentStore implements IncidentStore {
     for (const w of writes) {
       switch (w.op) {
         case 'claimTask': {
-          const r = await tx.insert(watcherHandledTasks).values({ cluster: w.cluster, taskArn: w.taskArn, handledAt: w.at }).onConflictDoNothing();
+          const r = await tx.insert(watcherHandledTasks).values({ world: this.world, cluster: w.cluster, taskArn: w.taskArn, handledAt: w.at }).onConflictDoNothing();
           if ((r.rowCount ?? 0) === 0) throw new GuardFailed('claimTask');
           break;
         }
@@ -53,13 +57,13 @@ export class PgIncidentStore implements IncidentStore {
           const c = w.crash;
           await tx
             .insert(watcherCrashes)
-            .values({ ...c, exitCode: c.exitCode ?? null, incidentId: c.incidentId ?? null })
+            .values({ ...c, world: this.world, exitCode: c.exitCode ?? null, incidentId: c.incidentId ?? null })
             .onConflictDoNothing();
           break;
         }
         case 'createIncident': {
           const i = w.incident;
-          await tx.insert(watcherIncidents).values({ ...i, lastExitCode: i.lastExitCode ?? null, recoveredAt: i.recoveredAt ?? null });
+          await tx.insert(watcherIncidents).values({ ...i, world: this.world, lastExitCode: i.lastExitCode ?? null, recoveredAt: i.recoveredAt ?? null });
           for (const ref of w.crashes) await this.attach(tx, ref, i.id);
           break;
         }
@@ -83,7 +87,7 @@ export class PgIncidentStore implements IncidentStore {
           await this.attach(tx, w.crash, w.incidentId);
           break;
         case 'putCondition': {
-          const values = { ...w.condition, alertedAt: w.condition.alertedAt ?? null };
+          const values = { ...w.condition, world: this.world, alertedAt: w.condition.alertedAt ?? null };
           await tx.insert(watcherConditions).values(values).onConflictDoUpdate({ target: watcherConditions.key, set: values });
           break;
         }
@@ -91,7 +95,7 @@ export class PgIncidentStore implements IncidentStore {
           await tx.delete(watcherConditions).where(eq(watcherConditions.key, w.key));
           break;
         case 'enqueue':
-          if (await insertPgOutboxMessage(tx, w.message, w.now)) enqueued++;
+          if (await insertPgOutboxMessage(tx, w.message, w.now, this.world)) enqueued++;
           break;
       }
     }
@@ -99,7 +103,7 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   private async attach(tx: PgExec, ref: CrashRef, incidentId: string): Promise<void> {
-    const which = typeof ref === 'number' ? eq(watcherCrashes.id, ref) : eq(watcherCrashes.taskArn, ref.taskArn);
+    const which = typeof ref === 'number' ? eq(watcherCrashes.id, ref) : and(eq(watcherCrashes.world, this.world), eq(watcherCrashes.taskArn, ref.taskArn));
     await tx.update(watcherCrashes).set({ incidentId }).where(which);
   }
 
@@ -107,7 +111,7 @@ export class PgIncidentStore implements IncidentStore {
     const [r] = await db
       .select()
       .from(watcherIncidents)
-      .where(and(eq(watcherIncidents.cluster, cluster), eq(watcherIncidents.service, service), eq(watcherIncidents.status, 'open')))
+      .where(and(eq(watcherIncidents.world, this.world), eq(watcherIncidents.cluster, cluster), eq(watcherIncidents.service, service), eq(watcherIncidents.status, 'open')))
       .limit(1);
     return r ? toIncident(r) : null;
   }
@@ -120,10 +124,19 @@ export class PgIncidentStore implements IncidentStore {
       const rows = await this.db
         .select({ arn: watcherHandledTasks.taskArn })
         .from(watcherHandledTasks)
-        .where(and(eq(watcherHandledTasks.cluster, cluster), inArray(watcherHandledTasks.taskArn, part)));
+        .where(and(eq(watcherHandledTasks.world, this.world), eq(watcherHandledTasks.cluster, cluster), inArray(watcherHandledTasks.taskArn, part)));
       for (const r of rows) out.add(r.arn);
     }
     return out;
+  }
+
+  /** Forgets every row another sandbox world left behind (the watcher does this when it starts). */
+  async pruneOtherWorlds(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      let n = 0;
+      for (const t of [watcherHandledTasks, watcherCrashes, watcherIncidents, watcherConditions, outbox]) n += (await tx.delete(t).where(ne(t.world, this.world))).rowCount ?? 0;
+      return n;
+    });
   }
 
   /** Forgets handled tasks older than `before`. */
@@ -141,7 +154,7 @@ export class PgIncidentStore implements IncidentStore {
     const rows = await this.db
       .select()
       .from(watcherCrashes)
-      .where(and(eq(watcherCrashes.cluster, cluster), eq(watcherCrashes.service, service), gte(watcherCrashes.at, since)))
+      .where(and(eq(watcherCrashes.world, this.world), eq(watcherCrashes.cluster, cluster), eq(watcherCrashes.service, service), gte(watcherCrashes.at, since)))
       .orderBy(asc(watcherCrashes.at), asc(watcherCrashes.id));
     return rows.map(toCrash);
   }
@@ -153,7 +166,7 @@ export class PgIncidentStore implements IncidentStore {
 
   /** Every open incident, oldest first. */
   async openIncidents(): Promise<Incident[]> {
-    return (await this.db.select().from(watcherIncidents).where(eq(watcherIncidents.status, 'open')).orderBy(asc(watcherIncidents.openedAt))).map(toIncident);
+    return (await this.db.select().from(watcherIncidents).where(and(eq(watcherIncidents.world, this.world), eq(watcherIncidents.status, 'open'))).orderBy(asc(watcherIncidents.openedAt))).map(toIncident);
   }
 
   /** Incidents that recovered since a time, newest first. */
@@ -161,7 +174,7 @@ export class PgIncidentStore implements IncidentStore {
     const rows = await this.db
       .select()
       .from(watcherIncidents)
-      .where(and(eq(watcherIncidents.status, 'recovered'), gte(watcherIncidents.recoveredAt, since)))
+      .where(and(eq(watcherIncidents.world, this.world), eq(watcherIncidents.status, 'recovered'), gte(watcherIncidents.recoveredAt, since)))
       .orderBy(desc(watcherIncidents.recoveredAt));
     return rows.map(toIncident);
   }
@@ -195,7 +208,7 @@ export class PgIncidentStore implements IncidentStore {
 
   /** A tracked condition. */
   async condition(key: string): Promise<WatchCondition | null> {
-    const [r] = await this.db.select().from(watcherConditions).where(eq(watcherConditions.key, key));
+    const [r] = await this.db.select().from(watcherConditions).where(and(eq(watcherConditions.world, this.world), eq(watcherConditions.key, key)));
     return r ? toCondition(r) : null;
   }
 
@@ -204,7 +217,7 @@ export class PgIncidentStore implements IncidentStore {
     const rows = await this.db
       .select()
       .from(watcherConditions)
-      .where(sql`left(${watcherConditions.key}, ${prefix.length}::int) = ${prefix}`);
+      .where(and(eq(watcherConditions.world, this.world), sql`left(${watcherConditions.key}, ${prefix.length}::int) = ${prefix}`));
     return rows.map(toCondition);
   }
 }

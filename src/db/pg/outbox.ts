@@ -10,10 +10,11 @@ import type { PgExec } from './tx.ts';
  * Writes an outbox message unless one with the same alert key, platform and channel exists; true
  * when written. Takes a transaction too, so the incident store's write sets can enqueue inside theirs.
  */
-export async function insertPgOutboxMessage(db: PgExec, m: OutboxMessage, now: number): Promise<boolean> {
+export async function insertPgOutboxMessage(db: PgExec, m: OutboxMessage, now: number, world = ''): Promise<boolean> {
   const r = await db
     .insert(outbox)
     .values({
+      world,
       alertKey: m.alertKey,
       platform: m.platform,
       channelId: m.channelId,
@@ -31,26 +32,33 @@ export async function insertPgOutboxMessage(db: PgExec, m: OutboxMessage, now: n
   return (r.rowCount ?? 0) > 0;
 }
 
-const laneIs = (lane: Lane) => and(eq(outbox.platform, lane.platform), eq(outbox.channelId, lane.channelId));
 
 /** The alert outbox in PostgreSQL (table `outbox`), the same rows and order rules as SQLite's. */
 export class PgOutbox implements Outbox {
-  constructor(private readonly db: PgDb) {}
+  constructor(
+    private readonly db: PgDb,
+    /** The sandbox world this outbox reads and writes ('' for AWS itself). */
+    readonly world = '',
+  ) {}
+
+  private laneIs(lane: Lane) {
+    return and(eq(outbox.world, this.world), eq(outbox.platform, lane.platform), eq(outbox.channelId, lane.channelId));
+  }
 
   /** Writes a message unless the same alert already went to that channel; true when written. */
   async enqueue(m: OutboxMessage, now: number): Promise<boolean> {
-    return insertPgOutboxMessage(this.db, m, now);
+    return insertPgOutboxMessage(this.db, m, now, this.world);
   }
 
   /** Channels with pending messages. */
   async lanes(): Promise<Lane[]> {
-    const rows = await this.db.selectDistinct({ platform: outbox.platform, channelId: outbox.channelId }).from(outbox).where(eq(outbox.status, 'pending'));
+    const rows = await this.db.selectDistinct({ platform: outbox.platform, channelId: outbox.channelId }).from(outbox).where(and(eq(outbox.world, this.world), eq(outbox.status, 'pending')));
     return rows.map((r) => ({ platform: r.platform as Platform, channelId: r.channelId }));
   }
 
   /** Pending messages of a channel, oldest first. */
   async pending(lane: Lane): Promise<OutboxRow[]> {
-    return (await this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.status, 'pending'))).orderBy(asc(outbox.id))).map(toRow);
+    return (await this.db.select().from(outbox).where(and(this.laneIs(lane), eq(outbox.status, 'pending'))).orderBy(asc(outbox.id))).map(toRow);
   }
 
   /** Records a delivery. */
@@ -73,17 +81,17 @@ export class PgOutbox implements Outbox {
 
   /** The messages given up on, newest first. */
   async failures(limit: number): Promise<OutboxRow[]> {
-    return (await this.db.select().from(outbox).where(eq(outbox.status, 'failed')).orderBy(desc(outbox.id)).limit(limit)).map(toRow);
+    return (await this.db.select().from(outbox).where(and(eq(outbox.world, this.world), eq(outbox.status, 'failed'))).orderBy(desc(outbox.id)).limit(limit)).map(toRow);
   }
 
   /** Replaces pending messages by one summary message, in one transaction. */
   async fold(ids: readonly number[], summary: OutboxMessage, now: number): Promise<number> {
     return this.db.transaction(async (tx) => {
-      await insertPgOutboxMessage(tx, summary, now);
+      await insertPgOutboxMessage(tx, summary, now, this.world);
       const [row] = await tx
         .select({ id: outbox.id })
         .from(outbox)
-        .where(and(eq(outbox.alertKey, summary.alertKey), eq(outbox.platform, summary.platform), eq(outbox.channelId, summary.channelId)));
+        .where(and(this.laneIs(summary), eq(outbox.alertKey, summary.alertKey)));
       const sid = row?.id ?? 0;
       for (const id of ids) {
         await tx.update(outbox).set({ status: 'folded', foldedInto: sid }).where(and(eq(outbox.id, id), eq(outbox.status, 'pending')));
@@ -94,7 +102,7 @@ export class PgOutbox implements Outbox {
 
   /** A stored message by alert key in a channel. */
   async find(lane: Lane, alertKey: string): Promise<OutboxRow | undefined> {
-    const [r] = await this.db.select().from(outbox).where(and(laneIs(lane), eq(outbox.alertKey, alertKey)));
+    const [r] = await this.db.select().from(outbox).where(and(this.laneIs(lane), eq(outbox.alertKey, alertKey)));
     return r ? toRow(r) : undefined;
   }
 
@@ -103,7 +111,7 @@ export class PgOutbox implements Outbox {
     const [r] = await this.db
       .select({ ref: outbox.messageRef })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.alertKey, alertKey), eq(outbox.status, 'sent')));
+      .where(and(this.laneIs(lane), eq(outbox.alertKey, alertKey), eq(outbox.status, 'sent')));
     return r?.ref ?? undefined;
   }
 
@@ -115,7 +123,7 @@ export class PgOutbox implements Outbox {
     const [r] = await this.db
       .select({ ref: outbox.messageRef })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.threadKey, threadKey), eq(outbox.status, 'sent'), isNull(outbox.updateOf), sql`${outbox.messageRef} <> ''`))
+      .where(and(this.laneIs(lane), eq(outbox.threadKey, threadKey), eq(outbox.status, 'sent'), isNull(outbox.updateOf), sql`${outbox.messageRef} <> ''`))
       .orderBy(desc(outbox.threadParent), asc(outbox.id))
       .limit(1);
     return r?.ref ?? undefined;
@@ -127,7 +135,7 @@ export class PgOutbox implements Outbox {
     const r = await this.db.execute(sql`
       DELETE FROM outbox WHERE status IN ('sent', 'failed', 'folded') AND created_at < ${before}
       AND NOT (thread_key IS NOT NULL AND thread_key IN (SELECT jsonb_array_elements_text(${JSON.stringify(keepThreads)}::jsonb)) AND ((thread_parent = 1 AND update_of IS NULL) OR id = (
-        SELECT min(p.id) FROM outbox AS p WHERE p.platform = outbox.platform AND p.channel_id = outbox.channel_id
+        SELECT min(p.id) FROM outbox AS p WHERE p.world = outbox.world AND p.platform = outbox.platform AND p.channel_id = outbox.channel_id
         AND p.thread_key = outbox.thread_key AND p.status = 'sent' AND p.update_of IS NULL AND p.message_ref <> '')))`);
     return r.rowCount ?? 0;
   }
@@ -137,12 +145,12 @@ export class PgOutbox implements Outbox {
    * one when it was the first message of its thread to go out (its parent was folded or failed).
    */
   async sentSince(lane: Lane, since: number): Promise<number[]> {
-    const firstOfThread = sql`NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.platform = ${outbox.platform} AND p.channel_id = ${outbox.channelId}
+    const firstOfThread = sql`NOT EXISTS (SELECT 1 FROM outbox AS p WHERE p.world = ${outbox.world} AND p.platform = ${outbox.platform} AND p.channel_id = ${outbox.channelId}
       AND p.thread_key = ${outbox.threadKey} AND p.status = 'sent' AND p.update_of IS NULL AND p.message_ref <> '' AND p.id < ${outbox.id})`;
     const rows = await this.db
       .select({ at: outbox.sentAt })
       .from(outbox)
-      .where(and(laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL OR ${firstOfThread})`, isNull(outbox.updateOf), gt(outbox.sentAt, since)))
+      .where(and(this.laneIs(lane), eq(outbox.status, 'sent'), sql`(${outbox.threadParent} = 1 OR ${outbox.threadKey} IS NULL OR ${firstOfThread})`, isNull(outbox.updateOf), gt(outbox.sentAt, since)))
       .orderBy(asc(outbox.sentAt));
     return rows.map((r) => r.at ?? 0);
   }
@@ -150,15 +158,15 @@ export class PgOutbox implements Outbox {
   /** Counts by status. */
   async stats(): Promise<OutboxStats> {
     const out: OutboxStats = { pending: 0, sent: 0, failed: 0, folded: 0 };
-    const rows = await this.db.select({ status: outbox.status, n: sql<number>`count(*)`.mapWith(Number) }).from(outbox).groupBy(outbox.status);
+    const rows = await this.db.select({ status: outbox.status, n: sql<number>`count(*)`.mapWith(Number) }).from(outbox).where(eq(outbox.world, this.world)).groupBy(outbox.status);
     for (const r of rows) if (r.status in out) out[r.status as 'pending' | 'sent' | 'failed' | 'folded'] = r.n;
-    const [oldest] = await this.db.select({ at: sql<number | null>`min(${outbox.createdAt})` }).from(outbox).where(eq(outbox.status, 'pending'));
+    const [oldest] = await this.db.select({ at: sql<number | null>`min(${outbox.createdAt})` }).from(outbox).where(and(eq(outbox.world, this.world), eq(outbox.status, 'pending')));
     if (oldest?.at !== null && oldest?.at !== undefined) out.oldestPendingAt = Number(oldest.at);
     return out;
   }
 
   /** Every row of a channel, in order. */
   async history(lane: Lane): Promise<OutboxRow[]> {
-    return (await this.db.select().from(outbox).where(laneIs(lane)).orderBy(asc(outbox.id))).map(toRow);
+    return (await this.db.select().from(outbox).where(this.laneIs(lane)).orderBy(asc(outbox.id))).map(toRow);
   }
 }

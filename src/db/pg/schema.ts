@@ -198,11 +198,13 @@ export const quizLastShown = pgTable(
 export const watcherHandledTasks = pgTable(
   'watcher_handled_tasks',
   {
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     cluster: text('cluster').notNull(),
     taskArn: text('task_arn').notNull(),
     handledAt: epochMs('handled_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.cluster, t.taskArn] }), index('watcher_handled_at').on(t.handledAt)],
+  (t) => [primaryKey({ columns: [t.world, t.cluster, t.taskArn] }), index('watcher_handled_at').on(t.handledAt)],
 );
 
 /** Every crash, muted or not: the evidence behind incidents and `/ecs alerts`. */
@@ -210,6 +212,8 @@ export const watcherCrashes = pgTable(
   'watcher_crashes',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     cluster: text('cluster').notNull(),
     service: text('service').notNull(),
     taskArn: text('task_arn').notNull(),
@@ -220,7 +224,7 @@ export const watcherCrashes = pgTable(
     reason: text('reason').notNull(),
     incidentId: text('incident_id'),
   },
-  (t) => [index('watcher_crashes_service').on(t.cluster, t.service, t.at), uniqueIndex('watcher_crashes_task').on(t.taskArn)],
+  (t) => [index('watcher_crashes_service').on(t.cluster, t.service, t.at), uniqueIndex('watcher_crashes_task').on(t.world, t.taskArn)],
 );
 
 /** Crash loops: one row per incident, open until the service recovers. */
@@ -228,6 +232,8 @@ export const watcherIncidents = pgTable(
   'watcher_incidents',
   {
     id: text('id').primaryKey(),
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     cluster: text('cluster').notNull(),
     service: text('service').notNull(),
     openedAt: epochMs('opened_at').notNull(),
@@ -258,6 +264,8 @@ export const watcherMutes = pgTable(
 /** Conditions tracked across polls: below desired count since, failed deployments alerted. */
 export const watcherConditions = pgTable('watcher_conditions', {
   key: text('key').primaryKey(),
+  // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+  world: text('world').notNull().default(''),
   cluster: text('cluster').notNull(),
   service: text('service').notNull(),
   since: epochMs('since').notNull(),
@@ -270,6 +278,8 @@ export const outbox = pgTable(
   'outbox',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    // The sandbox world the row came from ('' for AWS itself): rows of another world are ignored and pruned.
+    world: text('world').notNull().default(''),
     alertKey: text('alert_key').notNull(),
     platform: text('platform').notNull(),
     channelId: text('channel_id').notNull(),
@@ -291,7 +301,7 @@ export const outbox = pgTable(
     failedAt: epochMs('failed_at'),
   },
   (t) => [
-    uniqueIndex('outbox_once').on(t.alertKey, t.platform, t.channelId),
+    uniqueIndex('outbox_once').on(t.world, t.alertKey, t.platform, t.channelId),
     index('outbox_lane').on(t.platform, t.channelId, t.status, t.id),
     index('outbox_thread').on(t.threadKey),
   ],
