@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/core/reply.ts';
 import { reply } from '../../src/core/reply.ts';
-import { actionFromValue, renderReply, SLACK_LIMITS, splitText } from '../../src/adapters/slack/render.ts';
+import { actionFromValue, renderReply, renderReplyParts, SLACK_LIMITS, splitText } from '../../src/adapters/slack/render.ts';
+import { blockTextCount, WEB_API_BLOCK_TEXT_BUDGET } from '../../src/adapters/slack/block-text.ts';
 import type { SlackMessage } from '../../src/adapters/slack/render.ts';
 import { checkSlackMessage } from '../fakes/slack-limits.ts';
 
@@ -139,6 +140,36 @@ describe('Slack Block Kit renderer', () => {
     const total = msg.blocks.reduce((n, b) => n + JSON.stringify(b).length, 0);
     expect(total).toBeLessThan(42000);
     expect(JSON.stringify(msg.blocks.at(-1))).toContain('Output cut to fit Slack');
+  });
+
+  it('continues a reply too long for one Web API message in parts, each within 50 blocks and the budget, buttons on the first', () => {
+    const rows = Array.from({ length: 120 }, (_, i) => ({ kind: 'text' as const, text: `row ${i}` }));
+    const parts = renderReplyParts(reply([...rows, { kind: 'actions', buttons: [{ label: 'Refresh', action: 'run:/ecs services' }] }]), { budget: WEB_API_BLOCK_TEXT_BUDGET, continuation: 'thread' });
+    expect(parts.length).toBe(3);
+    for (const p of parts) {
+      accepted(p);
+      expect(blockTextCount(p.blocks)).toBeLessThanOrEqual(WEB_API_BLOCK_TEXT_BUDGET);
+    }
+    const all = parts.map((p) => JSON.stringify(p.blocks)).join('');
+    for (let i = 0; i < 120; i++) expect(all).toContain(`"row ${i}"`);
+    expect(parts[0]?.blocks.at(-1)?.type).toBe('actions');
+    expect(JSON.stringify(parts[0]?.blocks)).toContain('Continued in 2 thread replies under this message.');
+    expect(parts[2]?.text).toBe(`continued (3/3): ${parts[0]?.text}`);
+    expect(parts.slice(1).some((p) => p.blocks.some((b) => b.type === 'actions'))).toBe(false);
+  });
+
+  it('cuts a block no Web API message could hold and still continues with what follows it', () => {
+    const fields = Array.from({ length: 10 }, (_, i) => ({ label: `f${i}`, value: 'v'.repeat(1_990) }));
+    const parts = renderReplyParts(reply([{ kind: 'text', text: 'before' }, { kind: 'fields', fields }, { kind: 'text', text: 'after' }]), { budget: WEB_API_BLOCK_TEXT_BUDGET, continuation: 'below' });
+    for (const p of parts) expect(blockTextCount(p.blocks)).toBeLessThanOrEqual(WEB_API_BLOCK_TEXT_BUDGET);
+    const all = JSON.stringify(parts);
+    expect(all).toContain('before');
+    expect(all).toContain('after');
+    expect(all).toMatch(/Output cut to fit Slack: 1 more part \(\d+ characters\) not shown/);
+  });
+
+  it('renders a reply that fits one Web API message exactly as the one-message renderer does', () => {
+    expect(renderReplyParts(scaleConfirm, { budget: WEB_API_BLOCK_TEXT_BUDGET, continuation: 'below' })).toEqual([renderReply(scaleConfirm, { budget: WEB_API_BLOCK_TEXT_BUDGET })]);
   });
 
   it('splits text over 3,000 characters into several sections at line breaks', () => {

@@ -21,14 +21,14 @@ import { WEB_API_BLOCK_TEXT_BUDGET } from './block-text.ts';
 import { classifySlackError } from './errors.ts';
 import { ChannelPacer } from './pacer.ts';
 import { decodeSlackEntities, decodeSlackText } from './inbound.ts';
-import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, SLACK_LIMITS } from './render.ts';
+import { ACTION_ID_PREFIX, actionFromValue, ASK_BLOCK_ID, ASK_CALLBACK_ID, ASK_INPUT_ID, askModal, cut as cutText, escapeMrkdwn, mrkdwn, parseAskValue, readAskMetadata, renderReply, renderReplyParts, SLACK_LIMITS } from './render.ts';
 import { uploadImage } from './upload.ts';
 import type { Claims, ConversationHandle, Coordination, ThreadMap } from '../../ports/coordination.ts';
 import { MemoryClaims, MemoryThreadMap } from '../../ports/memory-coordination.ts';
 
 /** The Web API's base URL when SLACK_API_URL does not say otherwise. */
 const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
-import type { AskButton, SlackMessage } from './render.ts';
+import type { AskButton, Continuation, SlackMessage } from './render.ts';
 import { noTelemetry, type Telemetry } from '../../ports/telemetry.ts';
 
 /** The part of the core's Dispatcher the Slack adapter needs. */
@@ -693,7 +693,7 @@ export class SlackAdapter implements Adapter {
     const attach = imagesOf(reply).length > 0 && reply.visibility === 'channel' && !conv.noUpload;
     if ((conv.apiFirst || attach) && conv.respond) {
       try {
-        await this.postViaApi(conv, reply, this.apiMessage(conv, reply, attach && !conv.apiFirst));
+        await this.postViaApi(conv, reply, attach && !conv.apiFirst);
         return;
       } catch (e) {
         const err = classifySlackError(e, `chat.${reply.visibility === 'ephemeral' ? 'postEphemeral' : 'postMessage'} to ${conv.channelId}`);
@@ -726,16 +726,15 @@ export class SlackAdapter implements Adapter {
         this.log.warn({ err: e instanceof Error ? e.message : String(e), channel: conv.channelId }, 'slack: response_url failed; answering through the Web API');
       }
     }
-    await this.postViaApi(conv, reply, this.apiMessage(conv, reply, false));
+    await this.postViaApi(conv, reply, false);
   }
 
   /** Posts through the Web API; where the bot may not post, falls back to response_url (and the thread is lost). */
   private async postOrRespond(conv: Conversation, reply: Reply, first = true): Promise<void> {
     // Slack already said the bot is not in this channel: asking again would only cost a call.
     if (conv.link.notInChannel && conv.respond) return this.send({ ...conv, fromButton: false, apiFirst: false }, reply);
-    const msg = this.apiMessage(conv, reply, first);
     try {
-      await this.postViaApi(conv, reply, msg);
+      await this.postViaApi(conv, reply, first);
     } catch (e) {
       const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
       if (!err.permanent || !conv.respond) throw err;
@@ -753,17 +752,44 @@ export class SlackAdapter implements Adapter {
     await this.postOrRespond(conv, reply, false);
   }
 
-  private async postViaApi(conv: Conversation, reply: Reply, msg: SlackMessage): Promise<void> {
+  /**
+   * Posts through the Web API. A reply too long for one message continues in thread replies under
+   * it (or, for an ephemeral reply or one already in a thread, in the next messages there).
+   */
+  private async postViaApi(conv: Conversation, reply: Reply, ranBy: boolean): Promise<void> {
     const threadTs = await this.threadTsFor(conv.channelId, reply);
     const thread = threadTs ? { thread_ts: threadTs } : {};
+    const [first, ...rest] = this.apiMessages(conv, reply, ranBy, reply.visibility === 'channel' && !threadTs ? 'thread' : 'below');
+    if (!first) return;
     if (reply.visibility === 'ephemeral') {
-      await this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: msg.text, blocks: msg.blocks, ...thread });
+      await this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: first.text, blocks: first.blocks, ...thread });
+      await this.postRest(conv, rest, (m) => this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: m.text, blocks: m.blocks, ...thread }));
       return;
     }
     // Channel messages wait their turn in the channel (and out its 429s, a few times) so a follow keeps its lines.
-    const r = await this.pacer.run(conv.channelId, () => this.channelClient.chat.postMessage({ channel: conv.channelId, text: msg.text, blocks: msg.blocks, unfurl_links: false, ...thread }), { retries: 3 });
+    const post = (m: SlackMessage, under: string | undefined): Promise<{ ts?: string }> =>
+      this.pacer.run(conv.channelId, () => this.channelClient.chat.postMessage({ channel: conv.channelId, text: m.text, blocks: m.blocks, unfurl_links: false, ...(under ? { thread_ts: under } : {}) }), { retries: 3 });
+    const r = await post(first, threadTs);
     if (r.ts && reply.thread?.parent) await this.threads.remember(conv.channelId, reply.thread.key, r.ts, Date.now());
     for (const image of imagesOf(reply)) await this.attach(conv.channelId, image, threadTs);
+    const under = threadTs ?? r.ts;
+    await this.postRest(conv, rest, (m) => post(m, under));
+  }
+
+  /**
+   * Posts the later parts of a long reply. The first part is out already, so a failure here is logged
+   * and ends the parts rather than thrown: a caller falling back to response_url would repeat the first.
+   */
+  private async postRest(conv: Conversation, rest: readonly SlackMessage[], post: (m: SlackMessage) => Promise<unknown>): Promise<void> {
+    for (const [i, m] of rest.entries()) {
+      try {
+        await post(m);
+      } catch (e) {
+        const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
+        this.log.warn({ code: err.code, channel: conv.channelId, left: rest.length - i }, `slack: the rest of a long answer could not be posted: ${err.message}`);
+        return;
+      }
+    }
   }
 
   /** Uploads a chart next to the message it belongs to; when Slack refuses, says why in the channel instead. */
@@ -793,12 +819,16 @@ export class SlackAdapter implements Adapter {
     return `Slack lets dockhand answer a command 5 times in a channel it is not in, and this was the last: invite @${this.botName} (${invite}) for more.`;
   }
 
-  /** A reply rendered for the Web API, within its block-text budget (block-text.ts), with room for the "ran by" note. */
-  private apiMessage(conv: Conversation, reply: Reply, ranBy: boolean): SlackMessage {
+  /**
+   * A reply rendered for the Web API: parts within its block-text budget (block-text.ts), the first
+   * with room for the "ran by" note; `continuation` says where the later parts will be posted.
+   */
+  private apiMessages(conv: Conversation, reply: Reply, ranBy: boolean, continuation: Continuation): SlackMessage[] {
     // Web API posts to the channel get their charts uploaded next to them; ephemeral ones cannot.
     const images = reply.visibility === 'channel' ? 'attached' : 'left-out';
-    if (!ranBy) return renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, images });
-    return this.withRanBy(renderReply(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, reserveBlocks: 1, reserveChars: RAN_BY_MAX, images }), conv);
+    if (!ranBy) return renderReplyParts(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, images, continuation });
+    const [first, ...rest] = renderReplyParts(reply, { budget: WEB_API_BLOCK_TEXT_BUDGET, reserveBlocks: 1, reserveChars: RAN_BY_MAX, images, continuation });
+    return first ? [this.withRanBy(first, conv), ...rest] : rest;
   }
 
   /** Messages posted through the Web API do not show the command that caused them, so we add it. */

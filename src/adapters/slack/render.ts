@@ -348,13 +348,37 @@ function fallbackText(r: Reply): string {
   return cut(escapeMrkdwn(t.length > 0 ? t : 'dockhand'), FALLBACK_TEXT_MAX);
 }
 
+/** Where the parts after the first of a long Web API message go, which the first part's note names. */
+export type Continuation = 'thread' | 'below';
+
+/** Room for a reply posted in parts through the Web API; each part keeps to `budget`. */
+export interface PartsRoom extends RenderRoom {
+  /** Thread replies under the first message, or the next messages where it already sits in a thread (or is ephemeral). */
+  continuation: Continuation;
+  /** Block text of all parts together (default TOTAL_TEXT_BUDGET, what one response_url answer may carry). */
+  total?: number;
+}
+
+/** Blocks a continuation part keeps free: its "continued" line and a possible note. */
+const PART_EXTRA_BLOCKS = 2;
+
+/** A reply's blocks laid out in messages, with what its notes must say. */
+interface Layout {
+  /** The messages' blocks, the first one first (without notes). */
+  parts: SlackBlock[][];
+  /** How many log lines were left out, and where to read them. */
+  trimmed: string[];
+  /** What did not fit at all. */
+  cut?: string;
+  /** Which buttons were left out. */
+  dropped?: string;
+}
+
 /**
- * Renders a Reply as one Slack message. Blocks over Slack's limits are split where a split keeps
- * meaning (long text, many fields, long tables) and otherwise cut, with a note saying what was left out.
- * Buttons are always kept, because a cut-off confirmation would leave the command hanging.
- * `room` keeps blocks and characters free for what the caller puts around the message.
+ * Lays the rendered blocks out in one message, or with `total` in several: a block that does not
+ * fit the current part opens the next one, until `total` is spent and the rest is cut with a note.
  */
-export function renderReply(r: Reply, room: RenderRoom = {}): SlackMessage {
+function layout(r: Reply, room: RenderRoom, total: number | undefined): Layout {
   let n = 0;
   const dropped: string[] = [];
   const budget = (room.budget ?? TOTAL_TEXT_BUDGET) - NOTE_ROOM;
@@ -370,45 +394,103 @@ export function renderReply(r: Reply, room: RenderRoom = {}): SlackMessage {
   const keepBlocks = rendered.filter((x) => x.keep).flatMap((x) => x.blocks);
   const keepChars = keepBlocks.reduce((s, b) => s + blockTextLength(b), 0) + (room.reserveChars ?? 0);
   // Room for the content: reserve one block for a possible note, and what the caller adds (a mention).
-  const maxBlocks = SLACK_LIMITS.blocks - 1 - keepBlocks.length - (room.reserveBlocks ?? 0);
+  let maxBlocks = SLACK_LIMITS.blocks - 1 - keepBlocks.length - (room.reserveBlocks ?? 0);
   let usedBlocks = 0;
   let usedChars = keepChars;
+  // Continuing stops for good at the first block the total has no room for, so no part skips ahead.
+  let continuing = total !== undefined;
+  let totalChars = keepChars;
   let cutBlocks = 0;
   let cutChars = 0;
-  const out: SlackBlock[] = [];
+  const first: SlackBlock[] = [];
+  const parts: SlackBlock[][] = [first];
   for (const part of rendered) {
     if (part.keep) {
-      out.push(...part.blocks);
+      // Buttons stay on the first message, where the channel sees them.
+      first.push(...part.blocks);
       continue;
     }
     for (const b of part.blocks) {
       const len = blockTextLength(b);
-      if (usedBlocks + 1 > maxBlocks || usedChars + len > budget) {
+      const overPart = usedBlocks + 1 > maxBlocks || usedChars + len > budget;
+      const overTotal = total !== undefined && (!continuing || totalChars + len > total - NOTE_ROOM);
+      // A block no message could hold (ten 2,000-character fields) is cut on its own, whatever follows.
+      const tooBig = len > budget;
+      if (overTotal || tooBig || (overPart && total === undefined)) {
+        if (!tooBig) continuing = false;
         cutBlocks++;
         cutChars += len;
         continue;
       }
-      out.push(b);
+      if (overPart) {
+        parts.push([]);
+        maxBlocks = SLACK_LIMITS.blocks - PART_EXTRA_BLOCKS;
+        usedBlocks = 0;
+        usedChars = 0;
+      }
+      parts[parts.length - 1]?.push(b);
       usedBlocks++;
       usedChars += len;
+      totalChars += len;
     }
   }
 
-  const notes: string[] = [...fitted.notes];
-  if (cutBlocks > 0) {
-    notes.push(`Output cut to fit Slack: ${cutBlocks} more part${cutBlocks === 1 ? '' : 's'} (${cutChars} characters) not shown.`);
-  }
-  if (dropped.length > 0) {
-    notes.push(`Buttons left out because their action is too long for Slack: ${dropped.map(escapeMrkdwn).join(', ')}.`);
-  }
-  if (notes.length > 0) {
-    // The note goes before trailing buttons so it reads as part of the content it explains.
-    let at = out.length;
-    while (at > 0 && out[at - 1]?.type === 'actions') at--;
-    out.splice(at, 0, noteBlock(notes.join(' ')));
-  }
+  return {
+    parts,
+    trimmed: fitted.notes,
+    ...(cutBlocks > 0 ? { cut: `Output cut to fit Slack: ${cutBlocks} more part${cutBlocks === 1 ? '' : 's'} (${cutChars} characters) not shown.` } : {}),
+    ...(dropped.length > 0 ? { dropped: `Buttons left out because their action is too long for Slack: ${dropped.map(escapeMrkdwn).join(', ')}.` } : {}),
+  };
+}
+
+/** Puts a note before a message's trailing buttons, so it reads as part of the content it explains. */
+function addNote(out: SlackBlock[], notes: readonly string[]): void {
+  if (notes.length === 0) return;
+  let at = out.length;
+  while (at > 0 && out[at - 1]?.type === 'actions') at--;
+  out.splice(at, 0, noteBlock(notes.join(' ')));
+}
+
+/**
+ * Renders a Reply as one Slack message. Blocks over Slack's limits are split where a split keeps
+ * meaning (long text, many fields, long tables) and otherwise cut, with a note saying what was left out.
+ * Buttons are always kept, because a cut-off confirmation would leave the command hanging.
+ * `room` keeps blocks and characters free for what the caller puts around the message.
+ */
+export function renderReply(r: Reply, room: RenderRoom = {}): SlackMessage {
+  const l = layout(r, room, undefined);
+  const out = l.parts[0] ?? [];
+  addNote(out, [...l.trimmed, ...(l.cut ? [l.cut] : []), ...(l.dropped ? [l.dropped] : [])]);
   if (out.length === 0) out.push(section(escapeMrkdwn(fallbackText(r))));
   return { text: fallbackText(r), blocks: out };
+}
+
+/**
+ * Renders a Reply for the Web API as one message or more, each within `room.budget`: what does not
+ * fit the first continues in the next (thread replies under it, or the next messages), as long as
+ * `room.total` lasts. The first message keeps the buttons and says where the rest is; each later
+ * one opens with "continued (i/n)" and carries the same fallback text.
+ */
+export function renderReplyParts(r: Reply, room: PartsRoom): SlackMessage[] {
+  const l = layout(r, room, room.total ?? TOTAL_TEXT_BUDGET);
+  const count = l.parts.length;
+  const text = fallbackText(r);
+  const first = l.parts[0] ?? [];
+  const more = count - 1;
+  const where =
+    more === 0 ? [] : room.continuation === 'thread' ? [`Continued in ${more} thread repl${more === 1 ? 'y' : 'ies'} under this message.`] : [`Continued in the next ${more} message${more === 1 ? '' : 's'}.`];
+  addNote(first, [...l.trimmed, ...where, ...(l.cut && count === 1 ? [l.cut] : []), ...(l.dropped ? [l.dropped] : [])]);
+  if (first.length === 0) first.push(section(escapeMrkdwn(text)));
+  const out: SlackMessage[] = [{ text, blocks: first }];
+  l.parts.slice(1).forEach((blocks, i) => {
+    const label = `continued (${i + 2}/${count})`;
+    const last = i + 2 === count;
+    out.push({
+      text: cut(`${label}: ${text}`, FALLBACK_TEXT_MAX),
+      blocks: [{ type: 'context', elements: [mrkdwn(label)] }, ...blocks, ...(last && l.cut ? [noteBlock(l.cut)] : [])],
+    });
+  });
+  return out;
 }
 
 /** Reads the dockhand action string back from a pressed Slack button's value. */
