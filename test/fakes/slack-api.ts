@@ -580,9 +580,15 @@ export class FakeSlack {
 
   /**
    * `msg_blocks_too_long` when the blocks carry more than 12,000 characters of text in all, as
-   * chat.postMessage and chat.update answer (undocumented; bolt-js issues 2509 and 2867). Slack's
-   * error carries no count (2867), so neither does this one. chat.postEphemeral is held to the same
-   * rule: nobody measured it, and a message that fits the one fits the other.
+   * chat.postMessage and chat.update answer (undocumented; measured at 11,341–13,297 in bolt-js
+   * issues 2509 and 2867, where a maintainer named "12,000 text characters with a buffer"). Slack's
+   * error carries no count (2867), so neither does this one.
+   * chat.postEphemeral: nothing documents a total for it. Its method reference
+   * (docs.slack.dev/reference/methods/chat.postEphemeral) lists `msg_too_long` and `invalid_blocks`
+   * but not `msg_blocks_too_long`, and no measurement was found in bolt-js, node-slack-sdk or
+   * elsewhere (nautobot-app-chatops issue 132, often quoted as an ephemeral limit, is the 3,000
+   * characters of one section). The stand-in holds it to chat.postMessage's 12,000 as an assumption,
+   * the stricter guess: dockhand keeps every Web API message under 10,000 either way.
    */
   private blocksTooLong(p: Record<string, unknown>): Record<string, unknown> | null {
     const n = Array.isArray(p.blocks) ? blockTextCount(p.blocks) : 0;
