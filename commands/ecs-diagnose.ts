@@ -163,7 +163,7 @@ export const diagnoseSub = defineSubcommand({
       gaps.push(`metrics: ${evidence.metricsProblem}`);
     }
     if (gaps.length) blocks.push({ kind: 'context', text: `Not read: ${gaps.join(' · ')}` });
-    blocks.push(footer(ctx, choice.ref, `${evidence.tasks.length} tasks read (running and stopped in the last hour)`));
+    blocks.push(footer(ctx, choice.ref, `${evidence.tasks.length} task${evidence.tasks.length === 1 ? '' : 's'} read (running and stopped in the last hour)`));
     const first = findings[0] as Finding;
     return reply(blocks, { summary: `${s.name}: ${first.title}` });
   },

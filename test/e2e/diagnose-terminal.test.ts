@@ -45,6 +45,8 @@ describe('/ecs diagnose over the terminal against the demo sandbox', () => {
       expect(first(s)).toMatch(/^🟢 healthy: \d+\/\d+ running, no crash in the last hour$/);
       expect(section(out, `/ecs diagnose ${s}`)).toMatch(/• cpu [▁▂▃▄▅▆▇█]+ avg \d+%, max \d+%\n• memory [▁▂▃▄▅▆▇█]+ avg/);
     }
+    // worker runs one task: the footer counts it in the singular.
+    expect(section(out, '/ecs diagnose worker')).toContain('· 1 task read (running and stopped in the last hour)');
 
     const metrics = section(out, '/ecs metrics payments --since 30m');
     expect(metrics).toContain('payments — CPU and memory, last 30m');
