@@ -82,6 +82,9 @@ export async function run(): Promise<void> {
     console.log(`  ${line('/ecs metrics payments --since 6h (with its PNG chart)', metrics)}`);
     console.log(`  baseline ${line('/ecs status payments', status)}`);
     record({ bench: 'diagnose', name: `/ecs diagnose payments, ${LATENCY_MS} ms per AWS call`, value: diagnose.ms, unit: 'ms', baseline: { name: '/ecs status payments', value: status.ms }, better: 'lower' });
+    record({ bench: 'diagnose', name: '/ecs diagnose payments (crash loop), AWS calls', value: diagnose.calls, unit: 'calls', baseline: { name: '/ecs status payments', value: status.calls }, better: 'lower' });
+    record({ bench: 'diagnose', name: `/ecs metrics payments --since 6h with its PNG chart, ${LATENCY_MS} ms per AWS call`, value: metrics.ms, unit: 'ms', baseline: { name: '/ecs status payments', value: status.ms }, better: 'lower' });
+    record({ bench: 'diagnose', name: '/ecs metrics payments --since 6h, AWS calls', value: metrics.calls, unit: 'calls', baseline: { name: '/ecs status payments', value: status.calls }, better: 'lower' });
 
     // Chart rendering alone, on a day of one-minute points per metric (the --since 24h worst case at 4-minute periods is smaller).
     const t0 = Date.UTC(2026, 10, 27);
