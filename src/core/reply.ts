@@ -86,6 +86,11 @@ export interface Reply {
   replaceOriginal?: boolean;
   /** One line that platforms use for notifications and previews. */
   summary?: string;
+  /**
+   * Names this message once for all processes (such as the reveal of one question of one quiz), so a
+   * platform that drops a repeated create (Discord's message nonce) never shows it twice.
+   */
+  idempotencyKey?: string;
 }
 
 /**

@@ -224,7 +224,8 @@ export function timerTask(deps: QuizDeps, scope: string, sessionId: string): Fol
           continue;
         }
         const step = await revealNow(deps, st, 'timer');
-        if (step) await post(reply([{ kind: 'context', text: '⏱ Time is up.' }, ...step.blocks], { visibility: visibilityOf(st.state), summary: 'Quiz: time is up' }));
+        // The key names this reveal in any process, so a retried post is dropped by platforms that deduplicate.
+        if (step) await post(reply([{ kind: 'context', text: '⏱ Time is up.' }, ...step.blocks], { visibility: visibilityOf(st.state), summary: 'Quiz: time is up', idempotencyKey: `quiz:${sessionId}:${st.state.index}:timer` }));
       }
     } finally {
       loops.delete(sessionId);

@@ -150,6 +150,7 @@ export class FakeDiscord {
   private readonly sessions = new Set<string>();
   private rateLimits: Array<{ match: RegExp; retryAfter: number; times: number }> = [];
   private failures: Array<{ match: RegExp; status: number; code: number; message: string; times: number }> = [];
+  private lostAnswers: Array<{ match: RegExp; times: number }> = [];
   private readonly waiters = new Set<() => void>();
   /** How long the stand-in waits before answering a REST call, ms (for latency measurements). */
   delayMs = 0;
@@ -205,6 +206,16 @@ export class FakeDiscord {
   /** The next `times` calls whose `METHOD path` matches fail with this status and Discord error code. */
   fail(match: RegExp, status: number, code: number, message: string, times = 1): void {
     this.failures.push({ match, status, code, message, times });
+  }
+
+  /**
+   * The next `times` calls whose `METHOD path` matches take effect, but their answer is lost: the
+   * client gets a 502, as from a gateway timeout at Discord's edge after the API did the work. A
+   * repeated create then makes a second message unless it carries a nonce with enforce_nonce
+   * (https://discord.com/developers/docs/resources/message#create-message-jsonform-params).
+   */
+  loseAnswer(match: RegExp, times = 1): void {
+    this.lostAnswers.push({ match, times });
   }
 
   /** Resolves when `check` holds (checked after every call and gateway message), or rejects after `ms`. */
@@ -637,6 +648,12 @@ export class FakeDiscord {
   }
 
   private send(res: ServerResponse, req: IncomingMessage, body: Record<string, unknown> | undefined, status: number, json: unknown): void {
+    const lost = status < 300 ? this.lostAnswers.find((l) => l.match.test(`${req.method} ${decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)}`) && l.times > 0) : undefined;
+    if (lost) {
+      lost.times--;
+      status = 502;
+      json = { message: '502: Bad Gateway', code: 0 };
+    }
     this.calls.push({ method: req.method ?? '', path: decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname), body, status, at: Date.now() });
     if (status === 204) {
       res.writeHead(204);

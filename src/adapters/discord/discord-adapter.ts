@@ -4,6 +4,7 @@
  * interface main.ts sees. Slash commands go to the dispatcher's runStructured, buttons to press,
  * modal submissions to run, and autocomplete to suggest; business rules stay in the core.
  */
+import { randomBytes } from 'node:crypto';
 import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, Interaction, ModalSubmitInteraction } from 'discord.js';
 import { MessageFlags } from 'discord.js';
 import type { Claims, ConversationHandle, Coordination } from '../../ports/coordination.ts';
@@ -18,7 +19,7 @@ import type { PostFollowUp } from '../../core/reply.ts';
 import { ASK_PREFIX, askCommandLine, textReply } from '../../core/reply.ts';
 import type { Role } from '../../core/roles.ts';
 import type { SuggestRequest } from '../../core/suggest.ts';
-import type { DeliveryTarget } from '../../ports/outbox.ts';
+import { DeliveryError, type DeliveryTarget } from '../../ports/outbox.ts';
 import type { Adapter, QuizTimerPlace } from '../adapter.ts';
 import { Conversation, resumedPost } from './conversation.ts';
 import { DiscordDelivery } from './delivery.ts';
@@ -71,6 +72,11 @@ const CLAIM_TTL_MS = 60 * 60_000;
 
 /** Autocomplete must be answered within 3 s; a slow list is answered empty rather than late. */
 const SUGGEST_WITHIN_MS = 2_000;
+
+/** Tries of one resumed quiz reveal while Discord answers 429, 5xx or not at all. */
+const REVEAL_ATTEMPTS = 5;
+/** The longest wait between them: a reveal much later than its timer is worth little. */
+const REVEAL_RETRY_MAX_MS = 15_000;
 
 /** The Discord adapter; see the module comment. */
 export class DiscordAdapter implements Adapter {
@@ -126,11 +132,27 @@ export class DiscordAdapter implements Adapter {
     return this.delivery.target;
   }
 
-  /** Team quiz reveals post to the channel like alerts; solo sessions were private and are not resumed here. */
+  /**
+   * Team quiz reveals post to the channel like alerts (solo sessions were private and are not resumed
+   * here). A post Discord may have taken is tried again with the same nonce, which Discord answers with
+   * the first message: the reveal's own key, or one no other process uses.
+   */
   quizTimerPost(place: QuizTimerPlace): PostFollowUp | undefined {
     if (place.mode !== 'team') return undefined;
+    const target = this.delivery.target;
+    const run = randomBytes(6).toString('hex');
+    let n = 0;
     return async (r) => {
-      await this.delivery.deliver(place.channelId, r);
+      const idempotencyKey = r.idempotencyKey ?? `quiz-resume:${place.channelId}:${run}:${++n}`;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await target.deliver(place.channelId, r, { idempotencyKey });
+          return;
+        } catch (e) {
+          if (!(e instanceof DeliveryError) || e.permanent || attempt >= REVEAL_ATTEMPTS) throw e;
+          await new Promise((done) => setTimeout(done, Math.min(REVEAL_RETRY_MAX_MS, e.retryAfterMs ?? 500 * 2 ** attempt)));
+        }
+      }
     };
   }
 
