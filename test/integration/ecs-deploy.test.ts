@@ -14,6 +14,11 @@ import { defaultSettings } from '../../src/core/settings.ts';
 import { SqliteAuditLog } from '../../src/db/audit-log.ts';
 import { openDatabase, type OpenDatabase } from '../../src/db/client.ts';
 import { SqliteDeployStore } from '../../src/db/deploy-store.ts';
+import { openStores } from '../../src/db/open.ts';
+import type { Stores } from '../../src/ports/stores.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Ports } from '../../src/ports/index.ts';
 import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { taskDefinitionShape } from '../../src/sandbox/ecs-shapes.ts';
@@ -469,6 +474,57 @@ describe('two-person approval on a cluster that asks for it', () => {
     expect(text(undone.reply)).toContain('Undoing the rollback of web');
     expect(serviceTd('web')).toBe(from);
     await follow(undone);
+  }, 60_000);
+
+  it('keeps an approval request and an Undo across a restart: the second operator confirms on the next process, and its Undo works on the one after', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dockhand-approval-')), 'dockhand.db');
+    // One "process": its own stores on the same SQLite file, and a dispatcher on them, as main.ts wires it.
+    const start = async (): Promise<{ stores: Stores; d: Dispatcher }> => {
+      const stores = await openStores({ DOCKHAND_DB: file });
+      const d = new Dispatcher({
+        commands: [ecs],
+        ports: { ...ports, audit: stores.audit, deploys: stores.deploys },
+        confirmations: stores.coordination.confirmations,
+        settings: defaultSettings({
+          clusters: [{ name: 'demo', region: 'us-east-1', approval: 'second-operator' }],
+          sandbox: true,
+          userRoles: new Map([
+            ['slack:U0ANA', 'operator'],
+            ['slack:U0BOB', 'operator'],
+          ]),
+        }),
+        log: silentLogger,
+      });
+      return { stores, d };
+    };
+    const desired = (): number => sandbox.state.clusters.get('demo')!.services.get('web')!.desiredCount;
+    const before = desired();
+
+    const first = await start();
+    const confirm = button((await first.d.run(`/ecs scale web ${before + 1}`, ana)).reply, 'Confirm');
+    await first.stores.close();
+
+    const second = await start();
+    const done = await second.d.press(confirm, bob);
+    expect(text(done.reply)).toContain(`Scaling web ${before} → ${before + 1}`);
+    expect(desired()).toBe(before + 1);
+    const steady = await follow(done);
+    const undo = button(steady[steady.length - 1]!, 'Undo');
+    await second.stores.close();
+
+    const third = await start();
+    try {
+      const asked = await third.d.press(undo, ana);
+      expect(text(asked.reply)).toContain(`Undo the scale of web ${before} → ${before + 1}`);
+      expect(text(asked.reply)).toContain('Needs a second person: ana asked at');
+      const undone = await third.d.press(button(asked.reply, 'Confirm'), bob);
+      expect(desired()).toBe(before);
+      await follow(undone);
+      const rows = await third.stores.audit.latest(10);
+      expect(rows.find((e) => e.command === `/ecs scale web ${before + 1}`)?.detail).toBe('approved by slack:U0BOB, requested by slack:U0ANA');
+    } finally {
+      await third.stores.close();
+    }
   }, 60_000);
 
   it('asks for the cluster the Undo acts on, not the first one configured, when /ecs undo is typed without --cluster; history lists the undo', async () => {
