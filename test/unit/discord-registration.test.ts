@@ -112,8 +112,8 @@ describe('Discord command registration', () => {
       expect(url.searchParams.get('client_id')).toBe(fake.applicationId);
       expect(url.searchParams.get('scope')).toBe('bot applications.commands');
       const perms = BigInt(url.searchParams.get('permissions')!);
-      // View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads, Send Messages in Threads.
-      for (const bit of [10n, 11n, 14n, 16n, 35n, 38n]) expect(perms & (1n << bit)).not.toBe(0n);
+      // View Channel, Send Messages, Embed Links, Attach Files (the metrics chart), Read Message History, Create Public Threads, Send Messages in Threads.
+      for (const bit of [10n, 11n, 14n, 15n, 16n, 35n, 38n]) expect(perms & (1n << bit)).not.toBe(0n);
       expect(perms & (1n << 17n)).toBe(0n); // not Mention Everyone: the incident role is made mentionable instead
       expect(inviteUrl('1')).toContain('scope=bot+applications.commands');
       const refused = await run([], { DISCORD_TOKEN: 'wrong', DISCORD_API_URL: fake.apiUrl });

@@ -145,6 +145,8 @@ export const BOT_PERMISSIONS = {
   ViewChannel: 1n << 10n,
   SendMessages: 1n << 11n,
   EmbedLinks: 1n << 14n,
+  // /ecs metrics sends its PNG chart as an attachment.
+  AttachFiles: 1n << 15n,
   ReadMessageHistory: 1n << 16n,
   CreatePublicThreads: 1n << 35n,
   SendMessagesInThreads: 1n << 38n,
