@@ -1,10 +1,8 @@
 import { defineSubcommand, type CommandDef } from '../src/core/command.ts';
 import { clipInput } from '../src/core/errors.ts';
 import { reply } from '../src/core/reply.ts';
+import { utcTime } from '../src/core/time.ts';
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-}
 
 /** `/audit [n]`: the latest command attempts, for admins. */
 export const audit = {
@@ -25,10 +23,10 @@ export const audit = {
             { kind: 'heading', text: `Audit log — latest ${rows.length}` },
             {
               kind: 'table',
-              columns: ['Time (UTC)', 'Where', 'User', 'Command', 'Outcome', 'ms'],
+              columns: ['Time', 'Where', 'User', 'Command', 'Outcome', 'ms'],
               align: ['left', 'left', 'left', 'left', 'left', 'right'],
               rows: rows.map((r) => [
-                when(r.at),
+                utcTime(r.at, true),
                 `${r.platform}/${r.channelId}`,
                 r.userName,
                 clipInput(r.command, 60),

@@ -10,6 +10,7 @@ import type { IncidentStore } from '../src/ports/incident-store.ts';
 import { firstPollKey } from '../src/watcher/rules.ts';
 // Ages read the same everywhere in /ecs (`14m ago`), from one helper.
 import { ago, awsNow, chooseCluster, clusterOption, findService, footer, whereIn } from './ecs-common.ts';
+import { span, utcClock, utcTime } from '../src/core/time.ts';
 
 function storeOf(ctx: CommandContext): IncidentStore {
   if (!ctx.ports.incidents) {
@@ -70,7 +71,7 @@ export const alertsSub = defineSubcommand({
       blocks.push({
         kind: 'table',
         columns: ['Service', 'Cluster', 'Until', 'By'],
-        rows: mutes.map((m) => [m.service, m.cluster, `${new Date(m.until).toISOString().slice(0, 16).replace('T', ' ')}Z (${formatDuration(m.until - now)} left)`, m.by]),
+        rows: mutes.map((m) => [m.service, m.cluster, `${utcTime(m.until)} (${span(m.until - now)} left)`, m.by]),
       });
     } else blocks.push({ kind: 'text', text: 'No service is muted.' });
     if (recovered.length > 0) {
@@ -90,7 +91,7 @@ export const alertsSub = defineSubcommand({
       blocks.push({
         kind: 'table',
         columns: ['Channel', 'Given up', 'Why'],
-        rows: failed.map((f) => [`${f.platform} ${f.channelId}`, f.failedAt === undefined ? '-' : `${new Date(f.failedAt).toISOString().slice(0, 16).replace('T', ' ')}Z`, f.lastError ?? 'unknown']),
+        rows: failed.map((f) => [`${f.platform} ${f.channelId}`, f.failedAt === undefined ? '—' : utcTime(f.failedAt), f.lastError ?? 'unknown']),
       });
     }
     const ref = chooseCluster(ctx, args.cluster).ref;
@@ -124,7 +125,7 @@ export const muteSub = defineSubcommand({
     const until = now + args.duration;
     await store.mute({ cluster, service, until, by: `${ctx.caller.platform}:${ctx.caller.displayName}`, at: now });
     const open = await store.openIncident(cluster, service);
-    const text = `🔕 ${service} in ${whereIn(ctx, chooseCluster(ctx, args.cluster).ref)} is muted for ${formatDuration(args.duration)} (until ${new Date(until).toISOString().slice(11, 16)}Z). Its crashes are still recorded${open ? ` and counted in the open incident (${open.crashes} crashes so far)` : ''}; /ecs unmute ${service} ends it early.`;
+    const text = `🔕 ${service} in ${whereIn(ctx, chooseCluster(ctx, args.cluster).ref)} is muted for ${formatDuration(args.duration)} (until ${utcClock(until)}). Its crashes are still recorded${open ? ` and counted in the open incident (${open.crashes} crashes so far)` : ''}; /ecs unmute ${service} ends it early.`;
     return { visibility: 'channel', summary: text, blocks: [{ kind: 'text', text }, footer(ctx, chooseCluster(ctx, args.cluster).ref)] };
   },
 });

@@ -191,15 +191,8 @@ export function awsNow(ctx: CommandContext): number {
   return (ctx.ports.awsClock ?? ctx.ports.clock).now();
 }
 
-/** "3m ago", "2h ago", "4d ago". */
-export function ago(ms: number | undefined, now: number): string {
-  if (ms === undefined) return '—';
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86_400)}d ago`;
-}
+/** Ages read the same everywhere (`3m ago`, `2h ago`): the one helper in src/core/time.ts. */
+export { ago } from '../src/core/time.ts';
 
 /** A UTC time of day, `14:03:07`. */
 export function clockTime(ms: number): string {

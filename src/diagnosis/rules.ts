@@ -11,6 +11,7 @@ import type { ServiceSummary, TaskDefinitionInfo, TaskInfo } from '../ports/cont
 import type { MetricPoint, ServiceMetrics } from '../ports/metrics.ts';
 import { percentSparkline } from '../core/sparkline.ts';
 import { classifyStop, type StopVerdict } from '../watcher/rules.ts';
+import { span } from '../core/time.ts';
 
 /** The stable id of a finding, for tests, buttons and anyone scripting on the output. */
 export type FindingId =
@@ -150,16 +151,6 @@ export function stops(e: DiagnosisEvidence): ClassifiedStop[] {
 /** The crashes among the stops (exits, OOM kills, failed starts, failed health checks), newest first. */
 export function crashes(e: DiagnosisEvidence): ClassifiedStop[] {
   return stops(e).filter((s) => s.verdict.crash);
-}
-
-/** "3m", "2h 5m", "1d 3h". */
-export function span(ms: number): string {
-  const m = Math.max(0, Math.round(ms / MINUTE));
-  if (m < 1) return '<1m';
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

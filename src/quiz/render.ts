@@ -5,6 +5,7 @@ import { formatDuration } from '../core/parser.ts';
 import type { PlayerTally, RevealResult, SessionState } from './engine.ts';
 import type { CoverageResult } from './coverage.ts';
 import { CHOICE_LETTERS, type McqItem, type OpenItem, type Pack } from './pack.ts';
+import { span } from '../core/time.ts';
 
 /** The letter of a choice index. */
 export function letter(i: number): string {
@@ -180,7 +181,7 @@ export function flagsBlocks(packTitle: string | null, items: readonly FlaggedIte
     const lines = it.flags.slice(0, 5).map((f) => {
       const age = now - f.createdAt;
       const reason = f.reason.replace(/\s+/g, ' ');
-      return `• #${f.id} ${f.userName}, ${age < 60_000 ? 'just now' : `${formatDuration(age)} ago`}: ${reason.length > 200 ? `${reason.slice(0, 199)}…` : reason}`;
+      return `• #${f.id} ${f.userName}, ${age < 60_000 ? 'just now' : `${span(age)} ago`}: ${reason.length > 200 ? `${reason.slice(0, 199)}…` : reason}`;
     });
     if (it.flags.length > 5) lines.push(`• … and ${it.flags.length - 5} more`);
     blocks.push({ kind: 'text', text: [`${it.pack}/${it.itemId} — ${it.flags.length} flag${it.flags.length === 1 ? '' : 's'} — ${it.prompt}`, ...lines].join('\n') });

@@ -33,6 +33,7 @@ import { CHOICE_LETTERS, findItem, mcqItems, openItems, type McqItem, type OpenI
 import { coverageBlocks, flagsBlocks, letter, openQuestionBlocks, questionBlocks, revealBlocks, sectionTitle, standingsBlocks } from './render.ts';
 import { ratingForAnswer, scheduleReview, type SelfRating } from './review.ts';
 import { percent, summarize } from './scoring.ts';
+import { span } from '../core/time.ts';
 
 /** A short random id: sessions and attempts key every answer row, so shorter keys mean smaller indexes. */
 function newId(): string {
@@ -699,7 +700,7 @@ export async function reviewDue(deps: QuizDeps, caller: Caller): Promise<Reply> 
     const pack = deps.packs.packs.get(d.pack) as Pack;
     const it = findItem(pack, d.itemId) as McqItem | OpenItem;
     const late = now - d.card.due;
-    return [d.pack, it.type, sectionTitle(pack, it.section), clipInput(it.prompt, 60), late < 60_000 ? 'now' : `${formatDuration(late)} ago`];
+    return [d.pack, it.type, sectionTitle(pack, it.section), clipInput(it.prompt, 60), late < 60_000 ? 'just now' : `${span(late)} ago`];
   });
   const buttons = [];
   for (const packId of new Set(due.map((d) => d.pack))) {

@@ -13,6 +13,7 @@ import type { TaskInfo } from '../ports/container-service.ts';
 import { shortName } from '../ports/container-service.ts';
 import type { StopVerdict } from './rules.ts';
 import { imageTag } from './rules.ts';
+import { utcTime } from '../core/time.ts';
 
 /** Everything an alert about one stopped task shows. */
 export interface CrashEvidence {
@@ -90,7 +91,7 @@ export function alertButtons(cluster: string, service: string, taskId?: string):
 function ranFor(task: TaskInfo): string {
   const start = task.startedAt;
   const stop = task.stoppedAt ?? task.stoppingAt;
-  const iso = (t: number): string => new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const iso = (t: number): string => utcTime(t, true);
   if (start === undefined) return stop === undefined ? 'never started' : `never started (stopped ${iso(stop)})`;
   if (stop === undefined) return `started ${iso(start)}`;
   return `${iso(start)} → ${iso(stop)} (ran ${formatDuration(Math.max(0, stop - start))})`;

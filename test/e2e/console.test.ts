@@ -11,9 +11,9 @@ describe('terminal adapter over a pipe (npm start)', () => {
     expect(r.stdout).toContain('You are an admin;');
     // The audit table is aligned: the header and the rule line up.
     const lines = r.stdout.split('\n');
-    const head = lines.findIndex((l) => l.startsWith('Time (UTC)'));
+    const head = lines.findIndex((l) => l.startsWith('Time  '));
     expect(head).toBeGreaterThan(0);
-    expect(lines[head + 1]).toMatch(/^─{19} {2}─+/);
+    expect(lines[head + 1]).toMatch(/^─{23} {2}─+/);
     expect(r.stdout).toMatch(/console\/terminal\s+tester\s+\/help\s+ok/);
   });
 

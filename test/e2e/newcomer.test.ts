@@ -258,4 +258,14 @@ describe('a route to a platform that is not connected', () => {
     expect(alerts).toMatch(/Open incidents[\s\S]*\b\d+[smhd] ago/);
     expect(alerts).not.toMatch(/\d+m\d+s ago/);
   }, 60_000);
+
+  it('writes times and ages in one style: moments in UTC saying so, ages in one unit', async () => {
+    const r = await runCli(['/ecs mute payments 90m', '/ecs alerts', '/audit 3', '/ecs services']);
+    expect(r.stdout).toMatch(/is muted for 1h30m \(until \d\d:\d\d UTC\)/);
+    expect(r.stdout).toMatch(/payments +demo +\d{4}-\d\d-\d\d \d\d:\d\d UTC \(1h left\)/);
+    expect(r.stdout).toMatch(/\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC +console\/terminal +tester +\/ecs mute payments 90m +ok/);
+    // No ISO leftovers ("21:45Z") and no mixed age styles ("14m58s ago", "2h 5m").
+    expect(r.stdout).not.toMatch(/\d\d:\d\dZ\b/);
+    expect(r.stdout).not.toMatch(/\d+[mhd] ?\d+[smh] ago/);
+  }, 60_000);
 });

@@ -171,7 +171,7 @@ describe('/ecs alerts and undeliverable alerts', () => {
     await box.markFailed(id, 'slack chat.postMessage to C0OPS: not_in_channel — the bot is not a member of the channel; invite it with /invite @dockhand', Date.UTC(2026, 10, 27, 9, 30));
     const t = replyToPlainText((await fresh.run('/ecs alerts', vic)).reply);
     expect(t).toContain('Undeliverable alerts (latest 1)');
-    expect(t).toMatch(/slack C0OPS \| 2026-11-27 09:30Z \| .*not_in_channel — the bot is not a member of the channel; invite it with \/invite @dockhand/);
+    expect(t).toMatch(/slack C0OPS \| 2026-11-27 09:30 UTC \| .*not_in_channel — the bot is not a member of the channel; invite it with \/invite @dockhand/);
     expect(t).toContain('outbox: 0 waiting, 1 undeliverable');
     db.close();
   });

@@ -48,7 +48,7 @@ describe('alert messages', () => {
     expect(t.split('\n')[0]).toBe('🧠 web was killed for memory (OOM) — exit 137 (prod)');
     expect(t).toContain('Task definition: web:42');
     expect(t).toContain('Image tag: 1.4.1');
-    expect(t).toContain('2026-11-27 09:00:00Z → 2026-11-27 09:12:30Z (ran 12m30s)');
+    expect(t).toContain('2026-11-27 09:00:00 UTC → 2026-11-27 09:12:30 UTC (ran 12m30s)');
     expect(t).toContain('envoy | 0 |');
     expect(t).toContain('Last 20 log lines of web:');
     expect(t).toContain('[Logs] [Status] [Mute 1h]');
