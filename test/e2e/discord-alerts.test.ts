@@ -177,4 +177,17 @@ describe('crash alerts into Discord', () => {
     expect(text(m)).toContain('Time is up: the answer was C');
     expect(m.pings).toEqual([]);
   });
+
+  it('a thread reply whose thread Discord does not find yet starts it, and 160004 (it exists already) is taken as started', async () => {
+    fake = new FakeDiscord();
+    await fake.start();
+    const delivery = new DiscordDelivery({ token: fake.token, apiUrl: fake.apiUrl, log: silentLogger });
+    const parent = await delivery.deliver(fake.channelId, reply([{ kind: 'heading', text: 'Crash loop: web' }]), { nonce: 'p1' });
+    await delivery.deliver(fake.channelId, reply([{ kind: 'text', text: 'crash 2' }], { thread: { key: 'i1' } }), { threadOf: parent.id, nonce: 't1' });
+    // The thread exists, but this once Discord answers as if it did not (10003), as another attempt may have just started it.
+    fake.fail(new RegExp(`^POST /api/v10/channels/${parent.id}/messages$`), 404, 10003, 'Unknown Channel', 1);
+    await delivery.deliver(fake.channelId, reply([{ kind: 'text', text: 'crash 3' }], { thread: { key: 'i1' } }), { threadOf: parent.id, nonce: 't2' });
+    expect(fake.calls.filter((c) => c.path.endsWith(`/messages/${parent.id}/threads`)).map((c) => c.status)).toEqual([201, 400]);
+    expect(fake.channelMessages(parent.id).map((m) => text(m))).toEqual(['crash 2', 'crash 3']);
+  });
 });

@@ -169,13 +169,20 @@ export class Conversation {
   private async startThread(reply: Reply): Promise<void> {
     const channelId = this.i.channelId;
     if (!channelId) return;
+    let msgId: string | undefined;
     try {
-      const msg = await this.i.fetchReply();
+      msgId = (await this.i.fetchReply()).id;
       const name = cut((reply.summary ?? 'dockhand').replace(/\s+/g, ' '), 100) || 'dockhand';
-      await this.opts.rest.post(Routes.threads(channelId, msg.id), { body: { name, auto_archive_duration: 60 } });
+      await this.opts.rest.post(Routes.threads(channelId, msgId), { body: { name, auto_archive_duration: 60 } });
       // A thread started from a message has that message's id.
-      this.threadId = msg.id;
+      this.threadId = msgId;
     } catch (e) {
+      // 160004: the thread exists already, such as when a start whose answer was lost was sent again
+      // (discord.js repeats a call Discord answered with a 5xx); its id is the message's.
+      if (msgId && e instanceof DiscordAPIError && Number(e.code) === 160004) {
+        this.threadId = msgId;
+        return;
+      }
       this.threadBroken = true;
       this.opts.log.info({ err: e instanceof Error ? e.message : String(e), channel: channelId }, 'discord: cannot start a thread here; follow-ups go as interaction replies');
       await this.i

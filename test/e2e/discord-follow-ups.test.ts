@@ -2,6 +2,7 @@
  * A command's messages that outlive Discord's 15-minute interaction token: what the channel may see
  * goes on as the bot's own channel messages, saying why once; `--follow`-style lines that had no
  * thread end with a note. The token is aged on the stand-in's clock and dockhand's, not waited for.
+ * And the thread of such lines when its start reached Discord but the answer did not (160004).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTINUED_NOTE, ENDED_NOTE } from '../../src/adapters/discord/conversation.ts';
@@ -44,7 +45,7 @@ const long: CommandDef = {
     }),
     defineSubcommand({
       name: 'tail',
-      description: 'Posts a log line every minute into the thread of its reply',
+      description: 'Posts a log line every minute, 20 times, into the thread of its reply',
       options: [] as const,
       role: 'viewer',
       changes: false,
@@ -53,7 +54,7 @@ const long: CommandDef = {
         reply: reply([{ kind: 'text', text: 'following web' }], { thread: { key: 'tail', parent: true }, summary: 'web logs' }),
         followUp: async (post, signal) => {
           try {
-            for (;;) {
+            for (let n = 0; n < 20; n++) {
               await ctx.ports.clock.sleep(MINUTE, signal);
               await post(reply([{ kind: 'code', text: `line ${++tailLines}` }], { thread: { key: 'tail' } }));
             }
@@ -161,5 +162,23 @@ describe('Discord follow-ups past the 15-minute interaction token', () => {
     expect(lines.length).toBeLessThan(tailLines);
     expect(fake.channelMessages(noThreads).filter((m) => !m.interactionId)).toEqual([]);
     expect(it.followUps.filter((m) => FakeDiscord.text(m).includes(ENDED_NOTE))).toHaveLength(1);
+  }, 30_000);
+
+  it('takes 160004 as the thread started when its first start reached Discord but the answer was lost', async () => {
+    fake.tokenAgeOffsetMs = 0;
+    tailLines = 0;
+    tailEnded = false;
+    const starts = new RegExp(`^POST /api/v10/channels/${fake.channelId}/messages/\\d+/threads$`);
+    fake.loseAnswer(starts);
+    const it = fake.slash(user, 'long', 'tail');
+    await fake.answered(it);
+    const original = await fake.waitFor(() => it.original, 5_000, 'the reply');
+    await pass(MINUTE);
+    await pass(MINUTE);
+    await fake.waitFor(() => fake.channelMessages(original.id).length === 2, 5_000, 'two lines in the thread');
+    expect(fake.calls.filter((c) => starts.test(`${c.method} ${c.path}`)).map((c) => c.status)).toEqual([502, 400]);
+    expect(fake.channelMessages(original.id).map((m) => FakeDiscord.text(m))).toEqual(['```\nline 1\n```', '```\nline 2\n```']);
+    expect(it.followUps.filter((m) => FakeDiscord.text(m).includes('cannot start a thread'))).toEqual([]);
+    while (!tailEnded) await pass(MINUTE);
   }, 30_000);
 });
