@@ -11,7 +11,8 @@ import { cut, renderReply, splitText } from '../../src/adapters/slack/render.ts'
 import type { Caller } from '../../src/core/command.ts';
 import { Dispatcher } from '../../src/core/dispatcher.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import { reply } from '../../src/core/reply.ts';
+import { reply, textReply } from '../../src/core/reply.ts';
+import type { DispatchResult } from '../../src/core/dispatcher.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
 import { SqliteAuditLog } from '../../src/db/audit-log.ts';
 import { openDatabase } from '../../src/db/client.ts';
@@ -22,7 +23,7 @@ import type { McqItem } from '../../src/quiz/pack.ts';
 import { crashAlert } from '../../src/watcher/alerts.ts';
 import { classifyStop } from '../../src/watcher/rules.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
-import { FakeSlack } from '../fakes/slack-api.ts';
+import { FakeSlack, pingsOf } from '../fakes/slack-api.ts';
 import { testCore } from '../fakes/slack-core.ts';
 import { postToApp, slashBody } from '../fakes/slack-requests.ts';
 
@@ -130,5 +131,33 @@ describe('what dockhand posts pings only whom it means to', () => {
     expect(text).not.toMatch(/&(a|am|l|g|amp|lt|gt)?…/);
     for (let n = 1; n < 8; n++) expect(cut(`${'x'.repeat(n)}&amp;&lt;&gt;`, n + 3)).toMatch(/^x+(&amp;|&lt;)?…$/);
     for (const part of splitText(`${'y'.repeat(2_998)}&amp;z`, 3_000)) expect(part).not.toMatch(/&(a|am|amp)?$/);
+  });
+});
+
+describe('a chart\'s title and description ping nobody either', () => {
+  const chart = reply([{ kind: 'image', png: new Uint8Array([137, 80, 78, 71]), title: 'web @channel', alt: 'Line chart <!here> & @everyone', filename: 'web.png' }]);
+
+  it('in the message that says where the chart is', () => {
+    for (const images of ['attached', 'left-out'] as const) {
+      const msg = renderReply(chart, { images });
+      expect(pingsOf(msg.text, msg.blocks)).toEqual([]);
+    }
+  });
+
+  it('in the note posted when Slack refuses the upload', async () => {
+    // Without files:write the upload is refused and dockhand says so in the channel instead.
+    const fake = await FakeSlack.start({ scopes: ['commands', 'chat:write'] });
+    const result: DispatchResult = { reply: { ...chart, thread: { key: 'c', parent: true } }, outcome: 'ok' };
+    const adapter = new SlackAdapter({ dispatcher: { run: () => Promise.resolve(result), press: () => Promise.resolve({ reply: textReply('x'), outcome: 'ok' }) }, botToken: 'xoxb-test', signingSecret: SECRET, port: 0, host: '127.0.0.1', apiUrl: fake.apiUrl });
+    try {
+      await adapter.start();
+      await postToApp(`http://127.0.0.1:${adapter.port}/slack/events`, slashBody({ command: '/ecs', text: 'metrics web', user_id: 'U0ANA', channel_id: 'C0OPS', response_url: fake.newResponseUrl('C0OPS') }), { secret: SECRET });
+      const note = await fake.waitFor(() => fake.messages.find((m) => m.text.includes('could not be attached')));
+      expect(note.text).toContain('&lt;!here&gt;');
+      expect(note.pings).toEqual([]);
+    } finally {
+      await adapter.stop();
+      await fake.close();
+    }
   });
 });

@@ -212,6 +212,12 @@ describe('Slack: answering an interview question in a modal', () => {
     }
   }, 30_000);
 
+  it('titles the modal with the button label as shown, decoding the &amp;, &lt; and &gt; Slack sends it with', async () => {
+    const btn: Btn = { action_id: 'dockhand:0', value: 'ask:/quiz answer\nYour answer', text: { text: 'Q&A <ecs>' } };
+    const { opened } = await pressForModal('C0STUDY', 'U0EVE', btn);
+    expect((opened.view as { title: { text: string } }).title.text).toBe('Q&A <ecs>');
+  }, 30_000);
+
   it('when the modal cannot open (the trigger expired), the press says what to type instead', async () => {
     const { answer } = await interview('C0STUDY', 'U0DAN');
     const opened = fake.views.length;

@@ -800,7 +800,8 @@ export class SlackAdapter implements Adapter {
       const err = classifySlackError(e, `files upload to ${channelId}`);
       this.log.warn({ code: err.code, channel: channelId }, `slack: chart upload failed: ${err.message}`);
       const why = err.code === 'missing_scope' ? 'the app lacks the files:write scope (add it in the manifest and reinstall)' : `Slack answered ${err.code ?? 'an error'}`;
-      await this.app.client.chat.postMessage({ channel: channelId, text: `📈 ${image.title}: the chart could not be attached: ${why}. ${image.alt}`, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      // The title and alt carry names from the command line, so they are escaped like every other text.
+      await this.app.client.chat.postMessage({ channel: channelId, text: escapeMrkdwn(`📈 ${image.title}: the chart could not be attached: ${why}. ${image.alt}`), ...(threadTs ? { thread_ts: threadTs } : {}) });
     }
   }
 

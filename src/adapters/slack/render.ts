@@ -274,7 +274,7 @@ function renderBlock(b: Block, ctx: { question: string; nextButton: () => number
         ctx.images === 'attached'
           ? `📈 ${escapeMrkdwn(b.title)}: chart attached below`
           : `📈 ${escapeMrkdwn(b.title)}: ${escapeMrkdwn(b.alt)} (chart left out: a reply only you can see, or one sent through response_url, cannot carry a file)`;
-      return [{ type: 'context', elements: [{ type: 'mrkdwn', text: cut(text, SLACK_LIMITS.contextText) }] }];
+      return [{ type: 'context', elements: [mrkdwn(cut(text, SLACK_LIMITS.contextText))] }];
     }
   }
 }
