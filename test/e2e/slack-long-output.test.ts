@@ -8,6 +8,7 @@ import { SlackAdapter } from '../../src/adapters/slack/app.ts';
 import type { SlackDispatcher } from '../../src/adapters/slack/app.ts';
 import { blockTextCount, WEB_API_BLOCK_TEXT_BUDGET } from '../../src/adapters/slack/block-text.ts';
 import type { DispatchResult } from '../../src/core/dispatcher.ts';
+import type { Logger } from '../../src/core/logger.ts';
 import { reply, textReply } from '../../src/core/reply.ts';
 import { FakeSlack, RESPONSE_URL_TTL_MS } from '../fakes/slack-api.ts';
 import type { RecordedCall } from '../fakes/slack-api.ts';
@@ -125,5 +126,25 @@ describe('long output through the Web API continues instead of being cut', () =>
     const shown = linesIn(posts);
     expect(shown).toEqual(Array.from({ length: shown.length }, (_, i) => i));
     expect(JSON.stringify(posts.at(-1)?.params.blocks)).toMatch(/Output cut to fit Slack: \d+ more parts \(\d+ characters\) not shown/);
+  });
+
+  it('does not post the first part twice when Slack refuses a later one: the rest ends there and is logged', async () => {
+    const warned: string[] = [];
+    const log: Logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (_o, m) => warned.push(m ?? ''), child: () => log };
+    const paced = new SlackAdapter({ dispatcher: longCommands(), botToken: 'xoxb-test', signingSecret: SECRET, port: 0, host: '127.0.0.1', apiUrl: fake.apiUrl, channelGapMs: 400, log });
+    await paced.start();
+    try {
+      const responseUrl = fake.newResponseUrl('C0ARCH');
+      await postToApp(`http://127.0.0.1:${paced.port}/slack/events`, slashBody({ command: '/ecs', text: 'parent 200', user_id: 'U0ANA', channel_id: 'C0ARCH', response_url: responseUrl }), { secret: SECRET });
+      await fake.waitFor(() => fake.messages.some((m) => m.channel === 'C0ARCH'));
+      fake.fail('chat.postMessage', { error: 'is_archived' }, 5);
+      await paced.idle();
+      expect(fake.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C0ARCH').map((c) => c.outcome)).toEqual(['ok', 'is_archived']);
+      expect(fake.messages.filter((m) => m.channel === 'C0ARCH')).toHaveLength(1);
+      expect(fake.responses.filter((r) => r.id === FakeSlack.responseId(responseUrl))).toEqual([]);
+      expect(warned.some((w) => /the rest of a long answer could not be posted: chat\.postMessage to C0ARCH: is_archived — the channel is archived/.test(w))).toBe(true);
+    } finally {
+      await paced.stop();
+    }
   });
 });

@@ -5,6 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlackAdapter } from '../../src/adapters/slack/app.ts';
+import type { DispatchResult } from '../../src/core/dispatcher.ts';
+import { textReply } from '../../src/core/reply.ts';
 import { FakeSlack } from '../fakes/slack-api.ts';
 import { testCore } from '../fakes/slack-core.ts';
 import { blockActionBody, postToApp, slashBody } from '../fakes/slack-requests.ts';
@@ -69,4 +71,36 @@ describe('long-running commands within Slack\'s limits', () => {
     const busy = fake.messages.filter((m) => m.channel === 'C0BUSY').map((m) => m.text);
     expect(busy).toEqual(['Following logs of web…', 'web line batch 1', 'web line batch 2']);
   }, 20_000);
+
+  it('says at the fifth use of any command\'s response_url in an uninvited channel that the bot must be invited for more, and uses it no sixth time', async () => {
+    // A command with more to say than five messages (a deploy's progress), not a --follow.
+    const posted: number[] = [];
+    const result: DispatchResult = {
+      reply: textReply('Deploying web…'),
+      outcome: 'ok',
+      followUp: async (post) => {
+        for (let i = 1; i <= 7; i++) {
+          await post(textReply(`step ${i}`));
+          posted.push(i);
+        }
+        return 'ok';
+      },
+    };
+    const own = new SlackAdapter({ dispatcher: { run: () => Promise.resolve(result), press: () => Promise.resolve(result) }, botToken: 'xoxb-test', signingSecret: SECRET, port: 0, host: '127.0.0.1', apiUrl: fake.apiUrl, channelGapMs: 10 });
+    await own.start();
+    try {
+      const responseUrl = fake.newResponseUrl('C0NOTIN');
+      const id = FakeSlack.responseId(responseUrl);
+      await postToApp(`http://127.0.0.1:${own.port}/slack/events`, slashBody({ command: '/ecs', text: 'deploy web', user_id: 'U0BOB', channel_id: 'C0NOTIN', response_url: responseUrl }), { secret: SECRET });
+      await fake.waitFor(() => fake.responses.filter((r) => r.id === id).length >= 5);
+      await own.idle();
+      const uses = fake.responses.filter((r) => r.id === id);
+      expect(uses.map((u) => u.outcome)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(JSON.stringify(uses[4]?.body)).toContain('step 4');
+      expect(JSON.stringify(uses[4]?.body)).toContain('and this was the last: invite @opsbot (/invite @opsbot) for more.');
+      expect(posted).toEqual([1, 2, 3, 4]);
+    } finally {
+      await own.stop();
+    }
+  });
 });

@@ -763,7 +763,7 @@ export class SlackAdapter implements Adapter {
     if (!first) return;
     if (reply.visibility === 'ephemeral') {
       await this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: first.text, blocks: first.blocks, ...thread });
-      await this.postRest(conv, rest, (m) => this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: m.text, blocks: m.blocks, ...thread }));
+      await this.postRest(conv, rest, 'chat.postEphemeral', (m) => this.interactive.chat.postEphemeral({ channel: conv.channelId, user: conv.userId, text: m.text, blocks: m.blocks, ...thread }));
       return;
     }
     // Channel messages wait their turn in the channel (and out its 429s, a few times) so a follow keeps its lines.
@@ -773,19 +773,19 @@ export class SlackAdapter implements Adapter {
     if (r.ts && reply.thread?.parent) await this.threads.remember(conv.channelId, reply.thread.key, r.ts, Date.now());
     for (const image of imagesOf(reply)) await this.attach(conv.channelId, image, threadTs);
     const under = threadTs ?? r.ts;
-    await this.postRest(conv, rest, (m) => post(m, under));
+    await this.postRest(conv, rest, 'chat.postMessage', (m) => post(m, under));
   }
 
   /**
    * Posts the later parts of a long reply. The first part is out already, so a failure here is logged
    * and ends the parts rather than thrown: a caller falling back to response_url would repeat the first.
    */
-  private async postRest(conv: Conversation, rest: readonly SlackMessage[], post: (m: SlackMessage) => Promise<unknown>): Promise<void> {
+  private async postRest(conv: Conversation, rest: readonly SlackMessage[], method: string, post: (m: SlackMessage) => Promise<unknown>): Promise<void> {
     for (const [i, m] of rest.entries()) {
       try {
         await post(m);
       } catch (e) {
-        const err = classifySlackError(e, `chat.postMessage to ${conv.channelId}`);
+        const err = classifySlackError(e, `${method} to ${conv.channelId}`);
         this.log.warn({ code: err.code, channel: conv.channelId, left: rest.length - i }, `slack: the rest of a long answer could not be posted: ${err.message}`);
         return;
       }
