@@ -1,5 +1,5 @@
 /**
- * Memory of the compiled bot (`node dist/src/main.js`), as resident set size, with AWS in another
+ * Memory of the compiled bot as the image runs it (the Dockerfile's CMD), as resident set size, with AWS in another
  * process (the sandbox and the Slack and Discord stand-ins run in this bench's process):
  * - idle with Slack (HTTP), Discord (gateway) and the watcher running on the demo world (target ≤ 150 MB);
  * - with the watcher polling every 5 s over 1,000 services and 10,000 tasks (target ≤ 300 MB);
@@ -17,7 +17,7 @@ import { freePort } from '../test/e2e/server-process.ts';
 import { FakeDiscord } from '../test/fakes/discord-api.ts';
 import { FakeSlack } from '../test/fakes/slack-api.ts';
 import { record } from './report.ts';
-import { treeRssMb } from './startup.ts';
+import { imageCommand, treeRssMb } from './startup.ts';
 
 const root = join(import.meta.dirname, '..');
 const SERVICES = 1_000;
@@ -32,7 +32,8 @@ function build(): void {
 /** The compiled bot against the given sandbox and stand-ins; resolves once its banner is out. */
 async function startBot(sandbox: Sandbox, slack: FakeSlack, discord: FakeDiscord, env: Record<string, string>): Promise<ChildProcess> {
   const db = join(mkdtempSync(join(tmpdir(), 'dockhand-bench-mem-')), 'd.db');
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const [node, ...args] = imageCommand();
+  const child = spawn(node!, args, {
     cwd: root,
     env: {
       PATH: process.env.PATH,

@@ -52,9 +52,20 @@ async function once(cmd: string[]): Promise<{ ms: number; rssMb: number }> {
   return { ms, rssMb };
 }
 
+/**
+ * The compiled bot's command line as the image runs it (the Dockerfile's CMD, node's flags included),
+ * with this node: the benches measure what production runs.
+ */
+export function imageCommand(): string[] {
+  const cmd = /^CMD (\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (args[0] !== 'node' || !args.includes('dist/src/main.js')) throw new Error(`the Dockerfile's CMD is not node … dist/src/main.js: ${cmd ?? 'none'}`);
+  return [process.execPath, ...args.slice(1)];
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** Compiled start (`node dist/src/main.js`) next to today's tsx start, same run: time to the first answer and idle memory. */
+/** Compiled start (as the image runs it: `node --max-semi-space-size=4 dist/src/main.js`) next to today's tsx start, same run: time to the first answer and idle memory. */
 export async function run(): Promise<void> {
   if (!existsSync(join(root, 'dist/src/main.js')) || process.env.BENCH_REBUILD !== '0') {
     const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
@@ -65,7 +76,7 @@ export async function run(): Promise<void> {
   const tsx: Array<{ ms: number; rssMb: number }> = [];
   // Interleaved, so a busy moment on the machine hurts both alike.
   for (let i = 0; i < runs; i++) {
-    compiled.push(await once([process.execPath, 'dist/src/main.js']));
+    compiled.push(await once(imageCommand()));
     tsx.push(await once([join(root, 'node_modules/.bin/tsx'), 'src/main.ts']));
   }
   const c = median(compiled.map((r) => r.ms));

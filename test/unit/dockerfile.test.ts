@@ -27,7 +27,7 @@ describe('Dockerfile (checked statically: no Docker engine runs on these machine
     // Nothing in the final stage compiles or installs: those happen where the compiler is.
     expect(finalOf('RUN').join('\n')).not.toMatch(/apt-get|npm (ci|install)|g\+\+/);
     expect(finalOf('COPY').join('\n')).not.toMatch(/^src |tsconfig/m);
-    expect(execForm(finalOf('CMD')[0] ?? '')).toEqual(['node', 'dist/src/main.js']);
+    expect(execForm(finalOf('CMD')[0] ?? '')).toEqual(['node', '--max-semi-space-size=4', 'dist/src/main.js']);
   });
 
   it('runs as a non-root user with its data in /data', () => {
