@@ -10,6 +10,7 @@ import { SystemClock } from '../src/ports/clock.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { record } from './report.ts';
 
 /** Parser throughput and full dispatch (parse, authorize, audit in a real SQLite file) per second. */
 export async function run(): Promise<void> {
@@ -38,5 +39,6 @@ export async function run(): Promise<void> {
   for (let i = 0; i < m; i++) await dispatcher.run(i % 2 ? '/help' : '/audti', caller);
   const dispatchRate = m / ((performance.now() - t) / 1000);
   database.close();
+  record({ bench: 'core', name: 'commands dispatched/s (parse, authorize, audit in SQLite)', value: dispatchRate, unit: '/s', baseline: { name: 'parse alone', value: parseRate }, better: 'higher' });
   console.log(`core: parse ${Math.round(parseRate).toLocaleString('en-US')} lines/s; dispatch with audit in SQLite (WAL) ${Math.round(dispatchRate).toLocaleString('en-US')} commands/s`);
 }

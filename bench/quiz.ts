@@ -6,6 +6,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { SqliteQuizStore } from '../src/db/quiz-store.ts';
 import type { AnswerRecord } from '../src/ports/quiz-store.ts';
 import { createSession } from '../src/quiz/engine.ts';
+import { record } from './report.ts';
 
 const DAY = 86_400_000;
 export const USERS = 2_000;
@@ -119,6 +120,7 @@ export async function run(): Promise<void> {
   console.log(`  duplicate answers refused:                                ${Math.round(dupRate).toLocaleString('en-US')}/s (${dup} of 5,000)`);
   console.log(`  filled to ${count.toLocaleString('en-US')} logged answers in ${fillSec.toFixed(1)} s (${USERS} users, 180 days, 2 packs)`);
   for (const r of results) console.log(r);
+  record({ bench: 'quiz', name: 'answers recorded on SQLite (guard + aggregates, 1 txn each)', value: storeRate, unit: '/s', baseline: { name: 'raw INSERT', value: rawRate }, target: '≥ 20,000/s', met: storeRate >= 20_000, better: 'higher' });
   console.log(`  all-time board total equals the answer log: ${fromLog === fromTotals ? 'yes' : `NO (${fromLog} vs ${fromTotals})`}  (target < 50 ms per board; the first all-time board folds complete days into the totals)`);
 }
 

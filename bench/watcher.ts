@@ -17,6 +17,7 @@ import { SandboxClock } from '../src/sandbox/clock.ts';
 import { startSandbox } from '../src/sandbox/server.ts';
 import { watcherSettings } from '../src/watcher/config.ts';
 import { CrashWatcher } from '../src/watcher/watcher.ts';
+import { record } from './report.ts';
 
 const SERVICES = 1_000;
 const TASKS_PER_SERVICE = 10;
@@ -120,6 +121,8 @@ export async function run(): Promise<void> {
       `${idle.ms.toFixed(0)} ms vs ${naiveIdle.ms.toFixed(0)} ms`,
   );
 
+  record({ bench: 'watcher', name: `AWS calls of a quiet poll, ${SERVICES.toLocaleString('en-US')} services`, value: idle.calls, unit: 'calls', baseline: { name: 'naive per-service poll', value: naiveIdle.calls }, better: 'lower' });
+  record({ bench: 'watcher', name: `quiet poll time, ${SERVICES.toLocaleString('en-US')} services`, value: idle.ms, unit: 'ms', baseline: { name: 'naive per-service poll', value: naiveIdle.ms }, better: 'lower' });
   aws.destroy();
   database.close();
   await sandbox.stop();
