@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgres, PostgresOpenError } from '../../src/db/pg/client.ts';
+import { postgresStores } from '../../src/db/open.ts';
 import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
 
 async function query<T>(url: string, text: string): Promise<T[]> {
@@ -37,6 +38,26 @@ describe.skipIf(postgresUnavailable)('opening PostgreSQL (a real server, throwaw
     const applied = await query<{ hash: string }>(url, 'select hash from drizzle.__drizzle_migrations');
     expect(new Set(applied.map((a) => a.hash)).size).toBe(applied.length);
     expect(applied.length).toBeGreaterThan(0);
+  });
+
+  it('gives a connection back when it dies before BEGIN (the server went away): the store goes on, and closing does not hang', async () => {
+    const url = await server.cluster.createDatabase();
+    // One connection, and a 2 s wait for it: a leaked one shows as a timeout, not as a slow test.
+    const open = await openPostgres(url, { poolSize: 1, connectTimeoutMs: 2_000 });
+    const stores = postgresStores(open, url);
+    // The first connection lent out dies at once, as one does when PostgreSQL restarts under a replica.
+    let killed = false;
+    open.pool.on('acquire', (client) => {
+      if (killed) return;
+      killed = true;
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    });
+    await expect(stores.incidents.apply([])).rejects.toThrow();
+    expect(killed).toBe(true);
+    // Before the fix the dead connection was never released: the pool had none left to lend, and end() never finished.
+    await expect(stores.incidents.apply([])).resolves.toMatchObject({ applied: true });
+    const closed = await Promise.race([stores.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    expect(closed).toBe('closed');
   });
 
   it('refuses a wrong password with a message naming host and database, never the password', async () => {

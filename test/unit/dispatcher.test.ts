@@ -229,8 +229,22 @@ describe('a failure outside the handler (the audit database) is an error id too,
     expect(text(r.reply)).not.toContain('SQLITE');
     expect(calls).toEqual([]);
     expect(logged).toHaveLength(1);
+    // A script's exit code comes from the outcome: it must say error even though no audit row holds it.
+    expect(r.outcome).toBe('error');
     const b = await dispatcher.press('run:/svc list', viewer);
     expect(text(b.reply)).toMatch(/error id E-/);
+    expect(b.outcome).toBe('error');
+  });
+  it('says error when the handler fails and its audit row cannot be completed either (the database went away mid-command)', async () => {
+    const { dispatcher, audit } = setup();
+    audit.finish = async () => {
+      throw new Error('Connection terminated unexpectedly');
+    };
+    const r = await dispatcher.run('/svc boom', viewer);
+    expect(text(r.reply)).toMatch(/something went wrong running `\/svc boom` \(error id E-/);
+    expect(r.outcome).toBe('error');
+    const bad = await dispatcher.run('/svc nosuch', viewer);
+    expect(bad.outcome).toBe('invalid');
   });
   it('still shows the handler\'s reply when only completing the audit row fails', async () => {
     const { dispatcher, audit, logged } = setup();
@@ -240,6 +254,7 @@ describe('a failure outside the handler (the audit database) is an error id too,
     const r = await dispatcher.run('/svc list', viewer);
     expect(text(r.reply)).not.toMatch(/error id/);
     expect(logged[0]!.msg).toBe('could not complete the audit row');
+    expect(r.outcome).toBe('ok');
   });
 });
 

@@ -5,8 +5,8 @@ import { describePostgres } from '../../config/database-url.ts';
 import { projectPath } from '../../config/paths.ts';
 import * as schema from './schema.ts';
 
-/** The drizzle database over PostgreSQL with dockhand's schema. */
-export type PgDb = NodePgDatabase<typeof schema>;
+/** The drizzle database over PostgreSQL with dockhand's schema, and the pool it runs on. */
+export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 
 /** An open PostgreSQL database: drizzle for queries, the pool for raw SQL and transactions. */
 export interface OpenPostgres {

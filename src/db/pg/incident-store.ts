@@ -5,7 +5,7 @@ import type { CrashRef, WriteGuard, WriteSet, WriteSetResult } from '../../ports
 import type { PgDb } from './client.ts';
 import { insertPgOutboxMessage } from './outbox.ts';
 import { outbox, watcherConditions, watcherCrashes, watcherHandledTasks, watcherIncidents, watcherMutes } from './schema.ts';
-import { retryingTx, type PgExec } from './tx.ts';
+import { retryingTx, transaction, type PgExec } from './tx.ts';
 
 /** Thrown inside the transaction to roll a write set back when one of its guards fails. */
 class GuardFailed extends Error {
@@ -30,7 +30,7 @@ export class PgIncidentStore implements IncidentStore {
    */
   async apply(writes: WriteSet): Promise<WriteSetResult> {
     try {
-      return await retryingTx(() => this.db.transaction((tx) => this.applyAll(tx, writes)));
+      return await retryingTx(() => transaction(this.db, (tx) => this.applyAll(tx, writes)));
     } catch (e) {
       if (e instanceof GuardFailed) return { applied: false, guard: e.guard };
       throw e;
@@ -132,7 +132,7 @@ export class PgIncidentStore implements IncidentStore {
 
   /** Forgets every row another sandbox world left behind (the watcher does this when it starts). */
   async pruneOtherWorlds(): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       let n = 0;
       for (const t of [watcherHandledTasks, watcherCrashes, watcherIncidents, watcherConditions, outbox]) n += (await tx.delete(t).where(ne(t.world, this.world))).rowCount ?? 0;
       return n;

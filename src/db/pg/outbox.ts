@@ -4,7 +4,7 @@ import type { Lane, Outbox, OutboxMessage, OutboxRow, OutboxStats } from '../../
 import { toRow } from '../outbox.ts';
 import type { PgDb } from './client.ts';
 import { outbox } from './schema.ts';
-import type { PgExec } from './tx.ts';
+import { transaction, type PgExec } from './tx.ts';
 
 /**
  * Writes an outbox message unless one with the same alert key, platform and channel exists; true
@@ -86,7 +86,7 @@ export class PgOutbox implements Outbox {
 
   /** Replaces pending messages by one summary message, in one transaction. */
   async fold(ids: readonly number[], summary: OutboxMessage, now: number): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    return transaction(this.db, async (tx) => {
       await insertPgOutboxMessage(tx, summary, now, this.world);
       const [row] = await tx
         .select({ id: outbox.id })

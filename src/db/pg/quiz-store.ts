@@ -20,7 +20,7 @@ import type { ReviewCard } from '../../quiz/review.ts';
 import { toAnswer, toFlag, toSession } from '../quiz-store.ts';
 import type { PgDb } from './client.ts';
 import { quizAnswers, quizDaily, quizFlags, quizInterviews, quizLastShown, quizMeta, quizReviews, quizSessions, quizTotals } from './schema.ts';
-import { retryingTx, type PgExec } from './tx.ts';
+import { retryingTx, transaction, type PgExec } from './tx.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -148,7 +148,7 @@ export class PgQuizStore implements QuizStore {
   /** Logs an answer exactly once, with its leaderboard aggregates, in one transaction. */
   async recordAnswer(a: AnswerRecord, guard?: { sessionId: string; version: number }, review?: ReviewStep): Promise<RecordOutcome> {
     return retryingTx(() =>
-      this.db.transaction(async (tx): Promise<RecordOutcome> => {
+      transaction(this.db, async (tx): Promise<RecordOutcome> => {
         if (guard) {
           // A reveal holds this row FOR UPDATE while it reads the answers: an answer waits for it and then sees the new version.
           const s = await this.lockSession(tx, guard.sessionId, 'share');
@@ -167,7 +167,7 @@ export class PgQuizStore implements QuizStore {
   /** Reads a question's answers and saves the state computed from them, in one transaction. */
   async revealQuestion(id: string, expectedVersion: number, itemId: string, next: (answers: AnswerRecord[]) => SessionState): Promise<StoredSession | null> {
     return retryingTx(() =>
-      this.db.transaction(async (tx) => {
+      transaction(this.db, async (tx) => {
         if ((await this.lockSession(tx, id, 'update'))?.version !== expectedVersion) return null;
         return this.saveIn(tx, id, expectedVersion, next(await this.answersOf(tx, id, itemId)));
       }),
@@ -177,7 +177,7 @@ export class PgQuizStore implements QuizStore {
   /** Logs an interview answer and moves its attempt on to rating, in one transaction. */
   async answerInterview(a: AnswerRecord, attemptId: string): Promise<RecordOutcome> {
     return retryingTx(() =>
-      this.db.transaction(async (tx): Promise<RecordOutcome> => {
+      transaction(this.db, async (tx): Promise<RecordOutcome> => {
         // The phase moves first and decides: of two answers to one attempt only one finds it answering.
         const moved = await tx
           .update(quizInterviews)
@@ -192,7 +192,7 @@ export class PgQuizStore implements QuizStore {
   /** Ends an attempt waiting for its rating and moves the card on, in one transaction. */
   async rateInterview(id: string, review: ReviewStep): Promise<ReviewCard | null> {
     return retryingTx(() =>
-      this.db.transaction(async (tx) => {
+      transaction(this.db, async (tx) => {
         const [r] = await tx
           .update(quizInterviews)
           .set({ phase: 'done' })
@@ -214,7 +214,7 @@ export class PgQuizStore implements QuizStore {
   async recordAnswers(answers: readonly AnswerRecord[]): Promise<number> {
     if (answers.length === 0) return 0;
     return retryingTx(() =>
-      this.db.transaction(async (tx) => {
+      transaction(this.db, async (tx) => {
         const workspaces = new Map(answers.map((a) => [`${a.platform}\u0000${a.workspaceId}`, a]));
         for (const a of workspaces.values()) await tx.execute(sql`select pg_advisory_xact_lock_shared(${foldLock(a.platform, a.workspaceId)})`);
         const col = <T>(f: (a: AnswerRecord) => T) => JSON.stringify(answers.map(f));
@@ -304,7 +304,7 @@ export class PgQuizStore implements QuizStore {
   /** Adds every complete day (all but the latest one with answers) into the totals, once; returns the last day folded. */
   private async fold(platform: string, workspaceId: string): Promise<number> {
     return retryingTx(() =>
-      this.db.transaction(async (tx) => {
+      transaction(this.db, async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${foldLock(platform, workspaceId)})`);
         const from = await this.foldedThrough(tx, platform, workspaceId);
         const [m] = await tx
@@ -358,7 +358,7 @@ export class PgQuizStore implements QuizStore {
 
   /** Starts an interview attempt, closing the user's earlier open one. */
   async startInterview(a: InterviewAttempt): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx
         .update(quizInterviews)
         .set({ phase: 'done' })

@@ -1,6 +1,7 @@
 import { DrizzleQueryError } from 'drizzle-orm';
-import type { NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import { drizzle, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
+import type pg from 'pg';
 import type * as schema from './schema.ts';
 
 /** The database or a transaction on it: what a helper needs to run inside either. */
@@ -30,5 +31,35 @@ export async function retryingTx<T>(fn: () => Promise<T>): Promise<T> {
       const code = (cause as { code?: string }).code;
       if (attempt >= 4 || !code || !RETRYABLE.has(code)) throw cause;
     }
+  }
+}
+
+/**
+ * Runs `fn` as one BEGIN … COMMIT on a connection of the pool, and gives that connection back
+ * whatever fails. drizzle's own `transaction()` (drizzle-orm 0.45, node-postgres session) releases
+ * its connection only once BEGIN succeeded: a BEGIN on a connection the server just dropped leaked
+ * it, and a stop then waited forever for the pool to end (the process exited 0, its outcome unsaid).
+ */
+export async function transaction<T>(db: { $client: pg.Pool }, fn: (tx: PgExec) => Promise<T>): Promise<T> {
+  const client = await db.$client.connect();
+  // A connection whose ROLLBACK failed is in an unknown state: the pool drops it instead of lending it again.
+  let unusable: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    let result: T;
+    try {
+      // Statements only (no relational queries), so the transaction's drizzle needs no schema.
+      result = await fn(drizzle(client) as unknown as PgExec);
+    } catch (e) {
+      await client.query('ROLLBACK').catch((err: unknown) => {
+        unusable = err instanceof Error ? err : new Error(String(err));
+      });
+      throw e;
+    }
+    await client.query('COMMIT');
+    return result;
+  } finally {
+    // pg-pool also drops a connection that broke (not queryable) when it comes back.
+    client.release(unusable);
   }
 }
