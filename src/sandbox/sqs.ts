@@ -24,6 +24,28 @@ export class SqsError extends AwsError {
   }
 }
 
+/**
+ * Real SQS operations the sandbox refuses rather than imitates: dockhand's consumer calls only
+ * ReceiveMessage, DeleteMessageBatch and GetQueueAttributes (src/aws/event-queue.ts), and the sandbox's
+ * own publisher sends one message at a time. A refusal that names the operation beats a half-faithful
+ * copy a test could come to trust (the SQS API Reference lists these among its actions).
+ */
+const UNSUPPORTED = new Set([
+  'SendMessageBatch',
+  'AddPermission',
+  'RemovePermission',
+  'TagQueue',
+  'UntagQueue',
+  'ListQueueTags',
+  'ListDeadLetterSourceQueues',
+  'StartMessageMoveTask',
+  'CancelMessageMoveTask',
+  'ListMessageMoveTasks',
+]);
+
+/** SQS's own error for an action a queue cannot take (API Reference, Common Errors: UnsupportedOperation). */
+const unsupported = (message: string): SqsError => new SqsError('UnsupportedOperation', 'AWS.SimpleQueueService.UnsupportedOperation', message);
+
 const noQueue = (): SqsError => new SqsError('QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
 const invalidValue = (message: string): SqsError => new SqsError('InvalidParameterValue', 'InvalidParameterValue', message);
 const missing = (name: string): SqsError => new SqsError('MissingParameter', 'MissingParameter', `The request must contain the parameter ${name}.`);
@@ -171,13 +193,14 @@ export class SandboxSqs {
     this.now = opts.now ?? Date.now;
   }
 
-  /** True for an operation this sandbox serves. */
+  /** True for an operation of SQS's API: one this sandbox serves, or one it refuses as unsupported. */
   has(operation: string): boolean {
-    return Object.hasOwn(this.ops, operation);
+    return Object.hasOwn(this.ops, operation) || UNSUPPORTED.has(operation);
   }
 
   /** Answers one operation; `base` is the URL the caller reached the sandbox at (queue URLs start with it). */
   async handle(operation: string, body: JsonObject, base: string, signal?: AbortSignal): Promise<JsonObject> {
+    if (UNSUPPORTED.has(operation)) throw unsupported(`The sandbox does not serve ${operation}: dockhand never calls it (it receives from its events queue and deletes what it handled).`);
     const op = this.ops[operation];
     if (!op) throw new AwsError('UnknownOperationException', `Unknown operation AmazonSQS.${operation}`);
     return op(body, base, signal);
@@ -187,7 +210,7 @@ export class SandboxSqs {
   createQueue(name: string, attributes: Record<string, string> = {}): string {
     // Names are 1–80 letters, digits, hyphens and underscores (API Reference, CreateQueue, QueueName).
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
-      if (name.endsWith('.fifo')) throw new SqsError('UnsupportedOperation', 'AWS.SimpleQueueService.UnsupportedOperation', 'The sandbox serves standard queues only, not FIFO queues.');
+      if (name.endsWith('.fifo')) throw unsupported('The sandbox serves standard queues only, not FIFO queues.');
       throw invalidValue('Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
     }
     const attrs = this.checkAttributes(attributes);
@@ -265,7 +288,7 @@ export class SandboxSqs {
         }
         out[k] = v;
       } else if (k === 'FifoQueue') {
-        throw new SqsError('UnsupportedOperation', 'AWS.SimpleQueueService.UnsupportedOperation', 'The sandbox serves standard queues only, not FIFO queues.');
+        throw unsupported('The sandbox serves standard queues only, not FIFO queues.');
       } else if (k === 'SqsManagedSseEnabled') {
         out[k] = v;
       } else {
@@ -540,6 +563,11 @@ export class SandboxSqs {
       const q = this.queueFromUrl(body);
       const text = str(body, 'MessageBody');
       if (text === undefined || text === '') throw missing('MessageBody');
+      // EventBridge's SQS target and the sandbox's publisher send bodies only; attributes would need their
+      // own MD5 (MD5OfMessageAttributes), which the SDK checks, so they are refused rather than dropped.
+      for (const k of ['MessageAttributes', 'MessageSystemAttributes'] as const) {
+        if (body[k] !== undefined) throw unsupported(`The sandbox does not store ${k}: dockhand's events carry everything in the message body.`);
+      }
       const limit = this.attr(q, 'MaximumMessageSize');
       // A body is at most the queue's MaximumMessageSize (API Reference, SendMessage, MessageBody).
       if (Buffer.byteLength(text, 'utf8') > limit) throw invalidValue(`One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`);

@@ -13,6 +13,7 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -181,6 +182,10 @@ describe('sandbox SQS through @aws-sdk/client-sqs', () => {
     expect(await err(client.send(new CreateQueueCommand({ QueueName: 'q', Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:missing', maxReceiveCount: 3 }) } })))).toMatchObject({ message: expect.stringContaining('Dead letter target does not exist') });
     expect(await err(client.send(new CreateQueueCommand({ QueueName: 'q', Attributes: { VisibilityTimeout: '43201' } })))).toMatchObject({ name: 'InvalidAttributeValue' });
     expect(await err(client.send(new CreateQueueCommand({ QueueName: 'bad name' })))).toMatchObject({ name: 'InvalidParameterValue' });
+    // What dockhand never uses is refused by name as unsupported, never half imitated or silently dropped.
+    expect(await err(client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'a', MessageBody: 'x' }] })))).toMatchObject({ name: 'UnsupportedOperation', message: expect.stringContaining('does not serve SendMessageBatch') });
+    expect(await err(client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageAttributes: { team: { DataType: 'String', StringValue: 'ops' } } })))).toMatchObject({ name: 'UnsupportedOperation', message: expect.stringContaining('MessageAttributes') });
+    expect(await err(client.send(new CreateQueueCommand({ QueueName: 'q.fifo', Attributes: { FifoQueue: 'true' } })))).toMatchObject({ name: 'UnsupportedOperation', message: expect.stringContaining('not FIFO') });
     const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'RedrivePolicy', 'VisibilityTimeout'] }));
     expect(attrs.Attributes).toEqual({
       QueueArn: 'arn:aws:sqs:us-east-1:123456789012:dockhand-ecs-events',
