@@ -10,6 +10,7 @@ import {
   nextQuestion,
   rate,
   resolveFlag,
+  resumeTimer,
   reviewDue,
   score,
   startInterview,
@@ -17,7 +18,9 @@ import {
   stopQuiz,
   type BoardWindow,
   type QuizDeps,
+  QUIZ_TIMER_JOB,
 } from '../src/quiz/service.ts';
+import type { FollowUpTask } from '../src/core/reply.ts';
 import { SELF_RATINGS, type SelfRating } from '../src/quiz/review.ts';
 
 /** The quiz ports, or a clear error when study mode is not wired into this dockhand. */
@@ -25,6 +28,13 @@ function deps(ctx: CommandContext): QuizDeps {
   const { quiz, packs, clock } = ctx.ports;
   if (!quiz || !packs) throw new UserError('quiz-not-configured', 'study mode is not set up on this dockhand (no quiz store or packs)', 'An admin wires it in main.ts with loadPacks() and SqliteQuizStore.');
   return { store: quiz, packs, clock };
+}
+
+export { QUIZ_TIMER_JOB };
+
+/** Continues a quiz timer whose replica stopped (a job taken over), or undefined when its arguments make none. */
+export function resumeQuizTimer(args: Record<string, unknown>, ctx: CommandContext): FollowUpTask | undefined {
+  return resumeTimer(deps(ctx), args);
 }
 
 function isOperator(ctx: CommandContext): boolean {

@@ -24,7 +24,7 @@ import { LeaderLoop } from './core/leader-loop.ts';
 import { openStores } from './db/open.ts';
 import { lintPack } from './quiz/lint.ts';
 import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
-import { resumableTimers } from './quiz/service.ts';
+import { QUIZ_TIMER_JOB, resumableTimers } from './quiz/service.ts';
 import type { Ports } from './ports/index.ts';
 import type { Stores } from './ports/stores.ts';
 import { SystemClock } from './ports/clock.ts';
@@ -290,10 +290,13 @@ export async function main(io: MainIo): Promise<number> {
   for (const p of routed) {
     if (!connected.has(p)) io.stderr.write(`dockhand: warning: routes in ${config.env.DOCKHAND_CONFIG ?? 'dockhand.yaml'} send alerts to ${p}, but ${p} is not connected (no ${p === 'slack' ? 'SLACK_BOT_TOKEN' : 'DISCORD_TOKEN'}); those alerts are dropped\n`);
   }
-  // Quiz questions whose timers were running when dockhand stopped get revealed on time again.
+  // Quiz questions whose timers were running when dockhand stopped get revealed on time again. A timer
+  // recorded as a job is left to its owner while it lives and to the job runner's takeover when it dies.
   const resumeQuizTimers = async (): Promise<void> => {
     if (!ports.quiz || !ports.packs) return;
     for (const t of await resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {
+      const jobs = await coordination.jobs.running(`${t.platform}:${t.workspaceId}:${t.channelId}`, [QUIZ_TIMER_JOB]);
+      if (jobs.some((j) => (j.args as { params?: { sessionId?: unknown } }).params?.sessionId === t.sessionId)) continue;
       const post = adapters.find((a) => a.platform === t.platform)?.quizTimerPost(t);
       if (post) void dispatcher.runBackground(t.task, `quiz timer in ${t.platform}:${t.channelId}`, post);
     }

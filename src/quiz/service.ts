@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller } from '../core/command.ts';
 import { clipInput, UserError } from '../core/errors.ts';
+import { resumable } from '../core/job-runner.ts';
 import { closest, formatDuration } from '../core/parser.ts';
 import type { Block, FollowUpTask, HandlerResult, Reply } from '../core/reply.ts';
 import { reply } from '../core/reply.ts';
@@ -209,8 +210,27 @@ async function settle(deps: QuizDeps, st: StoredSession): Promise<Step> {
   return { session: cur, blocks };
 }
 
-/** The follow-up that posts each timed reveal (and the next question) when the clock says time is up. */
+/** The job kind of a quiz timer: another replica continues it when the one running it dies. */
+export const QUIZ_TIMER_JOB = 'quiz-timer';
+
+/**
+ * The follow-up that posts each timed reveal (and the next question) when the clock says time is up.
+ * It is a job with a lease, like a followed rollout: when the replica running it dies mid-question,
+ * another replica takes it over within a lease and reveals on time (the reveal itself is version-checked,
+ * so it is posted once whoever gets there).
+ */
 export function timerTask(deps: QuizDeps, scope: string, sessionId: string): FollowUpTask {
+  return resumable(timerLoop(deps, scope, sessionId), { kind: QUIZ_TIMER_JOB, args: { scope, sessionId } });
+}
+
+/** Continues a quiz timer another replica started (its job's arguments), or undefined when they are not one. */
+export function resumeTimer(deps: QuizDeps, args: Record<string, unknown>): FollowUpTask | undefined {
+  const { scope, sessionId } = args;
+  if (typeof scope !== 'string' || typeof sessionId !== 'string') return undefined;
+  return timerTask(deps, scope, sessionId);
+}
+
+function timerLoop(deps: QuizDeps, scope: string, sessionId: string): FollowUpTask {
   return async (post, signal) => {
     const loops = loopsOf(deps.store);
     if (loops.has(sessionId)) return;
@@ -763,6 +783,8 @@ export interface ResumableTimer {
   channelId: string;
   /** Team or solo (solo reveals are meant for one person). */
   mode: SessionState['mode'];
+  /** The session the timer is of. */
+  sessionId: string;
   /** The loop; run it with the channel's post function. */
   task: FollowUpTask;
 }
@@ -774,7 +796,7 @@ export interface ResumableTimer {
 export async function resumableTimers(deps: QuizDeps): Promise<ResumableTimer[]> {
   return (await deps.store.activeSessions())
     .filter((s) => s.state.deadline !== null && !loopsOf(deps.store).has(s.id))
-    .map((s) => ({ platform: s.platform, workspaceId: s.workspaceId, channelId: s.channelId, mode: s.state.mode, task: timerTask(deps, s.scope, s.id) }));
+    .map((s) => ({ platform: s.platform, workspaceId: s.workspaceId, channelId: s.channelId, mode: s.state.mode, sessionId: s.id, task: timerTask(deps, s.scope, s.id) }));
 }
 
 /** The longest flag reason or resolution note kept; a flag is a pointer for a reviewer, not an essay. */
