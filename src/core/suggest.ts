@@ -106,7 +106,8 @@ export async function suggest(req: SuggestRequest, ports: Ports, settings: CoreS
       case 'item': {
         const packId = typeof req.args.pack === 'string' ? req.args.pack : undefined;
         const packs = [...(ports.packs?.packs.values() ?? [])].filter((p) => !packId || p.id === packId);
-        list = packs.flatMap((p) => p.items.map((i) => i.id));
+        // Retired items are asked nowhere, and an interview takes only open (interview and exercise) items.
+        list = packs.flatMap((p) => p.items.filter((i) => !i.retired && (req.subcommand !== 'interview' || i.type !== 'mcq')).map((i) => i.id));
         break;
       }
       default:

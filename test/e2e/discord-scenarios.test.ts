@@ -23,6 +23,7 @@ import { SqliteDeployStore } from '../../src/db/deploy-store.ts';
 import { SqliteQuizStore } from '../../src/db/quiz-store.ts';
 import { loadPacks } from '../../src/quiz/pack.ts';
 import type { McqItem, PackCatalog } from '../../src/quiz/pack.ts';
+import { SystemClock } from '../../src/ports/clock.ts';
 import { startSandbox } from '../../src/sandbox/server.ts';
 import type { Sandbox } from '../../src/sandbox/server.ts';
 import { FakeDiscord, snowflake, type FakeInteraction, type FakeMessage, type FakeUser } from '../fakes/discord-api.ts';
@@ -42,6 +43,7 @@ describe('Discord scenarios with the real commands', () => {
   let auditLog: SqliteAuditLog;
   let packs: PackCatalog;
   let adapter: DiscordAdapter;
+  let dispatcher: Dispatcher;
   let listServicesCalls = 0;
 
   beforeAll(async () => {
@@ -62,9 +64,10 @@ describe('Discord scenarios with the real commands', () => {
         return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const dispatcher = new Dispatcher({
+    dispatcher = new Dispatcher({
       commands: [ecs, quiz, audit],
-      ports: { clock: sandbox.clock, audit: auditLog, containers, images: aws.images, logs: aws.logs, metrics: aws.metrics, quiz: store, packs, deploys: new SqliteDeployStore(database.db) },
+      // Wired as main.ts wires it: real time for the core (suggestion cache, follow-ups), the sandbox's for AWS ages.
+      ports: { clock: new SystemClock(), awsClock: sandbox.clock, audit: auditLog, containers, images: aws.images, logs: aws.logs, metrics: aws.metrics, quiz: store, packs, deploys: new SqliteDeployStore(database.db) },
       settings: defaultSettings({ clusters: [{ name: 'demo', region: 'us-east-1' }], sandbox: true, userRoles: new Map([[`discord:${ana.id}`, 'operator']]) }),
       log: silentLogger,
     });
@@ -74,6 +77,8 @@ describe('Discord scenarios with the real commands', () => {
   }, 60_000);
 
   afterAll(async () => {
+    // As main.ts stops: follow-ups still tailing in real time are ended first.
+    dispatcher?.abortAll();
     await adapter?.stop();
     aws?.destroy();
     database?.close();
@@ -198,6 +203,39 @@ describe('Discord scenarios with the real commands', () => {
     expect(names2).not.toContain('web');
     // Two key presses, one ListServices: the second is served from the short cache.
     expect(listServicesCalls - before).toBe(1);
+  });
+
+  it('suggests repositories, the containers of the chosen service, quiz packs and the chosen pack’s item ids', async () => {
+    const choices = async (it: FakeInteraction): Promise<string[]> => {
+      const cb = await fake.answered(it);
+      expect(cb.type).toBe(8);
+      expect(cb.at - it.createdAt).toBeLessThan(3_000);
+      return (cb.data?.choices as Array<{ name: string; value: string }>).map((c) => c.value);
+    };
+    const repos = (await aws.images.listRepositories('us-east-1')).map((r) => r.name);
+    expect(repos.length).toBeGreaterThan(1);
+    expect(await choices(fake.autocomplete(bob, 'ecs', 'images', { repo: '' }, 'repo'))).toEqual([...repos].sort());
+    const typed = repos[0]!.slice(0, 2);
+    expect(await choices(fake.autocomplete(bob, 'ecs', 'images', { repo: typed }, 'repo'))).toEqual(repos.filter((r) => r.startsWith(typed)).sort());
+
+    const web = (await aws.containers.describeServices({ cluster: 'demo', region: 'us-east-1' }, ['web'])).items[0]!;
+    const containers = (await aws.containers.describeTaskDefinition('us-east-1', web.taskDefinition)).containers.map((c) => c.name);
+    expect(await choices(fake.autocomplete(bob, 'ecs', 'logs', { service: 'web', container: '' }, 'container'))).toEqual([...containers].sort());
+    // No service chosen yet: no container can be known.
+    expect(await choices(fake.autocomplete(bob, 'ecs', 'logs', { container: '' }, 'container'))).toEqual([]);
+
+    expect(await choices(fake.autocomplete(bob, 'quiz', 'start', { pack: 'e' }, 'pack'))).toEqual(['ecs']);
+    // An interview offers its open items; a flag any item still asked, never a retired one.
+    const ecsItems = packs.packs.get('ecs')!.items;
+    const open = ecsItems.filter((i) => !i.retired && i.type !== 'mcq').map((i) => i.id);
+    expect(await choices(fake.autocomplete(bob, 'quiz', 'interview', { pack: 'ecs', item: '' }, 'item'))).toEqual([...open].sort());
+    const retired = ecsItems.find((i) => i.retired)!;
+    const prefix = retired.id.slice(0, 7);
+    const asked = ecsItems.filter((i) => !i.retired && i.id.startsWith(prefix)).map((i) => i.id);
+    const flag = await choices(fake.autocomplete(bob, 'quiz', 'flag', { reason: 'wrong', item: prefix }, 'item'));
+    expect(flag).not.toContain(retired.id);
+    expect(flag.slice(0, asked.length)).toEqual([...asked].sort().slice(0, 25));
+    expect(flag.length).toBeLessThanOrEqual(25);
   });
 
   it('keeps working after the gateway asks for a reconnect (op 7): the session resumes', async () => {
