@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommands } from '../../src/adapters/discord/register-cli.ts';
 import { FakeDiscord, snowflake, type FakeUser } from '../fakes/discord-api.ts';
+import { FakeSlack } from '../fakes/slack-api.ts';
+import { postToApp, slashBody } from '../fakes/slack-requests.ts';
 import { repoRoot, tempDb } from './cli.ts';
 import { freePort } from './server-process.ts';
 
@@ -62,6 +64,8 @@ describe('npm start with Discord configured (the real discord.js client as wired
     expect(run.out.stderr).not.toContain('terminal');
     expect(run.out.stderr + run.out.stdout).not.toContain(fake.token);
     expect(fake.ready).toBe(1);
+    // Interactions need no gateway intents, so dockhand asks for none.
+    expect(fake.identified).toEqual([0]);
   });
 
   it('answers /ecs services with sandbox data', async () => {
@@ -90,4 +94,54 @@ describe('npm start with Discord configured (the real discord.js client as wired
     expect(bad.out.stderr).not.toContain('not-the-token');
     expect(bad.out.stderr).not.toMatch(/\n\s+at /);
   }, 40_000);
+});
+
+describe('Discord next to Slack and the terminal, in one process', () => {
+  it('at a terminal (a TTY through script(1)) answers a typed command, a Discord slash command and a Slack slash command, and exits on `exit`', async () => {
+    const fake = new FakeDiscord();
+    await fake.start();
+    const slack = await FakeSlack.start();
+    await registerCommands({ token: fake.token, apiUrl: fake.apiUrl, guildId: fake.guildId });
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      TERM: 'dumb',
+      NO_COLOR: '1',
+      DOCKHAND_DB: tempDb(),
+      DISCORD_TOKEN: fake.token,
+      DISCORD_API_URL: fake.apiUrl,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: 'tty-test-signing-secret',
+      SLACK_API_URL: slack.apiUrl,
+      PORT: String(port),
+      HEALTH_PORT: String(await freePort()),
+    };
+    // script(1) gives dockhand a terminal of its own, as when a person runs npm start.
+    const child = spawn('script', ['-qfec', `${process.execPath} --import tsx src/main.ts`, '/dev/null'], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor('the prompt', () => (out.includes('Type /help') ? true : undefined), 60_000);
+      expect(out).toMatch(/adapters: [^\n]*slack[^\n]*discord \(gateway\)[^\n]*terminal/);
+      child.stdin!.write('/ecs services\n');
+      await waitFor('the typed answer', () => (/payments/.test(out) ? true : undefined), 20_000);
+      const it = fake.slash({ id: snowflake(), username: 'vera' }, 'ecs', 'status', { service: 'web' });
+      await fake.waitFor(() => [it.original, ...it.followUps].find((m) => m && FakeDiscord.text(m).includes('web')), 20_000, 'the Discord answer');
+      const url = slack.newResponseUrl('C0TTY');
+      await postToApp(`http://127.0.0.1:${port}/slack/events`, slashBody({ command: '/ecs', text: 'services', user_id: 'U0TTY', channel_id: 'C0TTY', response_url: url }), { secret: env.SLACK_SIGNING_SECRET });
+      const answer = await waitFor('the Slack answer', () => slack.responses.find((r) => r.id === FakeSlack.responseId(url)), 20_000);
+      expect(JSON.stringify(answer.body)).toContain('payments');
+      child.stdin!.write('exit\n');
+      const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+      expect(code).toBe(0);
+      await fake.waitFor(() => (fake.ready === 0 ? true : undefined), 10_000, 'the gateway closed');
+      expect(out).not.toMatch(/\n\s+at /);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      await slack.close();
+      await fake.stop();
+    }
+  }, 120_000);
 });

@@ -138,6 +138,8 @@ export class FakeDiscord {
   connections = 0;
   /** RESUME payloads accepted. */
   resumes = 0;
+  /** The intents of every IDENTIFY accepted, in order. */
+  readonly identified: number[] = [];
   /** Interaction tokens the stand-in treats as older than 15 minutes. */
   readonly expiredTokens = new Set<string>();
   /** Added to the age of every interaction token, so a test ages tokens past 15 minutes without waiting. */
@@ -309,6 +311,7 @@ export class FakeDiscord {
         if (client.identified) return ws.close(4005, 'Already authenticated.');
         client.identified = true;
         client.intents = Number(d.intents ?? 0);
+        this.identified.push(client.intents);
         client.sessionId = snowflake();
         this.sessions.add(client.sessionId);
         // https://discord.com/developers/docs/events/gateway-events#ready
