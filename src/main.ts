@@ -292,10 +292,11 @@ export async function main(io: MainIo): Promise<number> {
   }
   // Quiz questions whose timers were running when dockhand stopped get revealed on time again. A timer
   // recorded as a job is left to its owner while it lives and to the job runner's takeover when it dies.
-  const resumeQuizTimers = async (): Promise<void> => {
+  // `overdueByMs`: only questions left unrevealed that long after their time, which no live timer holds.
+  const resumeQuizTimers = async (overdueByMs?: number): Promise<void> => {
     if (!ports.quiz || !ports.packs) return;
-    for (const t of await resumableTimers({ store: ports.quiz, packs: ports.packs, clock })) {
-      const jobs = await coordination.jobs.running(`${t.platform}:${t.workspaceId}:${t.channelId}`, [QUIZ_TIMER_JOB]);
+    for (const t of await resumableTimers({ store: ports.quiz, packs: ports.packs, clock }, overdueByMs === undefined ? {} : { overdueByMs })) {
+      const jobs = overdueByMs === undefined ? await coordination.jobs.running(`${t.platform}:${t.workspaceId}:${t.channelId}`, [QUIZ_TIMER_JOB]) : [];
       if (jobs.some((j) => (j.args as { params?: { sessionId?: unknown } }).params?.sessionId === t.sessionId)) continue;
       const post = adapters.find((a) => a.platform === t.platform)?.quizTimerPost(t);
       if (post) void dispatcher.runBackground(t.task, `quiz timer in ${t.platform}:${t.channelId}`, post);
@@ -327,6 +328,14 @@ export async function main(io: MainIo): Promise<number> {
     void pruneCoordination(coordination, clock.now()).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not prune old claims, confirmations and jobs'));
   }, PRUNE_EVERY_MS);
   housekeeping.unref();
+  // A timer whose replica died before its job was recorded (or whose job could not be) has nobody to
+  // take it over: the leader reveals questions left two leases past their time (the reveal is
+  // version-checked, so a late job takeover and this one cannot both post it).
+  const orphanTimers = setInterval(() => {
+    if (!leader.isLeader) return;
+    void resumeQuizTimers(2 * JOB_LEASE_MS).catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not look for quiz questions left unrevealed'));
+  }, JOB_LEASE_MS / 3);
+  orphanTimers.unref();
   // A piped script that runs no watcher is no replica: it reveals its own channel's resumed timers at once, as before.
   if (!serves) await resumeQuizTimers();
   // Readiness is answered at once from the latest probe: a PostgreSQL ping is a network round trip.
@@ -381,6 +390,7 @@ export async function main(io: MainIo): Promise<number> {
       );
     }
     clearInterval(housekeeping);
+    clearInterval(orphanTimers);
     // A database that went away must not turn a clean stop into a crash: what is still in the outbox is sent after the next start.
     await leader.stop(() => alerts.stop(SHUTDOWN_STEP_MS).catch((e: unknown) => log.warn({}, `alerts not flushed at stop: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)));
     watching = false;

@@ -790,12 +790,15 @@ export interface ResumableTimer {
 }
 
 /**
- * The timer loops of running timed sessions, for main.ts to restart at boot. Without this the
- * first command in such a channel reveals an overdue question and restarts the loop itself.
+ * The timer loops of running timed sessions, for main.ts to restart at boot (and, with `overdueByMs`,
+ * for the leader to pick up questions left unrevealed). Without this the first command in such a
+ * channel reveals an overdue question and restarts the loop itself.
  */
-export async function resumableTimers(deps: QuizDeps): Promise<ResumableTimer[]> {
+export async function resumableTimers(deps: QuizDeps, opts: { overdueByMs?: number } = {}): Promise<ResumableTimer[]> {
+  // With overdueByMs, only questions nobody revealed that long after their time: no live timer holds them.
+  const dueBy = opts.overdueByMs === undefined ? Infinity : deps.clock.now() - opts.overdueByMs;
   return (await deps.store.activeSessions())
-    .filter((s) => s.state.deadline !== null && !loopsOf(deps.store).has(s.id))
+    .filter((s) => s.state.deadline !== null && s.state.deadline <= dueBy && !loopsOf(deps.store).has(s.id))
     .map((s) => ({ platform: s.platform, workspaceId: s.workspaceId, channelId: s.channelId, mode: s.state.mode, sessionId: s.id, task: timerTask(deps, s.scope, s.id) }));
 }
 

@@ -190,6 +190,28 @@ describe('/quiz team sessions through the dispatcher', () => {
     expect(text(posted[0]!)).toContain('Time is up');
     expect(text(posted[0]!)).toContain('question 2 of 2');
   });
+
+  it('hands the leader only the questions left unrevealed well past their time (their timer died with its replica)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'quiz-orphan-')), 'dockhand.db');
+    const clock = new FakeClock();
+    const first = bot({ file, clock, followUps: false });
+    await first.run('/quiz ecs --questions 2 --timer 30s');
+    const deps = { store: bot({ file, clock }).store, packs: loadPacks(quizzes), clock };
+    // Time is not up yet, then just up: a live timer reveals it now, so the leader leaves it alone.
+    expect(await resumableTimers(deps, { overdueByMs: 30_000 })).toEqual([]);
+    await clock.advance(45_000);
+    expect(await resumableTimers(deps, { overdueByMs: 30_000 })).toEqual([]);
+    // 30 s past its time nobody revealed it: nothing alive holds its timer.
+    await clock.advance(20_000);
+    const orphans = await resumableTimers(deps, { overdueByMs: 30_000 });
+    expect(orphans.map((t) => [t.channelId, t.mode])).toEqual([['C1', 'team']]);
+    const posted: Reply[] = [];
+    void orphans[0]!.task(async (r) => {
+      posted.push(r);
+    }, new AbortController().signal);
+    await clock.advance(0);
+    expect(text(posted[0]!)).toContain('Time is up');
+  });
 });
 
 describe('/quiz solo, interview practice, scores and review', () => {
