@@ -5,9 +5,14 @@
  * again without its log excerpt; and `/ecs alerts` shows what was given up and why.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ecs } from '../../commands/ecs.ts';
 import { SlackAdapter } from '../../src/adapters/slack/app.ts';
+import { Dispatcher } from '../../src/core/dispatcher.ts';
+import { defaultSettings } from '../../src/core/settings.ts';
+import { SqliteAuditLog } from '../../src/db/audit-log.ts';
+import { SqliteIncidentStore } from '../../src/db/incident-store.ts';
 import type { Logger } from '../../src/core/logger.ts';
-import { textReply } from '../../src/core/reply.ts';
+import { replyToPlainText, textReply } from '../../src/core/reply.ts';
 import type { Reply } from '../../src/core/reply.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import type { OpenDatabase } from '../../src/db/client.ts';
@@ -81,6 +86,16 @@ describe('a Slack channel\'s alert lane', () => {
     expect(await outbox.find(LANE, 'a1')).toMatchObject({ status: 'failed' });
     expect((await outbox.find(LANE, 'a1'))?.lastError).toContain('brand_new_refusal');
     expect(errors.join('\n')).toMatch(/brand_new_refusal.*does not know/);
+    // An operator sees it where undeliverable alerts are listed.
+    const core = new Dispatcher({
+      commands: [ecs],
+      ports: { clock, audit: new SqliteAuditLog(db.db), incidents: new SqliteIncidentStore(db), alertOutbox: outbox },
+      settings: defaultSettings({ clusters: [{ name: 'prod', region: 'us-east-1' }] }),
+      log: logger([]),
+    });
+    const listed = replyToPlainText((await core.run('/ecs alerts', { platform: 'slack', workspaceId: 'T0', channelId: 'C0OPS', userId: 'U0ANA', displayName: 'ana' })).reply);
+    expect(listed).toContain('Undeliverable alerts (latest 1)');
+    expect(listed).toMatch(/slack C0ALERTS \| .* \| .*brand_new_refusal — Slack refused it with a code dockhand does not know/);
   });
 
   it('gives up on not_in_channel at once, saying to invite the bot', async () => {
