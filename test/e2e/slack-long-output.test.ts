@@ -32,7 +32,7 @@ function longCommands(): SlackDispatcher {
   return {
     press: () => Promise.resolve(result(textReply('pressed'))),
     run: (text) => {
-      const [, what, n] = /^\/ecs (\w+) (\d+)$/.exec(text) ?? [];
+      const [, what, n] = /^\/ecs (\w+) (\d+)\b/.exec(text) ?? [];
       const body = lines(Number(n));
       switch (what) {
         case 'parent':
@@ -44,6 +44,9 @@ function longCommands(): SlackDispatcher {
               return 'ok';
             }),
           );
+        case 'rows':
+          // Many small blocks, so the first message fills up to its last few characters.
+          return Promise.resolve(result(reply(body.split('\n').map((l) => ({ kind: 'text' as const, text: `${l} ${'y'.repeat(100)}` })), { thread: { key: `r:${n}`, parent: true } })));
         case 'mine':
           return Promise.resolve(result(reply([{ kind: 'code', text: body }], { visibility: 'ephemeral' })));
         default:
@@ -146,5 +149,16 @@ describe('long output through the Web API continues instead of being cut', () =>
     } finally {
       await paced.stop();
     }
+  });
+
+  it('keeps the "ran by" note within the budget however many & the command had, cutting it after escaping', async () => {
+    await run(`rows 150 ${'&'.repeat(300)}`, 'C0AMP');
+    const posts = fake.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C0AMP');
+    expect(posts.every((c) => c.outcome === 'ok')).toBe(true);
+    for (const p of posts) expect(blockTextCount(p.params.blocks as unknown[])).toBeLessThanOrEqual(WEB_API_BLOCK_TEXT_BUDGET);
+    const ranBy = JSON.stringify(posts[0]?.params.blocks).match(/<@U0ANA> ran `([^`]*)`/)?.[1] ?? '';
+    expect(ranBy).toMatch(/^\/ecs rows 150 (&amp;)+…$/);
+    expect(ranBy.length).toBeLessThanOrEqual(200);
+    expect(linesIn(posts)).toEqual(Array.from({ length: 150 }, (_, i) => i));
   });
 });

@@ -836,7 +836,8 @@ export class SlackAdapter implements Adapter {
   private withRanBy(msg: SlackMessage, conv: Conversation): SlackMessage {
     if (!conv.text || msg.blocks.length >= SLACK_LIMITS.blocks) return msg;
     // The caller's own mention may ping them; the command they typed is escaped, so nothing in it pings anyone.
-    const cmd = escapeMrkdwn(cutText(conv.text.replace(/`/g, "'"), 200));
+    // Cut after escaping (never inside an entity), so 200 typed `&` cannot grow to 1,000 characters past RAN_BY_MAX.
+    const cmd = cutText(escapeMrkdwn(conv.text.replace(/`/g, "'")), 200);
     return { ...msg, blocks: [...msg.blocks, { type: 'context', elements: [mrkdwn(`<@${conv.userId}> ran \`${cmd}\``)] }] };
   }
 }
