@@ -103,4 +103,24 @@ describe('long-running commands within Slack\'s limits', () => {
       await own.stop();
     }
   });
+
+  it('keeps a follow-up and an alert to one channel at Slack\'s pace of about one message a second, so Slack answers no 429', async () => {
+    const paced = await FakeSlack.start({ channelPostLimit: { messages: 1, perMs: 1_000 } });
+    const own = new SlackAdapter({ dispatcher: testCore().dispatcher, botToken: 'xoxb-test', signingSecret: SECRET, port: 0, host: '127.0.0.1', apiUrl: paced.apiUrl });
+    await own.start();
+    try {
+      await postToApp(`http://127.0.0.1:${own.port}/slack/events`, slashBody({ command: '/ecs', text: 'deploy web', user_id: 'U0BOB', channel_id: 'C0PACE', response_url: paced.newResponseUrl('C0PACE') }), { secret: SECRET });
+      await paced.waitFor(() => paced.messages.some((m) => m.channel === 'C0PACE'));
+      // An alert for the same channel arrives in the middle of the deploy's progress messages.
+      await own.deliver('C0PACE', textReply('🚨 web crashed'));
+      await own.idle();
+      await paced.waitFor(() => paced.messages.filter((m) => m.channel === 'C0PACE').length === 5, 10_000);
+      const posts = paced.callsOf('chat.postMessage');
+      expect(posts.map((c) => c.outcome)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(paced.messages.map((m) => m.text)).toContain('🚨 web crashed');
+    } finally {
+      await own.stop();
+      await paced.close();
+    }
+  }, 20_000);
 });
