@@ -89,47 +89,46 @@ export class PgQuizStore implements QuizStore {
   }
 
   /** Inserts the answer and bumps its aggregates inside `tx`; false when it was not inserted (duplicate). */
+  /**
+   * Logs one answer with its aggregates in one statement (a round trip, not four): the answer once
+   * (ON CONFLICT DO NOTHING), then, only when it was new, its day's points and, for a day already
+   * folded, the all-time totals. The caller holds the workspace's fold lock (`lockFold`), taken in an
+   * earlier statement so that this one's snapshot sees any fold that committed before it.
+   */
   private async recordIn(tx: PgExec, a: AnswerRecord): Promise<boolean> {
-    await tx.execute(sql`select pg_advisory_xact_lock_shared(${foldLock(a.platform, a.workspaceId)})`);
-    const inserted = await tx
-      .insert(quizAnswers)
-      .values({
-        sessionId: a.sessionId,
-        platform: a.platform,
-        workspaceId: a.workspaceId,
-        channelId: a.channelId,
-        userId: a.userId,
-        userName: a.userName,
-        pack: a.pack,
-        itemId: a.itemId,
-        section: a.section,
-        kind: a.kind,
-        choice: a.choice,
-        answerText: a.text,
-        correct: a.correct ? 1 : 0,
-        points: a.points,
-        coverage: a.coverage,
-        responseMs: Math.max(0, Math.round(a.responseMs)),
-        answeredAt: a.at,
-      })
-      .onConflictDoNothing();
-    if (inserted.rowCount !== 1) return false;
     const correct = a.correct ? 1 : 0;
     const day = Math.floor(a.at / DAY_MS);
-    await tx.execute(sql`
-      INSERT INTO quiz_daily (platform, workspace_id, pack, day, user_id, user_name, points, correct, answered)
-      VALUES (${a.platform}, ${a.workspaceId}, ${a.pack}, ${day}, ${a.userId}, ${a.userName}, ${a.points}, ${correct}, 1)
-      ON CONFLICT (platform, workspace_id, day, pack, user_id) DO UPDATE SET user_name = excluded.user_name,
-        points = quiz_daily.points + excluded.points, correct = quiz_daily.correct + excluded.correct, answered = quiz_daily.answered + 1`);
-    // Live answers land on today, which is never folded yet; a back-dated one must reach the totals itself.
-    if (day <= (await this.foldedThrough(tx, a.platform, a.workspaceId))) {
-      await tx.execute(sql`
+    const r = await tx.execute<{ inserted: number }>(sql`
+      WITH ins AS (
+        INSERT INTO quiz_answers (session_id, platform, workspace_id, channel_id, user_id, user_name, pack, item_id, section, kind,
+          choice, answer_text, correct, points, coverage, response_ms, answered_at)
+        VALUES (${a.sessionId}, ${a.platform}, ${a.workspaceId}, ${a.channelId}, ${a.userId}, ${a.userName}, ${a.pack}, ${a.itemId},
+          ${a.section}, ${a.kind}, ${a.choice ?? null}, ${a.text ?? null}, ${correct}, ${a.points}, ${a.coverage ?? null},
+          ${Math.max(0, Math.round(a.responseMs))}, ${a.at})
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      ), daily AS (
+        INSERT INTO quiz_daily (platform, workspace_id, pack, day, user_id, user_name, points, correct, answered)
+        SELECT ${a.platform}, ${a.workspaceId}, ${a.pack}, ${day}, ${a.userId}, ${a.userName}, ${a.points}, ${correct}, 1 FROM ins
+        ON CONFLICT (platform, workspace_id, day, pack, user_id) DO UPDATE SET user_name = excluded.user_name,
+          points = quiz_daily.points + excluded.points, correct = quiz_daily.correct + excluded.correct, answered = quiz_daily.answered + 1
+        RETURNING 1
+      ), totals AS (
+        -- Live answers land on today, which is never folded yet; a back-dated one must reach the totals itself.
         INSERT INTO quiz_totals (platform, workspace_id, pack, user_id, user_name, points, correct, answered)
-        VALUES (${a.platform}, ${a.workspaceId}, ${a.pack}, ${a.userId}, ${a.userName}, ${a.points}, ${correct}, 1)
+        SELECT ${a.platform}, ${a.workspaceId}, ${a.pack}, ${a.userId}, ${a.userName}, ${a.points}, ${correct}, 1 FROM ins
+        WHERE ${day} <= coalesce((SELECT value FROM quiz_meta WHERE key = ${foldKey(a.platform, a.workspaceId)}), -1)
         ON CONFLICT (platform, workspace_id, pack, user_id) DO UPDATE SET user_name = excluded.user_name,
-          points = quiz_totals.points + excluded.points, correct = quiz_totals.correct + excluded.correct, answered = quiz_totals.answered + 1`);
-    }
-    return true;
+          points = quiz_totals.points + excluded.points, correct = quiz_totals.correct + excluded.correct, answered = quiz_totals.answered + 1
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM ins)::int AS inserted`);
+    return r.rows[0]?.inserted === 1;
+  }
+
+  /** Takes the workspace's fold lock shared for the rest of the transaction (answers and folds exclude each other). */
+  private async lockFold(tx: PgExec, a: AnswerRecord): Promise<void> {
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(${foldLock(a.platform, a.workspaceId)})`);
   }
 
   private async foldedThrough(db: PgExec, platform: string, workspaceId: string): Promise<number> {
@@ -137,10 +136,17 @@ export class PgQuizStore implements QuizStore {
     return r?.value ?? -1;
   }
 
-  /** The session's version and whether it runs, locked for the rest of the transaction (`share`: answers; otherwise: a reveal). */
-  private async lockSession(tx: PgExec, id: string, mode: 'share' | 'update'): Promise<{ version: number; active: number } | undefined> {
+  /**
+   * The session's version and whether it runs, locked for the rest of the transaction (`share`: answers;
+   * otherwise: a reveal); with `foldOf`, the answer's workspace fold lock is taken shared in the same statement.
+   */
+  private async lockSession(tx: PgExec, id: string, mode: 'share' | 'update', foldOf?: AnswerRecord): Promise<{ version: number; active: number } | undefined> {
     const r = await tx.execute<{ version: number; active: number }>(
-      mode === 'share' ? sql`SELECT version, active FROM quiz_sessions WHERE id = ${id} FOR SHARE` : sql`SELECT version, active FROM quiz_sessions WHERE id = ${id} FOR UPDATE`,
+      mode === 'share'
+        ? foldOf
+          ? sql`SELECT version, active, pg_advisory_xact_lock_shared(${foldLock(foldOf.platform, foldOf.workspaceId)}) FROM quiz_sessions WHERE id = ${id} FOR SHARE`
+          : sql`SELECT version, active FROM quiz_sessions WHERE id = ${id} FOR SHARE`
+        : sql`SELECT version, active FROM quiz_sessions WHERE id = ${id} FOR UPDATE`,
     );
     return r.rows[0];
   }
@@ -151,8 +157,11 @@ export class PgQuizStore implements QuizStore {
       transaction(this.db, async (tx): Promise<RecordOutcome> => {
         if (guard) {
           // A reveal holds this row FOR UPDATE while it reads the answers: an answer waits for it and then sees the new version.
-          const s = await this.lockSession(tx, guard.sessionId, 'share');
+          // The same statement takes the fold lock (one round trip for both).
+          const s = await this.lockSession(tx, guard.sessionId, 'share', a);
           if (!s || s.active !== 1 || s.version !== guard.version) return 'closed';
+        } else {
+          await this.lockFold(tx, a);
         }
         if (!(await this.recordIn(tx, a))) return 'duplicate';
         if (review) {
@@ -184,6 +193,7 @@ export class PgQuizStore implements QuizStore {
           .set({ phase: 'rating', coverage: a.coverage })
           .where(and(eq(quizInterviews.id, attemptId), eq(quizInterviews.phase, 'answering')));
         if (moved.rowCount !== 1) return 'closed';
+        await this.lockFold(tx, a);
         return (await this.recordIn(tx, a)) ? 'recorded' : 'duplicate';
       }),
     );
