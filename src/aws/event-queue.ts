@@ -40,7 +40,10 @@ export class SdkEventQueue implements EventQueue {
     this.region = regionOfQueueUrl(url) ?? region;
     // WaitTimeSeconds is at most 20, so 30 s leaves room for the answer.
     const opts = { ...options, requestTimeoutMs: Math.max(options.requestTimeoutMs ?? 10_000, 30_000) };
-    this.clients = new RegionalClients((r) => new SQSClient(clientConfig(r, opts)), options);
+    // The SQS client sends each call to its QueueUrl's host unless an endpoint option is set, which
+    // would ignore AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL (they are not the option): an override wins here.
+    const overridden = Boolean(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL);
+    this.clients = new RegionalClients((r) => new SQSClient({ ...clientConfig(r, opts), useQueueUrlAsEndpoint: !overridden }), options);
   }
 
   private site(action: string): { action: string; resource: string; region: string } {

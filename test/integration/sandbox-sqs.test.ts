@@ -17,6 +17,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SdkEventQueue } from '../../src/aws/event-queue.ts';
 import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 
@@ -192,6 +193,24 @@ describe('sandbox SQS through @aws-sdk/client-sqs', () => {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dockhand-ecs-events-dlq', maxReceiveCount: 5 }),
       VisibilityTimeout: '30',
     });
+  });
+});
+
+describe('AWS_ENDPOINT_URL_SQS', () => {
+  it('points dockhand\'s queue client at another endpoint, like the other per-service overrides', async () => {
+    const { sb } = await start();
+    const saved = { ...process.env };
+    // A queue URL of real AWS: only the override can send its calls to the sandbox instead.
+    process.env.AWS_ENDPOINT_URL_SQS = sb.endpoint;
+    process.env.AWS_ACCESS_KEY_ID = 'test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    const queue = new SdkEventQueue('https://sqs.us-east-1.amazonaws.com/123456789012/dockhand-ecs-events', 'us-east-1', { maxAttempts: 1 });
+    try {
+      expect(await queue.describe()).toMatchObject({ arn: 'arn:aws:sqs:us-east-1:123456789012:dockhand-ecs-events', maxReceiveCount: 5 });
+    } finally {
+      queue.destroy();
+      process.env = saved;
+    }
   });
 });
 
