@@ -58,3 +58,26 @@ describe('SQLite migrations under drizzle/sqlite', () => {
     expect(opened.sqlite.prepare('select command from audit_log').all()).toEqual([{ command: '/help' }]);
   });
 });
+
+describe('PostgreSQL migrations under drizzle/pg', () => {
+  // Replicas of two releases share one PostgreSQL during a rolling deploy, so a migration may only add
+  // (expand); removing what the previous release still uses waits a release (contract). SQLite serves one
+  // process, so its table rebuilds are not held to this.
+  const pgDir = join(import.meta.dirname, '..', '..', 'drizzle', 'pg');
+  const later = readdirSync(pgDir).filter((f) => f.endsWith('.sql') && !f.startsWith('0000_'));
+
+  it('only expand after the first: no dropped or renamed tables and columns, no new NOT NULL without a default', () => {
+    expect(later.length).toBeGreaterThan(0);
+    const refused = [/\bDROP\s+TABLE\b/i, /\bDROP\s+COLUMN\b/i, /\bRENAME\b/i, /\bSET\s+NOT\s+NULL\b/i, /\bSET\s+DATA\s+TYPE\b/i, /\bALTER\s+COLUMN\s+\S+\s+TYPE\b/i];
+    const problems: string[] = [];
+    for (const f of later) {
+      for (const statement of readFileSync(join(pgDir, f), 'utf8').split('--> statement-breakpoint')) {
+        const s = statement.trim();
+        if (refused.some((r) => r.test(s))) problems.push(`${f}: ${s}`);
+        // An old release inserts rows without the new column: it needs a default to stay writable.
+        if (/\bADD\s+COLUMN\b/i.test(s) && /\bNOT\s+NULL\b/i.test(s) && !/\bDEFAULT\b/i.test(s)) problems.push(`${f}: ${s}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
