@@ -10,6 +10,8 @@ import { audit } from '../../commands/audit.ts';
 import { ecs } from '../../commands/ecs.ts';
 import { quiz } from '../../commands/quiz.ts';
 import { DiscordAdapter } from '../../src/adapters/discord/discord-adapter.ts';
+import { callerOf } from '../../src/adapters/discord/identity.ts';
+import { renderReply } from '../../src/adapters/discord/render.ts';
 import { registerCommands } from '../../src/adapters/discord/register-cli.ts';
 import { createAwsPorts, SANDBOX_CREDENTIALS } from '../../src/aws/index.ts';
 import type { AwsPorts } from '../../src/aws/index.ts';
@@ -236,6 +238,26 @@ describe('Discord scenarios with the real commands', () => {
     expect(flag).not.toContain(retired.id);
     expect(flag.slice(0, asked.length)).toEqual([...asked].sort().slice(0, 25));
     expect(flag.length).toBeLessThanOrEqual(25);
+  });
+
+  it('answers a slash command as it answers the same command typed', async () => {
+    const cases: Array<{ typed: string; sub: string; options: Record<string, string | number | boolean>; user: FakeUser }> = [
+      { typed: '/ecs logs web --since 90', sub: 'logs', options: { service: 'web', since: '90' }, user: bob },
+      { typed: '/ecs logs web --since 20d', sub: 'logs', options: { service: 'web', since: '20d' }, user: bob },
+      { typed: '/ecs logs nosuch', sub: 'logs', options: { service: 'nosuch' }, user: bob },
+      { typed: '/ecs scale web 3', sub: 'scale', options: { service: 'web', count: 3 }, user: bob },
+      { typed: '/ecs scale web 51', sub: 'scale', options: { service: 'web', count: 51 }, user: ana },
+    ];
+    for (const c of cases) {
+      const it = fake.slash(c.user, 'ecs', c.sub, c.options);
+      const cb = await fake.answered(it);
+      const viaSlash = text({ content: '', embeds: [], ...(cb.data as object) } as FakeMessage);
+      // The same line typed, by the same member, through the same renderer.
+      const caller = { ...callerOf({ user: { id: c.user.id, username: c.user.username, globalName: c.user.username }, member: { roles: c.user.roles ?? [] }, guildId: fake.guildId, channelId: fake.channelId } as never, new Map([[OPS_ROLE, 'operator']])) };
+      const typed = renderReply((await dispatcher.run(c.typed, caller)).reply).messages[0]!;
+      expect(viaSlash, c.typed).toBe(text({ content: '', ...typed } as unknown as FakeMessage));
+      expect(viaSlash.length).toBeGreaterThan(10);
+    }
   });
 
   it('keeps working after the gateway asks for a reconnect (op 7): the session resumes', async () => {
