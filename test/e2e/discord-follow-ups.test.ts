@@ -44,6 +44,21 @@ const long: CommandDef = {
       }),
     }),
     defineSubcommand({
+      name: 'reveal',
+      description: 'Posts one keyed message after 16 minutes',
+      options: [] as const,
+      role: 'viewer',
+      changes: false,
+      example: '/long reveal',
+      handler: (_args, ctx) => ({
+        reply: textReply('question 1 of 1'),
+        followUp: async (post, signal) => {
+          await ctx.ports.clock.sleep(16 * MINUTE, signal);
+          await post(textReply('the answer was B', { idempotencyKey: 'quiz:s1:0:timer' }));
+        },
+      }),
+    }),
+    defineSubcommand({
       name: 'tail',
       description: 'Posts a log line every minute, 20 times, into the thread of its reply',
       options: [] as const,
@@ -142,6 +157,20 @@ describe('Discord follow-ups past the 15-minute interaction token', () => {
     expect(it.followUps).toEqual([]);
     // The rest of this watch is not needed.
     for (let n = 0; n < 3; n++) await pass(5 * MINUTE);
+  }, 30_000);
+
+  it('a keyed message posted after the token, whose answer is lost and the post repeated, shows once (nonce)', async () => {
+    fake.tokenAgeOffsetMs = 0;
+    const it = fake.slash(user, 'long', 'reveal');
+    await fake.answered(it);
+    const posts = new RegExp(`^POST /api/v10/channels/${fake.channelId}/messages$`);
+    fake.loseAnswer(posts);
+    const from = fake.calls.length;
+    const mine = (): number[] => fake.calls.slice(from).filter((c) => posts.test(`${c.method} ${c.path}`)).map((c) => c.status);
+    await pass(16 * MINUTE);
+    await fake.waitFor(() => mine().includes(200), 10_000, 'the repeated post');
+    expect(mine()).toEqual([502, 200]);
+    expect(fake.channelMessages(fake.channelId).filter((m) => FakeDiscord.text(m).includes('the answer was B'))).toHaveLength(1);
   }, 30_000);
 
   it('ends log lines that had no thread with the token, with a note saying why', async () => {

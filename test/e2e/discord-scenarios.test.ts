@@ -251,7 +251,7 @@ describe('Discord scenarios with the real commands', () => {
     for (const c of cases) {
       const it = fake.slash(c.user, 'ecs', c.sub, c.options);
       const cb = await fake.answered(it);
-      const viaSlash = text({ content: '', embeds: [], ...(cb.data as object) } as FakeMessage);
+      const viaSlash = text({ content: '', embeds: [], ...(cb.data as object) } as unknown as FakeMessage);
       // The same line typed, by the same member, through the same renderer.
       const caller = { ...callerOf({ user: { id: c.user.id, username: c.user.username, globalName: c.user.username }, member: { roles: c.user.roles ?? [] }, guildId: fake.guildId, channelId: fake.channelId } as never, new Map([[OPS_ROLE, 'operator']])) };
       const typed = renderReply((await dispatcher.run(c.typed, caller)).reply).messages[0]!;

@@ -4,6 +4,7 @@
  * follow-ups, and `--follow` lines in a thread started from the command's reply when the bot may
  * start one (else as follow-ups until the token ends, with a note saying why).
  */
+import { createHash } from 'node:crypto';
 import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
 import type { DispatchResult } from '../../core/dispatcher.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -246,7 +247,8 @@ export class Conversation {
     if (!channelId) throw new ConversationClosed('Discord\'s 15-minute interaction token ended and the interaction named no channel');
     const blocks = this.continuedNoted ? reply.blocks : [...reply.blocks, { kind: 'context' as const, text: CONTINUED_NOTE }];
     try {
-      for (const m of await this.render({ ...reply, blocks })) await this.opts.rest.post(Routes.channelMessages(channelId), restMessage(m));
+      const messages = await this.render({ ...reply, blocks });
+      for (const [n, m] of messages.entries()) await this.opts.rest.post(Routes.channelMessages(channelId), restMessage(m, reply.idempotencyKey && `${reply.idempotencyKey}:${n}`));
       this.continuedNoted = true;
     } catch (e) {
       // Without View Channel or Send Messages there (50001, 50013), or with the channel gone (10003), nothing more can be said.
@@ -272,9 +274,15 @@ export const CONTINUED_NOTE = 'Discord’s interaction token for this command la
 /** Said when a command's messages end with its interaction token (log lines with no thread, private replies). */
 export const ENDED_NOTE = 'Discord’s interaction token for this command ends after 15 minutes, and these messages have nowhere else to go, so this command posts nothing more here; run it again to continue.';
 
-/** A message body for a bot REST call (channel or thread): no ephemeral flag, and pictures as multipart uploads. */
-export function restMessage(m: DiscordMessage): { body: Record<string, unknown>; files?: Array<{ name: string; data: Buffer }> } {
-  const { flags: _flags, files, ...body } = m;
+/**
+ * A message body for a bot REST call (channel or thread): no ephemeral flag, pictures as multipart
+ * uploads, and with `key` a nonce Discord deduplicates on, so a create repeated after a lost answer
+ * (discord.js repeats one Discord answered with a 5xx) shows once.
+ */
+export function restMessage(m: DiscordMessage, key?: string): { body: Record<string, unknown>; files?: Array<{ name: string; data: Buffer }> } {
+  const { flags: _flags, files, ...rest } = m;
+  // https://discord.com/developers/docs/resources/message#create-message-jsonform-params — nonce up to 25 characters.
+  const body = key ? { ...rest, nonce: createHash('sha256').update(key).digest('base64url').slice(0, 25), enforce_nonce: true } : rest;
   if (!files?.length) return { body };
   // https://discord.com/developers/docs/reference#uploading-files — attachments[].id names the files[n] it describes.
   return {
@@ -305,6 +313,6 @@ export function resumedPost(handle: ConversationHandle, rest: REST, render: (r: 
       return;
     }
     if (reply.visibility === 'ephemeral') return;
-    for (const m of messages) await rest.post(Routes.channelMessages(handle.channelId), restMessage(m));
+    for (const [n, m] of messages.entries()) await rest.post(Routes.channelMessages(handle.channelId), restMessage(m, reply.idempotencyKey && `${reply.idempotencyKey}:${n}`));
   };
 }
