@@ -293,7 +293,9 @@ export function restMessage(m: DiscordMessage, key?: string): { body: Record<str
 
 /**
  * Posts the follow-ups of a command another replica answered: into its thread when it has one, else
- * through its interaction token while that lasts, else into its channel as the bot.
+ * through its interaction token while that lasts, else into its channel as the bot. A keyed message
+ * (a quiz reveal) goes into the channel as the bot at once: only a channel message carries a nonce
+ * (a webhook follow-up has none), so a repeat after a lost answer or a takeover shows once.
  */
 export function resumedPost(handle: ConversationHandle, rest: REST, render: (r: Reply) => Promise<DiscordMessage[]>, now: () => number = Date.now): PostFollowUp | undefined {
   if (handle.platform !== 'discord') return undefined;
@@ -304,7 +306,8 @@ export function resumedPost(handle: ConversationHandle, rest: REST, render: (r: 
       for (const m of messages) await rest.post(Routes.channelMessages(handle.threadId), restMessage(m));
       return;
     }
-    if (handle.interactionToken && handle.applicationId && (handle.tokenExpiresAt ?? 0) > now()) {
+    const keyed = Boolean(reply.idempotencyKey) && reply.visibility === 'channel';
+    if (!keyed && handle.interactionToken && handle.applicationId && (handle.tokenExpiresAt ?? 0) > now()) {
       // Webhook calls with an interaction token carry no bot authorization.
       for (const m of messages) {
         const r = restMessage(m);
