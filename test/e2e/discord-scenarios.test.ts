@@ -17,6 +17,7 @@ import { createAwsPorts, SANDBOX_CREDENTIALS } from '../../src/aws/index.ts';
 import type { AwsPorts } from '../../src/aws/index.ts';
 import { Dispatcher } from '../../src/core/dispatcher.ts';
 import { silentLogger } from '../../src/core/logger.ts';
+import { reply } from '../../src/core/reply.ts';
 import { defaultSettings } from '../../src/core/settings.ts';
 import { SqliteAuditLog } from '../../src/db/audit-log.ts';
 import { openDatabase } from '../../src/db/client.ts';
@@ -360,12 +361,18 @@ describe('Discord scenarios with the real commands', () => {
   }, 40_000);
 
   it('a forged custom_id gets a private message and runs nothing', async () => {
-    const m = [...fake.messages.values()].find((x) => x.components.length > 0)!;
+    // A message with a button, as a crash alert brings one.
+    const { messageRef } = await adapter.alertTarget.deliver(fake.channelId, reply([{ kind: 'text', text: 'web crashed' }, { kind: 'actions', buttons: [{ label: 'Status', action: 'run:/ecs status web' }] }]), { idempotencyKey: 'forged-test' });
+    const m = fake.messages.get(messageRef)!;
     const audits = (await auditLog.latest(100)).length;
     const it = fake.press(bob, m, '', 'totally-forged');
     const cb = await fake.answered(it);
     expect(Number(cb.data?.flags) & 64).toBe(64);
     expect(JSON.stringify(cb.data)).toContain('not one dockhand knows; nothing was run');
+    // A hashed long-action id nobody stored (or one pruned after a day) says so, and runs nothing either.
+    const unknown = await fake.answered(fake.press(bob, m, '', 'dh#AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'));
+    expect(Number(unknown.data?.flags) & 64).toBe(64);
+    expect(JSON.stringify(unknown.data)).toContain('dockhand no longer knows what this button does');
     expect((await auditLog.latest(100)).length).toBe(audits);
   });
 });
