@@ -5,51 +5,20 @@
  * (as the bot's own channel message), its next question's buttons work, and every reveal is posted
  * once, each with a message nonce Discord deduplicates on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommands } from '../../src/adapters/discord/register-cli.ts';
 import { FakeDiscord, snowflake, type FakeMessage, type FakeUser } from '../fakes/discord-api.ts';
-import { repoRoot, tempDb } from './cli.ts';
-import { freePort } from './server-process.ts';
+import { tempDb } from './cli.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 const text = FakeDiscord.text;
 const ana: FakeUser = { id: snowflake(), username: 'ana' };
 const bob: FakeUser = { id: snowflake(), username: 'bob' };
 
-interface Run {
-  child: ChildProcess;
-  out: { stdout: string; stderr: string };
-}
-
-async function start(env: Record<string, string>): Promise<Run> {
-  // main.ts under node itself (what `npm start` runs), so a signal reaches dockhand once.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', HEALTH_PORT: String(await freePort()), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  return { child, out };
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 40_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function stop(run: Run, signal: NodeJS.Signals): Promise<number | null> {
-  if (run.child.exitCode !== null || run.child.signalCode !== null) return run.child.exitCode;
-  const closed = new Promise<number | null>((r) => run.child.once('close', (c) => r(c)));
-  process.kill(-run.child.pid!, signal);
-  return closed;
+/** Stops dockhand with `signal` and resolves with its exit code. */
+async function stop(run: ServerProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill(signal);
+  return run.exited;
 }
 
 /** The letter buttons of a question message. */
@@ -60,20 +29,20 @@ function letters(m: FakeMessage): string[] {
 describe('a Discord team quiz across a restart of dockhand', () => {
   const fake = new FakeDiscord({ users: [ana, bob] });
   const db = tempDb();
-  const runs: Run[] = [];
+  const runs: ServerProcess[] = [];
   let env: Record<string, string>;
 
-  async function launch(): Promise<Run> {
-    const run = await start(env);
+  /** main.ts under node itself (what `npm start` runs), on the one database file. */
+  async function launch(): Promise<ServerProcess> {
+    const run = await startServerProcess(env);
     runs.push(run);
-    await until('the banner', () => run.out.stderr.includes('adapters: discord'), 60_000);
     return run;
   }
 
   beforeAll(async () => {
     await fake.start();
     await registerCommands({ token: fake.token, apiUrl: fake.apiUrl, guildId: fake.guildId });
-    env = { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, DOCKHAND_DB: db };
+    env = { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, DOCKHAND_DB: db, LOG_LEVEL: 'info' };
   }, 30_000);
 
   afterAll(async () => {
