@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlackAdapter } from '../../src/adapters/slack/app.ts';
 import type { DispatchResult } from '../../src/core/dispatcher.ts';
-import { textReply } from '../../src/core/reply.ts';
+import { reply, textReply } from '../../src/core/reply.ts';
 import { FakeSlack } from '../fakes/slack-api.ts';
 import { testCore } from '../fakes/slack-core.ts';
 import { blockActionBody, postToApp, slashBody } from '../fakes/slack-requests.ts';
@@ -123,4 +123,40 @@ describe('long-running commands within Slack\'s limits', () => {
       await paced.close();
     }
   }, 20_000);
+
+  it('goes on in the channel, in a thread of its own, when someone deletes the thread a follow posts into', async () => {
+    let deleted!: () => void;
+    const parentGone = new Promise<void>((r) => (deleted = r));
+    const result: DispatchResult = {
+      reply: textReply('Following logs of web…', { thread: { key: 'follow:web', parent: true } }),
+      outcome: 'ok',
+      followUp: async (post) => {
+        await post(reply([{ kind: 'code', text: 'web line batch 1' }], { thread: { key: 'follow:web' } }));
+        await parentGone;
+        await post(reply([{ kind: 'code', text: 'web line batch 2' }], { thread: { key: 'follow:web' } }));
+        await post(reply([{ kind: 'code', text: 'web line batch 3' }], { thread: { key: 'follow:web' } }));
+        return 'ok';
+      },
+    };
+    const own = new SlackAdapter({ dispatcher: { run: () => Promise.resolve(result), press: () => Promise.resolve(result) }, botToken: 'xoxb-test', signingSecret: SECRET, port: 0, host: '127.0.0.1', apiUrl: fake.apiUrl, channelGapMs: 10 });
+    await own.start();
+    try {
+      await postToApp(`http://127.0.0.1:${own.port}/slack/events`, slashBody({ command: '/ecs', text: 'logs web --follow 5m', user_id: 'U0BOB', channel_id: 'C0DEL', response_url: fake.newResponseUrl('C0DEL') }), { secret: SECRET });
+      const first = await fake.waitFor(() => fake.messages.find((m) => m.channel === 'C0DEL' && m.text === 'web line batch 1'));
+      // The user deletes the follow's first message; Slack then answers thread_not_found for its thread.
+      fake.messages.splice(fake.messages.findIndex((m) => m.ts === first.threadTs), 1);
+      fake.messages.splice(fake.messages.indexOf(first), 1);
+      deleted();
+      await own.idle();
+      const [second, third] = fake.messages.filter((m) => m.channel === 'C0DEL');
+      expect(second?.text).toMatch(/^web line batch 2/);
+      expect(second?.threadTs).toBeUndefined();
+      expect(JSON.stringify(second?.blocks)).toContain('The thread this was posted to is gone (its first message was deleted), so it continues here.');
+      expect(third?.text).toBe('web line batch 3');
+      expect(third?.threadTs).toBe(second?.ts);
+      expect(fake.callsOf('chat.postEphemeral')).toEqual([]);
+    } finally {
+      await own.stop();
+    }
+  });
 });

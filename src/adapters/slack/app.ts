@@ -756,8 +756,8 @@ export class SlackAdapter implements Adapter {
    * Posts through the Web API. A reply too long for one message continues in thread replies under
    * it (or, for an ephemeral reply or one already in a thread, in the next messages there).
    */
-  private async postViaApi(conv: Conversation, reply: Reply, ranBy: boolean): Promise<void> {
-    const threadTs = await this.threadTsFor(conv.channelId, reply);
+  private async postViaApi(conv: Conversation, reply: Reply, ranBy: boolean, threadGone = false): Promise<void> {
+    const threadTs = threadGone ? undefined : await this.threadTsFor(conv.channelId, reply);
     const thread = threadTs ? { thread_ts: threadTs } : {};
     const [first, ...rest] = this.apiMessages(conv, reply, ranBy, reply.visibility === 'channel' && !threadTs ? 'thread' : 'below');
     if (!first) return;
@@ -769,8 +769,17 @@ export class SlackAdapter implements Adapter {
     // Channel messages wait their turn in the channel (and out its 429s, a few times) so a follow keeps its lines.
     const post = (m: SlackMessage, under: string | undefined): Promise<{ ts?: string }> =>
       this.pacer.run(conv.channelId, () => this.channelClient.chat.postMessage({ channel: conv.channelId, text: m.text, blocks: m.blocks, unfurl_links: false, ...(under ? { thread_ts: under } : {}) }), { retries: 3 });
-    const r = await post(first, threadTs);
-    if (r.ts && reply.thread?.parent) await this.threads.remember(conv.channelId, reply.thread.key, r.ts, Date.now());
+    let r: { ts?: string };
+    try {
+      r = await post(first, threadTs);
+    } catch (e) {
+      if (!threadTs || classifySlackError(e, 'chat.postMessage').code !== 'thread_not_found') throw e;
+      // Someone deleted the thread's first message: the rest goes to the channel and opens a thread of its own there.
+      this.log.info({ channel: conv.channelId }, 'slack: the thread of this message is gone (its first message was deleted); posting in the channel instead');
+      const note: Reply['blocks'][number] = { kind: 'context', text: 'The thread this was posted to is gone (its first message was deleted), so it continues here.' };
+      return this.postViaApi(conv, { ...reply, blocks: [...reply.blocks, note] }, ranBy, true);
+    }
+    if (r.ts && reply.thread && (reply.thread.parent || threadGone)) await this.threads.remember(conv.channelId, reply.thread.key, r.ts, Date.now());
     for (const image of imagesOf(reply)) await this.attach(conv.channelId, image, threadTs);
     const under = threadTs ?? r.ts;
     await this.postRest(conv, rest, 'chat.postMessage', (m) => post(m, under));
