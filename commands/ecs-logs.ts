@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { defineSubcommand, type Caller, type CommandContext } from '../src/core/command.ts';
 import { clipInput, UserError } from '../src/core/errors.ts';
-import { formatDuration } from '../src/core/parser.ts';
+import { formatDuration, parseDuration } from '../src/core/parser.ts';
 import type { Block, FollowUpTask, PostFollowUp, Reply } from '../src/core/reply.ts';
 import { reply } from '../src/core/reply.ts';
 import { resumable } from '../src/core/job-runner.ts';
@@ -38,6 +38,8 @@ export const FOLLOW_POLL_MS = 5_000;
 const FOLLOW_MAX_POLL_MS = 60_000;
 /** The most new lines one follow-up message reads per look. */
 const FOLLOW_BATCH = 1_000;
+/** Longer windows to suggest when a read found nothing, within --since's 14-day maximum. */
+const FURTHER_BACK = ['1h', '6h', '1d', '7d', '14d'];
 
 /** One log source of a service: a container and where its logs go. */
 interface LogTarget {
@@ -336,7 +338,10 @@ export const logsSub = defineSubcommand({
       // CloudWatch Logs filter patterns are case-sensitive: `error` misses `ERROR`. Say so when another case would match.
       const otherCase = args.filter ? await otherCaseMatch(ctx, targets, extra, args.filter) : undefined;
       if (otherCase) blocks.push({ kind: 'context', text: `CloudWatch Logs filter patterns are case-sensitive: --filter ${otherCase} finds lines.` });
-      blocks.push({ kind: 'context', text: `Look further back with --since 1h${args.filter ? ', or drop --filter' : ''}. Groups: ${[...new Set(targets.map((t) => t.filter.group))].join(', ')}` });
+      // Suggest a window longer than the one just read; past the longest, only the filter is left to change.
+      const further = FURTHER_BACK.find((d) => (parseDuration(d) ?? 0) > since);
+      const hint = further ? `Look further back with --since ${further}${args.filter ? ', or drop --filter' : ''}.` : args.filter ? 'That is as far back as --since goes; try without --filter.' : 'That is as far back as --since goes.';
+      blocks.push({ kind: 'context', text: `${hint} Groups: ${[...new Set(targets.map((t) => t.filter.group))].join(', ')}` });
     } else {
       if (fit.omitted > 0) {
         blocks.push({

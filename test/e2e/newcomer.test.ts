@@ -268,4 +268,12 @@ describe('a route to a platform that is not connected', () => {
     expect(r.stdout).not.toMatch(/\d\d:\d\dZ\b/);
     expect(r.stdout).not.toMatch(/\d+[mhd] ?\d+[smh] ago/);
   }, 60_000);
+
+  it('suggests a longer --since than the one that found nothing, and says when there is none', async () => {
+    const r = await runCli(['/ecs logs web --since 6h --filter nosuchthing', '/ecs logs web --since 14d --filter nosuchthing']);
+    const [six, fourteen] = r.stdout.split('> /ecs logs').slice(1);
+    expect(six).toContain('Look further back with --since 1d, or drop --filter.');
+    expect(fourteen).toContain('That is as far back as --since goes; try without --filter.');
+    expect(fourteen).not.toMatch(/--since 1h/);
+  }, 60_000);
 });
