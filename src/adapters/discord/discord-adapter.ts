@@ -253,7 +253,9 @@ export class DiscordAdapter implements Adapter {
 
   private async onButton(i: ButtonInteraction): Promise<void> {
     const id = i.customId;
-    const action = (await this.longActions.get(id)) ?? (id.startsWith(BUTTON_PREFIX) ? actionOfCustomId(id.replace(/~\d+$/, '')) : null);
+    // Only hashed ids and de-duplicated ones (`~n`) were stored; a plain id carries its action and costs no read.
+    const stored = !id.startsWith(BUTTON_PREFIX) || id.includes('~') ? await this.longActions.get(id) : undefined;
+    const action = stored ?? (id.startsWith(BUTTON_PREFIX) ? actionOfCustomId(id.replace(/~\d+$/, '')) : null);
     if (!action) {
       const why = id.startsWith(HASHED_PREFIX)
         ? 'dockhand no longer knows what this button does (it keeps that for a day after the button was last shown); run the command again. Nothing was run.'
