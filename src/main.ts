@@ -8,8 +8,6 @@ import { JOB_LEASE_MS, JobRunner } from './core/job-runner.ts';
 import { ConsoleAdapter } from './adapters/console/console-adapter.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { terminalAdapter } from './adapters/console/terminal-adapter.ts';
-import { DiscordAdapter } from './adapters/discord/discord-adapter.ts';
-import { SlackAdapter } from './adapters/slack/app.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
 import { configuredSecrets, secretRedactor } from './config/redact.ts';
 import { Dispatcher } from './core/dispatcher.ts';
@@ -28,7 +26,7 @@ import { QUIZ_TIMER_JOB, resumableTimers } from './quiz/service.ts';
 import type { Ports } from './ports/index.ts';
 import type { Stores } from './ports/stores.ts';
 import { SystemClock } from './ports/clock.ts';
-import { startSandbox, type Sandbox } from './sandbox/server.ts';
+import type { Sandbox } from './sandbox/server.ts';
 import { PrometheusTelemetry } from './health/metrics.ts';
 import { startHealthServer, type HealthServer } from './health/server.ts';
 import { recoverInterruptedDeploys } from '../commands/ecs-deploy.ts';
@@ -156,6 +154,8 @@ export async function main(io: MainIo): Promise<number> {
   let sandbox: Sandbox | undefined;
   let aws: AwsPorts;
   if (config.backend === 'sandbox') {
+    // Loaded only when used, like the chat platforms below: a start against AWS never loads the sandbox.
+    const { startSandbox } = await import('./sandbox/server.ts');
     sandbox = await startSandbox({ world: world.slice('sandbox-'.length), scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
     aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS, onCall });
   } else {
@@ -191,9 +191,11 @@ export async function main(io: MainIo): Promise<number> {
   // A deploy killed between RegisterTaskDefinition and UpdateService left an orphan revision: settle it first.
   await recoverInterruptedDeploys(ports, log).catch((e: unknown) => log.warn({ err: e }, 'could not look for interrupted deploys'));
 
-  // Chat platforms, each behind the one Adapter interface; a new platform is one more line here.
+  // Chat platforms, each behind the one Adapter interface; a new platform is one more line here. Each is
+  // loaded only when configured: @slack/bolt and discord.js take about 0.4 s to load, which a terminal never needs.
   const chat: Adapter[] = [];
   if (config.env.SLACK_BOT_TOKEN) {
+    const { SlackAdapter } = await import('./adapters/slack/app.ts');
     chat.push(
       new SlackAdapter({
         dispatcher,
@@ -213,6 +215,7 @@ export async function main(io: MainIo): Promise<number> {
     );
   }
   if (config.env.DISCORD_TOKEN) {
+    const { DiscordAdapter } = await import('./adapters/discord/discord-adapter.ts');
     chat.push(
       new DiscordAdapter({
         dispatcher,
