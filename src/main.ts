@@ -125,7 +125,8 @@ export async function main(io: MainIo): Promise<number> {
   // DATABASE_URL (PostgreSQL, for replicas) wins over DOCKHAND_DB (the SQLite file); either is migrated now.
   // Each sandbox is a world of its own (its seeded task ids repeat from run to run): the watcher's rows
   // carry it, so crash history from one sandbox run never shows in the next. '' is AWS itself.
-  const world = config.backend === 'sandbox' ? `sandbox-${randomUUID()}` : endpointProbe?.kind === 'sandbox' ? `sandbox-${endpointProbe.world}` : '';
+  const sandboxWorld = config.backend === 'sandbox' ? randomUUID() : endpointProbe?.kind === 'sandbox' ? endpointProbe.world : undefined;
+  const world = sandboxWorld === undefined ? '' : `sandbox-${sandboxWorld}`;
   let stores: Stores;
   try {
     stores = await openStores(config.env, { world, onIdleError: (e) => log.warn({}, `a PostgreSQL connection dropped while idle (${e.message}); the pool replaces it`) });
@@ -156,7 +157,7 @@ export async function main(io: MainIo): Promise<number> {
   if (config.backend === 'sandbox') {
     // Loaded only when used, like the chat platforms below: a start against AWS never loads the sandbox.
     const { startSandbox } = await import('./sandbox/server.ts');
-    sandbox = await startSandbox({ world: world.slice('sandbox-'.length), scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
+    sandbox = await startSandbox({ world: sandboxWorld, scenario: 'demo', speed: config.env.DOCKHAND_SANDBOX_SPEED ?? 1, region: settings.clusters[0]?.region ?? 'us-east-1' });
     aws = createAwsPorts({ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS, onCall });
   } else {
     aws = createAwsPorts({ ...(endpointCredentials ? { credentials: endpointCredentials } : {}), onCall });

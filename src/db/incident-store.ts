@@ -24,6 +24,19 @@ export function toIncident(r: typeof watcherIncidents.$inferSelect): Incident {
   return i;
 }
 
+/** The columns an incident update writes (PostgreSQL's table has the same ones). */
+export function incidentChanges(i: Incident) {
+  return {
+    firstCrashAt: i.firstCrashAt,
+    lastCrashAt: i.lastCrashAt,
+    crashes: i.crashes,
+    lastReason: i.lastReason,
+    lastExitCode: i.lastExitCode ?? null,
+    status: i.status,
+    recoveredAt: i.recoveredAt ?? null,
+  };
+}
+
 /** A stored crash row as the port's CrashRecord (PostgreSQL's rows have the same shape). */
 export function toCrash(r: typeof watcherCrashes.$inferSelect): CrashRecord {
   const c: CrashRecord = { id: r.id, cluster: r.cluster, service: r.service, taskArn: r.taskArn, taskId: r.taskId, kind: r.kind, at: r.at, reason: r.reason };
@@ -108,15 +121,7 @@ export class SqliteIncidentStore implements IncidentStore {
           const i = w.incident;
           this.db
             .update(watcherIncidents)
-            .set({
-              firstCrashAt: i.firstCrashAt,
-              lastCrashAt: i.lastCrashAt,
-              crashes: i.crashes,
-              lastReason: i.lastReason,
-              lastExitCode: i.lastExitCode ?? null,
-              status: i.status,
-              recoveredAt: i.recoveredAt ?? null,
-            })
+            .set(incidentChanges(i))
             .where(eq(watcherIncidents.id, i.id))
             .run();
           break;

@@ -32,6 +32,25 @@ export function toRow(r: Row): OutboxRow {
   return out;
 }
 
+/** The row an outbox message is stored as (PostgreSQL's table has the same columns). */
+export function outboxRow(m: OutboxMessage, now: number, world: string) {
+  return {
+    world,
+    alertKey: m.alertKey,
+    platform: m.platform,
+    channelId: m.channelId,
+    reply: JSON.stringify(m.reply),
+    threadKey: m.reply.thread?.key ?? null,
+    threadParent: m.reply.thread?.parent ? 1 : 0,
+    updateOf: m.updateOf ?? null,
+    service: m.service ?? null,
+    mention: m.mention ?? null,
+    // Due at once whatever clock wrote it: the watcher may run on sandbox time, delivery on real time.
+    nextAt: 0,
+    createdAt: now,
+  };
+}
+
 /**
  * Writes an outbox message unless one with the same alert key, platform and channel exists; true
  * when written. Synchronous, so the incident store's write sets can enqueue inside their transaction.
@@ -39,21 +58,7 @@ export function toRow(r: Row): OutboxRow {
 export function insertOutboxMessage(db: Db, m: OutboxMessage, now: number, world = ''): boolean {
   const r = db
     .insert(outbox)
-    .values({
-      world,
-      alertKey: m.alertKey,
-      platform: m.platform,
-      channelId: m.channelId,
-      reply: JSON.stringify(m.reply),
-      threadKey: m.reply.thread?.key ?? null,
-      threadParent: m.reply.thread?.parent ? 1 : 0,
-      updateOf: m.updateOf ?? null,
-      service: m.service ?? null,
-      mention: m.mention ?? null,
-      // Due at once whatever clock wrote it: the watcher may run on sandbox time, delivery on real time.
-      nextAt: 0,
-      createdAt: now,
-    })
+    .values(outboxRow(m, now, world))
     .onConflictDoNothing()
     .run();
   return r.changes > 0;

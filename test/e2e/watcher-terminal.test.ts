@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { session } from '../reliability/session.ts';
 import { repoRoot, tempDb } from './cli.ts';
 
 function waitFor(get: () => string, test: (s: string) => boolean, ms: number, what: string): Promise<void> {
@@ -65,26 +66,17 @@ describe('crash alerts in the terminal', () => {
     const db = tempDb();
     /** One `npm start` on the shared database until its crash-loop summary and `/ecs alerts` answered; returns its stdout. */
     const run = async (): Promise<string> => {
-      const child = spawn('npm', ['start', '--silent'], {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOCKHAND_DB: db, DOCKHAND_USER: 'tester', DOCKHAND_SANDBOX_SPEED: '20', DOCKHAND_WATCH_EVERY: '5s' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const s = session(undefined, { DOCKHAND_DB: db, DOCKHAND_USER: 'tester', DOCKHAND_SANDBOX_SPEED: '20', DOCKHAND_WATCH_EVERY: '5s' });
       try {
-        await waitFor(() => stdout, (s) => /services are crash-looping in cluster demo/.test(s), 45_000, 'the crash-loop summary');
+        await s.until(/services are crash-looping in cluster demo/, 45_000, 'the crash-loop summary');
         // Let the watcher poll a few more times, writing crashes, threads and outbox rows of this run.
         await new Promise((r) => setTimeout(r, 12_000));
-        child.stdin.write('/ecs alerts\n');
-        await waitFor(() => stdout, (s) => s.includes('Open incidents'), 15_000, '/ecs alerts');
+        s.send('/ecs alerts');
+        await s.until(/Open incidents/, 15_000, '/ecs alerts');
       } finally {
-        child.stdin.end();
-        const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
-        if (code === 'timeout') child.kill('SIGKILL');
+        await s.end();
       }
-      return stdout;
+      return s.out.stdout;
     };
     const first = await run();
     const firstCount = Number(/^payments\s+demo\s+(\d+)/m.exec(first.slice(first.indexOf('Open incidents')))?.[1]);

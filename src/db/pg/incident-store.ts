@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { CrashRecord, Incident, IncidentStore, Mute, WatchCondition } from '../../ports/incident-store.ts';
-import { toCondition, toCrash, toIncident } from '../incident-store.ts';
+import { incidentChanges, toCondition, toCrash, toIncident } from '../incident-store.ts';
 import type { CrashRef, WriteGuard, WriteSet, WriteSetResult } from '../../ports/write-set.ts';
 import type { PgDb } from './client.ts';
 import { insertPgOutboxMessage } from './outbox.ts';
@@ -71,15 +71,7 @@ export class PgIncidentStore implements IncidentStore {
           const i = w.incident;
           await tx
             .update(watcherIncidents)
-            .set({
-              firstCrashAt: i.firstCrashAt,
-              lastCrashAt: i.lastCrashAt,
-              crashes: i.crashes,
-              lastReason: i.lastReason,
-              lastExitCode: i.lastExitCode ?? null,
-              status: i.status,
-              recoveredAt: i.recoveredAt ?? null,
-            })
+            .set(incidentChanges(i))
             .where(eq(watcherIncidents.id, i.id));
           break;
         }

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Platform } from '../../core/platform.ts';
 import type { Lane, Outbox, OutboxMessage, OutboxRow, OutboxStats } from '../../ports/outbox.ts';
-import { toRow } from '../outbox.ts';
+import { outboxRow, toRow } from '../outbox.ts';
 import type { PgDb } from './client.ts';
 import { outbox } from './schema.ts';
 import { transaction, type PgExec } from './tx.ts';
@@ -13,21 +13,7 @@ import { transaction, type PgExec } from './tx.ts';
 export async function insertPgOutboxMessage(db: PgExec, m: OutboxMessage, now: number, world = ''): Promise<boolean> {
   const r = await db
     .insert(outbox)
-    .values({
-      world,
-      alertKey: m.alertKey,
-      platform: m.platform,
-      channelId: m.channelId,
-      reply: JSON.stringify(m.reply),
-      threadKey: m.reply.thread?.key ?? null,
-      threadParent: m.reply.thread?.parent ? 1 : 0,
-      updateOf: m.updateOf ?? null,
-      service: m.service ?? null,
-      mention: m.mention ?? null,
-      // Due at once whatever clock wrote it: the watcher may run on sandbox time, delivery on real time.
-      nextAt: 0,
-      createdAt: now,
-    })
+    .values(outboxRow(m, now, world))
     .onConflictDoNothing();
   return (r.rowCount ?? 0) > 0;
 }
