@@ -187,7 +187,17 @@ export async function main(io: MainIo): Promise<number> {
   // Answer cues and miscalibrated scoring fail quiz:lint (and CI), but such a pack still loads.
   for (const p of ports.packs?.packs.values() ?? []) for (const e of lintPack(p)) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
   // Follow-ups are jobs with leases: when this replica stops, another one (or the next start) finishes them.
-  const jobRunner = new JobRunner({ jobs: coordination.jobs, owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, clock, leaseMs: JOB_LEASE_MS, log });
+  // Quiz timers are the leader's: a follower hands the timer of a question it asked to the leader, so
+  // each reveal is posted by one replica. A piped script (no replica, no leader) runs its own.
+  const leading = { now: false };
+  const jobRunner = new JobRunner({
+    jobs: coordination.jobs,
+    owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    clock,
+    leaseMs: JOB_LEASE_MS,
+    log,
+    ...(serves ? { leaderKinds: [QUIZ_TIMER_JOB], isLeader: () => leading.now } : {}),
+  });
   const dispatcher = new Dispatcher({ commands, ports, settings, log, telemetry, jobs: jobRunner, resumers: jobResumers, confirmations: coordination.confirmations });
   // A deploy killed between RegisterTaskDefinition and UpdateService left an orphan revision: settle it first.
   await recoverInterruptedDeploys(ports, log).catch((e: unknown) => log.warn({ err: e }, 'could not look for interrupted deploys'));
@@ -303,9 +313,15 @@ export async function main(io: MainIo): Promise<number> {
       const jobs = overdueByMs === undefined ? await coordination.jobs.running(`${t.platform}:${t.workspaceId}:${t.channelId}`, [QUIZ_TIMER_JOB]) : [];
       if (jobs.some((j) => (j.args as { params?: { sessionId?: unknown } }).params?.sessionId === t.sessionId)) continue;
       const post = adapters.find((a) => a.platform === t.platform)?.quizTimerPost(t);
-      if (post) void dispatcher.runBackground(t.task, `quiz timer in ${t.platform}:${t.channelId}`, post);
+      if (!post) continue;
+      // The leader's timers stop when it stops leading; the next leader resumes them.
+      const stop = new AbortController();
+      leaderTimers.add(stop);
+      const task: typeof t.task = (p, signal) => t.task(p, AbortSignal.any([signal, stop.signal]));
+      void dispatcher.runBackground(task, `quiz timer in ${t.platform}:${t.channelId}`, post).finally(() => leaderTimers.delete(stop));
     }
   };
+  const leaderTimers = new Set<AbortController>();
   // One leader among the replicas runs the watcher, delivers the outbox and reveals resumed quiz timers;
   // a follower tries again every half poll, so it takes over within two polls of the leader's death.
   const leader = new LeaderLoop({
@@ -320,10 +336,16 @@ export async function main(io: MainIo): Promise<number> {
       );
       alerts.start();
       watching = true;
+      leading.now = true;
       await resumeQuizTimers();
     },
     onLose: async () => {
       watching = false;
+      leading.now = false;
+      // Another replica leads now: the quiz timers running here are its to reveal.
+      const released = jobRunner.releaseLeaderJobs() + leaderTimers.size;
+      for (const c of leaderTimers) c.abort(new Error('this replica no longer leads'));
+      if (released > 0) log.info({ timers: released }, 'quiz timers left to the next leader');
       await alerts.stop();
     },
   });
@@ -378,10 +400,12 @@ export async function main(io: MainIo): Promise<number> {
     // worked on finished, follow-ups ended, confirmations expired, the outbox flushed: 10 s for each at most.
     health?.draining();
     if (!(await dispatcher.drain(SHUTDOWN_STEP_MS))) log.warn({}, `answers still in flight after ${SHUTDOWN_STEP_MS / 1000}s of shutdown were cut off`);
+    // Nothing more is taken over here (a job released below would otherwise come straight back).
+    leading.now = false;
+    jobRunner.stop();
     dispatcher.abortAll();
     // Stopped follow-ups release their jobs (for another replica) before the database closes.
     await Promise.race([dispatcher.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
-    jobRunner.stop();
     // Nobody can answer a confirmation once dockhand has stopped: audit it as expired now, not never.
     // With SQLite this process was the only one that could take a press; replicas on PostgreSQL still can.
     if (stores.dialect === 'sqlite') {

@@ -15,7 +15,7 @@ import { ConversationClosed, hasFollowUp, reply } from './reply.ts';
 import type { Role } from './roles.ts';
 import type { Confirmations, ConversationHandle, JobRecord, StoredCaller, StoredConfirmation } from '../ports/coordination.ts';
 import { MemoryConfirmations } from '../ports/memory-coordination.ts';
-import { jobSpecOf, JobLost, JobStopRequested, type JobArgs, type JobResumers, type JobRunner } from './job-runner.ts';
+import { JobHandedOver, jobSpecOf, JobLost, JobStopRequested, type JobArgs, type JobResumers, type JobRunner } from './job-runner.ts';
 import type { CoreSettings } from './settings.ts';
 import { suggest, SuggestionCache, type SuggestRequest } from './suggest.ts';
 
@@ -300,7 +300,7 @@ export class Dispatcher {
       if (post) await post(problem(`the follow-up of \`${text.trim().slice(0, 80)}\` ended early: the dockhand replica running it stopped`, 'Run the command again to follow it.')).catch(() => undefined);
       return;
     }
-    void this.track(task, text, caller, job.id)(post);
+    void this.track(task, text, caller, { id: job.id, kind: job.kind })(post);
   }
 
   /**
@@ -534,7 +534,29 @@ export class Dispatcher {
     );
   }
 
-  private track(task: FollowUpTask, text: string, caller?: Caller, takenOver?: string): (post: PostFollowUp, handle?: ConversationHandle) => Promise<FollowUpOutcome> {
+  private track(task: FollowUpTask, text: string, caller?: Caller, takenOver?: { id: string; kind: string }): (post: PostFollowUp, handle?: ConversationHandle) => Promise<FollowUpOutcome> {
+    return (post, handle) => {
+      const spec = jobSpecOf(task);
+      // A leader's kind of follow-up (a quiz timer) asked on a follower is the leader's to run.
+      if (!takenOver && spec && handle && caller && this.jobs?.handsOver(spec, handle)) {
+        const runner = this.jobs;
+        const handed = runner.handOver(spec, { params: spec.args, caller, text }, handle).then(
+          (): FollowUpOutcome => 'ok',
+          (e: unknown) => {
+            // The store refused: run it here rather than not at all.
+            this.log.warn({ err: e instanceof Error ? e.message : String(e), command: text }, 'could not hand a follow-up to the leader; running it here');
+            return this.runHere(task, text, caller, undefined)(post, handle);
+          },
+        );
+        this.inFlight.add(handed);
+        void handed.finally(() => this.inFlight.delete(handed));
+        return handed;
+      }
+      return this.runHere(task, text, caller, takenOver)(post, handle);
+    };
+  }
+
+  private runHere(task: FollowUpTask, text: string, caller: Caller | undefined, takenOver: { id: string; kind: string } | undefined): (post: PostFollowUp, handle?: ConversationHandle) => Promise<FollowUpOutcome> {
     return (post, handle) => {
       const controller = new AbortController();
       this.controllers.add(controller);
@@ -545,7 +567,8 @@ export class Dispatcher {
         try {
           return (await task(post, controller.signal)) ?? 'ok';
         } catch (e) {
-          if (controller.signal.aborted) how = this.shuttingDown ? 'released' : controller.signal.reason instanceof JobStopRequested ? 'stopped' : 'done';
+          // Stopped mid-way: released for another replica when this one stops or no longer leads, else ended.
+          if (controller.signal.aborted) how = this.shuttingDown || controller.signal.reason instanceof JobHandedOver ? 'released' : controller.signal.reason instanceof JobStopRequested ? 'stopped' : 'done';
           if (controller.signal.aborted) return 'ok';
           if (e instanceof ConversationClosed) {
             // The platform can take no more of this command's messages; its last one said why.
@@ -569,11 +592,11 @@ export class Dispatcher {
   }
 
   /** Records a follow-up that is a job (or adopts one taken over); resolves with its id, or undefined when it runs here only. */
-  private async recordJob(task: FollowUpTask, text: string, caller: Caller | undefined, handle: ConversationHandle | undefined, controller: AbortController, takenOver?: string): Promise<string | undefined> {
+  private async recordJob(task: FollowUpTask, text: string, caller: Caller | undefined, handle: ConversationHandle | undefined, controller: AbortController, takenOver?: { id: string; kind: string }): Promise<string | undefined> {
     if (!this.jobs) return undefined;
     if (takenOver) {
-      this.jobs.adopt(takenOver, controller);
-      return takenOver;
+      this.jobs.adopt(takenOver.id, controller, takenOver.kind);
+      return takenOver.id;
     }
     const spec = jobSpecOf(task);
     if (!spec || !handle || !caller) return undefined;

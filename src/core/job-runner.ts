@@ -3,9 +3,14 @@
  * is recorded with its conversation handle, an owner and a lease. The owner renews the lease while
  * it runs and ends it when asked to stop (`/ecs unfollow` on any replica); when the owner dies, the
  * lease runs out and another replica takes the job over (`takeOver`) within one lease period.
+ *
+ * Some kinds belong to the leader (`leaderKinds`: quiz timers, so each reveal is posted by one replica
+ * whatever replica asked): a replica that is not the leader hands such a job over at once (recorded
+ * with no owner and a lapsed lease) instead of running it, the leader picks handed jobs up within
+ * `LEADER_PICKUP_MS`, and a replica that stops leading releases them to the next leader.
  */
 import { randomBytes } from 'node:crypto';
-import type { ConversationHandle, JobRecord, Jobs, StoredCaller } from '../ports/coordination.ts';
+import type { ConversationHandle, JobKinds, JobRecord, Jobs, StoredCaller } from '../ports/coordination.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from './logger.ts';
 import type { FollowUpTask } from './reply.ts';
@@ -55,7 +60,14 @@ export interface JobRunnerOptions {
   leaseMs: number;
   /** Where problems are logged. */
   log: Logger;
+  /** Kinds only the leader runs; a follower hands them over. None when omitted. */
+  leaderKinds?: readonly string[];
+  /** Whether this replica leads now. A runner without it (a piped script: no replica) runs every kind itself. */
+  isLeader?: () => boolean;
 }
+
+/** How often the leader looks for jobs handed to it: a question's timer is at least 5 s, so it is picked up well before time is up. */
+export const LEADER_PICKUP_MS = 500;
 
 /** How long a follow-up's lease lasts: another replica finishes it at most this long after its owner died. */
 export const JOB_LEASE_MS = 15_000;
@@ -63,8 +75,9 @@ export const JOB_LEASE_MS = 15_000;
 /** See the module comment. */
 export class JobRunner {
   private readonly o: JobRunnerOptions;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, { controller: AbortController; kind: string | undefined }>();
   private timer: NodeJS.Timeout | undefined;
+  private pickup: NodeJS.Timeout | undefined;
   private onTakeOver: ((job: JobRecord) => Promise<void>) | undefined;
   private busy = false;
 
@@ -93,13 +106,58 @@ export class JobRunner {
       leaseUntil: now + this.o.leaseMs,
       createdAt: now,
     });
-    this.running.set(id, controller);
+    this.running.set(id, { controller, kind: spec.kind });
     return id;
   }
 
+  /**
+   * True when this replica hands a job of this spec to the leader rather than running it: a kind the
+   * leader runs, on a follower, in a conversation another process can post to (a terminal's cannot).
+   */
+  handsOver(spec: JobSpec, handle: ConversationHandle): boolean {
+    const isLeader = this.o.isLeader;
+    return isLeader !== undefined && !isLeader() && (this.o.leaderKinds ?? []).includes(spec.kind) && handle.platform !== 'console';
+  }
+
+  /**
+   * Hands a job to the leader: recorded with no owner and a lease that has already ended, so the leader
+   * takes it over at its next pickup. A job of the same kind and arguments already waiting for the
+   * leader or running there is not recorded twice (every answer to a timed question asks for its timer).
+   */
+  async handOver(spec: JobSpec, args: JobArgs, handle: ConversationHandle): Promise<void> {
+    const c = args.caller;
+    const channelKey = `${c.platform}:${c.workspaceId}:${c.channelId}`;
+    const same = JSON.stringify(spec.args);
+    if ((await this.o.jobs.running(channelKey, [spec.kind])).some((j) => JSON.stringify((j.args as { params?: unknown }).params) === same)) return;
+    const now = this.o.clock.now();
+    await this.o.jobs.create({
+      id: `j${randomBytes(8).toString('hex')}`,
+      kind: spec.kind,
+      args: { ...args, params: spec.args },
+      handle,
+      channelKey,
+      service: spec.service ?? null,
+      owner: '',
+      leaseUntil: now,
+      createdAt: now,
+    });
+  }
+
   /** Adopts a job taken over from another replica, so it is renewed and can be stopped here. */
-  adopt(id: string, controller: AbortController): void {
-    this.running.set(id, controller);
+  adopt(id: string, controller: AbortController, kind?: string): void {
+    this.running.set(id, { controller, kind });
+  }
+
+  /** Stops the leader's jobs running here (this replica no longer leads); they end `released`, for the next leader. */
+  releaseLeaderJobs(): number {
+    let n = 0;
+    for (const [id, r] of this.running) {
+      if (r.kind === undefined || !(this.o.leaderKinds ?? []).includes(r.kind)) continue;
+      this.running.delete(id);
+      r.controller.abort(new JobHandedOver('this replica no longer leads'));
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -108,6 +166,7 @@ export class JobRunner {
    */
   async end(id: string, how: 'done' | 'stopped' | 'released'): Promise<void> {
     this.running.delete(id);
+    // A renew to now works only while this replica still owns it: a job already taken elsewhere stays theirs.
     if (how === 'released') await this.o.jobs.renew(this.o.owner, [id], this.o.clock.now());
     else await this.o.jobs.finish(id, this.o.owner, how);
   }
@@ -117,14 +176,27 @@ export class JobRunner {
     this.onTakeOver = onTakeOver;
     this.timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.o.leaseMs / 3)));
     this.timer.unref();
+    if ((this.o.leaderKinds ?? []).length > 0 && this.o.isLeader) {
+      this.pickup = setInterval(() => void this.pickUp(), LEADER_PICKUP_MS);
+      this.pickup.unref();
+    }
     void this.tick();
   }
 
   /** Stops renewing and taking over. */
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.pickup);
     this.timer = undefined;
+    this.pickup = undefined;
     this.onTakeOver = undefined;
+  }
+
+  /** On the leader: takes over the leader's kinds of job, handed to it or left by a leader that died. */
+  async pickUp(): Promise<void> {
+    const kinds = this.o.leaderKinds ?? [];
+    if (this.busy || kinds.length === 0 || !this.o.isLeader?.()) return;
+    await this.round({ only: kinds });
   }
 
   /** One round: renew, honour stop requests, take over. */
@@ -138,7 +210,7 @@ export class JobRunner {
         const held = await this.o.jobs.renew(this.o.owner, ids, now + this.o.leaseMs);
         const still = new Map(held.map((h) => [h.id, h.stopRequested]));
         for (const id of ids) {
-          const controller = this.running.get(id);
+          const controller = this.running.get(id)?.controller;
           if (!controller) continue;
           if (!still.has(id)) {
             // Another replica took it over (this one paused past its lease): only one may post.
@@ -149,15 +221,29 @@ export class JobRunner {
           }
         }
       }
-      const take = this.onTakeOver;
-      if (take) {
-        for (const job of await this.o.jobs.takeOver(this.o.owner, now, now + this.o.leaseMs, 10)) {
-          this.o.log.info({ job: job.id, kind: job.kind, from: 'lease expired' }, 'job taken over from a replica that stopped');
-          await take(job).catch((e: unknown) => this.o.log.error({ job: job.id, err: e instanceof Error ? e.message : String(e) }, 'could not continue a job taken over'));
-        }
+    } catch (e) {
+      this.o.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'jobs: could not renew leases');
+    } finally {
+      this.busy = false;
+    }
+    // The leader's kinds only on the leader (its pickup runs more often); every other kind on any replica.
+    const leaderKinds = this.o.leaderKinds ?? [];
+    await this.round(leaderKinds.length === 0 ? undefined : this.o.isLeader?.() ? undefined : { except: leaderKinds });
+  }
+
+  /** Takes over the lapsed jobs of `kinds` and continues them here. */
+  private async round(kinds: JobKinds | undefined): Promise<void> {
+    const take = this.onTakeOver;
+    if (!take || this.busy) return;
+    this.busy = true;
+    try {
+      const now = this.o.clock.now();
+      for (const job of await this.o.jobs.takeOver(this.o.owner, now, now + this.o.leaseMs, 10, kinds)) {
+        this.o.log.info({ job: job.id, kind: job.kind }, kinds && 'only' in kinds ? 'leader took over a job handed to it or left by the last leader' : 'job taken over from a replica that stopped');
+        await take(job).catch((e: unknown) => this.o.log.error({ job: job.id, err: e instanceof Error ? e.message : String(e) }, 'could not continue a job taken over'));
       }
     } catch (e) {
-      this.o.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'jobs: could not renew or take over leases');
+      this.o.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'jobs: could not take over leases');
     } finally {
       this.busy = false;
     }
@@ -169,6 +255,14 @@ export class JobStopRequested extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'JobStopRequested';
+  }
+}
+
+/** Why a job's follow-up was aborted: this replica stopped leading, so the next leader runs it. */
+export class JobHandedOver extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobHandedOver';
   }
 }
 

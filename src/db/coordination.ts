@@ -1,10 +1,11 @@
-import { and, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type {
   Claims,
   ConfirmationState,
   Confirmations,
   ConversationHandle,
   Coordination,
+  JobKinds,
   JobRecord,
   JobState,
   Jobs,
@@ -130,12 +131,12 @@ export class SqliteJobs implements Jobs {
   }
 
   /** Takes over jobs whose lease ended. */
-  async takeOver(owner: string, at: number, until: number, limit: number): Promise<JobRecord[]> {
+  async takeOver(owner: string, at: number, until: number, limit: number, kinds?: JobKinds): Promise<JobRecord[]> {
     return this.db.transaction((tx) => {
       const due = tx
         .select({ id: jobs.id })
         .from(jobs)
-        .where(and(eq(jobs.state, 'running'), lte(jobs.leaseUntil, at)))
+        .where(and(eq(jobs.state, 'running'), lte(jobs.leaseUntil, at), kindFilter(kinds)))
         .limit(limit)
         .all()
         .map((r) => r.id);
@@ -225,4 +226,11 @@ export function sqliteCoordination(db: Db): Coordination {
     threads: new SqliteThreadMap(db),
     leadership: new SingleProcessLeadership(),
   };
+}
+
+/** The take-over's condition on a job's kind (none when every kind is considered). */
+function kindFilter(kinds: JobKinds | undefined): SQL | undefined {
+  if (!kinds) return undefined;
+  if ('only' in kinds) return kinds.only.length ? inArray(jobs.kind, [...kinds.only]) : sql`1 = 0`;
+  return kinds.except.length ? notInArray(jobs.kind, [...kinds.except]) : undefined;
 }

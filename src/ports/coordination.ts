@@ -111,6 +111,15 @@ export interface JobRecord {
   stopRequested: boolean;
 }
 
+/** Which kinds of job a take-over considers: only some, or all but some. */
+export type JobKinds = { only: readonly string[] } | { except: readonly string[] };
+
+/** Whether a job of `kind` is one `kinds` lets a take-over consider. */
+export function kindAllowed(kind: string, kinds: JobKinds | undefined): boolean {
+  if (!kinds) return true;
+  return 'only' in kinds ? kinds.only.includes(kind) : !kinds.except.includes(kind);
+}
+
 /** Follow-up jobs with owners and leases. */
 export interface Jobs {
   /** Records a running job. */
@@ -125,10 +134,11 @@ export interface Jobs {
   /** Ends a job (done or stopped) if `owner` still holds it. */
   finish(id: string, owner: string, state: Exclude<JobState, 'running'>): Promise<void>;
   /**
-   * Takes over running jobs whose lease ended by `at` (their replica stopped): each goes to exactly
-   * one taker, with the new lease; resolves with the jobs taken.
+   * Takes over running jobs whose lease ended by `at` (their replica stopped, or it handed them to the
+   * leader): each goes to exactly one taker, with the new lease; resolves with the jobs taken. `kinds`
+   * narrows it to some kinds (`only`) or leaves some out (`except`): only the leader takes a quiz timer.
    */
-  takeOver(owner: string, at: number, until: number, limit: number): Promise<JobRecord[]>;
+  takeOver(owner: string, at: number, until: number, limit: number, kinds?: JobKinds): Promise<JobRecord[]>;
   /** Asks the running jobs of a channel (one service's, or all) to stop; resolves with how many. */
   requestStop(channelKey: string, service: string | null, kinds: readonly string[]): Promise<number>;
   /** The running jobs of a channel of the given kinds. */

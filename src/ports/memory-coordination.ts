@@ -2,7 +2,7 @@
  * Coordination kept in one process's memory: what adapters and the dispatcher use when no database
  * is wired (unit tests, embedding). It is correct for one process only; main.ts always wires the store.
  */
-import type { Claims, Confirmations, Coordination, JobRecord, Jobs, StoredConfirmation, ThreadMap } from './coordination.ts';
+import { kindAllowed, type Claims, type Confirmations, type Coordination, type JobKinds, type JobRecord, type Jobs, type StoredConfirmation, type ThreadMap } from './coordination.ts';
 
 /** Claims in a Map; at most `max` remembered. */
 export class MemoryClaims implements Claims {
@@ -120,11 +120,11 @@ export class MemoryJobs implements Jobs {
   }
 
   /** Takes over jobs whose lease ended. */
-  async takeOver(owner: string, at: number, until: number, limit: number): Promise<JobRecord[]> {
+  async takeOver(owner: string, at: number, until: number, limit: number, kinds?: JobKinds): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
     for (const j of this.rows.values()) {
       if (out.length >= limit) break;
-      if (j.state === 'running' && j.leaseUntil <= at) {
+      if (j.state === 'running' && j.leaseUntil <= at && kindAllowed(j.kind, kinds)) {
         j.owner = owner;
         j.leaseUntil = until;
         out.push({ ...j });

@@ -215,9 +215,9 @@ export const QUIZ_TIMER_JOB = 'quiz-timer';
 
 /**
  * The follow-up that posts each timed reveal (and the next question) when the clock says time is up.
- * It is a job with a lease, like a followed rollout: when the replica running it dies mid-question,
- * another replica takes it over within a lease and reveals on time (the reveal itself is version-checked,
- * so it is posted once whoever gets there).
+ * It is a job with a lease that only the leader runs (a follower hands it over, see JobRunner): when the
+ * leader dies mid-question, the next leader takes it over (the reveal itself is version-checked, so it
+ * is posted once whoever gets there).
  */
 export function timerTask(deps: QuizDeps, scope: string, sessionId: string): FollowUpTask {
   return resumable(timerLoop(deps, scope, sessionId), { kind: QUIZ_TIMER_JOB, args: { scope, sessionId } });

@@ -83,6 +83,19 @@ export function coordinationContract(name: string, open: OpenCoordination): void
         expect(await jobs.prune(T0 + 1)).toBe(1);
       }));
 
+    it("leaves a quiz timer handed to the leader for the leader: a take-over of other kinds passes it by", () =>
+      withStore(async ({ jobs }) => {
+        // Handed over: no owner, a lease that ended when it was recorded.
+        await jobs.create({ id: 'q1', kind: 'quiz-timer', args: { params: { sessionId: 's1' } }, handle, channelKey: 'slack:T1:C1', service: null, owner: '', leaseUntil: T0, createdAt: T0 });
+        await jobs.create({ id: 'f1', kind: 'logs-follow', args: {}, handle, channelKey: 'slack:T1:C1', service: 'web', owner: 'r1', leaseUntil: T0, createdAt: T0 });
+        expect((await jobs.takeOver('follower', T0 + 1, T0 + 15_000, 10, { except: ['quiz-timer'] })).map((j) => j.id)).toEqual(['f1']);
+        expect(await jobs.takeOver('follower', T0 + 1, T0 + 15_000, 10, { except: ['quiz-timer'] })).toEqual([]);
+        expect(await jobs.takeOver('leader', T0 + 1, T0 + 15_000, 10, { only: [] })).toEqual([]);
+        const [taken] = await jobs.takeOver('leader', T0 + 1, T0 + 15_000, 10, { only: ['quiz-timer'] });
+        expect(taken).toMatchObject({ id: 'q1', owner: 'leader', leaseUntil: T0 + 15_000, args: { params: { sessionId: 's1' } } });
+        expect(await jobs.takeOver('leader', T0 + 1, T0 + 15_000, 10, { only: ['quiz-timer'] })).toEqual([]);
+      }));
+
     it('remembers a Slack thread parent for every replica; the newest parent of a key wins', () =>
       withStore(async ({ threads }) => {
         expect(await threads.find('C1', 'logs:web')).toBeUndefined();

@@ -136,3 +136,85 @@ describe('follow-ups as jobs', () => {
     b.runner.stop();
   });
 });
+
+describe("the leader's kinds of job (quiz timers)", () => {
+  /** A replica whose `tick` follow-up is a leader kind: it posts which replica ran it, once released (or runs until stopped). */
+  function leaderReplica(name: string, jobs: MemoryJobs, lead: { now: boolean }, release: Promise<void>): { dispatcher: Dispatcher; runner: JobRunner; posted: string[] } {
+    const runner = new JobRunner({ jobs, owner: name, clock: new SystemClock(), leaseMs: 60_000, log: silentLogger, leaderKinds: ['tick'], isLeader: () => lead.now });
+    const posted: string[] = [];
+    const task = (): ReturnType<typeof resumable> =>
+      resumable(
+        async (post, signal) => {
+          await Promise.race([release, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)))]);
+          await post(textReply(`time is up (posted by ${name})`));
+        },
+        { kind: 'tick', args: { session: 's1' } },
+      );
+    const cmd: CommandDef = {
+      name: 'tick',
+      description: 'Starts a timer',
+      subcommands: [defineSubcommand({ name: 'tick', description: 'Starts a timer', options: [] as const, role: 'viewer', changes: false, example: '/tick', handler: () => ({ reply: textReply('started'), followUp: task() }) })],
+    };
+    const dispatcher = new Dispatcher({ commands: [cmd], ports: { clock: new SystemClock(), audit: new MemoryAudit() }, settings: defaultSettings(), log: silentLogger, jobs: runner, resumers: { tick: () => task() } });
+    runner.start((job) => dispatcher.resumeJob(job, async (r) => void posted.push(textOf(r))));
+    return { dispatcher, runner, posted };
+  }
+
+  it('is handed by a follower to the leader, which runs it; asking again while it waits records it once', async () => {
+    const jobs = new MemoryJobs();
+    let release!: () => void;
+    const later = new Promise<void>((r) => (release = r));
+    const leader = leaderReplica('leader', jobs, { now: true }, later);
+    const follower = leaderReplica('follower', jobs, { now: false }, later);
+    const followerPosted: Reply[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await follower.dispatcher.run('/tick', caller);
+      expect(await r.followUp!(async (x) => void followerPosted.push(x), handle)).toBe('ok');
+    }
+    await until('the leader to take it', () => leader.runner['running'].size === 1, 2_000);
+    expect((await jobs.running('slack:T1:C1', ['tick'])).map((j) => j.owner)).toEqual(['leader']);
+    release();
+    await until('the reveal', () => leader.posted.length > 0);
+    await leader.dispatcher.idle();
+    expect(leader.posted).toEqual(['time is up (posted by leader)']);
+    expect(follower.posted).toEqual([]);
+    expect(followerPosted).toEqual([]);
+    leader.runner.stop();
+    follower.runner.stop();
+  });
+
+  it('runs on the leader that asked, is never taken over by a follower, and goes to the next leader when the first stops leading', async () => {
+    const jobs = new MemoryJobs();
+    const never = new Promise<void>(() => undefined);
+    const firstLead = { now: true };
+    const secondLead = { now: false };
+    const first = leaderReplica('first', jobs, firstLead, never);
+    const second = leaderReplica('second', jobs, secondLead, never);
+    const r = await first.dispatcher.run('/tick', caller);
+    void r.followUp!(async () => undefined, handle);
+    await until('the job', () => first.runner['running'].size === 1);
+    expect((await jobs.running('slack:T1:C1', ['tick'])).map((j) => j.owner)).toEqual(['first']);
+    // Leadership moves: the first replica lets its timer go, the follower (not yet leading) leaves it alone.
+    firstLead.now = false;
+    expect(first.runner.releaseLeaderJobs()).toBe(1);
+    await first.dispatcher.idle();
+    await second.runner.tick();
+    expect((await jobs.running('slack:T1:C1', ['tick'])).map((j) => j.owner)).toEqual(['first']);
+    secondLead.now = true;
+    await until('the new leader to take it', () => second.runner['running'].size === 1, 2_000);
+    expect((await jobs.running('slack:T1:C1', ['tick'])).map((j) => j.owner)).toEqual(['second']);
+    first.runner.stop();
+    second.runner.stop();
+  });
+
+  it('runs in a piped script (no leader anywhere) where it was asked', async () => {
+    const jobs = new MemoryJobs();
+    const runner = new JobRunner({ jobs, owner: 'script', clock: new SystemClock(), leaseMs: 60_000, log: silentLogger, leaderKinds: ['tick'] });
+    expect(runner.handsOver({ kind: 'tick', args: {} }, handle)).toBe(false);
+    const withLeader = new JobRunner({ jobs, owner: 'follower', clock: new SystemClock(), leaseMs: 60_000, log: silentLogger, leaderKinds: ['tick'], isLeader: () => false });
+    expect(withLeader.handsOver({ kind: 'tick', args: {} }, handle)).toBe(true);
+    expect(withLeader.handsOver({ kind: 'watch', args: {} }, handle)).toBe(false);
+    // A terminal's conversation cannot be posted to from another process.
+    expect(withLeader.handsOver({ kind: 'tick', args: {} }, { platform: 'console', channelId: 'terminal' })).toBe(false);
+  });
+});
