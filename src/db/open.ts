@@ -6,14 +6,6 @@ import { openDatabase, type OpenDatabase } from './client.ts';
 import { SqliteDeployStore } from './deploy-store.ts';
 import { SqliteIncidentStore } from './incident-store.ts';
 import { SqliteOutbox } from './outbox.ts';
-import { PgAuditLog } from './pg/audit-log.ts';
-import { pgCoordination } from './pg/coordination.ts';
-import { openPostgres, PostgresOpenError, type OpenPostgres } from './pg/client.ts';
-import { PgDeployStore } from './pg/deploy-store.ts';
-import { PgIncidentStore } from './pg/incident-store.ts';
-import { PgOutbox } from './pg/outbox.ts';
-import { PgQuizStore } from './pg/quiz-store.ts';
-import { databaseError } from './pg/tx.ts';
 import { SqliteQuizStore } from './quiz-store.ts';
 
 /** Raised when the configured database cannot be opened; the message says which, why and what would work, without secrets. */
@@ -49,54 +41,13 @@ export function sqliteStores(database: OpenDatabase, world = ''): Stores {
 }
 
 /**
- * The store with every failure turned into PostgreSQL's own error: drizzle's wrapper puts the whole
- * statement and its parameters (user names, message bodies) into the message people and logs see.
- */
-function plainErrors<T extends object>(store: T): T {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const v: unknown = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        const out: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
-        return out instanceof Promise
-          ? out.catch((e: unknown) => {
-              throw databaseError(e);
-            })
-          : out;
-      };
-    },
-  });
-}
-
-/** Stores on an open (migrated) PostgreSQL database; leadership takes a connection of its own to `url`. */
-export function postgresStores(database: OpenPostgres, url: string, onLeaderConnectionError?: (e: Error) => void, world = ''): Stores {
-  const c = pgCoordination(database.db, url, onLeaderConnectionError);
-  const coordination = { claims: plainErrors(c.claims), confirmations: plainErrors(c.confirmations), jobs: plainErrors(c.jobs), threads: plainErrors(c.threads), leadership: c.leadership };
-  return {
-    dialect: 'postgres',
-    audit: plainErrors(new PgAuditLog(database.db)),
-    quiz: plainErrors(new PgQuizStore(database.db)),
-    incidents: plainErrors(new PgIncidentStore(database.db, world)),
-    outbox: plainErrors(new PgOutbox(database.db, world)),
-    deploys: plainErrors(new PgDeployStore(database.db)),
-    coordination,
-    describe: () => database.describe,
-    ping: () => database.ping(),
-    close: async () => {
-      // Leadership's own connection ends too, so another replica takes over at once.
-      await coordination.leadership.release().catch(() => undefined);
-      await database.close();
-    },
-  };
-}
-
-/**
  * Opens and migrates the configured database and the stores on it: PostgreSQL when DATABASE_URL is
  * set, otherwise the SQLite file DOCKHAND_DB. Throws a StoreOpenError that names no password.
  */
 export async function openStores(env: StoreConfig, opts: { onIdleError?: (err: Error) => void; world?: string } = {}): Promise<Stores> {
   if (env.DATABASE_URL) {
+    // Loaded only for PostgreSQL: pg and drizzle's PostgreSQL half take ~50 ms to load, which a SQLite start never needs.
+    const [{ openPostgres, PostgresOpenError }, { postgresStores }] = await Promise.all([import('./pg/client.ts'), import('./pg/stores.ts')]);
     try {
       return postgresStores(await openPostgres(env.DATABASE_URL, opts.onIdleError ? { onIdleError: opts.onIdleError } : {}), env.DATABASE_URL, opts.onIdleError, opts.world);
     } catch (e) {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgres, PostgresOpenError } from '../../src/db/pg/client.ts';
-import { postgresStores } from '../../src/db/open.ts';
+import { postgresStores } from '../../src/db/pg/stores.ts';
 import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
 
 async function query<T>(url: string, text: string): Promise<T[]> {
