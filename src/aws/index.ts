@@ -4,19 +4,15 @@
  * from the environment), or `{ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS }` for the sandbox.
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
+import type { EventQueue } from '../ports/event-queue.ts';
+import type { ImageRegistry } from '../ports/image-registry.ts';
+import type { LogSource } from '../ports/log-source.ts';
+import type { Metrics } from '../ports/metrics.ts';
 import { SdkContainerService } from './container-service.ts';
-import { SdkImageRegistry } from './image-registry.ts';
-import { SdkLogSource } from './log-source.ts';
-import { SdkMetrics } from './metrics.ts';
-import { SdkEventQueue } from './event-queue.ts';
 import type { AwsClientOptions, StaticCredentials } from './clients.ts';
 
 export type { AwsClientOptions, StaticCredentials } from './clients.ts';
 export { SdkContainerService } from './container-service.ts';
-export { SdkImageRegistry } from './image-registry.ts';
-export { SdkLogSource } from './log-source.ts';
-export { SdkMetrics } from './metrics.ts';
-export { SdkEventQueue } from './event-queue.ts';
 
 /** Credentials for the sandbox, which does not check signatures but the SDK insists on signing. */
 export const SANDBOX_CREDENTIALS: StaticCredentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -26,33 +22,80 @@ export interface AwsPorts {
   /** ECS. */
   containers: SdkContainerService;
   /** ECR. */
-  images: SdkImageRegistry;
+  images: ImageRegistry & Closable;
   /** CloudWatch Logs. */
-  logs: SdkLogSource;
+  logs: LogSource & Closable;
   /** CloudWatch metrics. */
-  metrics: SdkMetrics;
+  metrics: Metrics & Closable;
   /** The SQS queue of crash events at `url` (one client per URL, closed by destroy). */
-  eventQueue(url: string, region: string): SdkEventQueue;
+  eventQueue(url: string, region: string): EventQueue;
   /** Closes every client. */
   destroy(): void;
+}
+
+/** A port whose SDK clients hold sockets until closed. */
+export interface Closable {
+  /** Closes the port's clients. */
+  destroy(): void;
+}
+
+/**
+ * A port built on its first call: the ECR, CloudWatch Logs, CloudWatch and SQS SDK modules take
+ * ~100 ms to load together, which a start should not pay for commands that may never run.
+ */
+class Lazy<T extends Closable> {
+  private loading: Promise<T> | undefined;
+  private loaded: T | undefined;
+
+  constructor(private readonly build: () => Promise<T>) {}
+
+  /** The port, loading its module on the first call. */
+  get(): Promise<T> {
+    return (this.loading ??= this.build().then((p) => (this.loaded = p)));
+  }
+
+  /** Closes the port's clients if it was ever built. */
+  destroy(): void {
+    this.loaded?.destroy();
+  }
 }
 
 /** Builds ContainerService, ImageRegistry, LogSource and Metrics on the AWS SDK with the same options. */
 export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
   const containers = new SdkContainerService(options);
-  const images = new SdkImageRegistry(options);
-  const logs = new SdkLogSource(options);
-  const metrics = new SdkMetrics(options);
-  const queues = new Map<string, SdkEventQueue>();
+  // ECS answers most commands and the watcher's polls; the others load on their first call.
+  const images = new Lazy(async () => new (await import('./image-registry.ts')).SdkImageRegistry(options));
+  const logs = new Lazy(async () => new (await import('./log-source.ts')).SdkLogSource(options));
+  const metrics = new Lazy(async () => new (await import('./metrics.ts')).SdkMetrics(options));
+  const queues = new Map<string, Lazy<EventQueue>>();
   return {
     containers,
-    images,
-    logs,
-    metrics,
+    images: {
+      listRepositories: async (region) => (await images.get()).listRepositories(region),
+      listImages: async (region, repository) => (await images.get()).listImages(region, repository),
+      scanFindings: async (region, repository, digest) => (await images.get()).scanFindings(region, repository, digest),
+      destroy: () => images.destroy(),
+    },
+    logs: {
+      filterEvents: async (filter, opts) => (await logs.get()).filterEvents(filter, opts),
+      streamTail: async (region, group, stream, limit) => (await logs.get()).streamTail(region, group, stream, limit),
+      destroy: () => logs.destroy(),
+    },
+    metrics: {
+      serviceUtilization: async (query) => (await metrics.get()).serviceUtilization(query),
+      destroy: () => metrics.destroy(),
+    },
     eventQueue(url, region) {
       let q = queues.get(url);
-      if (!q) queues.set(url, (q = new SdkEventQueue(url, region, options)));
-      return q;
+      if (!q) queues.set(url, (q = new Lazy(async () => new (await import('./event-queue.ts')).SdkEventQueue(url, region, options))));
+      const queue = q;
+      return {
+        url,
+        receive: async (opts) => (await queue.get()).receive(opts),
+        deleteMany: async (receipts) => (await queue.get()).deleteMany(receipts),
+        describe: async () => (await queue.get()).describe(),
+        destroy: () => queue.destroy(),
+      };
     },
     destroy() {
       for (const q of queues.values()) q.destroy();

@@ -6,7 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsPorts, SANDBOX_CREDENTIALS, SdkLogSource, type AwsPorts } from '../../src/aws/index.ts';
+import { createAwsPorts, SANDBOX_CREDENTIALS, type AwsPorts } from '../../src/aws/index.ts';
+import { SdkLogSource } from '../../src/aws/log-source.ts';
 import { isCloudError } from '../../src/ports/container-service.ts';
 import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';

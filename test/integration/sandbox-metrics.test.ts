@@ -5,7 +5,8 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SdkMetrics, SANDBOX_CREDENTIALS } from '../../src/aws/index.ts';
+import { SANDBOX_CREDENTIALS } from '../../src/aws/index.ts';
+import { SdkMetrics } from '../../src/aws/metrics.ts';
 import { isCloudError } from '../../src/ports/container-service.ts';
 import { SandboxClock } from '../../src/sandbox/clock.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
