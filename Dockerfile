@@ -20,6 +20,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
+# The build parses the quiz packs once, so the image's start reads them as JSON instead of parsing YAML.
+COPY quizzes ./quizzes
 RUN npm run build
 
 # Production dependencies only, native modules built here where the compiler is.

@@ -20,8 +20,8 @@ import { lockReplica, type ReplicaLock } from './db/process-lock.ts';
 import type { Coordination } from './ports/coordination.ts';
 import { LeaderLoop } from './core/leader-loop.ts';
 import { openStores } from './db/open.ts';
-import { lintPack } from './quiz/lint.ts';
-import { formatPackError, loadPacks, QUIZZES_DIR } from './quiz/pack.ts';
+import { loadCatalog } from './quiz/catalog.ts';
+import { formatPackError, QUIZZES_DIR } from './quiz/pack.ts';
 import { QUIZ_TIMER_JOB, resumableTimers } from './quiz/service.ts';
 import type { Ports } from './ports/index.ts';
 import type { Stores } from './ports/stores.ts';
@@ -163,6 +163,7 @@ export async function main(io: MainIo): Promise<number> {
     aws = createAwsPorts({ ...(endpointCredentials ? { credentials: endpointCredentials } : {}), onCall });
   }
   const incidents = stores.incidents;
+  const catalog = loadCatalog(config.env.DOCKHAND_QUIZZES ? resolve(config.env.DOCKHAND_QUIZZES) : QUIZZES_DIR);
   // Claims, confirmations, jobs and thread parents live in the database, so any replica can serve any request.
   const coordination = stores.coordination;
   const alertOutbox = stores.outbox;
@@ -176,7 +177,7 @@ export async function main(io: MainIo): Promise<number> {
     logs: aws.logs,
     metrics: aws.metrics,
     quiz: stores.quiz,
-    packs: loadPacks(config.env.DOCKHAND_QUIZZES ? resolve(config.env.DOCKHAND_QUIZZES) : QUIZZES_DIR),
+    packs: catalog,
     incidents,
     alertOutbox,
     deploys: stores.deploys,
@@ -185,7 +186,7 @@ export async function main(io: MainIo): Promise<number> {
   // A pack with errors is left out; say which and why at start.
   for (const e of ports.packs?.errors ?? []) log.warn({ file: e.file }, `quiz pack left out: ${formatPackError(e)}`);
   // Answer cues and miscalibrated scoring fail quiz:lint (and CI), but such a pack still loads.
-  for (const p of ports.packs?.packs.values() ?? []) for (const e of lintPack(p)) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
+  for (const e of catalog.warnings) log.warn({ file: e.file }, `quiz pack loaded with a problem: ${formatPackError(e)}`);
   // Follow-ups are jobs with leases: when this replica stops, another one (or the next start) finishes them.
   // Quiz timers are the leader's: a follower hands the timer of a question it asked to the leader, so
   // each reveal is posted by one replica. A piped script (no replica, no leader) runs its own.

@@ -457,8 +457,8 @@ export function parsePack(source: string, file: string): PackResult {
   };
 }
 
-/** Reads and validates one pack file, refusing files over 1 MB before reading them. */
-export function loadPackFile(path: string): PackResult {
+/** Reads and validates one pack file, refusing files over 1 MB before reading them; `parse` turns its text into a pack. */
+export function loadPackFile(path: string, parse: (source: string, file: string) => PackResult = parsePack): PackResult {
   const name = basename(path);
   let size: number;
   try {
@@ -469,7 +469,7 @@ export function loadPackFile(path: string): PackResult {
   if (size > MAX_PACK_BYTES) {
     return { ok: false, errors: [{ file: name, message: `file is ${size} bytes; packs may be at most ${MAX_PACK_BYTES} bytes (1 MB)` }] };
   }
-  return parsePack(readFileSync(path, 'utf8'), path);
+  return parse(readFileSync(path, 'utf8'), path);
 }
 
 /** The packs that loaded, and the problems of those that did not. */
@@ -483,8 +483,9 @@ export interface PackCatalog {
 /**
  * Loads every `*.yaml`/`*.yml` file of a folder. A file with errors is reported and left out
  * while the others load; two files with the same pack id keep the first (by file name).
+ * `parse` turns a file's text into a pack (parsePack; the compiled start first looks for the build's result).
  */
-export function loadPacks(dir: string): PackCatalog {
+export function loadPacks(dir: string, parse: (source: string, file: string) => PackResult = parsePack): PackCatalog {
   const packs = new Map<string, Pack>();
   const errors: PackError[] = [];
   let files: string[];
@@ -496,7 +497,7 @@ export function loadPacks(dir: string): PackCatalog {
     return { packs, errors: [{ file: dir, message: `cannot read the packs folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }] };
   }
   for (const f of files) {
-    const r = loadPackFile(join(dir, f));
+    const r = loadPackFile(join(dir, f), parse);
     if (!r.ok) {
       errors.push(...r.errors);
       continue;

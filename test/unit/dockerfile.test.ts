@@ -30,6 +30,14 @@ describe('Dockerfile (checked statically: no Docker engine runs on these machine
     expect(execForm(finalOf('CMD')[0] ?? '')).toEqual(['node', '--max-semi-space-size=4', 'dist/src/main.js']);
   });
 
+  it('has the quiz packs where `npm run build` runs, so the image starts on packs parsed at build time', () => {
+    const build = docker.stages.find((s) => s.instructions.some((i) => i.keyword === 'RUN' && /npm run build/.test(i.args)))!;
+    const at = (test: (i: { keyword: string; args: string }) => boolean): number => build.instructions.findIndex(test);
+    const copied = at((i) => i.keyword === 'COPY' && i.args.startsWith('quizzes '));
+    expect(copied).toBeGreaterThanOrEqual(0);
+    expect(copied).toBeLessThan(at((i) => i.keyword === 'RUN' && /npm run build/.test(i.args)));
+  });
+
   it('runs as a non-root user with its data in /data', () => {
     expect(finalOf('USER')).toEqual(['node']);
     expect(finalOf('ENV').join(' ')).toContain('DOCKHAND_DB=/data/dockhand.db');
