@@ -3,16 +3,14 @@
  * createAwsPorts — with no options for real AWS (credential chain, region and AWS_ENDPOINT_URL*
  * from the environment), or `{ endpoint: sandbox.endpoint, credentials: SANDBOX_CREDENTIALS }` for the sandbox.
  */
-import { ECSClient } from '@aws-sdk/client-ecs';
+import type { ContainerService } from '../ports/container-service.ts';
 import type { EventQueue } from '../ports/event-queue.ts';
 import type { ImageRegistry } from '../ports/image-registry.ts';
 import type { LogSource } from '../ports/log-source.ts';
 import type { Metrics } from '../ports/metrics.ts';
-import { SdkContainerService } from './container-service.ts';
 import type { AwsClientOptions, StaticCredentials } from './clients.ts';
 
 export type { AwsClientOptions, StaticCredentials } from './clients.ts';
-export { SdkContainerService } from './container-service.ts';
 
 /** Credentials for the sandbox, which does not check signatures but the SDK insists on signing. */
 export const SANDBOX_CREDENTIALS: StaticCredentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -20,7 +18,7 @@ export const SANDBOX_CREDENTIALS: StaticCredentials = { accessKeyId: 'sandbox', 
 /** The AWS-backed ports, sharing one set of options, and a way to close their sockets. */
 export interface AwsPorts {
   /** ECS. */
-  containers: SdkContainerService;
+  containers: ContainerService & Closable;
   /** ECR. */
   images: ImageRegistry & Closable;
   /** CloudWatch Logs. */
@@ -40,8 +38,9 @@ export interface Closable {
 }
 
 /**
- * A port built on its first call: the ECR, CloudWatch Logs, CloudWatch and SQS SDK modules take
- * ~100 ms to load together, which a start should not pay for commands that may never run.
+ * A port built on its first call: the SDK's ECS client takes ~90 ms to load and the ECR, CloudWatch
+ * Logs, CloudWatch and SQS ones ~100 ms together, which a start should not pay before its first AWS
+ * call (a study session or /help never makes one; a server's first watcher poll loads ECS at once).
  */
 class Lazy<T extends Closable> {
   private loading: Promise<T> | undefined;
@@ -62,14 +61,27 @@ class Lazy<T extends Closable> {
 
 /** Builds ContainerService, ImageRegistry, LogSource and Metrics on the AWS SDK with the same options. */
 export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
-  const containers = new SdkContainerService(options);
-  // ECS answers most commands and the watcher's polls; the others load on their first call.
+  const ecs = new Lazy(async () => new (await import('./container-service.ts')).SdkContainerService(options));
   const images = new Lazy(async () => new (await import('./image-registry.ts')).SdkImageRegistry(options));
   const logs = new Lazy(async () => new (await import('./log-source.ts')).SdkLogSource(options));
   const metrics = new Lazy(async () => new (await import('./metrics.ts')).SdkMetrics(options));
   const queues = new Map<string, Lazy<EventQueue>>();
   return {
-    containers,
+    containers: {
+      listClusters: async (region) => (await ecs.get()).listClusters(region),
+      describeClusters: async (region, names) => (await ecs.get()).describeClusters(region, names),
+      listServices: async (target) => (await ecs.get()).listServices(target),
+      describeServices: async (target, names) => (await ecs.get()).describeServices(target, names),
+      updateService: async (target, service, update) => (await ecs.get()).updateService(target, service, update),
+      listTasks: async (target, query) => (await ecs.get()).listTasks(target, query),
+      describeTasks: async (target, taskArns) => (await ecs.get()).describeTasks(target, taskArns),
+      describeTaskDefinition: async (region, taskDefinition) => (await ecs.get()).describeTaskDefinition(region, taskDefinition),
+      stopTask: async (target, task, reason) => (await ecs.get()).stopTask(target, task, reason),
+      registerImageRevision: async (region, from, images) => (await ecs.get()).registerImageRevision(region, from, images),
+      deregisterTaskDefinition: async (region, taskDefinition) => (await ecs.get()).deregisterTaskDefinition(region, taskDefinition),
+      listTaskDefinitions: async (region, family, opts) => (await ecs.get()).listTaskDefinitions(region, family, opts),
+      destroy: () => ecs.destroy(),
+    },
     images: {
       listRepositories: async (region) => (await images.get()).listRepositories(region),
       listImages: async (region, repository) => (await images.get()).listImages(region, repository),
@@ -99,7 +111,7 @@ export function createAwsPorts(options: AwsClientOptions = {}): AwsPorts {
     },
     destroy() {
       for (const q of queues.values()) q.destroy();
-      containers.destroy();
+      ecs.destroy();
       images.destroy();
       logs.destroy();
       metrics.destroy();
@@ -138,6 +150,7 @@ export async function probeEndpoint(url: string, timeoutMs = 2_000): Promise<End
  * ~/.aws/config), or undefined when none is set; it asks no network.
  */
 export async function resolveDefaultRegion(): Promise<string | undefined> {
+  const { ECSClient } = await import('@aws-sdk/client-ecs');
   const probe = new ECSClient({});
   try {
     return await probe.config.region();
