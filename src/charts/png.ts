@@ -3,15 +3,20 @@
  * assets/fonts: system fonts are never loaded, so a chart looks the same on a laptop and in a
  * slim container image that has no fonts at all.
  */
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type * as ResvgJs from '@resvg/resvg-js';
 import { projectPath } from '../config/paths.ts';
 import { chartSvg, type ChartSpec } from './chart.ts';
+
+const require = createRequire(import.meta.url);
 
 /** The font every chart is drawn with (Bitstream Vera licence: assets/fonts/LICENSE-DejaVu.txt). */
 export const CHART_FONT = projectPath('assets/fonts/DejaVuSans.ttf');
 
 /** Renders an SVG document to PNG bytes at its own size. */
 export function svgToPng(svg: string): Uint8Array {
+  // The native renderer loads with the first chart (~10 ms), not with every start.
+  const { Resvg } = require('@resvg/resvg-js') as typeof ResvgJs;
   const r = new Resvg(svg, {
     font: { loadSystemFonts: false, fontFiles: [CHART_FONT], defaultFontFamily: 'DejaVu Sans' },
     background: '#ffffff',

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { yaml } from './lazy-yaml.ts';
 import { z } from 'zod';
 import { clipInput } from '../core/errors.ts';
 import { postgresUrlProblem } from './database-url.ts';
@@ -340,6 +341,7 @@ function parseGrants(value: string | undefined, role: Role, into: Map<string, Ro
 export function unquotedDiscordIds(source: string, label: string): { problems: string[]; paths: string[] } {
   const problems: string[] = [];
   const paths: string[] = [];
+  const { isMap, isScalar, isSeq, parseDocument } = yaml();
   let doc;
   try {
     doc = parseDocument(source, { uniqueKeys: true });
@@ -392,7 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     } else {
       const source = readFileSync(filePath, 'utf8');
       try {
-        const data: unknown = parseYaml(source, { uniqueKeys: true }) ?? {};
+        const data: unknown = yaml().parse(source, { uniqueKeys: true }) ?? {};
         const ids = unquotedDiscordIds(source, label);
         problems.push(...ids.problems);
         const r = fileSchema.safeParse(data, { reportInput: true });

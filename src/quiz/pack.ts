@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { yaml } from '../config/lazy-yaml.ts';
 import { projectPath } from '../config/paths.ts';
 import { DEFAULT_PASS_MARK, NEGATION_CUES, tokenize } from './coverage.ts';
 
@@ -324,7 +324,7 @@ function termHasCue(t: string): boolean {
 export function parsePack(source: string, file: string): PackResult {
   const name = basename(file);
   const errors: PackError[] = [];
-  const doc = parseDocument(source, { uniqueKeys: true, prettyErrors: true, version: '1.2' });
+  const doc = yaml().parseDocument(source, { uniqueKeys: true, prettyErrors: true, version: '1.2' });
   if (doc.errors.length > 0) {
     // A file that is not YAML at all yields one error per token; the first few say enough.
     const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => {
