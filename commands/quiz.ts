@@ -70,7 +70,7 @@ export const quiz = {
       role: 'viewer',
       changes: false,
       example: '/quiz answer B',
-      handler: (args, ctx) => answer(deps(ctx), ctx.caller, args.answer),
+      handler: (args, ctx) => answer(deps(ctx), ctx.caller, args.answer, ctx.receivedAt),
     }),
     defineSubcommand({
       name: 'next',

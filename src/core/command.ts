@@ -85,6 +85,8 @@ export interface CommandContext {
   log: Logger;
   /** The commands visible to this caller, for help. */
   commands: readonly CommandDef[];
+  /** When the request reached dockhand (ms on the ports' clock), before anything was read for it. */
+  receivedAt?: number;
 }
 
 /** One runnable action, such as `scale` in `/ecs scale web 5`. */

@@ -47,6 +47,8 @@ export interface ExpiredAtStop {
 /** Where one request's audit outcome is noted as it is written, so the result can carry it. */
 interface OutcomeBox {
   value: DispatchOutcome;
+  /** When the request reached the dispatcher. */
+  receivedAt: number;
 }
 
 /** Completes one request's audit row (and notes its outcome); resolves once the row is written or the failure logged. */
@@ -193,7 +195,7 @@ export class Dispatcher {
       // Nothing of it runs, so nothing is audited: the same command on the next replica is the one that counts.
       return { reply: problem('dockhand is restarting and takes no new commands now', 'Run it again in a minute; nothing was changed.'), outcome: 'error' };
     }
-    const box: OutcomeBox = { value: 'pending' };
+    const box: OutcomeBox = { value: 'pending', receivedAt: this.ports.clock.now() };
     const answer = (async (): Promise<DispatchResult> => {
       try {
         const r = await run(box);
@@ -413,7 +415,7 @@ export class Dispatcher {
       await finish('denied', `needs ${sub.role}, caller is ${role}`);
       return { reply: this.deniedReply(command, sub, role) };
     }
-    const ctx = this.context(caller, role, text, visible);
+    const ctx = { ...this.context(caller, role, text, visible), receivedAt: box.receivedAt };
     // A change whose arguments name no service (an Undo token) says itself what it acts on; an unknown one is refused by its confirm.
     const own = sub.changes && sub.target ? await sub.target(args as never, ctx).catch(() => undefined) : undefined;
     const service = own?.service ?? (typeof args['service'] === 'string' ? args['service'] : undefined);

@@ -348,13 +348,14 @@ export async function startQuiz(deps: QuizDeps, caller: Caller, o: StartOptions)
 }
 
 /** `/quiz answer <letter|text>`: answers the open question, or the user's interview question. */
-export async function answer(deps: QuizDeps, caller: Caller, raw: string): Promise<HandlerResult> {
+export async function answer(deps: QuizDeps, caller: Caller, raw: string, arrivedAt = deps.clock.now()): Promise<HandlerResult> {
+  // `arrivedAt`: when the answer reached dockhand, before any read; a question shown after it cannot be the one it answers.
   const text = raw.trim();
   const m = /^([a-e])[).:]?$/i.exec(text);
   const interview = await deps.store.openInterview(userKey(caller));
   if (m) {
     const found = await findSession(deps, caller);
-    if (found.session) return answerMcq(deps, caller, found.session, CHOICE_LETTERS.indexOf((m[1] as string).toUpperCase() as (typeof CHOICE_LETTERS)[number]), found.blocks);
+    if (found.session) return answerMcq(deps, caller, found.session, CHOICE_LETTERS.indexOf((m[1] as string).toUpperCase() as (typeof CHOICE_LETTERS)[number]), found.blocks, arrivedAt);
     if (interview?.phase !== 'answering') {
       if (found.blocks.length > 0) return reply(found.blocks);
       throw noSession(deps.packs);
@@ -374,7 +375,7 @@ export async function answer(deps: QuizDeps, caller: Caller, raw: string): Promi
   throw noSession(deps.packs);
 }
 
-async function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: number, pre: Block[]): Promise<HandlerResult> {
+async function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choice: number, pre: Block[], arrivedAt: number): Promise<HandlerResult> {
   const pack = deps.packs.packs.get(st.state.pack);
   const item = pack ? mcqOf(pack, currentItemId(st.state)) : undefined;
   if (pre.length > 0) {
@@ -382,6 +383,11 @@ async function answerMcq(deps: QuizDeps, caller: Caller, st: StoredSession, choi
     return withTimer(deps, reply([{ kind: 'context', text: `${caller.displayName}, your answer came after the question closed.` }, ...pre], { visibility: visibilityOf(st.state) }), st);
   }
   if (!pack || !item) throw noSession(deps.packs);
+  // Another replica revealed the question (and showed the next) while this answer was on its way: it
+  // was meant for the question that closed, never for one its sender had not seen yet.
+  if (st.state.questionStartedAt > arrivedAt) {
+    return reply([{ kind: 'text', text: 'That question closed just before your answer arrived.' }], { visibility: 'ephemeral' });
+  }
   if (choice < 0 || choice >= item.choices.length) {
     throw new UserError('invalid-choice', `this question has choices A to ${letter(item.choices.length - 1)}; '${letter(choice)}' is not one of them`, `For example: /quiz answer ${letter(0)}`);
   }

@@ -21,6 +21,7 @@ import { openPostgres } from '../../src/db/pg/client.ts';
 import type { QuizStore } from '../../src/ports/quiz-store.ts';
 import type { Stores } from '../../src/ports/stores.ts';
 import { loadPacks, type McqItem } from '../../src/quiz/pack.ts';
+import { answer } from '../../src/quiz/service.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
 
@@ -122,12 +123,14 @@ describe(`${label}: quiz answers that arrive at the same moment`, () => {
     // Each offset starts /quiz next a few turns after the answer, so the reveal's read and write land
     // at different points of the answer's own steps.
     for (let offset = 0; offset <= 12; offset++) {
-      const { a, b } = await twoReplicas();
+      const { a, b, clock } = await twoReplicas();
       await a.run('/quiz ecs --questions 2 --timer 30s', ann);
       const { sessionId, item } = await openQuestion(a.store);
       const wrong = L[(item.answer + 1) % item.choices.length]!;
       await a.run(`/quiz answer ${L[item.answer]}`, bob);
       const answered = a.run(`/quiz answer ${wrong}`, cy);
+      // The reveal reaches dockhand after the answer did (a millisecond later), as it does in this race in life.
+      clock.nudge(1);
       for (let i = 0; i < offset; i++) await tick();
       const [said, reveal] = await Promise.all([answered, b.run('/quiz next', ann)]);
       const logged = (await a.store.sessionAnswers(sessionId, item.id)).map((x) => x.userId);
@@ -142,6 +145,27 @@ describe(`${label}: quiz answers that arrive at the same moment`, () => {
       }
       for (const d of opened.splice(0)) await d.close();
     }
+  });
+
+  it('tells an answer that reached dockhand before /quiz next, but was read after its reveal, that the question closed', async () => {
+    const { a, b, clock } = await twoReplicas();
+    await a.run('/quiz ecs --questions 2 --timer 30s', ann);
+    const first = await openQuestion(a.store);
+    const arrivedAt = clock.now();
+    clock.nudge(1);
+    // Another replica reveals question 1 and shows question 2 before this replica reads the session.
+    expect(await b.run('/quiz next', ann)).toContain('question 2 of 2');
+    const second = await openQuestion(a.store);
+    const answerAt = async (at: number): Promise<string> => {
+      const r = await answer({ store: a.store, packs, clock }, cy, 'A', at);
+      return replyToPlainText('followUp' in r ? r.reply : r);
+    };
+    const said = await answerAt(arrivedAt);
+    expect(said).toContain('That question closed just before your answer arrived');
+    expect((await a.store.sessionAnswers(second.sessionId, second.item.id)).map((x) => x.userId)).not.toContain('UCY');
+    expect((await a.store.sessionAnswers(first.sessionId, first.item.id)).map((x) => x.userId)).not.toContain('UCY');
+    // The same answer sent once question 2 is showing counts for question 2.
+    expect(await answerAt(clock.now())).toContain('Got it, cy: A');
   });
 
   it('rates an interview answer once when two ratings arrive at once', async () => {
