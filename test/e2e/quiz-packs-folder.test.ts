@@ -3,25 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.ts';
-
-/** Six MCQs whose right choice is always the longest and always A: two answer cues quiz:lint fails on. */
-function cuedPack(): string {
-  const items = Array.from({ length: 6 }, (_, i) => `
-  - id: cue-${i + 1}
-    type: mcq
-    section: basics
-    difficulty: easy
-    prompt: Question number ${i + 1}?
-    choices:
-      - text: The right answer, written out much longer than the others
-      - text: Short
-        why: It is wrong.
-      - text: Brief
-        why: It is wrong too.
-    answer: A
-    explanation: The first choice is right.`).join('');
-  return `pack: cued\ntitle: A Cued Pack\nsections:\n  basics: Basics\nitems:${items}\n`;
-}
+import { cuedPack } from '../fakes/quiz-packs.ts';
 
 describe('DOCKHAND_QUIZZES: another folder of quiz packs (npm start)', () => {
   it('starts with a pack that fails quiz:lint, warns about each problem at start, and still serves the pack', async () => {

@@ -5,12 +5,11 @@
  * and its timer is the leader's: the reveal is posted once, on time, even when the follower dies
  * before time is up.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommands } from '../../src/adapters/discord/register-cli.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
 import { FakeDiscord, snowflake, type FakeMessage, type FakeUser } from '../fakes/discord-api.ts';
-import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
+import { postgresUnavailable, quizTimerOwner, usePostgres } from '../fakes/postgres.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 const text = FakeDiscord.text;
@@ -21,16 +20,6 @@ describe.skipIf(postgresUnavailable)('two replicas on Discord with one PostgreSQ
   const fake = new FakeDiscord({ users: [ana] });
   let sandbox: Sandbox;
   const replicas: ServerProcess[] = [];
-
-  async function query<T>(sql: string): Promise<T[]> {
-    const c = new pg.Client({ connectionString: server.url });
-    await c.connect();
-    try {
-      return (await c.query(sql)).rows as T[];
-    } finally {
-      await c.end();
-    }
-  }
 
   async function leader(): Promise<ServerProcess> {
     const end = Date.now() + 30_000;
@@ -71,13 +60,7 @@ describe.skipIf(postgresUnavailable)('two replicas on Discord with one PostgreSQ
     await fake.waitFor(() => [started.original, ...started.followUps].find((m) => m && isQuestion(m)), 15_000, 'the question');
     const askedAt = Date.now();
     // Whichever replica claimed the command, the timer runs on the leader.
-    let owner = '';
-    for (const until = Date.now() + 5_000; !owner; ) {
-      owner = (await query<{ owner: string }>("select owner from jobs where kind = 'quiz-timer' and state = 'running'"))[0]?.owner ?? '';
-      if (Date.now() > until) throw new Error(`the leader did not take the quiz timer (owner: '${owner}')`);
-      if (!owner) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(owner).toContain(`:${lead.child.pid}:`);
+    expect(await quizTimerOwner(server.url)).toContain(`:${lead.child.pid}:`);
     other.child.kill('SIGKILL');
     await other.exited;
     const reveals = (): FakeMessage[] => fake.channelMessages(fake.channelId).filter((m) => text(m).includes('Time is up'));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock, startSandbox, type Sandbox } from '../../src/sandbox/server.ts';
-import { postgresUnavailable, usePostgres } from '../fakes/postgres.ts';
+import { postgresUnavailable, quizTimerOwner, usePostgres } from '../fakes/postgres.ts';
 import { FakeSlack, type StoredMessage } from '../fakes/slack-api.ts';
 import { blockActionBody, postToApp, slashBody } from '../fakes/slack-requests.ts';
 import { startServerProcess, waitFor, type ServerProcess } from './server-process.ts';
@@ -225,13 +225,7 @@ describe.skipIf(postgresUnavailable)('two replicas on one PostgreSQL', () => {
     const askedAt = Date.now();
     // The follower hands the timer to the leader (a job the leader picks up within half a second); the
     // follower then dies mid-question and leadership does not change.
-    let owner = '';
-    for (const until = Date.now() + 5_000; !owner; ) {
-      owner = (await query<{ owner: string }>("select owner from jobs where kind = 'quiz-timer' and state = 'running'"))[0]?.owner ?? '';
-      if (Date.now() > until) throw new Error(`the leader did not take the quiz timer (owner: '${owner}')`);
-      if (!owner) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(owner).toContain(`:${lead.child.pid}:`);
+    expect(await quizTimerOwner(server.url)).toContain(`:${lead.child.pid}:`);
     follower.child.kill('SIGKILL');
     await follower.exited;
     kills++;

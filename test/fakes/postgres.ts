@@ -198,3 +198,21 @@ export function usePostgres(opts: { durable?: boolean } = {}): PostgresSuite {
     },
   };
 }
+
+/** The replica id (`host:pid:…`) that holds the running quiz timer, waiting up to 5 s for one to hold it. */
+export async function quizTimerOwner(url: string): Promise<string> {
+  const end = Date.now() + 5_000;
+  for (;;) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    let owner: string;
+    try {
+      owner = ((await c.query("select owner from jobs where kind = 'quiz-timer' and state = 'running'")).rows[0] as { owner?: string } | undefined)?.owner ?? '';
+    } finally {
+      await c.end();
+    }
+    if (owner) return owner;
+    if (Date.now() > end) throw new Error('no replica took the quiz timer');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

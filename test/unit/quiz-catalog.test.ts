@@ -5,27 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog, precompilePacks } from '../../src/quiz/catalog.ts';
 import { lintPack } from '../../src/quiz/lint.ts';
 import { formatPackError, loadPacks } from '../../src/quiz/pack.ts';
+import { cuedPack } from '../fakes/quiz-packs.ts';
 
 const repoQuizzes = join(import.meta.dirname, '..', '..', 'quizzes');
-
-/** Six MCQs whose right choice is always A and the longest: a pack that loads with two quiz:lint problems. */
-function cuedPack(title = 'A Cued Pack'): string {
-  const items = Array.from({ length: 6 }, (_, i) => `
-  - id: cue-${i + 1}
-    type: mcq
-    section: basics
-    difficulty: easy
-    prompt: Question number ${i + 1}?
-    choices:
-      - text: The right answer, written out much longer than the others
-      - text: Short
-        why: It is wrong.
-      - text: Brief
-        why: It is wrong too.
-    answer: A
-    explanation: The first choice is right.`).join('');
-  return `pack: cued\ntitle: ${title}\nsections:\n  basics: Basics\nitems:${items}\n`;
-}
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'dockhand-catalog-'));
