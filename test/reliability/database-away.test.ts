@@ -6,13 +6,16 @@
  * nothing, and a new start fails in one clear line with exit 2 instead of failing every command.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../e2e/cli.ts';
 import { session } from './session.ts';
+
+/** Folders above the checkout given search permission for `nobody` during this file, with their modes before. */
+const opened: Array<{ dir: string; mode: number }> = [];
 
 /** The uid/gid of `nobody` when this machine has it and we may switch to it (root). */
 function nobody(): { uid: number; gid: number } | undefined {
@@ -21,13 +24,25 @@ function nobody(): { uid: number; gid: number } | undefined {
   const g = spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' });
   if (r.status !== 0 || g.status !== 0) return undefined;
   const ids = { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
-  // A clone in a private folder (mktemp -d makes it 0700) is one `nobody` cannot read; the test needs it readable.
-  const reads = spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(join(repoRoot, 'package.json'))})`], { ...ids, stdio: 'ignore' });
-  return reads.status === 0 ? ids : undefined;
+  const reads = (): boolean => spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(join(repoRoot, 'package.json'))})`], { ...ids, stdio: 'ignore' }).status === 0;
+  if (reads()) return ids;
+  // A clone in a private folder (mktemp -d makes it 0700) is one `nobody` cannot reach: the folders above it get
+  // search permission (o+x: pass through, not list) for this file only, and their modes back in afterAll.
+  for (let dir = dirname(repoRoot); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      opened.push({ dir, mode });
+    }
+  }
+  return reads() ? ids : undefined;
 }
 
 const user = nobody();
-if (!user) console.warn('database-away.test.ts: skipped — it runs dockhand as `nobody`, which needs root and a checkout `nobody` can read');
+if (!user) console.warn('database-away.test.ts: skipped — it runs dockhand as `nobody`, which needs root, a `nobody` user and a checkout `nobody` can read');
+afterAll(() => {
+  for (const { dir, mode } of opened.splice(0)) chmodSync(dir, mode);
+});
 
 /** A piped run as `nobody`: exit code and stderr. */
 function piped(db: string, lines: string): { status: number | null; stderr: string; stdout: string } {
