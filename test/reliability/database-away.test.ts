@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../e2e/cli.ts';
 import { session } from './session.ts';
 
-/** Folders above the checkout given search permission for `nobody` during this file, with their modes before. */
+/** The checkout and folders above it given search permission for `nobody` during this file, with their modes before. */
 const opened: Array<{ dir: string; mode: number }> = [];
 
 /** The uid/gid of `nobody` when this machine has it and we may switch to it (root). */
@@ -26,9 +26,10 @@ function nobody(): { uid: number; gid: number } | undefined {
   const ids = { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
   const reads = (): boolean => spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(join(repoRoot, 'package.json'))})`], { ...ids, stdio: 'ignore' }).status === 0;
   if (reads()) return ids;
-  // A clone in a private folder (mktemp -d makes it 0700) is one `nobody` cannot reach: the folders above it get
-  // search permission (o+x: pass through, not list) for this file only, and their modes back in afterAll.
-  for (let dir = dirname(repoRoot); dir !== dirname(dir); dir = dirname(dir)) {
+  // A clone in a private folder (mktemp -d makes it 0700), or in one below it, is one `nobody` cannot reach: the
+  // checkout and the folders above it get search permission (o+x: pass through, not list) for this file only,
+  // and their modes back in afterAll.
+  for (let dir = repoRoot; dir !== dirname(dir); dir = dirname(dir)) {
     const mode = statSync(dir).mode & 0o7777;
     if ((mode & 0o001) === 0) {
       chmodSync(dir, mode | 0o001);
