@@ -190,14 +190,13 @@ export async function main(io: MainIo): Promise<number> {
   // Follow-ups are jobs with leases: when this replica stops, another one (or the next start) finishes them.
   // Quiz timers are the leader's: a follower hands the timer of a question it asked to the leader, so
   // each reveal is posted by one replica. A piped script (no replica, no leader) runs its own.
-  const leading = { now: false };
   const jobRunner = new JobRunner({
     jobs: coordination.jobs,
     owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     clock,
     leaseMs: JOB_LEASE_MS,
     log,
-    ...(serves ? { leaderKinds: [QUIZ_TIMER_JOB], isLeader: () => leading.now } : {}),
+    ...(serves ? { leaderKinds: [QUIZ_TIMER_JOB], isLeader: () => watching } : {}),
   });
   const dispatcher = new Dispatcher({ commands, ports, settings, log, telemetry, jobs: jobRunner, resumers: jobResumers, confirmations: coordination.confirmations });
   // A deploy killed between RegisterTaskDefinition and UpdateService left an orphan revision: settle it first.
@@ -337,12 +336,10 @@ export async function main(io: MainIo): Promise<number> {
       );
       alerts.start();
       watching = true;
-      leading.now = true;
       await resumeQuizTimers();
     },
     onLose: async () => {
       watching = false;
-      leading.now = false;
       // Another replica leads now: the quiz timers running here are its to reveal.
       const released = jobRunner.releaseLeaderJobs() + leaderTimers.size;
       for (const c of leaderTimers) c.abort(new Error('this replica no longer leads'));
@@ -402,7 +399,6 @@ export async function main(io: MainIo): Promise<number> {
     health?.draining();
     if (!(await dispatcher.drain(SHUTDOWN_STEP_MS))) log.warn({}, `answers still in flight after ${SHUTDOWN_STEP_MS / 1000}s of shutdown were cut off`);
     // Nothing more is taken over here (a job released below would otherwise come straight back).
-    leading.now = false;
     jobRunner.stop();
     dispatcher.abortAll();
     // Stopped follow-ups release their jobs (for another replica) before the database closes.

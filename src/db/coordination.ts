@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, lt, lte, notInArray, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type {
   Claims,
   ConfirmationState,
@@ -136,7 +136,7 @@ export class SqliteJobs implements Jobs {
       const due = tx
         .select({ id: jobs.id })
         .from(jobs)
-        .where(and(eq(jobs.state, 'running'), lte(jobs.leaseUntil, at), kindFilter(kinds)))
+        .where(and(eq(jobs.state, 'running'), lte(jobs.leaseUntil, at), kindFilter(jobs.kind, kinds)))
         .limit(limit)
         .all()
         .map((r) => r.id);
@@ -228,9 +228,9 @@ export function sqliteCoordination(db: Db): Coordination {
   };
 }
 
-/** The take-over's condition on a job's kind (none when every kind is considered). */
-function kindFilter(kinds: JobKinds | undefined): SQL | undefined {
+/** The take-over's condition on a job's kind column, in either dialect (none when every kind is considered). */
+export function kindFilter(kind: Column, kinds: JobKinds | undefined): SQL | undefined {
   if (!kinds) return undefined;
-  if ('only' in kinds) return kinds.only.length ? inArray(jobs.kind, [...kinds.only]) : sql`1 = 0`;
-  return kinds.except.length ? notInArray(jobs.kind, [...kinds.except]) : undefined;
+  if ('only' in kinds) return kinds.only.length ? inArray(kind, [...kinds.only]) : sql`1 = 0`;
+  return kinds.except.length ? notInArray(kind, [...kinds.except]) : undefined;
 }

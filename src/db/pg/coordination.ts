@@ -4,7 +4,7 @@
  * LOCKED), so two replicas racing get one winner without application locks. Leadership is a session
  * advisory lock held on a connection of its own, which ends with the process, SIGKILL included.
  */
-import { and, eq, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import type {
   Claims,
@@ -21,6 +21,7 @@ import type {
   StoredConfirmation,
   ThreadMap,
 } from '../../ports/coordination.ts';
+import { kindFilter } from '../coordination.ts';
 import type { PgDb } from './client.ts';
 import { claims, confirmations, jobs, slackThreads } from './schema.ts';
 
@@ -142,7 +143,7 @@ export class PgJobs implements Jobs {
     const due = this.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(eq(jobs.state, 'running'), lte(jobs.leaseUntil, at), kindFilter(kinds)))
+      .where(and(eq(jobs.state, 'running'), lte(jobs.leaseUntil, at), kindFilter(jobs.kind, kinds)))
       .limit(limit)
       .for('update', { skipLocked: true });
     const rows = await this.db
@@ -272,11 +273,4 @@ export function pgCoordination(db: PgDb, url: string, onLeaderConnectionError?: 
     threads: new PgThreadMap(db),
     leadership: new PgLeadership(url, onLeaderConnectionError),
   };
-}
-
-/** The take-over's condition on a job's kind (none when every kind is considered). */
-function kindFilter(kinds: JobKinds | undefined): SQL | undefined {
-  if (!kinds) return undefined;
-  if ('only' in kinds) return kinds.only.length ? inArray(jobs.kind, [...kinds.only]) : sql`1 = 0`;
-  return kinds.except.length ? notInArray(jobs.kind, [...kinds.except]) : undefined;
 }
