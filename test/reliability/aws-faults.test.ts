@@ -82,8 +82,9 @@ describe('AWS faults injected in the sandbox', () => {
         s.send(line);
       }
       // The answer is the first line after the command that is not a crash alert of the watcher (those are
-      // indented follow-ups, `  ↳ Crash #…`, and may land between the command and its answer).
-      await s.until(/> \/ecs scale api[^\n]*\n(?:(?:[ \t]+[^\n]*|↳[^\n]*|)\n)*[^\s↳]/, 200_000, 'the answer to the scale');
+      // indented follow-ups, `  ↳ Crash #…`, and may land between the command and its answer). Each skipped line
+      // has one way to match (first character, then the rest), so a long run of alerts cannot make it backtrack.
+      await s.until(/> \/ecs scale api[^\n]*\n(?:[ \t↳][^\n]*\n|\n)*[^\s↳]/, 200_000, 'the answer to the scale');
       // The follow-up to steady polls DescribeServices for a while: it runs with throttling and errors, without the added latency.
       sandbox.faults.set('*', { throttle: 0.3, serverError: 0.1 });
       await s.until(/is steady|not steady|follow-up ended|could not follow/i, 200_000, 'the end of the scale');
